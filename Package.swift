@@ -1,0 +1,58 @@
+// swift-tools-version:6.0
+// ScaleLab: train ladders of small language models, fit scaling laws, plan compute.
+//
+// Data flow (see DESIGN.md): corpus → Trainer → run records → store → LawFitting → ScalingLaws → planner → report.
+// The pure math (ScalingLaws, LawFitting) depends on nothing but the standard library and swift-numerics;
+// only Trainer touches BLAS; only the scalelab command touches argument parsing.
+import PackageDescription
+
+let package = Package(
+    name: "ScaleLab",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "scalelab", targets: ["scalelab"]),
+        .library(name: "ScalingLaws", targets: ["ScalingLaws"]),
+        .library(name: "LawFitting", targets: ["LawFitting"]),
+        .library(name: "Trainer", targets: ["Trainer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+    ],
+    targets: [
+        // Functional forms, the catalog of published laws, planning, FLOP and parameter accounting.
+        .target(
+            name: "ScalingLaws",
+            dependencies: [.product(name: "RealModule", package: "swift-numerics")]
+        ),
+        // Optimizers (L-BFGS, Levenberg–Marquardt), robust losses, multi-start, bootstrap,
+        // Chinchilla approaches, model comparison, back-tests, measurement input.
+        .target(
+            name: "LawFitting",
+            dependencies: ["ScalingLaws", .product(name: "RealModule", package: "swift-numerics")]
+        ),
+        // OpenBLAS through its C interface (Debian: libopenblas-dev).
+        .systemLibrary(
+            name: "CBLAS",
+            path: "Sources/CBLAS",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        // The CPU training engine: kernels, models, optimizer, data, training loop.
+        .target(
+            name: "Trainer",
+            dependencies: ["CBLAS", "ScalingLaws"]
+        ),
+        // The command line: thin commands over the libraries.
+        .executableTarget(
+            name: "scalelab",
+            dependencies: [
+                "ScalingLaws", "LawFitting", "Trainer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "ScalingLawsTests", dependencies: ["ScalingLaws"]),
+        .testTarget(name: "LawFittingTests", dependencies: ["LawFitting", "ScalingLaws"]),
+        .testTarget(name: "TrainerTests", dependencies: ["Trainer"]),
+        .testTarget(name: "CLITests", dependencies: ["scalelab"]),
+    ]
+)
