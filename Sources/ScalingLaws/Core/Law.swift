@@ -51,6 +51,7 @@ public enum LawForms {
         KaplanJointLaw(),
         ChinchillaLaw(),
         DataConstrainedLaw(),
+        DataConstrainedLaw(tiedExponents: true),
         BrokenPowerLaw(variable: .tokens, breaks: 1),
     ]
 

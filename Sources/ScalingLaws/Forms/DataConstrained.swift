@@ -9,17 +9,21 @@
 /// N'  = U_N + U_N·R_N*·(1 − exp(−R_N/R_N*))
 /// L   = E + A/N'^α + B/D'^β
 /// ```
-/// Parameters: E, A, B, alpha, beta, R_D_star, R_N_star.
+/// Parameters: E, A, B, alpha, beta, R_D_star, R_N_star. With `tiedExponents` (the published
+/// C4 fit has α = β = 0.3526596) β is not a free parameter but equal to α, and the vector is
+/// E, A, B, alpha, R_D_star, R_N_star.
 public struct DataConstrainedLaw: LawFormula {
-    public init() {}
+    public var tiedExponents: Bool
 
-    public var identifier: String { "data-constrained" }
+    public init(tiedExponents: Bool = false) { self.tiedExponents = tiedExponents }
+
+    public var identifier: String { tiedExponents ? "data-constrained-tied" : "data-constrained" }
     public var formula: String { "L = E + A/N'^alpha + B/D'^beta (N', D': effective parameters and tokens)" }
     public var variables: [ScaleVariable] { [.parameters, .tokens, .uniqueTokens] }
     public var defaultObjective: FitObjectiveKind { .huber }
 
     public var parameters: [ParameterSpec] {
-        [
+        let all = [
             ParameterSpec("E", range: 0...Double.infinity, scale: .logarithmic, startGrid: [-0.5, 0, 0.5, 1]),
             ParameterSpec("A", range: 0...Double.infinity, scale: .logarithmic, startGrid: [0, 5, 10]),
             ParameterSpec("B", range: 0...Double.infinity, scale: .logarithmic, startGrid: [0, 5, 10]),
@@ -28,11 +32,27 @@ public struct DataConstrainedLaw: LawFormula {
             ParameterSpec("R_D_star", range: 0...Double.infinity, scale: .logarithmic, startGrid: [_log(5), _log(20)]),
             ParameterSpec("R_N_star", range: 0...Double.infinity, scale: .logarithmic, startGrid: [_log(5), _log(20)]),
         ]
+        return tiedExponents ? all.enumerated().filter { $0.offset != 4 }.map(\.element) : all
+    }
+
+    /// The full seven-parameter vector (β inserted when tied).
+    @inline(__always) private func untied(_ p: [Double]) -> [Double] {
+        tiedExponents ? [p[0], p[1], p[2], p[3], p[3], p[4], p[5]] : p
     }
 
     public func value(_ p: [Double], at x: LawInput) -> Double {
-        var g = [Double](repeating: 0, count: 7)
+        var g = [Double](repeating: 0, count: p.count)
         return value(p, at: x, gradient: &g)
+    }
+
+    public func value(_ p: [Double], at x: LawInput, gradient g: inout [Double]) -> Double {
+        guard tiedExponents else { return untiedValue(p, at: x, gradient: &g) }
+        var full = [Double](repeating: 0, count: 7)
+        let L = untiedValue(untied(p), at: x, gradient: &full)
+        g[0] = full[0]; g[1] = full[1]; g[2] = full[2]
+        g[3] = full[3] + full[4]                    // ∂L/∂α with β = α
+        g[4] = full[5]; g[5] = full[6]
+        return L
     }
 
     /// Effective size `X' = U + U·R*·(1 − e^(−R/R*))` with `R = X/U − 1`, and its derivatives
@@ -52,7 +72,7 @@ public struct DataConstrainedLaw: LawFormula {
         return (value, dU, dRstar, dX)
     }
 
-    public func value(_ p: [Double], at x: LawInput, gradient g: inout [Double]) -> Double {
+    private func untiedValue(_ p: [Double], at x: LawInput, gradient g: inout [Double]) -> Double {
         let (E, A, B, alpha, beta, RDs, RNs) = (p[0], p[1], p[2], p[3], p[4], p[5], p[6])
         // Tokens: D' from D and U.
         let d = Self.effective(x.D, unique: x.U, decay: RDs)

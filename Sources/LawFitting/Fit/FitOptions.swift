@@ -1,0 +1,76 @@
+import ScalingLaws
+
+/// How to fit a law. Every default follows SCIENCE.md's fitting practice.
+public struct FitOptions: Sendable {
+    /// Huber or least squares in log space; nil takes the form's `defaultObjective`.
+    public var objective: FitObjectiveKind?
+    /// Huber's δ. 1e-3 as in Hoffmann et al. 2022 (arXiv:2203.15556, §3.3).
+    public var huberDelta = 1e-3
+    /// Replace a parameter's start values (fitting space: the log for logarithmic parameters),
+    /// keyed by `fittingName(of:)`, e.g. `["alpha": [0, 0.5, 1], "log_A": [0, 10, 20]]`.
+    public var grid: [String: [Double]] = [:]
+    /// Extra start points in fitting space, tried besides the grid.
+    public var extraStarts: [[Double]] = []
+    /// Threads for the starts. Default: all cores.
+    public var threads = defaultThreadCount
+    /// How many of the best starts to summarize in the spread.
+    public var spreadCount = 10
+    public var lbfgs = LBFGS()
+    public var levenbergMarquardt = LevenbergMarquardt()
+
+    public init() {}
+
+    /// The name a parameter has in fitting space: `log_A` for a logarithmic `A`, `alpha` as is.
+    public static func fittingName(of spec: ParameterSpec) -> String {
+        spec.scale == .logarithmic ? "log_\(spec.name)" : spec.name
+    }
+
+    /// The start points: the Cartesian product of each parameter's grid (overridden by `grid`),
+    /// followed by `extraStarts`.
+    public func startPoints(for formula: any LawFormula) throws -> [[Double]] {
+        let specs = formula.parameters
+        let known = Set(specs.map(Self.fittingName(of:)))
+        if let unknown = grid.keys.sorted().first(where: { !known.contains($0) }) {
+            throw FitError.unknownGridParameter(unknown, law: formula.identifier, known: specs.map(Self.fittingName(of:)))
+        }
+        let axes = specs.map { grid[Self.fittingName(of: $0)] ?? $0.startGrid }
+        var points: [[Double]] = [[]]
+        for axis in axes {
+            points = points.flatMap { prefix in axis.map { prefix + [$0] } }
+        }
+        for extra in extraStarts where extra.count != specs.count {
+            throw FitError.badStart(extra, law: formula.identifier, expected: specs.count)
+        }
+        return points + extraStarts
+    }
+}
+
+/// Why a fit could not be attempted. (A fit that ran but did not converge is a result, not an error.)
+public enum FitError: Error, Equatable, CustomStringConvertible {
+    case tooFewPoints(law: String, parameters: Int, points: Int)
+    case missingVariable(law: String, variable: ScaleVariable, row: Int)
+    case unknownGridParameter(String, law: String, known: [String])
+    case badStart([Double], law: String, expected: Int)
+    case noConvergedStart(law: String)
+    case holdoutTooLarge(holdout: Int, points: Int, parameters: Int)
+    case badOption(String)
+
+    public var description: String {
+        switch self {
+        case let .tooFewPoints(law, k, n):
+            "law \(law) has \(k) parameters but only \(n) usable data points; need at least \(k + 1) — add runs or choose a law with fewer parameters"
+        case let .missingVariable(law, variable, row):
+            "law \(law) needs \(variable.symbol) but data point \(row + 1) has none — add the column or choose another law"
+        case let .unknownGridParameter(name, law, known):
+            "law \(law) has no fitting parameter '\(name)'; its parameters are \(known.joined(separator: ", "))"
+        case let .badStart(start, law, expected):
+            "a start point for \(law) must have \(expected) values, got \(start.count)"
+        case let .noConvergedStart(law):
+            "no start of \(law) gave a finite objective; check that the data fit this law"
+        case let .holdoutTooLarge(k, n, p):
+            "holding out \(k) of \(n) points leaves \(n - k), too few for \(p) parameters; hold out fewer"
+        case let .badOption(message):
+            message
+        }
+    }
+}

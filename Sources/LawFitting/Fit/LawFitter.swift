@@ -1,0 +1,116 @@
+import Foundation
+import ScalingLaws
+
+/// A fitted law: parameters, how well and how reliably they were found.
+public struct LawFit: Sendable {
+    public let formula: any LawFormula
+    public let objectiveKind: FitObjectiveKind
+    /// Best parameters in fitting space.
+    public let theta: [Double]
+    /// `Σ Huber_δ(r_i)` or `Σ r_i²`, summed over points.
+    public let objective: Double
+    /// `sqrt(mean r_i²)` with `r_i = log L̂_i − log L_i`.
+    public let rmseLog: Double
+    public let points: Int
+    public let starts: Int
+    public let convergedStarts: Int
+    /// How the best start stopped.
+    public let status: OptimizerStatus
+    /// The best starts, best first: objective and natural parameters.
+    public let bestStarts: [(objective: Double, parameters: [Double])]
+    public let seconds: Double
+
+    /// Natural parameters (E, A, … rather than log E, log A).
+    public var parameters: [Double] { zip(formula.parameters, theta).map { $0.natural($1) } }
+    public var law: Law { Law(formula, parameters: parameters) }
+
+    /// A sentence on how the fit ended.
+    public var message: String {
+        "\(status.message); \(convergedStarts) of \(starts) starts converged"
+    }
+}
+
+/// Multi-start fitting of any law in log space.
+public enum LawFitter {
+    /// Fits `formula` to `data` from every start of `options.startPoints(for:)`, in parallel,
+    /// and keeps the best. Throws only when the fit cannot be attempted.
+    public static func fit(_ formula: any LawFormula, to data: FitData, options: FitOptions = FitOptions()) throws -> LawFit {
+        try check(formula, data)
+        let starts = try options.startPoints(for: formula)
+        return try fit(formula, to: data, starts: starts, options: options)
+    }
+
+    /// Fits from the given starts (fitting space).
+    public static func fit(_ formula: any LawFormula, to data: FitData, starts: [[Double]],
+                           options: FitOptions) throws -> LawFit {
+        try check(formula, data)
+        let clock = ContinuousClock.now
+        let kind = options.objective ?? formula.defaultObjective
+        let results = parallelMap(starts.count, threads: options.threads) { i in
+            minimize(formula, data, from: starts[i], kind: kind, options: options)
+        }
+        let finite = results.indices.filter { results[$0].value.isFinite }
+            .sorted { results[$0].value < results[$1].value }
+        guard let best = finite.first else { throw FitError.noConvergedStart(law: formula.identifier) }
+        let specs = formula.parameters
+        let top = finite.prefix(options.spreadCount).map { i in
+            (objective: reported(results[i].value, kind), parameters: zip(specs, results[i].x).map { $0.natural($1) })
+        }
+        let theta = results[best].x
+        return LawFit(
+            formula: formula, objectiveKind: kind, theta: theta,
+            objective: reported(results[best].value, kind),
+            rmseLog: rmseLog(formula, theta: theta, data: data),
+            points: data.count, starts: starts.count,
+            convergedStarts: results.filter { $0.status.isConverged && $0.value.isFinite }.count,
+            status: results[best].status, bestStarts: top,
+            seconds: secondsSince(clock))
+    }
+
+    /// One local minimization from one start.
+    static func minimize(_ formula: any LawFormula, _ data: FitData, from start: [Double],
+                         kind: FitObjectiveKind, options: FitOptions) -> OptimizerResult {
+        switch kind {
+        case .huber:
+            if formula is ChinchillaLaw {
+                let kernel = ChinchillaHuberKernel(data: data, delta: options.huberDelta)
+                return options.lbfgs.minimize(from: start) { kernel.objective($0, gradient: &$1) }
+            }
+            var objective = LogSpaceObjective(formula: formula, data: data, delta: options.huberDelta)
+            return options.lbfgs.minimize(from: start) { objective.huberObjective($0, gradient: &$1) }
+        case .leastSquares:
+            var objective = LogSpaceObjective(formula: formula, data: data, delta: options.huberDelta)
+            return options.levenbergMarquardt.minimize(from: start, residuals: data.count) {
+                objective.residuals($0, &$1, &$2)
+            }
+        }
+    }
+
+    /// LM reports ½·Σr²; we report Σr².
+    private static func reported(_ value: Double, _ kind: FitObjectiveKind) -> Double {
+        kind == .leastSquares ? 2 * value : value
+    }
+
+    static func check(_ formula: any LawFormula, _ data: FitData) throws {
+        let k = formula.parameters.count
+        guard data.count > k else {
+            throw FitError.tooFewPoints(law: formula.identifier, parameters: k, points: data.count)
+        }
+        for (row, x) in data.inputs.enumerated() {
+            for v in formula.variables where !x[v].isFinite {
+                throw FitError.missingVariable(law: formula.identifier, variable: v, row: row)
+            }
+        }
+    }
+
+    /// Root mean square of log residuals of the law at `theta` on `data`.
+    public static func rmseLog(_ formula: any LawFormula, theta: [Double], data: FitData) -> Double {
+        let p = zip(formula.parameters, theta).map { $0.natural($1) }
+        var sum = 0.0
+        for i in 0..<data.count {
+            let r = _log(formula.value(p, at: data.inputs[i])) - data.logLoss[i]
+            sum += r * r
+        }
+        return (sum / Double(max(data.count, 1))).squareRoot()
+    }
+}

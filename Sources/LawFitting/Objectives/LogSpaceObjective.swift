@@ -1,0 +1,45 @@
+import ScalingLaws
+
+/// The residuals `r_i = log L̂(x_i; p(θ)) − log L_i` of any law in fitting space θ, and the two
+/// objectives built on them: summed Huber (for L-BFGS) and least squares (for Levenberg–Marquardt).
+///
+/// Not thread-safe: it owns scratch buffers. Make one per thread.
+struct LogSpaceObjective {
+    let formula: any LawFormula
+    let data: FitData
+    let delta: Double
+    private var natural: [Double]
+    private var pointGradient: [Double]
+
+    init(formula: any LawFormula, data: FitData, delta: Double) {
+        self.formula = formula
+        self.data = data
+        self.delta = delta
+        natural = [Double](repeating: 0, count: formula.parameters.count)
+        pointGradient = natural
+    }
+
+    /// `Σ_i Huber_δ(r_i)` and its gradient with respect to θ. +∞ where the law is not positive.
+    mutating func huberObjective(_ theta: [Double], gradient g: inout [Double]) -> Double {
+        for j in g.indices { g[j] = 0 }
+        var total = 0.0
+        for i in 0..<data.count {
+            let logL = formula.logValue(fitting: theta, natural: &natural, at: data.inputs[i], gradient: &pointGradient)
+            guard logL.isFinite else { return .infinity }
+            let (h, slope) = huber(logL - data.logLoss[i], delta: delta)
+            total += h
+            for j in g.indices { g[j] += slope * pointGradient[j] }
+        }
+        return total
+    }
+
+    /// Residuals and the row-major Jacobian `∂r_i/∂θ_j`; NaN residuals where the law is not positive.
+    mutating func residuals(_ theta: [Double], _ r: inout [Double], _ J: inout [Double]) {
+        let n = theta.count
+        for i in 0..<data.count {
+            let logL = formula.logValue(fitting: theta, natural: &natural, at: data.inputs[i], gradient: &pointGradient)
+            r[i] = logL - data.logLoss[i]
+            for j in 0..<n { J[i * n + j] = pointGradient[j] }
+        }
+    }
+}

@@ -1,0 +1,14 @@
+import RealModule
+
+@usableFromInline @inline(__always) func _exp(_ x: Double) -> Double { Double.exp(x) }
+@usableFromInline @inline(__always) func _log(_ x: Double) -> Double { Double.log(x) }
+@usableFromInline @inline(__always) func _cos(_ x: Double) -> Double { Double.cos(x) }
+
+/// The `q`-quantile (0…1) of sorted values, linear interpolation between order statistics
+/// (type 7 of Hyndman & Fan 1996, numpy's default).
+func quantile(sorted v: [Double], _ q: Double) -> Double {
+    precondition(!v.isEmpty, "quantile of no values")
+    let h = q * Double(v.count - 1)
+    let lo = Int(h.rounded(.down)), hi = min(lo + 1, v.count - 1)
+    return v[lo] + (h - Double(lo)) * (v[hi] - v[lo])
+}
