@@ -1,0 +1,67 @@
+import ScalingLaws
+
+/// Every applicable law fitted to the same data, ranked by held-out error (SCIENCE.md: judge a law
+/// by extrapolation, not in-sample fit), with AIC and BIC for the in-sample view.
+public struct ComparisonRow: Sendable, Codable, Equatable {
+    public var law: String
+    public var parameterCount: Int
+    public var points: Int
+    public var objective: Double
+    public var rmseLog: Double
+    /// Akaike and Bayesian information criteria under Gaussian log residuals:
+    /// `n·ln(RSS/n) + 2k` and `n·ln(RSS/n) + k·ln n` (lower is better).
+    public var aic: Double
+    public var bic: Double
+    public var holdoutRmseLog: Double?
+    public var holdoutMeanAbsoluteRelativeError: Double?
+    public var status: String
+    public var parameters: [String: Double]
+
+    enum CodingKeys: String, CodingKey {
+        case law, points, objective, aic, bic, status, parameters
+        case parameterCount = "parameter_count", rmseLog = "rmse_log"
+        case holdoutRmseLog = "holdout_rmse_log", holdoutMeanAbsoluteRelativeError = "holdout_mean_abs_relative_error"
+    }
+}
+
+public enum Comparison {
+    /// The forms whose variables every point has and which have fewer parameters than points.
+    public static func applicable(to data: FitData, among forms: [any LawFormula] = LawForms.all) -> [any LawFormula] {
+        forms.filter { form in
+            data.count > form.parameters.count
+                && data.inputs.allSatisfy { x in form.variables.allSatisfy { x[$0].isFinite } }
+        }
+    }
+
+    /// Fits each form; back-tests on the `holdout` largest points when the form leaves enough to fit.
+    /// Rows are ranked by held-out log RMSE (rows without a back-test last, by AIC).
+    public static func run(_ forms: [any LawFormula], data: FitData, holdout: Int,
+                           options: FitOptions = FitOptions()) throws -> [ComparisonRow] {
+        var rows: [ComparisonRow] = []
+        for form in forms {
+            let fit = try LawFitter.fit(form, to: data, options: options)
+            let n = Double(fit.points), k = Double(form.parameters.count)
+            let rss = max(fit.rmseLog * fit.rmseLog * n, 1e-300)
+            var row = ComparisonRow(
+                law: form.identifier, parameterCount: form.parameters.count, points: fit.points,
+                objective: fit.objective, rmseLog: fit.rmseLog,
+                aic: n * _log(rss / n) + 2 * k, bic: n * _log(rss / n) + k * _log(n),
+                holdoutRmseLog: nil, holdoutMeanAbsoluteRelativeError: nil, status: fit.status.rawValue,
+                parameters: fit.law.named)
+            if holdout > 0, data.count - holdout > form.parameters.count {
+                let backtest = try Backtest.run(form, data: data, holdout: holdout, options: options)
+                row.holdoutRmseLog = backtest.rmseLog
+                row.holdoutMeanAbsoluteRelativeError = backtest.meanAbsoluteRelativeError
+            }
+            rows.append(row)
+        }
+        return rows.sorted { a, b in
+            switch (a.holdoutRmseLog, b.holdoutRmseLog) {
+            case let (x?, y?): x < y
+            case (.some, nil): true
+            case (nil, .some): false
+            case (nil, nil): a.aic < b.aic
+            }
+        }
+    }
+}

@@ -1,0 +1,130 @@
+import ScalingLaws
+
+/// The JSON document of `scalelab fit --json`; its keys are a contract for scripts and tests.
+public struct FitReport: Codable, Sendable, Equatable {
+    public struct Summary: Codable, Sendable, Equatable {
+        public var objective: Double
+        public var objectiveKind: String
+        public var rmseLog: Double
+        public var points: Int
+        public var starts: Int
+        public var convergedStarts: Int
+        public var status: String
+        public var message: String
+        public var seconds: Double
+        /// Over the best starts: each parameter's [min, max] (how much the answer depends on the start).
+        public var spread: [String: [Double]]
+        public var bestStartObjectives: [Double]
+
+        enum CodingKeys: String, CodingKey {
+            case objective, points, starts, status, message, seconds, spread
+            case objectiveKind = "objective_kind", rmseLog = "rmse_log", convergedStarts = "converged_starts"
+            case bestStartObjectives = "best_start_objectives"
+        }
+    }
+
+    public struct Budget: Codable, Sendable, Equatable {
+        public var compute: Double
+        public var values: [String: Double]
+        public var intervals: [String: [Double]]?
+    }
+
+    public struct BootstrapSummary: Codable, Sendable, Equatable {
+        public var samples: Int
+        public var failed: Int
+        public var level: Double
+        public var seed: UInt64
+        public var seconds: Double
+        /// Every refit's parameters, in `parameter_order`: what `plan --fit` turns into intervals.
+        public var parameters: [[Double]]
+    }
+
+    public struct Holdout: Codable, Sendable, Equatable {
+        public var k: Int
+        public var rmseLog: Double
+        public var meanAbsoluteRelativeError: Double
+        public var parameters: [String: Double]
+        public var predictions: [BacktestResult.Prediction]
+
+        enum CodingKeys: String, CodingKey {
+            case k, parameters, predictions
+            case rmseLog = "rmse_log", meanAbsoluteRelativeError = "mean_abs_relative_error"
+        }
+    }
+
+    public var law: String
+    public var formula: String
+    public var parameterOrder: [String]
+    public var parameters: [String: Double]
+    /// Parameters held fixed during the fit.
+    public var fixed: [String: Double]?
+    public var intervals: [String: [Double]]?
+    public var derived: [String: Double]
+    public var derivedIntervals: [String: [Double]]?
+    public var budgets: [Budget]
+    public var fit: Summary
+    public var bootstrap: BootstrapSummary?
+    public var holdout: Holdout?
+    public var data: DataSummary?
+    public var scalelabVersion: String
+
+    public struct DataSummary: Codable, Sendable, Equatable {
+        public var file: String
+        public var points: Int
+        public var hash: String
+        public init(file: String, points: Int, hash: String) {
+            self.file = file
+            self.points = points
+            self.hash = hash
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case law, formula, parameters, fixed, intervals, derived, budgets, fit, bootstrap, holdout, data
+        case parameterOrder = "parameter_order", derivedIntervals = "derived_intervals"
+        case scalelabVersion = "scalelab_version"
+    }
+}
+
+extension FitReport {
+    /// Assemble the report of a fit, with optional bootstrap, budgets and back-test.
+    public init(fit: LawFit, bootstrap: BootstrapResult? = nil, seed: UInt64 = 0, budgets: [Double] = [],
+                holdout: BacktestResult? = nil, data: DataSummary? = nil, version: String) {
+        let formula = fit.formula
+        let names = formula.parameterNames
+        let p = fit.parameters
+        law = formula.identifier
+        self.formula = formula.formula
+        parameterOrder = names
+        parameters = Dictionary(uniqueKeysWithValues: zip(names, p))
+        fixed = (formula as? FixedParameters)?.fixed
+        derived = Derived.scalars(formula, p)
+        var spread: [String: [Double]] = [:]
+        for (j, name) in names.enumerated() {
+            let values = fit.bestStarts.map { $0.parameters[j] }
+            spread[name] = [values.min() ?? .nan, values.max() ?? .nan]
+        }
+        self.fit = Summary(objective: fit.objective, objectiveKind: fit.objectiveKind.rawValue, rmseLog: fit.rmseLog,
+                           points: fit.points, starts: fit.starts, convergedStarts: fit.convergedStarts,
+                           status: fit.status.rawValue, message: fit.message, seconds: fit.seconds,
+                           spread: spread, bestStartObjectives: fit.bestStarts.map(\.objective))
+        self.budgets = budgets.map { C in
+            Budget(compute: C, values: Derived.atBudget(formula, p, compute: C),
+                   intervals: bootstrap?.intervals { Derived.atBudget(formula, $0, compute: C) })
+        }
+        if let b = bootstrap {
+            intervals = b.parameterIntervals
+            derivedIntervals = b.intervals { Derived.scalars(formula, $0) }
+            self.bootstrap = BootstrapSummary(samples: b.samples.count + b.failed, failed: b.failed, level: b.level,
+                                              seed: seed, seconds: b.seconds, parameters: b.samples)
+        }
+        if let h = holdout {
+            self.holdout = Holdout(k: h.predictions.count, rmseLog: h.rmseLog,
+                                   meanAbsoluteRelativeError: h.meanAbsoluteRelativeError,
+                                   parameters: Dictionary(uniqueKeysWithValues: zip(names, h.fit.parameters)),
+                                   predictions: h.predictions)
+        }
+        self.data = data
+        scalelabVersion = version
+    }
+}
