@@ -82,20 +82,25 @@ extension RawTable {
             }
             objects.append((lineNumber, o))
         }
-        guard !objects.isEmpty else { throw .empty(file: file) }
+        guard !objects.isEmpty else { throw .empty(file: file, format: .jsonLines) }
         let rows = objects.map { entry in
             Row(line: entry.line, cells: columns.map { entry.object[$0]?.raw ?? .missing })
         }
         self.init(columns: columns, rows: rows)
     }
 
-    /// A short reason for a decoding failure, with the start of the line.
+    /// Why a line is not valid JSON, with its start. JSONDecoder gives no detail, so the parse
+    /// is repeated with JSONSerialization, whose message says where it failed.
     private static func reason(_ error: any Error, _ text: ArraySlice<UInt8>) -> String {
-        let shown = String(decoding: text.prefix(40), as: UTF8.self) + (text.count > 40 ? "…" : "")
+        let shown = String(decoding: text.prefix(60), as: UTF8.self) + (text.count > 60 ? "…" : "")
         var why = "cannot parse"
-        if case DecodingError.dataCorrupted(let context) = error {
-            why = (context.underlyingError.map { "\($0)" }) ?? context.debugDescription
+        do {
+            _ = try JSONSerialization.jsonObject(with: Data(text), options: [.fragmentsAllowed])
+        } catch {
+            let info = (error as NSError).userInfo
+            why = (info[NSDebugDescriptionErrorKey] as? String) ?? error.localizedDescription
         }
-        return "\(why): \(shown)"
+        if why.hasSuffix(".") { why.removeLast() }
+        return "\(why) in \(shown)"
     }
 }

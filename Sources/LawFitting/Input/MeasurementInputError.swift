@@ -12,7 +12,7 @@ public enum MeasurementInputError: Error, Sendable, Equatable, CustomStringConve
     /// The extension does not say CSV or JSON Lines and no format was given.
     case unknownFormat(file: String, pathExtension: String)
     /// No records at all.
-    case empty(file: String)
+    case empty(file: String, format: MeasurementFileFormat)
     /// A CSV header and no data rows.
     case headerOnly(file: String, columns: [String])
     /// A CSV row whose number of fields differs from the header's.
@@ -48,8 +48,10 @@ public enum MeasurementInputError: Error, Sendable, Equatable, CustomStringConve
             let shown = ext.isEmpty ? "no extension" : "extension '.\(ext)'"
             return "\(file): cannot tell the format from \(shown); name the file .csv, .jsonl, "
                 + ".ndjson or .json, or give the format explicitly (--format csv or --format jsonl)"
-        case let .empty(file):
-            return "\(file): the file is empty; it needs a header line and one row per run"
+        case let .empty(file, format):
+            return "\(file): the file is empty; " + (format == .csv
+                ? "it needs a header line and then one row per run"
+                : "it needs one JSON object per line, one per run")
         case let .headerOnly(file, columns):
             return "\(file): only a header (\(Self.list(columns))) and no data rows; add one row per run"
         case let .wrongFieldCount(file, line, expected, found):
@@ -77,7 +79,7 @@ public enum MeasurementInputError: Error, Sendable, Equatable, CustomStringConve
             return "\(file), line \(line), column '\(column)': '\(value)' is not a number; "
                 + "write a plain decimal such as 3.05 or 1.2e9"
         case let .notFinite(file, line, column, value):
-            return "\(file), line \(line), column '\(column)': '\(value)' is not finite; "
+            return "\(file), line \(line), column '\(column)': '\(value)' is not a finite number; "
                 + "fix the value or remove the row"
         case let .notPositive(file, line, column, value, quantity):
             return "\(file), line \(line), column '\(column)': \(quantity.label) must be positive "
@@ -90,8 +92,8 @@ public enum MeasurementInputError: Error, Sendable, Equatable, CustomStringConve
 
     public var errorDescription: String? { description }
 
-    /// `a, b, c`, or `(none)`.
+    /// `a, b, c`, or `(none)`; a name that contains a comma is quoted: `'Tied, No Gating'`.
     static func list(_ names: [String]) -> String {
-        names.isEmpty ? "(none)" : names.joined(separator: ", ")
+        names.isEmpty ? "(none)" : names.map { $0.contains(",") ? "'\($0)'" : $0 }.joined(separator: ", ")
     }
 }

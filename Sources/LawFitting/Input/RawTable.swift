@@ -70,7 +70,8 @@ func splitCSVRecords(_ bytes: [UInt8], file: String)
                 inQuotes = false
                 while i < bytes.count, bytes[i] == space || bytes[i] == UInt8(ascii: "\t") { i += 1 }
                 if i < bytes.count, ![comma, cr, lf].contains(bytes[i]) {
-                    let rest = String(decoding: bytes[i..<min(i + 12, bytes.count)], as: UTF8.self)
+                    let end = bytes[i...].prefix(12).firstIndex { $0 == cr || $0 == lf || $0 == comma } ?? min(i + 12, bytes.count)
+                    let rest = String(decoding: bytes[i..<end], as: UTF8.self)
                     throw .malformedCSV(file: file, line: line, detail:
                         "text '\(rest)' after a closing quote; a quoted field must end at a comma "
                         + "or the end of the line (write a quote inside a quoted field as \"\")")
@@ -118,7 +119,7 @@ extension RawTable {
     /// `.wrongFieldCount` for a row whose field count differs from the header's.
     init(csv bytes: [UInt8], file: String) throws(MeasurementInputError) {
         let records = try splitCSVRecords(bytes, file: file)
-        guard let header = records.first else { throw .empty(file: file) }
+        guard let header = records.first else { throw .empty(file: file, format: .csv) }
         let columns = header.fields.map { $0.trimmingSpaces }
         guard records.count > 1 else { throw .headerOnly(file: file, columns: columns) }
         var rows: [Row] = []
