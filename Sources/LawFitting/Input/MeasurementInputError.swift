@@ -1,0 +1,99 @@
+import Foundation
+
+/// Why a measurement file could not be read, with what to fix.
+///
+/// Every case names the file; cases about one value also name the line (1-based; a CSV header
+/// is line 1), the column and the value as written. `description` is the message for people.
+public enum MeasurementInputError: Error, Sendable, Equatable, CustomStringConvertible, LocalizedError {
+    /// No file at the path.
+    case fileNotFound(file: String)
+    /// The file exists but could not be read (a directory, no permission, ...).
+    case unreadable(file: String, reason: String)
+    /// The extension does not say CSV or JSON Lines and no format was given.
+    case unknownFormat(file: String, pathExtension: String)
+    /// No records at all.
+    case empty(file: String, format: MeasurementFileFormat)
+    /// A CSV header and no data rows.
+    case headerOnly(file: String, columns: [String])
+    /// A CSV row whose number of fields differs from the header's.
+    case wrongFieldCount(file: String, line: Int, expected: Int, found: Int)
+    /// A CSV syntax error, e.g. a quote that is never closed.
+    case malformedCSV(file: String, line: Int, detail: String)
+    /// A JSON Lines line that is not valid JSON.
+    case malformedJSON(file: String, line: Int, detail: String)
+    /// A JSON Lines line that is valid JSON but not an object.
+    case notAnObject(file: String, line: Int, found: String)
+    /// A quantity the law needs has no column and cannot be derived.
+    case missingColumn(file: String, quantity: MeasuredQuantity, lookedFor: [String], available: [String])
+    /// A column named in the mapping does not exist.
+    case namedColumnNotFound(file: String, name: String, option: String, available: [String])
+    /// A needed value is empty in one row and cannot be derived.
+    case missingValue(file: String, line: Int, column: String, quantity: MeasuredQuantity)
+    /// A value that is not a number.
+    case notANumber(file: String, line: Int, column: String, value: String)
+    /// NaN or ±infinity.
+    case notFinite(file: String, line: Int, column: String, value: String)
+    /// Zero or negative N, D, C, U or loss.
+    case notPositive(file: String, line: Int, column: String, value: String, quantity: MeasuredQuantity)
+    /// Fewer usable rows than a fit needs.
+    case tooFewPoints(file: String, law: String, parameters: Int, points: Int)
+
+    public var description: String {
+        switch self {
+        case let .fileNotFound(file):
+            return "\(file): no such file; check the path"
+        case let .unreadable(file, reason):
+            return "\(file): cannot read the file (\(reason))"
+        case let .unknownFormat(file, ext):
+            let shown = ext.isEmpty ? "no extension" : "extension '.\(ext)'"
+            return "\(file): cannot tell the format from \(shown); name the file .csv, .jsonl, "
+                + ".ndjson or .json, or give the format explicitly (--format csv or --format jsonl)"
+        case let .empty(file, format):
+            return "\(file): the file is empty; " + (format == .csv
+                ? "it needs a header line and then one row per run"
+                : "it needs one JSON object per line, one per run")
+        case let .headerOnly(file, columns):
+            return "\(file): only a header (\(Self.list(columns))) and no data rows; add one row per run"
+        case let .wrongFieldCount(file, line, expected, found):
+            return "\(file), line \(line): \(found) field\(found == 1 ? "" : "s") but the header has "
+                + "\(expected); quote fields that contain commas, or add the missing values"
+        case let .malformedCSV(file, line, detail):
+            return "\(file), line \(line): \(detail)"
+        case let .malformedJSON(file, line, detail):
+            return "\(file), line \(line): not valid JSON (\(detail)); JSON Lines needs one complete "
+                + "object per line, e.g. {\"params\": 1e8, \"tokens\": 2e9, \"loss\": 3.1}"
+        case let .notAnObject(file, line, found):
+            return "\(file), line \(line): found \(found) but JSON Lines needs one object per line, "
+                + "e.g. {\"params\": 1e8, \"tokens\": 2e9, \"loss\": 3.1}"
+        case let .missingColumn(file, quantity, lookedFor, available):
+            let hint = quantity == .tokens ? " (or give C and N columns to derive D = C/(6N))"
+                : quantity == .compute ? " (or give N and D columns to derive C = 6ND)" : ""
+            return "\(file): no column for \(quantity.label): looked for \(lookedFor.joined(separator: ", ")); "
+                + "found columns: \(Self.list(available)); name it with \(quantity.option)\(hint)"
+        case let .namedColumnNotFound(file, name, option, available):
+            return "\(file): no column '\(name)' (from \(option)); found columns: \(Self.list(available))"
+        case let .missingValue(file, line, column, quantity):
+            return "\(file), line \(line), column '\(column)': no value for \(quantity.label); "
+                + "fill it in or remove the row"
+        case let .notANumber(file, line, column, value):
+            return "\(file), line \(line), column '\(column)': '\(value)' is not a number; "
+                + "write a plain decimal such as 3.05 or 1.2e9"
+        case let .notFinite(file, line, column, value):
+            return "\(file), line \(line), column '\(column)': '\(value)' is not a finite number; "
+                + "fix the value or remove the row"
+        case let .notPositive(file, line, column, value, quantity):
+            return "\(file), line \(line), column '\(column)': \(quantity.label) must be positive "
+                + "but is '\(value)'; fix the value or remove the row"
+        case let .tooFewPoints(file, law, parameters, points):
+            return "law \(law) has \(parameters) parameters but \(file) has \(points) usable "
+                + "row\(points == 1 ? "" : "s"); need at least \(parameters + 1)"
+        }
+    }
+
+    public var errorDescription: String? { description }
+
+    /// `a, b, c`, or `(none)`; a name that contains a comma is quoted: `'Tied, No Gating'`.
+    static func list(_ names: [String]) -> String {
+        names.isEmpty ? "(none)" : names.map { $0.contains(",") ? "'\($0)'" : $0 }.joined(separator: ", ")
+    }
+}

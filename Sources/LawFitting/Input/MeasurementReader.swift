@@ -1,0 +1,180 @@
+import Foundation
+import ScalingLaws
+
+/// The file formats measurements can be read from.
+public enum MeasurementFileFormat: String, Sendable, Codable, CaseIterable {
+    /// Comma-separated values with a header line (RFC 4180).
+    case csv
+    /// JSON Lines: one JSON object per line.
+    case jsonLines = "jsonl"
+
+    /// The format for a file extension (case-insensitive): `csv`; `jsonl`, `ndjson`, `json`.
+    public init?(pathExtension: String) {
+        switch pathExtension.lowercased() {
+        case "csv": self = .csv
+        case "jsonl", "ndjson", "json": self = .jsonLines
+        default: return nil
+        }
+    }
+}
+
+/// Reads training-run results from CSV or JSON Lines into measurements.
+///
+/// Columns are found by their usual names (`MeasuredQuantity.aliases`: `params`, `tokens`,
+/// `flops`, `unique_tokens`, `loss`, `val_loss`, ...; case, spaces, underscores and hyphens
+/// ignored) or named in `mapping`. Missing quantities are derived under C = 6ND (Kaplan et al.
+/// 2020, arXiv:2001.08361, Eq. 2.1 with the backward pass):
+/// - D = C/(6N) when a row has C and N but no D;
+/// - C = 6·N·D when a row has N and D but no C.
+///
+/// Every value read must be a finite number; N, D, C, U and the loss must be positive.
+/// Errors name the file, line, column and value (`MeasurementInputError`).
+///
+/// ```swift
+/// let set = try MeasurementReader().read(path: "runs.csv", requiring: [.parameters, .tokens])
+/// ```
+public struct MeasurementReader: Sendable {
+    /// Columns named by the user; the rest are found by their usual names.
+    public var mapping: ColumnMapping
+    /// The format to read; nil chooses it from the file extension.
+    public var format: MeasurementFileFormat?
+
+    public init(mapping: ColumnMapping = ColumnMapping(), format: MeasurementFileFormat? = nil) {
+        self.mapping = mapping
+        self.format = format
+    }
+
+    /// Reads the file at `path`.
+    ///
+    /// - Parameter requiring: the variables the law to be fitted reads (`LawFormula.variables`);
+    ///   each must have a column or be derivable, and every row must have a value. The loss is
+    ///   always required.
+    public func read(path: String, requiring: Set<ScaleVariable> = [])
+        throws(MeasurementInputError) -> MeasurementSet
+    {
+        let url = URL(fileURLWithPath: path)
+        guard let format = format ?? MeasurementFileFormat(pathExtension: url.pathExtension) else {
+            throw .unknownFormat(file: path, pathExtension: url.pathExtension)
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw .fileNotFound(file: path)
+        }
+        guard !isDirectory.boolValue else { throw .unreadable(file: path, reason: "it is a directory") }
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            throw .unreadable(file: path, reason: error.localizedDescription)
+        }
+        return try read(bytes: [UInt8](data), source: path, format: format, requiring: requiring)
+    }
+
+    /// Reads the file at `url` (see `read(path:requiring:)`).
+    public func read(contentsOf url: URL, requiring: Set<ScaleVariable> = [])
+        throws(MeasurementInputError) -> MeasurementSet
+    {
+        try read(path: url.path, requiring: requiring)
+    }
+
+    /// Reads measurements from text already in memory; `source` names it in messages.
+    public func read(text: String, source: String, format: MeasurementFileFormat,
+                     requiring: Set<ScaleVariable> = []) throws(MeasurementInputError) -> MeasurementSet
+    {
+        try read(bytes: Array(text.utf8), source: source, format: format, requiring: requiring)
+    }
+
+    /// Reads measurements from the bytes of a file; `source` names it in messages.
+    public func read(bytes: [UInt8], source: String, format: MeasurementFileFormat,
+                     requiring: Set<ScaleVariable> = []) throws(MeasurementInputError) -> MeasurementSet
+    {
+        let table = switch format {
+        case .csv: try RawTable(csv: bytes, file: source)
+        case .jsonLines: try RawTable(jsonLines: bytes, file: source)
+        }
+        return try measurements(from: table, source: source, format: format, requiring: requiring)
+    }
+}
+
+// MARK: - From a raw table to measurements (internal)
+
+extension MeasurementReader {
+    /// Finds the columns, checks the required ones, and reads every row.
+    func measurements(from table: RawTable, source: String, format: MeasurementFileFormat,
+                      requiring: Set<ScaleVariable>) throws(MeasurementInputError) -> MeasurementSet
+    {
+        let index = try mapping.resolve(in: table.columns, source: source)
+        let has = { (q: MeasuredQuantity) in index[q] != nil }
+        var needed = Set(requiring.map(MeasuredQuantity.init))
+        needed.insert(.loss)
+        for q in MeasuredQuantity.allCases where needed.contains(q) && !has(q) {
+            let derivable = (q == .tokens && has(.compute) && has(.parameters))
+                || (q == .compute && has(.parameters) && has(.tokens))
+            if !derivable {
+                throw .missingColumn(file: source, quantity: q, lookedFor: q.aliases, available: table.columns)
+            }
+        }
+
+        var columns = ColumnMapping()
+        for (q, i) in index { columns[q] = table.columns[i] }
+        var derived = Set<ScaleVariable>()
+        var result: [ScalingLaws.Measurement] = []
+        result.reserveCapacity(table.rows.count)
+        for row in table.rows {
+            var value: [MeasuredQuantity: Double] = [:]
+            for (q, i) in index {
+                value[q] = try number(row.cells[i], quantity: q, line: row.line,
+                                      column: table.columns[i], file: source)
+            }
+            if value[.tokens] == nil, let C = value[.compute], let N = value[.parameters] {
+                value[.tokens] = C / (6 * N)
+                derived.insert(.tokens)
+            }
+            if value[.compute] == nil, let N = value[.parameters], let D = value[.tokens] {
+                value[.compute] = 6 * N * D
+                derived.insert(.compute)
+            }
+            for q in needed where value[q] == nil {
+                // Name the empty cell: q's own column, or the empty input of its derivation.
+                let inputs: [MeasuredQuantity] = q == .tokens ? [.compute, .parameters] : [.parameters, .tokens]
+                let empty = index[q] != nil ? q : inputs.first { index[$0] != nil && value[$0] == nil } ?? q
+                throw .missingValue(file: source, line: row.line,
+                                    column: index[empty].map { table.columns[$0] } ?? q.rawValue,
+                                    quantity: empty)
+            }
+            result.append(ScalingLaws.Measurement(parameters: value[.parameters], tokens: value[.tokens],
+                                      compute: value[.compute], uniqueTokens: value[.uniqueTokens],
+                                      loss: value[.loss]!))
+        }
+        return MeasurementSet(measurements: result, source: source, format: format,
+                              columns: columns, derived: derived)
+    }
+
+    /// The cell as a positive finite number, nil when empty.
+    private func number(_ cell: RawCell, quantity: MeasuredQuantity, line: Int, column: String,
+                        file: String) throws(MeasurementInputError) -> Double?
+    {
+        let x: Double
+        let written: String
+        switch cell {
+        case .missing:
+            return nil
+        case .number(let v):
+            x = v
+            written = "\(v)"
+        case .text(let s):
+            guard let v = Double(s) else {
+                throw .notANumber(file: file, line: line, column: column, value: s)
+            }
+            x = v
+            written = s
+        case .other(let what):
+            throw .notANumber(file: file, line: line, column: column, value: what)
+        }
+        guard x.isFinite else { throw .notFinite(file: file, line: line, column: column, value: written) }
+        guard x > 0 else {
+            throw .notPositive(file: file, line: line, column: column, value: written, quantity: quantity)
+        }
+        return x
+    }
+}

@@ -1,0 +1,90 @@
+import ScalingLaws
+
+/// The measurements read from one file, with where they came from and how they were read.
+///
+/// `contentHash` identifies the numbers: a fit records it so a result can be traced to its data.
+public struct MeasurementSet: Sendable, Codable, Equatable {
+    /// The runs, in file order.
+    public var measurements: [Measurement]
+    /// The path (or name) the measurements were read from.
+    public var source: String
+    /// The format the file was read as.
+    public var format: MeasurementFileFormat
+    /// The column each quantity was read from; nil for a quantity with no column.
+    public var columns: ColumnMapping
+    /// The variables computed from others in at least one row: D = C/(6N), C = 6ND.
+    public var derived: Set<ScaleVariable>
+    /// FNV-1a 64 of the numbers, as 16 lower-case hex digits (see `contentHash(of:)`).
+    public var contentHash: String
+
+    public init(measurements: [Measurement], source: String, format: MeasurementFileFormat,
+                columns: ColumnMapping = ColumnMapping(), derived: Set<ScaleVariable> = []) {
+        self.measurements = measurements
+        self.source = source
+        self.format = format
+        self.columns = columns
+        self.derived = derived
+        self.contentHash = Self.contentHash(of: measurements)
+    }
+
+    /// The number of runs.
+    public var count: Int { measurements.count }
+
+    /// The variables every measurement has.
+    public var availableVariables: Set<ScaleVariable> {
+        Set(ScaleVariable.allCases.filter { v in measurements.allSatisfy { $0.value(of: v) != nil } })
+    }
+
+    /// A stable hash of the numbers: FNV-1a 64 over, for each measurement in order, N, D, C, U
+    /// and the loss, each as a presence byte (0 or 1) followed by the 8 little-endian bytes of
+    /// its IEEE-754 bit pattern.
+    ///
+    /// Order matters on purpose: a seeded bootstrap draws rows by index, so the same rows in
+    /// another order can give other intervals. Column names, formatting (`1e9` vs
+    /// `1000000000`) and the file format do not change the hash.
+    public static func contentHash(of measurements: [Measurement]) -> String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325          // FNV-1a 64 offset basis
+        let prime: UInt64 = 0x0000_0100_0000_01b3       // FNV-1a 64 prime
+        func mix(_ byte: UInt8) { h = (h ^ UInt64(byte)) &* prime }
+        func mix(_ x: Double?) {
+            guard let x else { mix(0); return }
+            mix(1)
+            var bits = x.bitPattern
+            for _ in 0..<8 { mix(UInt8(truncatingIfNeeded: bits)); bits >>= 8 }
+        }
+        for m in measurements {
+            mix(m.parameters)
+            mix(m.tokens)
+            mix(m.compute)
+            mix(m.uniqueTokens)
+            mix(m.loss)
+        }
+        let hex = String(h, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+}
+
+/// Checks that a fit has more points than parameters.
+///
+/// A law with k parameters needs more than k points: with k points it interpolates them and says
+/// nothing about the error. Throws `.tooFewPoints` naming the law, its parameter count and the
+/// file, e.g. "law chinchilla has 5 parameters but runs.csv has 3 usable rows; need at least 6".
+public func validatePointCount(_ set: MeasurementSet, parameters: Int, law: String)
+    throws(MeasurementInputError)
+{
+    precondition(parameters >= 0, "parameter count \(parameters) must not be negative")
+    guard set.count > parameters else {
+        throw .tooFewPoints(file: set.source, law: law, parameters: parameters, points: set.count)
+    }
+}
+
+/// Checks that enough measurements have every variable `law` reads (more than its parameters).
+public func validatePointCount(_ set: MeasurementSet, for law: any LawFormula)
+    throws(MeasurementInputError)
+{
+    let usable = set.measurements.filter { m in law.variables.allSatisfy { m.value(of: $0) != nil } }
+    guard usable.count > law.parameters.count else {
+        throw .tooFewPoints(file: set.source, law: law.identifier,
+                            parameters: law.parameters.count, points: usable.count)
+    }
+}

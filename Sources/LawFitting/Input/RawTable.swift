@@ -1,0 +1,150 @@
+/// One value of a raw table, before it is read as a number.
+enum RawCell: Sendable, Equatable {
+    /// Text as written (CSV fields, JSON strings).
+    case text(String)
+    /// A JSON number.
+    case number(Double)
+    /// Absent: an empty CSV field, a JSON null, or a key missing from a JSON object.
+    case missing
+    /// A JSON value that cannot be a number (true, an array, an object), as written for messages.
+    case other(String)
+}
+
+/// A file as named columns and rows, whatever its format. Internal: the readers produce it,
+/// `MeasurementReader` turns it into measurements.
+struct RawTable: Sendable {
+    /// One record with the line it starts on (1-based).
+    struct Row: Sendable {
+        var line: Int
+        /// Indexed like `RawTable.columns`.
+        var cells: [RawCell]
+    }
+
+    var columns: [String]
+    var rows: [Row]
+}
+
+// MARK: - CSV (RFC 4180)
+
+/// Splits CSV bytes into records following RFC 4180.
+///
+/// - Fields are separated by commas; records end at LF, CRLF or a lone CR.
+/// - A field that starts with `"` is quoted: it may hold commas, line breaks and `""` (one quote).
+/// - A UTF-8 byte-order mark at the start is skipped; blank lines are skipped anywhere.
+/// - Each record keeps the line it starts on, so messages point at the right line even after
+///   a quoted field that spans lines.
+///
+/// Throws `.malformedCSV` for a quote that is never closed, text after a closing quote, or a
+/// quote inside an unquoted field.
+func splitCSVRecords(_ bytes: [UInt8], file: String)
+    throws(MeasurementInputError) -> [(line: Int, fields: [String])]
+{
+    let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), cr = UInt8(ascii: "\r"),
+        lf = UInt8(ascii: "\n"), space = UInt8(ascii: " ")
+    var records: [(line: Int, fields: [String])] = []
+    var fields: [String] = []
+    var field: [UInt8] = []
+    var quoted = false        // the current field started with a quote
+    var inQuotes = false      // inside the quotes of the current field
+    var line = 1, recordLine = 1, quoteLine = 1
+    var i = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+
+    func endField() {
+        fields.append(String(decoding: field, as: UTF8.self))
+        field.removeAll(keepingCapacity: true)
+        quoted = false
+    }
+    func endRecord() {
+        endField()
+        let blank = fields.count == 1 && fields[0].allSatisfy { $0 == " " || $0 == "\t" }
+        if !blank { records.append((recordLine, fields)) }
+        fields.removeAll(keepingCapacity: true)
+    }
+
+    while i < bytes.count {
+        let c = bytes[i]
+        i += 1
+        if inQuotes {
+            if c == quote {
+                if i < bytes.count, bytes[i] == quote { field.append(quote); i += 1; continue }
+                inQuotes = false
+                while i < bytes.count, bytes[i] == space || bytes[i] == UInt8(ascii: "\t") { i += 1 }
+                if i < bytes.count, ![comma, cr, lf].contains(bytes[i]) {
+                    let end = bytes[i...].prefix(12).firstIndex { $0 == cr || $0 == lf || $0 == comma } ?? min(i + 12, bytes.count)
+                    let rest = String(decoding: bytes[i..<end], as: UTF8.self)
+                    throw .malformedCSV(file: file, line: line, detail:
+                        "text '\(rest)' after a closing quote; a quoted field must end at a comma "
+                        + "or the end of the line (write a quote inside a quoted field as \"\")")
+                }
+                continue
+            }
+            if c == lf || (c == cr && (i >= bytes.count || bytes[i] != lf)) { line += 1 }
+            field.append(c)
+            continue
+        }
+        switch c {
+        case quote:
+            guard field.allSatisfy({ $0 == space }), !quoted else {
+                throw .malformedCSV(file: file, line: line, detail:
+                    "a quote inside an unquoted field; enclose the whole field in quotes and "
+                    + "write each quote in it as \"\"")
+            }
+            field.removeAll()
+            quoted = true
+            inQuotes = true
+            quoteLine = line
+        case comma:
+            endField()
+        case cr, lf:
+            if c == cr, i < bytes.count, bytes[i] == lf { i += 1 }
+            endRecord()
+            line += 1
+            recordLine = line
+        default:
+            field.append(c)
+        }
+    }
+    if inQuotes {
+        throw .malformedCSV(file: file, line: quoteLine, detail:
+            "a quoted field starts here and is never closed; add the closing quote")
+    }
+    if !field.isEmpty || !fields.isEmpty || quoted { endRecord() }
+    return records
+}
+
+extension RawTable {
+    /// A CSV file with a header line as a raw table.
+    ///
+    /// Throws `.empty` without records, `.headerOnly` without data rows, and
+    /// `.wrongFieldCount` for a row whose field count differs from the header's.
+    init(csv bytes: [UInt8], file: String) throws(MeasurementInputError) {
+        let records = try splitCSVRecords(bytes, file: file)
+        guard let header = records.first else { throw .empty(file: file, format: .csv) }
+        let columns = header.fields.map { $0.trimmingSpaces }
+        guard records.count > 1 else { throw .headerOnly(file: file, columns: columns) }
+        var rows: [Row] = []
+        rows.reserveCapacity(records.count - 1)
+        for record in records.dropFirst() {
+            guard record.fields.count == columns.count else {
+                throw .wrongFieldCount(file: file, line: record.line,
+                                       expected: columns.count, found: record.fields.count)
+            }
+            let cells = record.fields.map { f -> RawCell in
+                let t = f.trimmingSpaces
+                return t.isEmpty ? .missing : .text(t)
+            }
+            rows.append(Row(line: record.line, cells: cells))
+        }
+        self.init(columns: columns, rows: rows)
+    }
+}
+
+extension String {
+    /// Without leading and trailing spaces and tabs.
+    var trimmingSpaces: String {
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        guard let first = firstIndex(where: { !isSpace($0) }),
+              let last = lastIndex(where: { !isSpace($0) }) else { return "" }
+        return String(self[first...last])
+    }
+}
