@@ -18,6 +18,8 @@ public struct LawFit: Sendable {
     public let status: OptimizerStatus
     /// The best starts, best first: objective and natural parameters.
     public let bestStarts: [(objective: Double, parameters: [Double])]
+    /// Objective evaluations over all starts (the cost of the fit).
+    public let evaluations: Int
     public let seconds: Double
 
     /// Natural parameters (E, A, … rather than log E, log A).
@@ -64,6 +66,7 @@ public enum LawFitter {
             points: data.count, starts: starts.count,
             convergedStarts: results.filter { $0.status.isConverged && $0.value.isFinite }.count,
             status: results[best].status, bestStarts: top,
+            evaluations: results.map(\.evaluations).reduce(0, +),
             seconds: secondsSince(clock))
     }
 

@@ -12,12 +12,13 @@ public struct FitReport: Codable, Sendable, Equatable {
         public var status: String
         public var message: String
         public var seconds: Double
+        public var evaluations: Int
         /// Over the best starts: each parameter's [min, max] (how much the answer depends on the start).
         public var spread: [String: [Double]]
         public var bestStartObjectives: [Double]
 
         enum CodingKeys: String, CodingKey {
-            case objective, points, starts, status, message, seconds, spread
+            case objective, points, starts, status, message, seconds, spread, evaluations
             case objectiveKind = "objective_kind", rmseLog = "rmse_log", convergedStarts = "converged_starts"
             case bestStartObjectives = "best_start_objectives"
         }
@@ -106,7 +107,7 @@ extension FitReport {
         }
         self.fit = Summary(objective: fit.objective, objectiveKind: fit.objectiveKind.rawValue, rmseLog: fit.rmseLog,
                            points: fit.points, starts: fit.starts, convergedStarts: fit.convergedStarts,
-                           status: fit.status.rawValue, message: fit.message, seconds: fit.seconds,
+                           status: fit.status.rawValue, message: fit.message, seconds: fit.seconds, evaluations: fit.evaluations,
                            spread: spread, bestStartObjectives: fit.bestStarts.map(\.objective))
         self.budgets = budgets.map { C in
             Budget(compute: C, values: Derived.atBudget(formula, p, compute: C),

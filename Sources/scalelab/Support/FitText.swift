@@ -1,0 +1,51 @@
+import LawFitting
+
+/// The human-readable rendering of a `FitReport`.
+enum FitText {
+    static func render(_ r: FitReport) -> String {
+        var out: [String] = []
+        out.append("Law: \(r.law)    \(r.formula)")
+        if let d = r.data { out.append("Data: \(d.file), \(d.points) points (hash \(d.hash))") }
+        out.append("")
+        let level = r.bootstrap.map { "\(Int(($0.level * 100).rounded()))% interval" } ?? ""
+        var rows = r.parameterOrder.map { name in
+            [name, Output.number(r.parameters[name] ?? .nan, digits: 6), Output.interval(r.intervals?[name]),
+             Output.interval(r.fit.spread[name])]
+        }
+        for (name, value) in (r.fixed ?? [:]).sorted(by: { $0.key < $1.key }) {
+            rows.append([name, Output.number(value, digits: 6), "fixed", ""])
+        }
+        for name in r.derived.keys.sorted() {
+            rows.append([name, Output.number(r.derived[name]!, digits: 6), Output.interval(r.derivedIntervals?[name]), ""])
+        }
+        out.append(Output.table(["parameter", "value", level, "spread over best \(r.fit.bestStartObjectives.count) starts"], rows))
+        out.append("")
+        out.append("Fit: objective \(Output.number(r.fit.objective, digits: 6)) (\(r.fit.objectiveKind), summed), "
+                   + "RMSE of log residuals \(Output.number(r.fit.rmseLog)), \(r.fit.points) points, "
+                   + "\(Output.number(r.fit.seconds, digits: 3)) s")
+        out.append("Status: \(r.fit.message)")
+        if let b = r.bootstrap {
+            out.append("Bootstrap: \(b.samples) resamples (seed \(b.seed)), \(b.failed) failed, \(Output.number(b.seconds, digits: 3)) s")
+        }
+        if !r.budgets.isEmpty {
+            out.append("")
+            let keys = ["N_opt", "D_opt", "tokens_per_parameter", "loss"].filter { k in r.budgets.contains { $0.values[k] != nil } }
+            out.append(Output.table(["compute"] + keys, r.budgets.map { b in
+                [Output.number(b.compute)] + keys.map { k in
+                    Output.number(b.values[k] ?? .nan) + (b.intervals?[k].map { " " + Output.interval($0) } ?? "")
+                }
+            }))
+        }
+        if let h = r.holdout {
+            out.append("")
+            out.append("Back-test: fitted without the \(h.k) largest points; on them log RMSE \(Output.number(h.rmseLog)), "
+                       + "mean |relative error| \(Output.number(h.meanAbsoluteRelativeError * 100, digits: 3))%")
+            let names = h.predictions.first.map { Array($0.input.keys).sorted() } ?? []
+            out.append(Output.table(names + ["loss", "predicted", "error"], h.predictions.map { p in
+                names.map { Output.number(p.input[$0] ?? .nan) } + [Output.number(p.loss, digits: 5),
+                    Output.number(p.predicted, digits: 5), Output.number(p.relativeError * 100, digits: 3) + "%"]
+            }))
+        }
+        return out.joined(separator: "\n")
+    }
+}

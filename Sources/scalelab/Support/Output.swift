@@ -1,0 +1,45 @@
+import Foundation
+
+/// Printing helpers shared by the commands: one JSON document on stdout, aligned tables, numbers.
+enum Output {
+    /// Encodes `value` as pretty, key-sorted JSON.
+    static func json<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static func printJSON<T: Encodable>(_ value: T) throws { print(try json(value)) }
+
+    /// Writes `value` as JSON to `path`, atomically.
+    static func writeJSON<T: Encodable>(_ value: T, to path: String) throws {
+        try Data((try json(value) + "\n").utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+
+    /// A number in 4 significant digits, `%g` style: 1.69, 406.4, 3.217e+10.
+    static func number(_ x: Double, digits: Int = 4) -> String {
+        guard x.isFinite else { return x.isNaN ? "nan" : (x > 0 ? "inf" : "-inf") }
+        return String(format: "%.\(digits)g", x)
+    }
+
+    /// `[low, high]` as text.
+    static func interval(_ v: [Double]?) -> String {
+        guard let v, v.count == 2 else { return "" }
+        return "[\(number(v[0])), \(number(v[1]))]"
+    }
+
+    /// Left-aligned first column, right-aligned others, two spaces apart.
+    static func table(_ header: [String], _ rows: [[String]]) -> String {
+        let all = [header] + rows
+        let widths = header.indices.map { j in all.map { $0.indices.contains(j) ? $0[j].count : 0 }.max() ?? 0 }
+        func line(_ row: [String]) -> String {
+            row.enumerated().map { j, cell in
+                let pad = String(repeating: " ", count: max(0, widths[j] - cell.count))
+                return j == 0 ? cell + pad : pad + cell
+            }.joined(separator: "  ")
+        }
+        let rule = widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")
+        return ([line(header), rule] + rows.map(line)).joined(separator: "\n")
+    }
+}
