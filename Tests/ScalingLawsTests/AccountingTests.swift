@@ -80,6 +80,13 @@ final class AccountingTests: XCTestCase {
         XCTAssertEqual(small.nonEmbeddingParameterCount, 12 * (12 * 768 * 768 + 13 * 768) + 2 * 768)
     }
 
+    /// Llama 2 7B (gated SwiGLU, untied, RMSNorm gains, no biases, rotary): 6,738,415,616.
+    func testLlama2SevenBillionTotal() {
+        let llama = TransformerShape(layers: 32, dModel: 4096, heads: 32, dFF: 11008, vocabulary: 32000, context: 4096,
+                                     tiedEmbeddings: false, gated: true, learnedPositions: false)
+        XCTAssertEqual(llama.parameterCount, 6_738_415_616)
+    }
+
     /// Known answer computed by hand for a tiny shape, for every method.
     func testFLOPsOfTinyShapeByHand() {
         let s = TransformerShape(layers: 2, dModel: 8, heads: 2, vocabulary: 10, context: 4, learnedPositions: false)
