@@ -79,7 +79,7 @@ enum PlanLawSource {
 enum PlanRendering {
     static func render(_ r: PlanReport) -> String {
         typealias O = CommandOutput
-        var lines = ["Law: \(r.law)" + (r.citation.map { "  (\($0.text))" } ?? "") + "; N counts \(r.parameterConvention) parameters",
+        var lines = ["Law: \(r.law)" + (r.citation.map { "  (\($0.text))" } ?? "") + "; N: \(r.parameterConvention)",
                      "Compute: \(O.sci(r.request.compute)) FLOPs", ""]
         if let p = r.computeOptimal {
             lines += ["Compute-optimal (C = 6ND, unlimited data)"] + point(p)
