@@ -1,0 +1,127 @@
+import ArgumentParser
+import ScalingLaws
+
+/// `scalelab plan`: compute-optimal N and D, the compute for a target loss, data-constrained and
+/// inference-aware plans.
+struct PlanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Plan a training run: N_opt, D_opt and loss for a compute budget.",
+        discussion: """
+        With --target-loss: the least compute reaching that loss. With --unique-tokens: the best \
+        model when unique data is limited (Muennighoff et al. 2023). With --inference-tokens: the \
+        model that minimizes training plus inference FLOPs (Sardana et al. 2023). See `scalelab laws`.
+        """)
+
+    @Option(parsing: .unconditional, help: "Training compute budget in FLOPs, e.g. 5.76e23.") var compute: Double
+    @Option(help: "A published law (see `scalelab laws`).") var law: String = "epoch2024"
+    @Option(name: .customLong("target-loss"), parsing: .unconditional, help: "Also find the least compute reaching this loss (nats/token).")
+    var targetLoss: Double?
+    @Option(name: .customLong("unique-tokens"), parsing: .unconditional, help: "Unique training tokens available (data-constrained plan).")
+    var uniqueTokens: Double?
+    @Option(name: .customLong("inference-tokens"), parsing: .unconditional, help: "Lifetime inference tokens (inference-aware plan).")
+    var inferenceTokens: Double?
+    @Flag(help: "Print one JSON document instead of text.") var json = false
+
+    func validate() throws {
+        guard compute > 0, compute.isFinite else { throw ValidationError("--compute must be a positive number of FLOPs, got \(compute)") }
+        if let t = targetLoss, !(t > 0 && t.isFinite) { throw ValidationError("--target-loss must be a positive loss, got \(t)") }
+        if let u = uniqueTokens, !(u > 0 && u.isFinite) { throw ValidationError("--unique-tokens must be positive, got \(u)") }
+        if let t = inferenceTokens, !(t >= 0 && t.isFinite) { throw ValidationError("--inference-tokens must be ≥ 0, got \(t)") }
+        _ = try lawSource.resolve()
+    }
+
+    /// Where the law comes from; a fitted law (`--fit FILE`) becomes another case.
+    var lawSource: PlanLawSource { .published(law) }
+
+    func run() throws {
+        let resolved = try lawSource.resolve()
+        let request = PlanRequest(compute: compute, targetLoss: targetLoss, uniqueTokens: uniqueTokens,
+                                  inferenceTokens: inferenceTokens)
+        let report: PlanReport
+        do {
+            report = try Planner.plan(request, law: resolved.law, name: resolved.name, citation: resolved.citation,
+                                      parameterConvention: resolved.parameterConvention)
+        } catch {
+            throw CommandFailure(error.description)
+        }
+        if json { return try CommandOutput.printJSON(report) }
+        print(PlanRendering.render(report))
+    }
+}
+
+/// A law ready for the planner, with the labels of its report.
+struct ResolvedPlanLaw {
+    var law: PlanningLaw
+    var name: String
+    var citation: Citation?
+    var parameterConvention: String
+}
+
+/// Where `scalelab plan` takes its law from.
+enum PlanLawSource {
+    /// An identifier of the catalog of published laws.
+    case published(String)
+
+    func resolve() throws -> ResolvedPlanLaw {
+        switch self {
+        case .published(let name):
+            guard let entry = PublishedLaws.named(name) else {
+                throw ValidationError(PlanningError.unknownLaw(name, known: PublishedLaws.identifiers).description)
+            }
+            return ResolvedPlanLaw(law: PlanningLaw(entry), name: entry.identifier, citation: entry.citation,
+                                   parameterConvention: entry.parameterConvention)
+        }
+    }
+}
+
+/// The text form of a plan.
+enum PlanRendering {
+    static func render(_ r: PlanReport) -> String {
+        typealias O = CommandOutput
+        var lines = ["Law: \(r.law)" + (r.citation.map { "  (\($0.text))" } ?? "") + "; N: \(r.parameterConvention)",
+                     "Compute: \(O.sci(r.request.compute)) FLOPs", ""]
+        if let p = r.computeOptimal {
+            lines += ["Compute-optimal (C = 6ND, unlimited data)"] + point(p)
+        }
+        if let t = r.target {
+            lines += ["", "Least compute reaching loss \(r.request.targetLoss!)"] + point(t)
+        }
+        if let d = r.dataConstrained {
+            lines += ["", "Data-constrained, \(O.sci(d.uniqueTokens)) unique tokens",
+                      "  N        \(O.sci(d.parameters)) parameters",
+                      "  D        \(O.sci(d.tokens)) tokens (\(String(format: "%.2f", d.epochs)) epochs, \(String(format: "%.1f", d.tokensPerParameter)) tokens/parameter)",
+                      "  loss     \(String(format: "%.4f", d.loss))  (+\(String(format: "%.4f", d.lossPenalty)) vs unlimited data)"]
+        }
+        if let i = r.inferenceAware {
+            lines += ["", "Inference-aware, \(O.sci(i.inferenceTokens)) inference tokens, loss \(String(format: "%.4f", i.targetLoss))",
+                      "  N        \(O.sci(i.parameters)) parameters (\(String(format: "%.3f", i.parameterRatio))× Chinchilla-optimal)",
+                      "  D        \(O.sci(i.trainingTokens)) tokens (\(String(format: "%.3f", i.tokenRatio))×, \(String(format: "%.1f", i.tokensPerParameter)) tokens/parameter)",
+                      "  FLOPs    \(O.sci(i.totalCompute)) total = \(O.sci(i.trainingCompute)) training + \(O.sci(i.inferenceCompute)) inference "
+                        + "(\(String(format: "%.3f", i.totalComputeRatio))× Chinchilla-optimal's \(O.sci(i.chinchillaOptimalTotalCompute)))"]
+        }
+        if let k = r.kaplan {
+            lines += ["Kaplan et al. 2020",
+                      "  loss     \(String(format: "%.4f", k.loss))  (L(C) of compute-efficient training)",
+                      "  N_opt    \(O.sci(k.parameters)) non-embedding parameters",
+                      "  D        \(O.sci(k.tokens)) tokens (\(String(format: "%.1f", k.tokensPerParameter)) tokens/parameter)"]
+            if let c = k.computeForTargetLoss { lines.append("  C for loss \(r.request.targetLoss!): \(O.sci(c)) FLOPs") }
+        } else if let a = r.allocation {
+            lines += ["Published allocation",
+                      "  N_opt    \(O.sci(a.parameters)) parameters",
+                      "  D_opt    \(O.sci(a.tokens)) tokens (\(String(format: "%.1f", a.tokensPerParameter)) tokens/parameter)"]
+            lines += a.extras.map { "  \(O.pad($0.quantity.rawValue, 16)) \(O.sci($0.value))" }
+        }
+        if !r.notes.isEmpty { lines += [""] + r.notes.map { "Note: \($0)" } }
+        return lines.joined(separator: "\n")
+    }
+
+    static func point(_ p: ComputeOptimalPlan) -> [String] {
+        [
+            "  N_opt    \(CommandOutput.sci(p.parameters)) parameters",
+            "  D_opt    \(CommandOutput.sci(p.tokens)) tokens (\(String(format: "%.1f", p.tokensPerParameter)) tokens/parameter)",
+            "  C        \(CommandOutput.sci(p.compute)) FLOPs",
+            "  loss     \(String(format: "%.4f", p.loss))",
+        ]
+    }
+}
