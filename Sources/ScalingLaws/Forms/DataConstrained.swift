@@ -35,8 +35,8 @@ public struct DataConstrainedLaw: LawFormula {
         return tiedExponents ? all.enumerated().filter { $0.offset != 4 }.map(\.element) : all
     }
 
-    /// The full seven-parameter vector (β inserted when tied).
-    @inline(__always) private func untied(_ p: [Double]) -> [Double] {
+    /// The full seven-parameter vector E, A, B, alpha, beta, R_D_star, R_N_star (β inserted when tied).
+    @inline(__always) public func untied(_ p: [Double]) -> [Double] {
         tiedExponents ? [p[0], p[1], p[2], p[3], p[3], p[4], p[5]] : p
     }
 

@@ -51,13 +51,13 @@ struct FlopsCommand: ParsableCommand {
 
     func run() throws {
         let accounting = ShapeAccounting(shape: try shape())
-        if json { return try CommandOutput.printJSON(accounting) }
+        if json { return try Output.printJSON(accounting) }
         print(Self.render(accounting))
     }
 
     static func render(_ a: ShapeAccounting) -> String {
         let s = a.shape, p = a.parameters
-        typealias O = CommandOutput
+        typealias O = Output
         var lines = [
             "Shape: \(s.layers) layers, d_model \(s.dModel), \(s.heads) heads × \(s.headSize)"
                 + (s.keyValueHeads != s.heads ? " (\(s.keyValueHeads) kv heads)" : "")

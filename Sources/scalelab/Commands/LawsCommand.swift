@@ -11,7 +11,7 @@ struct LawsCommand: ParsableCommand {
 
     func run() throws {
         let entries = PublishedLaws.descriptions
-        if json { return try CommandOutput.printJSON(entries) }
+        if json { return try Output.printJSON(entries) }
         print(Self.render(entries))
     }
 
@@ -20,14 +20,14 @@ struct LawsCommand: ParsableCommand {
         for e in entries {
             lines.append("\(e.identifier)  —  \(e.citation.text)")
             for l in e.laws {
-                let values = l.parameters.map { "\($0.name) = \(CommandOutput.number($0.value))" }.joined(separator: ", ")
+                let values = l.parameters.map { "\($0.name) = \(Output.constant($0.value))" }.joined(separator: ", ")
                 lines.append("    \(l.form): \(l.formula)")
                 lines.append("        \(values)")
             }
             if let a = e.allocation {
                 for t in a.terms {
-                    let unit = t.computeUnit == 1 ? "C" : "(C/\(CommandOutput.number(t.computeUnit)))"
-                    lines.append("    \(t.quantity.rawValue)_opt = \(CommandOutput.number(t.coefficient)) · \(unit)^\(t.exponent)")
+                    let unit = t.computeUnit == 1 ? "C" : "(C/\(Output.constant(t.computeUnit)))"
+                    lines.append("    \(t.quantity.rawValue)_opt = \(Output.constant(t.coefficient)) · \(unit)^\(t.exponent)")
                 }
             }
             lines.append("    N: \(e.parameterConvention). \(e.note)")
@@ -38,9 +38,9 @@ struct LawsCommand: ParsableCommand {
     }
 }
 
-extension CommandOutput {
+extension Output {
     /// Short, exact-enough rendering of a constant: `406.4`, `2.678e+28`, `0.3526596`.
-    static func number(_ x: Double) -> String {
+    static func constant(_ x: Double) -> String {
         if x != 0 && (abs(x) >= 1e6 || abs(x) < 1e-3) { return String(format: "%.4g", x) }
         return String(format: "%.7g", x)
     }

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import LawFitting
 import ScalingLaws
 
 /// `scalelab plan`: compute-optimal N and D, the compute for a target loss, data-constrained and
@@ -21,6 +23,8 @@ struct PlanCommand: ParsableCommand {
     var uniqueTokens: Double?
     @Option(name: .customLong("inference-tokens"), parsing: .unconditional, help: "Lifetime inference tokens (inference-aware plan).")
     var inferenceTokens: Double?
+    @Option(help: "A fit report written by `scalelab fit --out FILE.json` (chinchilla or data-constrained); overrides --law. With a bootstrap fit, every number gets an interval.")
+    var fit: String?
     @Flag(help: "Print one JSON document instead of text.") var json = false
 
     func validate() throws {
@@ -31,22 +35,93 @@ struct PlanCommand: ParsableCommand {
         _ = try lawSource.resolve()
     }
 
-    /// Where the law comes from; a fitted law (`--fit FILE`) becomes another case.
-    var lawSource: PlanLawSource { .published(law) }
+    /// Where the law comes from: the catalog, or a fit report.
+    var lawSource: PlanLawSource { fit.map(PlanLawSource.fitted) ?? .published(law) }
 
     func run() throws {
         let resolved = try lawSource.resolve()
         let request = PlanRequest(compute: compute, targetLoss: targetLoss, uniqueTokens: uniqueTokens,
                                   inferenceTokens: inferenceTokens)
-        let report: PlanReport
-        do {
-            report = try Planner.plan(request, law: resolved.law, name: resolved.name, citation: resolved.citation,
-                                      parameterConvention: resolved.parameterConvention)
-        } catch {
-            throw CommandFailure(error.description)
+        func plan(_ law: PlanningLaw) throws -> PlanReport {
+            do {
+                return try Planner.plan(request, law: law, name: resolved.name, citation: resolved.citation,
+                                        parameterConvention: resolved.parameterConvention)
+            } catch {
+                throw CommandFailure(error.description)
+            }
         }
-        if json { return try CommandOutput.printJSON(report) }
+        let report = try plan(resolved.law)
+        // Bootstrap intervals: plan with every refit's parameters, take percentiles of every number.
+        var intervals: [String: [Double]]? = nil
+        if let samples = resolved.bootstrapLaws, !samples.isEmpty {
+            let reports = samples.compactMap { try? plan($0) }
+            intervals = try PlanIntervals.percentiles(of: reports, level: resolved.bootstrapLevel)
+        }
+        if json { return try Output.printJSON(PlanOutput(plan: report, intervals: intervals, intervalLevel: intervals == nil ? nil : resolved.bootstrapLevel)) }
         print(PlanRendering.render(report))
+        if let intervals {
+            print("\n\(Int((resolved.bootstrapLevel * 100).rounded()))% bootstrap intervals (\(resolved.bootstrapLaws!.count) refits):")
+            print(Output.table(["quantity", "low", "high"], intervals.keys.sorted().map { k in
+                [k, Output.sci(intervals[k]![0]), Output.sci(intervals[k]![1])]
+            }))
+        }
+    }
+}
+
+/// `plan --json`: the plan, and with a bootstrap fit the percentile interval of each of its numbers,
+/// keyed by the number's path in the plan (e.g. `computeOptimal.parameters`).
+struct PlanOutput: Encodable {
+    var plan: PlanReport
+    var intervals: [String: [Double]]?
+    var intervalLevel: Double?
+
+    func encode(to encoder: Encoder) throws {
+        try plan.encode(to: encoder)
+        var c = encoder.container(keyedBy: Key.self)
+        try c.encodeIfPresent(intervals, forKey: Key("intervals"))
+        try c.encodeIfPresent(intervalLevel, forKey: Key("interval_level"))
+    }
+
+    struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(_ s: String) { stringValue = s }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+}
+
+/// Percentile intervals of every number in a set of plans.
+enum PlanIntervals {
+    static func percentiles(of reports: [PlanReport], level: Double) throws -> [String: [Double]] {
+        var values: [String: [Double]] = [:]
+        for r in reports {
+            let object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(r))
+            flatten(object, prefix: "", into: &values)
+        }
+        let tail = (1 - level) / 2
+        var out: [String: [Double]] = [:]
+        for (key, v) in values where !key.hasPrefix("request.") {
+            let sorted = v.filter(\.isFinite).sorted()
+            guard sorted.count == reports.count, let lo = sorted.first, let hi = sorted.last, lo != hi else { continue }
+            out[key] = [quantile(sorted, tail), quantile(sorted, 1 - tail)]
+        }
+        return out
+    }
+
+    private static func flatten(_ value: Any, prefix: String, into out: inout [String: [Double]]) {
+        if let d = value as? [String: Any] {
+            for (k, v) in d { flatten(v, prefix: prefix.isEmpty ? k : prefix + "." + k, into: &out) }
+        } else if let n = value as? NSNumber {
+            out[prefix, default: []].append(n.doubleValue)
+        }
+    }
+
+    /// Linear interpolation between order statistics (numpy's default).
+    private static func quantile(_ v: [Double], _ q: Double) -> Double {
+        let h = q * Double(v.count - 1)
+        let lo = Int(h.rounded(.down)), hi = min(lo + 1, v.count - 1)
+        return v[lo] + (h - Double(lo)) * (v[hi] - v[lo])
     }
 }
 
@@ -56,12 +131,17 @@ struct ResolvedPlanLaw {
     var name: String
     var citation: Citation?
     var parameterConvention: String
+    /// One law per bootstrap refit, when the law came from a bootstrap fit.
+    var bootstrapLaws: [PlanningLaw]? = nil
+    var bootstrapLevel = 0.9
 }
 
 /// Where `scalelab plan` takes its law from.
 enum PlanLawSource {
     /// An identifier of the catalog of published laws.
     case published(String)
+    /// A fit report (`scalelab fit --out FILE.json`).
+    case fitted(String)
 
     func resolve() throws -> ResolvedPlanLaw {
         switch self {
@@ -71,6 +151,23 @@ enum PlanLawSource {
             }
             return ResolvedPlanLaw(law: PlanningLaw(entry), name: entry.identifier, citation: entry.citation,
                                    parameterConvention: entry.parameterConvention)
+        case .fitted(let path):
+            let report: FitReport
+            do {
+                report = try JSONDecoder().decode(FitReport.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+            } catch {
+                throw ValidationError("cannot read the fit report \(path): \(error.localizedDescription); write one with `scalelab fit FILE --out \(path)`")
+            }
+            func planningLaw(_ values: [Double]) throws -> PlanningLaw {
+                do { return try PlanningLaw(FittedLaw.baseLaw(of: report, parameters: values)) } catch {
+                    throw ValidationError("\(path): \(error)")
+                }
+            }
+            let best = try planningLaw(report.parameterOrder.map { report.parameters[$0] ?? .nan })
+            let samples = try report.bootstrap.map { try $0.parameters.map(planningLaw) }
+            return ResolvedPlanLaw(law: best, name: "\(report.law) fitted to \(report.data?.file ?? path)",
+                                   citation: nil, parameterConvention: "as in the fitted data",
+                                   bootstrapLaws: samples, bootstrapLevel: report.bootstrap?.level ?? 0.9)
         }
     }
 }
@@ -78,7 +175,7 @@ enum PlanLawSource {
 /// The text form of a plan.
 enum PlanRendering {
     static func render(_ r: PlanReport) -> String {
-        typealias O = CommandOutput
+        typealias O = Output
         var lines = ["Law: \(r.law)" + (r.citation.map { "  (\($0.text))" } ?? "") + "; N: \(r.parameterConvention)",
                      "Compute: \(O.sci(r.request.compute)) FLOPs", ""]
         if let p = r.computeOptimal {
@@ -118,9 +215,9 @@ enum PlanRendering {
 
     static func point(_ p: ComputeOptimalPlan) -> [String] {
         [
-            "  N_opt    \(CommandOutput.sci(p.parameters)) parameters",
-            "  D_opt    \(CommandOutput.sci(p.tokens)) tokens (\(String(format: "%.1f", p.tokensPerParameter)) tokens/parameter)",
-            "  C        \(CommandOutput.sci(p.compute)) FLOPs",
+            "  N_opt    \(Output.sci(p.parameters)) parameters",
+            "  D_opt    \(Output.sci(p.tokens)) tokens (\(String(format: "%.1f", p.tokensPerParameter)) tokens/parameter)",
+            "  C        \(Output.sci(p.compute)) FLOPs",
             "  loss     \(String(format: "%.4f", p.loss))",
         ]
     }
