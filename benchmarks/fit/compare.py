@@ -33,6 +33,13 @@ def load(directory, name):
             doc = next((d for d in doc["fits"] if d.get("law") == "chinchilla"), None)
     except (OSError, ValueError) as e:
         doc, error = None, f"no JSON output ({type(e).__name__})"
+        try:
+            with open(os.path.join(directory, name + ".err")) as f:
+                lines = [l.strip() for l in f if l.strip()]
+            if lines:
+                error += "; stderr: " + " | ".join(lines[:3])
+        except OSError:
+            pass
     return doc, seconds, error
 
 

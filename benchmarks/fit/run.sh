@@ -11,7 +11,12 @@
 # Environment: BOOTSTRAP (default 1000), SCIPY_STARTS (default: all 4,500),
 # SKIP_SCIPY_BOOTSTRAP=1 to skip the slowest step, OUT (directory for outputs; default a
 # fresh temporary directory). Python (numpy, scipy) is needed only here, never by ScaleLab.
+#
+# The reference runs on one thread: scipy's L-BFGS-B calls BLAS on 5-vectors, and OpenBLAS
+# threads only spin there (they took 116% CPU and made the fit slower on a shared machine).
+# Set REFERENCE_THREADS to change that.
 set -uo pipefail
+export OPENBLAS_NUM_THREADS=${REFERENCE_THREADS:-1} OMP_NUM_THREADS=${REFERENCE_THREADS:-1}
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
