@@ -119,6 +119,8 @@ import ScalingLaws
     @Test func nonNumericValue() throws {
         let error = try InputFixtures.error("params,tokens,loss\n1e8,2e9,3.5\n2e8,4e9,n/a\n", as: "text.csv")
         expectMessage(error, contains: ["text.csv, line 3, column 'loss'", "'n/a' is not a number"])
+        let first = try InputFixtures.error("loss,params,tokens\n1,x,y\n", as: "two.csv")
+        expectMessage(first, contains: ["two.csv, line 2, column 'params'", "'x'"])  // leftmost bad cell
         let comma = try InputFixtures.error("params,loss\n\"1,000\",3\n", as: "comma.csv")
         expectMessage(comma, contains: ["comma.csv, line 2, column 'params'", "'1,000'"])
     }

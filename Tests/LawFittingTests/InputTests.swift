@@ -163,6 +163,14 @@ import ScalingLaws
         #expect(set.columns.loss == "val_loss")
     }
 
+    /// JSON 1 and 0 are numbers, not true and false.
+    @Test func jsonLinesOneAndZeroAreNumbers() throws {
+        let set = try InputFixtures.read("{\"params\": 1, \"loss\": 1}\n", as: "one.jsonl")
+        #expect(set.measurements == [ScalingLaws.Measurement(parameters: 1, loss: 1)])
+        let zero = try InputFixtures.error("{\"params\": 0, \"loss\": 1}\n", as: "zero.jsonl")
+        expectMessage(zero, contains: ["zero.jsonl, line 1, column 'params'", "must be positive"])
+    }
+
     @Test func formatComesFromTheExtensionOrTheOverride() throws {
         #expect(MeasurementFileFormat(pathExtension: "CSV") == .csv)
         #expect(MeasurementFileFormat(pathExtension: "ndjson") == .jsonLines)

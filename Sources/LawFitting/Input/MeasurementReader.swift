@@ -117,12 +117,14 @@ extension MeasurementReader {
 
         var columns = ColumnMapping()
         for (q, i) in index { columns[q] = table.columns[i] }
+        // Left to right, so a row with several bad cells reports the first one, every time.
+        let ordered = index.sorted { $0.value < $1.value }
         var derived = Set<ScaleVariable>()
         var result: [ScalingLaws.Measurement] = []
         result.reserveCapacity(table.rows.count)
         for row in table.rows {
             var value: [MeasuredQuantity: Double] = [:]
-            for (q, i) in index {
+            for (q, i) in ordered {
                 value[q] = try number(row.cells[i], quantity: q, line: row.line,
                                       column: table.columns[i], file: source)
             }
@@ -134,7 +136,7 @@ extension MeasurementReader {
                 value[.compute] = 6 * N * D
                 derived.insert(.compute)
             }
-            for q in needed where value[q] == nil {
+            for q in MeasuredQuantity.allCases where needed.contains(q) && value[q] == nil {
                 // Name the empty cell: q's own column, or the empty input of its derivation.
                 let inputs: [MeasuredQuantity] = q == .tokens ? [.compute, .parameters] : [.parameters, .tokens]
                 let empty = index[q] != nil ? q : inputs.first { index[$0] != nil && value[$0] == nil } ?? q
@@ -142,9 +144,9 @@ extension MeasurementReader {
                                     column: index[empty].map { table.columns[$0] } ?? q.rawValue,
                                     quantity: empty)
             }
-            result.append(ScalingLaws.Measurement(parameters: value[.parameters], tokens: value[.tokens],
-                                      compute: value[.compute], uniqueTokens: value[.uniqueTokens],
-                                      loss: value[.loss]!))
+            result.append(ScalingLaws.Measurement(
+                parameters: value[.parameters], tokens: value[.tokens], compute: value[.compute],
+                uniqueTokens: value[.uniqueTokens], loss: value[.loss]!))
         }
         return MeasurementSet(measurements: result, source: source, format: format,
                               columns: columns, derived: derived)

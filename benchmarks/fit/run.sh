@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Fit benchmark: ScaleLab against the scipy reference on the same data and the same starts.
+#
+# 1. builds scalelab in release;
+# 2. times `scalelab fit chinchilla_240.csv --law chinchilla --json` (4,500 grid starts)
+#    and the same with `--bootstrap $BOOTSTRAP --seed 1`;
+# 3. times reference_scipy.py on the same file (all 4,500 starts, or SCIPY_STARTS of them,
+#    extrapolated) and its bootstrap;
+# 4. prints a table: seconds, ratio scipy/ScaleLab, and whether the parameters agree.
+#
+# Environment: BOOTSTRAP (default 1000), SCIPY_STARTS (default: all 4,500),
+# SKIP_SCIPY_BOOTSTRAP=1 to skip the slowest step, OUT (directory for outputs; default a
+# fresh temporary directory). Python (numpy, scipy) is needed only here, never by ScaleLab.
+#
+# The reference runs on one thread: scipy's L-BFGS-B calls BLAS on 5-vectors, and OpenBLAS
+# threads only spin there (they took 116% CPU and made the fit slower on a shared machine).
+# Set REFERENCE_THREADS to change that.
+set -uo pipefail
+export OPENBLAS_NUM_THREADS=${REFERENCE_THREADS:-1} OMP_NUM_THREADS=${REFERENCE_THREADS:-1}
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+data="$here/chinchilla_240.csv"
+out=${OUT:-$(mktemp -d -t scalelab-fit-bench.XXXXXX)}
+boot=${BOOTSTRAP:-1000}
+mkdir -p "$out"
+
+[ -f "$data" ] || python3 "$here/make_data.py" --out "$data"
+
+echo "== building scalelab (release)" >&2
+(cd "$root" && swift build -c release --product scalelab) >&2 || { echo "build failed" >&2; exit 1; }
+bin="$(cd "$root" && swift build -c release --show-bin-path)/scalelab"
+
+# timed NAME COMMAND...: stdout to $out/NAME.json, wall seconds to $out/NAME.time, stderr to NAME.err
+timed() {
+    local name=$1; shift
+    echo "== $name: $*" >&2
+    /usr/bin/time -f %e -o "$out/$name.time" "$@" >"$out/$name.json" 2>"$out/$name.err"
+    local rc=$?
+    if [ $rc -ne 0 ]; then
+        echo "   exit status $rc; see $out/$name.err" >&2
+        rm -f "$out/$name.time"
+    fi
+}
+
+timed scalelab_fit "$bin" fit "$data" --law chinchilla --json
+timed scalelab_boot "$bin" fit "$data" --law chinchilla --bootstrap "$boot" --seed 1 --json
+
+starts=()
+[ -n "${SCIPY_STARTS:-}" ] && starts=(--starts "$SCIPY_STARTS")
+timed scipy_fit python3 "$here/reference_scipy.py" "$data" "${starts[@]}"
+if [ -z "${SKIP_SCIPY_BOOTSTRAP:-}" ]; then
+    timed scipy_boot python3 "$here/reference_scipy.py" "$data" --bootstrap "$boot" --seed 1 "${starts[@]}"
+fi
+
+echo >&2
+python3 "$here/compare.py" "$out"
+echo
+echo "outputs in $out"
