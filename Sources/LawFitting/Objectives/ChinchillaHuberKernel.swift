@@ -44,16 +44,16 @@ struct ChinchillaHuberKernel {
             let u2 = (b - e) - beta * lnD
             var w1: Double4, w2: Double4, w3: Double4, lse: Double4
             if any(u1 .> high) || any(u2 .> high) {
-                let m = pointwiseMax(pointwiseMax(u1, u2), Double4())
-                w1 = exp4(pointwiseMax(u1 - m, low)); w2 = exp4(pointwiseMax(u2 - m, low)); w3 = exp4(pointwiseMax(-m, low))
+                let m = clampBelow(clampBelow(u1, u2), Double4())
+                w1 = exp4(clampBelow(u1 - m, low)); w2 = exp4(clampBelow(u2 - m, low)); w3 = exp4(clampBelow(-m, low))
                 lse = e + m + log4(w1 + w2 + w3)
             } else {
-                w1 = exp4(pointwiseMax(u1, low)); w2 = exp4(pointwiseMax(u2, low)); w3 = Double4(repeating: 1)
+                w1 = exp4(clampBelow(u1, low)); w2 = exp4(clampBelow(u2, low)); w3 = Double4(repeating: 1)
                 lse = e + log4(1 + w1 + w2)
             }
             let s = w1 + w2 + w3
             let r = lse - logL[k]
-            let c = pointwiseMin(pointwiseMax(r, dMin), dMax)      // Huber'(r) = clamp(r, −δ, δ)
+            let c = clampAbove(clampBelow(r, dMin), dMax)      // Huber'(r) = clamp(r, −δ, δ)
             total += weight[k] * c * (r - 0.5 * c)                  // Huber(r) = c·(r − c/2)
             let q = weight[k] * c / s
             ga += q * w1

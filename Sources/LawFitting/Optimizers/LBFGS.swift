@@ -32,24 +32,24 @@ public struct LBFGS: Sendable {
         guard fx.isFinite, g.allSatisfy(\.isFinite) else {
             return OptimizerResult(x: x, value: fx, iterations: 0, evaluations: evaluations, status: .nonFiniteStart)
         }
-        var s = [[Double]](), y = [[Double]](), rho = [Double]()
+        var history = CurvatureHistory(memory: memory, dimension: n)
         var direction = [Double](repeating: 0, count: n)
-        var alphaBuffer = [Double](repeating: 0, count: memory)
         var xNew = x, gNew = g
+        var sk = [Double](repeating: 0, count: n), yk = sk
 
         for iteration in 0..<maxIterations {
             if maxAbs(g) <= gradientTolerance {
                 return OptimizerResult(x: x, value: fx, iterations: iteration, evaluations: evaluations, status: .gradientTolerance)
             }
-            twoLoop(g, s, y, rho, &alphaBuffer, into: &direction)
+            history.direction(g, into: &direction)
             var slope = dot(direction, g)
             if !(slope < 0) {                      // not a descent direction: restart from steepest descent
-                s.removeAll(); y.removeAll(); rho.removeAll()
+                history.clear()
                 for j in 0..<n { direction[j] = -g[j] }
                 slope = dot(direction, g)
             }
             // First iteration: a step of unit length in x; afterwards the quasi-Newton step of 1.
-            let initialStep = s.isEmpty ? min(1, 1 / max(norm(direction), 1e-300)) : 1
+            let initialStep = history.isEmpty ? min(1, 1 / max(norm(direction), 1e-300)) : 1
             let search = lineSearch(f, x: x, fx: fx, slope: slope, direction: direction,
                                     initialStep: initialStep, xNew: &xNew, gNew: &gNew)
             evaluations += search.evaluations
@@ -57,13 +57,9 @@ public struct LBFGS: Sendable {
                 return OptimizerResult(x: x, value: fx, iterations: iteration, evaluations: evaluations, status: .lineSearchFailed)
             }
             // Curvature pair.
-            var sk = [Double](repeating: 0, count: n), yk = sk
             for j in 0..<n { sk[j] = xNew[j] - x[j]; yk[j] = gNew[j] - g[j] }
             let sy = dot(sk, yk)
-            if sy > 1e-12 * norm(sk) * norm(yk) {
-                if s.count == memory { s.removeFirst(); y.removeFirst(); rho.removeFirst() }
-                s.append(sk); y.append(yk); rho.append(1 / sy)
-            }
+            if sy > 1e-12 * norm(sk) * norm(yk) { history.append(sk, yk, sy) }
             let decrease = fx - fNew
             swap(&x, &xNew); swap(&g, &gNew)
             let previous = fx
@@ -77,26 +73,6 @@ public struct LBFGS: Sendable {
         }
         let status: OptimizerStatus = maxAbs(g) <= gradientTolerance ? .gradientTolerance : .maxIterations
         return OptimizerResult(x: x, value: fx, iterations: maxIterations, evaluations: evaluations, status: status)
-    }
-
-    /// `direction = −H·g` by the two-loop recursion with the usual `γ = sᵀy/yᵀy` initial scaling.
-    private func twoLoop(_ g: [Double], _ s: [[Double]], _ y: [[Double]], _ rho: [Double],
-                         _ alpha: inout [Double], into q: inout [Double]) {
-        for j in q.indices { q[j] = g[j] }
-        let m = s.count
-        if m > 0 {
-            for i in stride(from: m - 1, through: 0, by: -1) {
-                alpha[i] = rho[i] * dot(s[i], q)
-                for j in q.indices { q[j] -= alpha[i] * y[i][j] }
-            }
-            let gamma = dot(s[m - 1], y[m - 1]) / dot(y[m - 1], y[m - 1])
-            for j in q.indices { q[j] *= gamma }
-            for i in 0..<m {
-                let beta = rho[i] * dot(y[i], q)
-                for j in q.indices { q[j] += s[i][j] * (alpha[i] - beta) }
-            }
-        }
-        for j in q.indices { q[j] = -q[j] }
     }
 
     /// Strong-Wolfe line search: bracket, then zoom with safeguarded cubic interpolation.
@@ -193,4 +169,66 @@ public struct LBFGS: Sendable {
     var m = 0.0
     for v in a { m = max(m, abs(v)) }
     return m
+}
+
+/// The last `memory` curvature pairs (s, y) in flat ring buffers, and the two-loop recursion.
+struct CurvatureHistory {
+    let memory: Int
+    let n: Int
+    private var s: [Double]
+    private var y: [Double]
+    private var rho: [Double]
+    private var alpha: [Double]
+    private var head = 0            // slot of the oldest pair
+    private(set) var count = 0
+
+    init(memory: Int, dimension n: Int) {
+        self.memory = memory
+        self.n = n
+        s = [Double](repeating: 0, count: memory * n)
+        y = s
+        rho = [Double](repeating: 0, count: memory)
+        alpha = rho
+    }
+
+    var isEmpty: Bool { count == 0 }
+
+    mutating func clear() { head = 0; count = 0 }
+
+    /// Adds a pair with `sᵀy = sy > 0`, dropping the oldest when full.
+    mutating func append(_ sk: [Double], _ yk: [Double], _ sy: Double) {
+        let slot = (head + count) % memory
+        for j in 0..<n { s[slot * n + j] = sk[j]; y[slot * n + j] = yk[j] }
+        rho[slot] = 1 / sy
+        if count < memory { count += 1 } else { head = (head + 1) % memory }
+    }
+
+    /// `q = −H·g` by the two-loop recursion (Nocedal & Wright Alg. 7.4) with the usual
+    /// `γ = sᵀy/yᵀy` initial scaling.
+    mutating func direction(_ g: [Double], into q: inout [Double]) {
+        for j in 0..<n { q[j] = g[j] }
+        if count > 0 {
+            for k in stride(from: count - 1, through: 0, by: -1) {
+                let slot = (head + k) % memory, o = slot * n
+                var a = 0.0
+                for j in 0..<n { a += s[o + j] * q[j] }
+                a *= rho[slot]
+                alpha[slot] = a
+                for j in 0..<n { q[j] -= a * y[o + j] }
+            }
+            let last = (head + count - 1) % memory, o = last * n
+            var sy = 0.0, yy = 0.0
+            for j in 0..<n { sy += s[o + j] * y[o + j]; yy += y[o + j] * y[o + j] }
+            let gamma = sy / yy
+            for j in 0..<n { q[j] *= gamma }
+            for k in 0..<count {
+                let slot = (head + k) % memory, o = slot * n
+                var b = 0.0
+                for j in 0..<n { b += y[o + j] * q[j] }
+                b *= rho[slot]
+                for j in 0..<n { q[j] += s[o + j] * (alpha[slot] - b) }
+            }
+        }
+        for j in 0..<n { q[j] = -q[j] }
+    }
 }
