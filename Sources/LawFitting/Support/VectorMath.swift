@@ -46,7 +46,7 @@ private let shifter = 6755399441055744.0
     var m = unsafeBitCast((bits & 0x000F_FFFF_FFFF_FFFF) | 0x3FF0_0000_0000_0000, to: Double4.self)
     let big = m .> 1.4142135623730951
     m.replace(with: m * 0.5, where: big)
-    k.replace(with: k &+ 1, where: unsafeBitCast(big, to: SIMDMask<SIMD4<Int64>>.self))
+    k.replace(with: k &+ 1, where: big)
     let f = (m - 1) / (m + 1)
     // atanh series Σ_{i≤11} s^i/(2i+1), s = f², by Estrin's scheme.
     let s = f * f, s2 = s * s, s4 = s2 * s2, s8 = s4 * s4

@@ -21,16 +21,16 @@ struct FitCommand: ParsableCommand {
     @Option(help: "The law to fit, or 'all'.")
     var law = "chinchilla"
 
-    @Option(help: "Bootstrap resamples for percentile intervals (0: none).")
+    @Option(parsing: .unconditional, help: "Bootstrap resamples for percentile intervals (0: none).")
     var bootstrap = 0
 
-    @Option(help: "Central mass of the bootstrap intervals.")
+    @Option(parsing: .unconditional, help: "Central mass of the bootstrap intervals.")
     var level = 0.9
 
     @Option(help: "Seed of the bootstrap resampling.")
     var seed: UInt64 = 0
 
-    @Option(name: .customLong("holdout-largest"), help: "Back-test: fit without the K largest-compute points and predict them.")
+    @Option(name: .customLong("holdout-largest"), parsing: .unconditional, help: "Back-test: fit without the K largest-compute points and predict them.")
     var holdoutLargest: Int?
 
     @Option(name: .customLong("budget"), parsing: .upToNextOption,
