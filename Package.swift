@@ -14,10 +14,13 @@ let package = Package(
         .library(name: "ScalingLaws", targets: ["ScalingLaws"]),
         .library(name: "LawFitting", targets: ["LawFitting"]),
         .library(name: "Trainer", targets: ["Trainer"]),
+        .library(name: "Lab", targets: ["Lab"]),
+        .library(name: "Report", targets: ["Report"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // Functional forms, the catalog of published laws, planning, FLOP and parameter accounting.
@@ -42,17 +45,26 @@ let package = Package(
             name: "Trainer",
             dependencies: ["CBLAS", "ScalingLaws"]
         ),
+        // Ladder plans, the run store (SQLite through GRDB), the runner (worker processes, resume).
+        .target(
+            name: "Lab",
+            dependencies: ["Trainer", "ScalingLaws", "LawFitting", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // SVG charts and the self-contained HTML report.
+        .target(name: "Report", dependencies: ["ScalingLaws", "LawFitting"]),
         // The command line: thin commands over the libraries.
         .executableTarget(
             name: "scalelab",
             dependencies: [
-                "ScalingLaws", "LawFitting", "Trainer",
+                "ScalingLaws", "LawFitting", "Trainer", "Lab", "Report",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "ScalingLawsTests", dependencies: ["ScalingLaws"]),
         .testTarget(name: "LawFittingTests", dependencies: ["LawFitting", "ScalingLaws"]),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer"]),
+        .testTarget(name: "LabTests", dependencies: ["Lab"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report"]),
         .testTarget(name: "CLITests", dependencies: ["scalelab"]),
     ]
 )

@@ -1,0 +1,1 @@
+// The Report module: SVG charts and the HTML report (being written).
