@@ -29,8 +29,8 @@ func layernormForward(
 /// Backward of `layernormForward`. With `n = (x − μ)·r` and `g = dout·w`:
 /// `dx += r·(g − mean(g) − n·mean(g·n))`, `dw += Σ_rows dout·n`, `db += Σ_rows dout`.
 func layernormBackward(
-    _ dinp: UnsafeMutablePointer<Float>, _ dweight: UnsafeMutablePointer<Float>,
-    _ dbias: UnsafeMutablePointer<Float>,
+    _ dinp: UnsafeMutablePointer<Float>, _ dweight: UnsafeMutablePointer<Float>?,
+    _ dbias: UnsafeMutablePointer<Float>?,
     _ dout: UnsafePointer<Float>, _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
     _ mean: UnsafePointer<Float>, _ rstd: UnsafePointer<Float>,
     rows BT: Int, channels C: Int
@@ -51,7 +51,28 @@ func layernormBackward(
             let n = (x[c] - m) * s
             let g = dy[c] * weight[c]
             dx[c] += s * (g - gMean - n * gnMean)
-            dweight[c] += dy[c] * n
+        }
+        if let dweight, let dbias {
+            for c in 0..<C {
+                dweight[c] += dy[c] * (x[c] - m) * s
+                dbias[c] += dy[c]
+            }
+        }
+    }
+}
+
+/// The parameter half of `layernormBackward` for channels in `cs` only, rows in order, so
+/// splitting channels across threads gives bitwise the serial result.
+func layernormBackwardParameters(
+    _ dweight: UnsafeMutablePointer<Float>, _ dbias: UnsafeMutablePointer<Float>,
+    _ dout: UnsafePointer<Float>, _ inp: UnsafePointer<Float>,
+    _ mean: UnsafePointer<Float>, _ rstd: UnsafePointer<Float>,
+    rows BT: Int, channels C: Int, range cs: Range<Int>
+) {
+    for r in 0..<BT {
+        let x = inp + r * C, dy = dout + r * C, m = mean[r], s = rstd[r]
+        for c in cs {
+            dweight[c] += dy[c] * (x[c] - m) * s
             dbias[c] += dy[c]
         }
     }
