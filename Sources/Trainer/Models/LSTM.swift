@@ -1,4 +1,5 @@
 /// Placeholder until the LSTM lands (priority 7).
+func LSTMActivationFloatsPerSequence(_ s: ModelShape) -> Int { 0 }
 public final class LSTMModel: LanguageModel {
     public let shape: ModelShape
     public let microBatch: Int
