@@ -6,7 +6,7 @@ struct ScaleLab: ParsableCommand {
         commandName: "scalelab",
         abstract: "Train model ladders, fit scaling laws, plan compute.",
         version: ScaleLabVersion.current,
-        subcommands: []
+        subcommands: [TrainCommand.self]
     )
 }
 

@@ -51,3 +51,11 @@ public struct ModelShape: Sendable, Codable, Equatable {
 
     private func divisors(_ n: Int) -> [Int] { (1...max(1, n)).filter { n % $0 == 0 } }
 }
+
+extension Architecture {
+    /// Parses a command-line name, with an error listing the choices.
+    public static func parse(_ name: String) throws -> Architecture {
+        guard let a = Architecture(rawValue: name.lowercased()) else { throw TrainerError.unknownArchitecture(name) }
+        return a
+    }
+}

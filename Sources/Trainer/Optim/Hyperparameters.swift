@@ -28,7 +28,7 @@ public struct Hyperparameters: Sendable, Codable, Equatable {
     /// The default rule for a model of `shape` trained on `tokens` tokens.
     ///
     /// With N = non-embedding parameters (at least 10⁴):
-    /// - learning rate `η = 3·10⁻³·(N/10⁶)^(−1/4)`, clamped to [3·10⁻⁴, 6·10⁻³]: larger models
+    /// - learning rate `η = 2·10⁻³·(N/10⁶)^(−1/4)`, clamped to [2·10⁻⁴, 4·10⁻³]: larger models
     ///   want smaller steps; the −1/4 slope sits between DeepSeek's fitted η ∝ C^−0.125
     ///   (≈ N^−0.25 at a fixed tokens-per-parameter ratio) and μP-style 1/width rules;
     /// - batch tokens `2^round(log₂(8192·(N/10⁶)^(1/3)))`, clamped to [2048, 65536] and to at
@@ -40,7 +40,7 @@ public struct Hyperparameters: Sendable, Codable, Equatable {
     /// - micro-batch: the largest divisor of the batch whose activations fit in 2 GiB.
     public static func defaults(for shape: ModelShape, tokens: Int) -> Hyperparameters {
         let n = Double(max(10_000, shape.nonEmbeddingParameterCount))
-        let lr = min(6e-3, max(3e-4, 3e-3 * pow(n / 1e6, -0.25)))
+        let lr = min(4e-3, max(2e-4, 2e-3 * pow(n / 1e6, -0.25)))
         var batchTokens = pow(2, (log2(8192 * pow(n / 1e6, 1.0 / 3))).rounded())
         batchTokens = min(65_536, max(2048, batchTokens))
         batchTokens = min(batchTokens, max(1, Double(tokens) / 100))
