@@ -1,0 +1,40 @@
+import Foundation
+
+/// GELU, tanh approximation (Hendrycks & Gimpel 2016, arXiv:1606.08415):
+/// `gelu(x) = ½·x·(1 + tanh(u))`, `u = √(2/π)·(x + 0.044715·x³)`.
+///
+/// out (N), inp (N); N is any element count (BT·F in the MLP).
+func geluForward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, count N: Int) {
+    let k: Float = 0.7978845608028654   // √(2/π)
+    for i in 0..<N {
+        let x = inp[i]
+        let u = k * (x + 0.044715 * x * x * x)
+        out[i] = 0.5 * x * (1 + tanhf(u))
+    }
+}
+
+/// Backward of `geluForward`:
+/// `gelu′(x) = ½(1 + tanh u) + ½·x·(1 − tanh² u)·√(2/π)·(1 + 3·0.044715·x²)`; `dinp += dout·gelu′`.
+func geluBackward(_ dinp: UnsafeMutablePointer<Float>,
+                  _ inp: UnsafePointer<Float>, _ dout: UnsafePointer<Float>, count N: Int) {
+    let k: Float = 0.7978845608028654
+    for i in 0..<N {
+        let x = inp[i]
+        let u = k * (x + 0.044715 * x * x * x)
+        let t = tanhf(u)
+        let du = k * (1 + 3 * 0.044715 * x * x)
+        dinp[i] += dout[i] * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du)
+    }
+}
+
+// MARK: - Naive reference (Double)
+
+func geluReference(_ x: Double) -> Double {
+    0.5 * x * (1 + tanh((2 / Double.pi).squareRoot() * (x + 0.044715 * x * x * x)))
+}
+
+func geluDerivativeReference(_ x: Double) -> Double {
+    let k = (2 / Double.pi).squareRoot()
+    let t = tanh(k * (x + 0.044715 * x * x * x))
+    return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k * (1 + 3 * 0.044715 * x * x)
+}

@@ -1,0 +1,75 @@
+import CBLAS
+
+/// Fully connected layer: `out = inp · Wᵀ + bias`.
+///
+/// out (BT, OC), inp (BT, C), weight (OC, C), bias (OC) or nil. The product goes through
+/// `cblas_sgemm`; OpenBLAS threads it.
+func matmulForward(
+    _ out: UnsafeMutablePointer<Float>,
+    _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
+    rows BT: Int, inChannels C: Int, outChannels OC: Int
+) {
+    var beta: Float = 0
+    if let bias {
+        for r in 0..<BT { (out + r * OC).update(from: bias, count: OC) }
+        beta = 1
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(BT), Int32(OC), Int32(C),
+                1, inp, Int32(C), weight, Int32(C), beta, out, Int32(OC))
+}
+
+/// Backward of `matmulForward`:
+/// `dinp += dout · W`, `dW += doutᵀ · inp`, `dbias += Σ_rows dout`.
+///
+/// dinp (BT, C), dweight (OC, C), dbias (OC) or nil, dout (BT, OC), inp (BT, C), weight (OC, C).
+func matmulBackward(
+    _ dinp: UnsafeMutablePointer<Float>, _ dweight: UnsafeMutablePointer<Float>,
+    _ dbias: UnsafeMutablePointer<Float>?,
+    _ dout: UnsafePointer<Float>, _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
+    rows BT: Int, inChannels C: Int, outChannels OC: Int
+) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(BT), Int32(C), Int32(OC),
+                1, dout, Int32(OC), weight, Int32(C), 1, dinp, Int32(C))
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(OC), Int32(C), Int32(BT),
+                1, dout, Int32(OC), inp, Int32(C), 1, dweight, Int32(C))
+    if let dbias {
+        for r in 0..<BT {
+            let row = dout + r * OC
+            for o in 0..<OC { dbias[o] += row[o] }
+        }
+    }
+}
+
+// MARK: - Naive reference (Double)
+
+func matmulForwardReference(inp: [Double], weight: [Double], bias: [Double]?,
+                            rows BT: Int, inChannels C: Int, outChannels OC: Int) -> [Double] {
+    var out = [Double](repeating: 0, count: BT * OC)
+    for r in 0..<BT {
+        for o in 0..<OC {
+            var s = bias?[o] ?? 0
+            for c in 0..<C { s += inp[r * C + c] * weight[o * C + c] }
+            out[r * OC + o] = s
+        }
+    }
+    return out
+}
+
+func matmulBackwardReference(dout: [Double], inp: [Double], weight: [Double],
+                             rows BT: Int, inChannels C: Int, outChannels OC: Int)
+    -> (dinp: [Double], dweight: [Double], dbias: [Double]) {
+    var dinp = [Double](repeating: 0, count: BT * C)
+    var dweight = [Double](repeating: 0, count: OC * C)
+    var dbias = [Double](repeating: 0, count: OC)
+    for r in 0..<BT {
+        for o in 0..<OC {
+            let g = dout[r * OC + o]
+            dbias[o] += g
+            for c in 0..<C {
+                dinp[r * C + c] += g * weight[o * C + c]
+                dweight[o * C + c] += g * inp[r * C + c]
+            }
+        }
+    }
+    return (dinp, dweight, dbias)
+}

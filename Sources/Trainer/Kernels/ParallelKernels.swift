@@ -1,0 +1,60 @@
+/// The row-wise kernels split across threads. Each chunk writes disjoint rows (or, for
+/// parameter gradients, disjoint channels visiting rows in order), so the result is bitwise
+/// the serial kernel's for any thread count.
+
+/// Rows per chunk below which threading costs more than it saves.
+let minParallelElements = 1 << 14
+
+func layernormForwardParallel(
+    _ out: UnsafeMutablePointer<Float>, _ mean: UnsafeMutablePointer<Float>, _ rstd: UnsafeMutablePointer<Float>,
+    _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>,
+    rows BT: Int, channels C: Int, threads: Int
+) {
+    parallelChunks(BT, threads: threads, minChunk: max(1, minParallelElements / C)) { r in
+        layernormForward(out + r.lowerBound * C, mean + r.lowerBound, rstd + r.lowerBound,
+                         inp + r.lowerBound * C, weight, bias, rows: r.count, channels: C)
+    }
+}
+
+func layernormBackwardParallel(
+    _ dinp: UnsafeMutablePointer<Float>, _ dweight: UnsafeMutablePointer<Float>, _ dbias: UnsafeMutablePointer<Float>,
+    _ dout: UnsafePointer<Float>, _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
+    _ mean: UnsafePointer<Float>, _ rstd: UnsafePointer<Float>,
+    rows BT: Int, channels C: Int, threads: Int
+) {
+    if threads <= 1 || BT * C < 2 * minParallelElements {
+        layernormBackward(dinp, dweight, dbias, dout, inp, weight, mean, rstd, rows: BT, channels: C)
+        return
+    }
+    parallelChunks(BT, threads: threads, minChunk: max(1, minParallelElements / C)) { r in
+        let o = r.lowerBound
+        layernormBackward(dinp + o * C, nil, nil, dout + o * C, inp + o * C, weight, mean + o, rstd + o,
+                          rows: r.count, channels: C)
+    }
+    parallelChunks(C, threads: threads) { cs in
+        layernormBackwardParameters(dweight, dbias, dout, inp, mean, rstd, rows: BT, channels: C, range: cs)
+    }
+}
+
+func geluForwardParallel(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, count N: Int, threads: Int) {
+    parallelChunks(N, threads: threads, minChunk: minParallelElements) { r in
+        geluForward(out + r.lowerBound, inp + r.lowerBound, count: r.count)
+    }
+}
+
+func geluBackwardParallel(_ dinp: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>,
+                          _ dout: UnsafePointer<Float>, count N: Int, threads: Int) {
+    parallelChunks(N, threads: threads, minChunk: minParallelElements) { r in
+        geluBackward(dinp + r.lowerBound, inp + r.lowerBound, dout + r.lowerBound, count: r.count)
+    }
+}
+
+func crossEntropyForwardParallel(
+    _ probs: UnsafeMutablePointer<Float>, _ losses: UnsafeMutablePointer<Float>,
+    _ logits: UnsafePointer<Float>, _ targets: UnsafePointer<UInt8>, rows BT: Int, vocab V: Int, threads: Int
+) {
+    parallelChunks(BT, threads: threads, minChunk: max(1, minParallelElements / V)) { r in
+        let o = r.lowerBound
+        crossEntropyForward(probs + o * V, losses + o, logits + o * V, targets + o, rows: r.count, vocab: V)
+    }
+}

@@ -1,0 +1,116 @@
+/// A decoder-only, pre-LayerNorm transformer language model over bytes (GPT-2 style,
+/// Radford et al. 2019), with learned positions and tied input/output embeddings.
+///
+/// Per block: `x += attn(ln1(x))`, `x += mlp(ln2(x))` with `mlp = fcproj ∘ gelu ∘ fc`;
+/// then `logits = lnf(x) · wteᵀ`. Forward and backward are flat lists of kernel calls.
+public final class TransformerModel: LanguageModel {
+    public let shape: ModelShape
+    public let microBatch: Int
+    public let threads: Int
+    let layout: TransformerLayout
+    let acts: TransformerActivations
+    let scratch: TransformerGradientScratch
+    public let parameters: UnsafeMutablePointer<Float>
+    public let gradients: UnsafeMutablePointer<Float>
+    let a: UnsafeMutablePointer<Float>      // activations
+    let g: UnsafeMutablePointer<Float>      // gradient scratch
+    let inputs: UnsafeMutablePointer<UInt8>, targets: UnsafeMutablePointer<UInt8>
+    private var lastBatch = 0
+
+    public var tensors: [ParameterTensor] { layout.tensors }
+    public var parameterCount: Int { layout.count }
+    public var activationFloats: Int { acts.count + scratch.count }
+
+    init(_ shape: ModelShape, microBatch: Int, threads: Int) {
+        precondition(shape.architecture == .transformer && shape.dModel % shape.heads == 0,
+                     "TransformerModel needs a validated transformer shape, got \(shape)")
+        self.shape = shape
+        self.microBatch = microBatch
+        self.threads = max(1, threads)
+        layout = TransformerLayout(shape)
+        acts = TransformerActivations(shape, batch: microBatch)
+        scratch = TransformerGradientScratch(shape, batch: microBatch)
+        parameters = .allocate(capacity: layout.count)
+        gradients = .allocate(capacity: layout.count)
+        a = .allocate(capacity: acts.count)
+        g = .allocate(capacity: scratch.count)
+        inputs = .allocate(capacity: microBatch * shape.context)
+        targets = .allocate(capacity: microBatch * shape.context)
+        parameters.initialize(repeating: 0, count: layout.count)
+        gradients.initialize(repeating: 0, count: layout.count)
+        a.initialize(repeating: 0, count: acts.count)
+        g.initialize(repeating: 0, count: scratch.count)
+    }
+
+    deinit {
+        parameters.deallocate(); gradients.deallocate(); a.deallocate(); g.deallocate()
+        inputs.deallocate(); targets.deallocate()
+    }
+
+    public func forward(inputs tokensIn: UnsafePointer<UInt8>, targets tokensOut: UnsafePointer<UInt8>,
+                        batch B: Int) -> Double {
+        precondition(B >= 1 && B <= microBatch, "batch \(B) outside 1...\(microBatch)")
+        let T = shape.context, C = shape.dModel, F = shape.dFF, V = shape.vocab, NH = shape.heads
+        let BT = B * T, p = UnsafePointer(parameters), n = threads
+        inputs.update(from: tokensIn, count: BT)
+        targets.update(from: tokensOut, count: BT)
+        lastBatch = B
+
+        embeddingForward(a + acts.encoded, inputs, p + layout.wte, p + layout.wpe, batch: B, time: T, channels: C)
+        for l in 0..<shape.layers {
+            let w = layout.layers[l], x = acts.layers[l]
+            let residual = l == 0 ? a + acts.encoded : a + acts.layers[l - 1].res3
+            layernormForwardParallel(a + x.ln1, a + x.ln1Mean, a + x.ln1Rstd, residual, p + w.ln1w, p + w.ln1b, rows: BT, channels: C, threads: n)
+            matmulForward(a + x.qkv, a + x.ln1, p + w.qkvw, p + w.qkvb, rows: BT, inChannels: C, outChannels: 3 * C)
+            attentionForward(a + x.atty, a + x.att, a + x.qkv, batch: B, time: T, channels: C, heads: NH)
+            matmulForward(a + x.attproj, a + x.atty, p + w.attprojw, p + w.attprojb, rows: BT, inChannels: C, outChannels: C)
+            residualForward(a + x.res2, residual, a + x.attproj, count: BT * C)
+            layernormForwardParallel(a + x.ln2, a + x.ln2Mean, a + x.ln2Rstd, a + x.res2, p + w.ln2w, p + w.ln2b, rows: BT, channels: C, threads: n)
+            matmulForward(a + x.fch, a + x.ln2, p + w.fcw, p + w.fcb, rows: BT, inChannels: C, outChannels: F)
+            geluForwardParallel(a + x.fchGelu, a + x.fch, count: BT * F, threads: n)
+            matmulForward(a + x.fcproj, a + x.fchGelu, p + w.fcprojw, p + w.fcprojb, rows: BT, inChannels: F, outChannels: C)
+            residualForward(a + x.res3, a + x.res2, a + x.fcproj, count: BT * C)
+        }
+        let top = a + acts.layers[shape.layers - 1].res3
+        layernormForwardParallel(a + acts.lnf, a + acts.lnfMean, a + acts.lnfRstd, top, p + layout.lnfw, p + layout.lnfb, rows: BT, channels: C, threads: n)
+        matmulForward(a + acts.logits, a + acts.lnf, p + layout.wte, nil, rows: BT, inChannels: C, outChannels: V)
+        crossEntropyForwardParallel(a + acts.probs, a + acts.losses, a + acts.logits, targets, rows: BT, vocab: V, threads: n)
+        return sumLosses(a + acts.losses, count: BT) / Double(BT)
+    }
+
+    public func backward(lossScale: Float) {
+        let B = lastBatch
+        precondition(B > 0, "backward before forward")
+        let T = shape.context, C = shape.dModel, F = shape.dFF, V = shape.vocab, NH = shape.heads
+        let BT = B * T, p = UnsafePointer(parameters), d = gradients, n = threads
+        let dres = g + scratch.dres, dln = g + scratch.dln
+        (g + scratch.dlogits).update(repeating: 0, count: BT * V)
+        (g + scratch.dlnf).update(repeating: 0, count: BT * C)
+        dres.update(repeating: 0, count: BT * C)
+
+        crossEntropyBackward(g + scratch.dlogits, a + acts.probs, targets, scale: lossScale / Float(BT), rows: BT, vocab: V)
+        matmulBackward(g + scratch.dlnf, d + layout.wte, nil, g + scratch.dlogits, a + acts.lnf, p + layout.wte, rows: BT, inChannels: C, outChannels: V)
+        let top = a + acts.layers[shape.layers - 1].res3
+        layernormBackwardParallel(dres, d + layout.lnfw, d + layout.lnfb, g + scratch.dlnf, top, p + layout.lnfw, a + acts.lnfMean, a + acts.lnfRstd, rows: BT, channels: C, threads: n)
+        for l in stride(from: shape.layers - 1, through: 0, by: -1) {
+            let w = layout.layers[l], x = acts.layers[l]
+            let residual = l == 0 ? a + acts.encoded : a + acts.layers[l - 1].res3
+            for buffer in [scratch.dfchGelu, scratch.dfch] { (g + buffer).update(repeating: 0, count: BT * F) }
+            for buffer in [scratch.dln, scratch.datty] { (g + buffer).update(repeating: 0, count: BT * C) }
+            (g + scratch.dqkv).update(repeating: 0, count: BT * 3 * C)
+            // dres holds ∂/∂res3 here; res3 = res2 + fcproj, so it is also ∂/∂fcproj.
+            matmulBackward(g + scratch.dfchGelu, d + w.fcprojw, d + w.fcprojb, dres, a + x.fchGelu, p + w.fcprojw, rows: BT, inChannels: F, outChannels: C)
+            geluBackwardParallel(g + scratch.dfch, a + x.fch, g + scratch.dfchGelu, count: BT * F, threads: n)
+            matmulBackward(dln, d + w.fcw, d + w.fcb, g + scratch.dfch, a + x.ln2, p + w.fcw, rows: BT, inChannels: C, outChannels: F)
+            layernormBackwardParallel(dres, d + w.ln2w, d + w.ln2b, dln, a + x.res2, p + w.ln2w, a + x.ln2Mean, a + x.ln2Rstd, rows: BT, channels: C, threads: n)
+            // dres now holds ∂/∂res2 = ∂/∂attproj = the residual-path part of ∂/∂residual.
+            matmulBackward(g + scratch.datty, d + w.attprojw, d + w.attprojb, dres, a + x.atty, p + w.attprojw, rows: BT, inChannels: C, outChannels: C)
+            attentionBackward(g + scratch.dqkv, g + scratch.attScratch, g + scratch.datty, a + x.qkv, a + x.att, batch: B, time: T, channels: C, heads: NH)
+            dln.update(repeating: 0, count: BT * C)
+            matmulBackward(dln, d + w.qkvw, d + w.qkvb, g + scratch.dqkv, a + x.ln1, p + w.qkvw, rows: BT, inChannels: C, outChannels: 3 * C)
+            layernormBackwardParallel(dres, d + w.ln1w, d + w.ln1b, dln, residual, p + w.ln1w, a + x.ln1Mean, a + x.ln1Rstd, rows: BT, channels: C, threads: n)
+            // dres now holds ∂/∂residual, the gradient flowing into the block below.
+        }
+        embeddingBackward(d + layout.wte, d + layout.wpe, dres, inputs, batch: B, time: T, channels: C)
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+
+/// The optimization settings of one run. `defaults(for:tokens:)` gives the documented rule;
+/// every field can be overridden afterwards (the command line does so flag by flag).
+public struct Hyperparameters: Sendable, Codable, Equatable {
+    /// Peak learning rate η.
+    public var learningRate: Double
+    /// Sequences per optimizer step (B); tokens per step = B·T.
+    public var batch: Int
+    /// Sequences per forward pass; `batch` must be a multiple. batch/microBatch = accumulation steps.
+    public var microBatch: Int
+    /// Warm-up length in tokens (rounded up to whole steps).
+    public var warmupTokens: Int
+    public var adamw: AdamWConfig
+    /// The cosine ends at this fraction of the peak.
+    public var finalLearningRateFraction: Double
+
+    public init(learningRate: Double, batch: Int, microBatch: Int, warmupTokens: Int,
+                adamw: AdamWConfig = AdamWConfig(), finalLearningRateFraction: Double = 0.1) {
+        self.learningRate = learningRate
+        self.batch = batch
+        self.microBatch = microBatch
+        self.warmupTokens = warmupTokens
+        self.adamw = adamw
+        self.finalLearningRateFraction = finalLearningRateFraction
+    }
+
+    /// The default rule for a model of `shape` trained on `tokens` tokens.
+    ///
+    /// With N = non-embedding parameters (at least 10⁴):
+    /// - learning rate `η = 2·10⁻³·(N/10⁶)^(−1/4)`, clamped to [2·10⁻⁴, 4·10⁻³]: larger models
+    ///   want smaller steps; the −1/4 slope sits between DeepSeek's fitted η ∝ C^−0.125
+    ///   (≈ N^−0.25 at a fixed tokens-per-parameter ratio) and μP-style 1/width rules;
+    /// - batch tokens `2^round(log₂(8192·(N/10⁶)^(1/3)))`, clamped to [2048, 65536] and to at
+    ///   most tokens/100 so every run takes at least ~100 steps: small models want small batches
+    ///   (Porian et al. 2024, arXiv:2406.19146; Kaplan's B_crit grows as the loss falls);
+    ///   batch = batch tokens / T sequences, at least 1;
+    /// - warm-up `min(N_total, tokens/10)` tokens: no longer than the smallest runs of a ladder
+    ///   can afford and never more than a tenth of any run (Porian et al.'s second correction);
+    /// - micro-batch: the largest divisor of the batch whose activations fit in 2 GiB.
+    public static func defaults(for shape: ModelShape, tokens: Int) -> Hyperparameters {
+        let n = Double(max(10_000, shape.nonEmbeddingParameterCount))
+        let lr = min(4e-3, max(2e-4, 2e-3 * pow(n / 1e6, -0.25)))
+        var batchTokens = pow(2, (log2(8192 * pow(n / 1e6, 1.0 / 3))).rounded())
+        batchTokens = min(65_536, max(2048, batchTokens))
+        batchTokens = min(batchTokens, max(1, Double(tokens) / 100))
+        let batch = max(1, Int(batchTokens) / shape.context)
+        let warmup = min(shape.parameterCount, tokens / 10)
+        return Hyperparameters(learningRate: lr, batch: batch,
+                               microBatch: defaultMicroBatch(for: shape, batch: batch),
+                               warmupTokens: warmup)
+    }
+
+    /// The largest divisor of `batch` whose activation buffers stay within `budgetBytes`.
+    public static func defaultMicroBatch(for shape: ModelShape, batch: Int, budgetBytes: Int = 2 << 30) -> Int {
+        let perSequence = max(1, activationFloatsPerSequence(shape) * 4)
+        let fit = max(1, budgetBytes / perSequence)
+        return (1...batch).reversed().first { batch % $0 == 0 && $0 <= fit } ?? 1
+    }
+}
+
+/// Activation and gradient-scratch floats per sequence (the models allocate this times the
+/// micro-batch, plus a T×T attention scratch).
+func activationFloatsPerSequence(_ s: ModelShape) -> Int {
+    switch s.architecture {
+    case .transformer:
+        return TransformerActivations(s, batch: 1).count + TransformerGradientScratch(s, batch: 1).count
+    case .lstm:
+        return LSTMActivationFloatsPerSequence(s)
+    }
+}

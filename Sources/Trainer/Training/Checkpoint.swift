@@ -1,0 +1,71 @@
+import Foundation
+
+/// Everything besides the float buffers that a resumed run needs to continue bitwise.
+struct CheckpointState: Codable, Equatable {
+    var format = 1
+    var config: TrainingConfig
+    var stepsDone: Int
+    /// The data position: the sampler's generator state and sequences drawn.
+    var sampler: BatchSampler
+    var optimizerStep: Int
+    var stepLosses: [Double]
+    var learningCurve: [CurvePoint]
+    var wallSeconds: Double
+    var parameterCount: Int
+}
+
+/// Checkpoint file: the bytes "SCALELAB-CKPT\n", a little-endian UInt64 length, that many bytes
+/// of JSON (`CheckpointState`), then parameters, AdamW m and AdamW v as raw little-endian Float32,
+/// `parameterCount` each. Written to a temporary file and renamed, so a crash mid-write never
+/// leaves a torn checkpoint.
+enum Checkpoint {
+    static let magic = Array("SCALELAB-CKPT\n".utf8)
+
+    static func write(_ state: CheckpointState, model: any LanguageModel, optimizer: AdamW, to path: String) throws {
+        let json = try JSONEncoder().encode(state)
+        let n = model.parameterCount
+        var data = Data(magic)
+        withUnsafeBytes(of: UInt64(json.count).littleEndian) { data.append(contentsOf: $0) }
+        data.append(json)
+        for buffer in [model.parameters, optimizer.m, optimizer.v] {
+            data.append(UnsafeBufferPointer(start: buffer, count: n))
+        }
+        let tmp = path + ".tmp"
+        do {
+            try data.write(to: URL(fileURLWithPath: tmp))
+            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+            try FileManager.default.moveItem(atPath: tmp, toPath: path)
+        } catch {
+            throw TrainerError.checkpoint("cannot write '\(path)': \(error.localizedDescription)")
+        }
+    }
+
+    /// Reads the state and copies the float buffers into `model` and `optimizer` (which must
+    /// have the checkpoint's parameter count).
+    static func readState(from path: String) throws -> (CheckpointState, Data) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw TrainerError.checkpoint("no checkpoint at '\(path)'")
+        }
+        let head = magic.count + 8
+        guard data.count >= head, Array(data.prefix(magic.count)) == magic else {
+            throw TrainerError.checkpoint("'\(path)' is not a ScaleLab checkpoint")
+        }
+        let length = data.subdata(in: magic.count..<head).withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+        guard data.count >= head + Int(length) else { throw TrainerError.checkpoint("'\(path)' is truncated") }
+        let state = try JSONDecoder().decode(CheckpointState.self, from: data.subdata(in: head..<(head + Int(length))))
+        guard data.count == head + Int(length) + 3 * 4 * state.parameterCount else {
+            throw TrainerError.checkpoint("'\(path)' is truncated: expected \(3 * state.parameterCount) floats")
+        }
+        return (state, data.subdata(in: (head + Int(length))..<data.count))
+    }
+
+    static func load(_ floats: Data, into model: any LanguageModel, optimizer: AdamW) {
+        let n = model.parameterCount
+        floats.withUnsafeBytes { raw in
+            let f = raw.bindMemory(to: Float.self)
+            model.parameters.update(from: f.baseAddress!, count: n)
+            optimizer.m.update(from: f.baseAddress! + n, count: n)
+            optimizer.v.update(from: f.baseAddress! + 2 * n, count: n)
+        }
+    }
+}

@@ -1,0 +1,71 @@
+/// How a run ended.
+public enum RunStatus: String, Sendable, Codable {
+    /// Trained the whole token budget.
+    case completed
+    /// A loss became NaN or infinite; the record says at which step.
+    case diverged
+    /// Stopped on request (Ctrl-C); a checkpoint was written to resume from.
+    case interrupted
+}
+
+/// One point of the learning curve: validation loss after `tokens` training tokens.
+public struct CurvePoint: Sendable, Codable, Equatable {
+    public var step: Int
+    public var tokens: Int
+    /// Mean training loss of the step that ended here (nats/token).
+    public var trainLoss: Double
+    public var validationLoss: Double
+    public var validationBitsPerByte: Double
+    public var learningRate: Double
+}
+
+/// The record of one training run: the `--out` JSON of `scalelab train`.
+public struct RunRecord: Sendable, Codable, Equatable {
+    public var version: String
+    public var status: RunStatus
+    /// A human sentence on how the run ended.
+    public var message: String
+    public var config: TrainingConfig
+    public var data: DataSummary
+    /// N, all parameters (embeddings included).
+    public var parameters: Int
+    /// N without embeddings (Kaplan's convention).
+    public var nonEmbeddingParameters: Int
+    public var steps: Int
+    /// Tokens actually trained on (steps × batch × T; at least the budget when completed).
+    public var tokens: Int
+    /// Training FLOPs = flopsPerToken × tokens (see `ModelShape.trainingFLOPsPerToken`).
+    public var flops: Double
+    public var flopsPerToken: Double
+    public var wallSeconds: Double
+    public var tokensPerSecond: Double
+    /// Model FLOPs utilization: achieved training FLOP/s ÷ `peakFLOPS` (nil if no peak given).
+    public var mfu: Double?
+    /// The machine's measured single-precision GEMM peak for `config.threads` threads.
+    public var peakFLOPS: Double?
+    public var learningCurve: [CurvePoint]
+    /// The mean training loss of every step, in order (what determinism and resume tests compare).
+    public var stepLosses: [Double]
+    public var finalTrainLoss: Double?
+    /// Mean loss over the whole validation set (nats/token), nil unless completed.
+    public var finalValidationLoss: Double?
+    public var finalValidationBitsPerByte: Double?
+    public var seed: UInt64
+
+    init(version: String, status: RunStatus, message: String, config: TrainingConfig, data: DataSummary,
+         parameters: Int, nonEmbeddingParameters: Int) {
+        self.version = version; self.status = status; self.message = message; self.config = config
+        self.data = data; self.parameters = parameters; self.nonEmbeddingParameters = nonEmbeddingParameters
+        seed = config.seed; steps = 0; tokens = 0; flops = 0; flopsPerToken = config.shape.trainingFLOPsPerToken
+        wallSeconds = 0; tokensPerSecond = 0; learningCurve = []; stepLosses = []
+    }
+}
+
+/// The data a run saw: where from and how it was split.
+public struct DataSummary: Sendable, Codable, Equatable {
+    public var source: String
+    public var trainBytes: Int
+    public var validationBytes: Int
+    /// Validation bytes used at learning-curve points (a prefix of the validation set).
+    public var curveValidationBytes: Int
+}

@@ -1,0 +1,75 @@
+/// Everything that determines a run's losses: shape, budget, seed, hyperparameters, threads.
+/// Same config and data ⇒ bitwise the same losses.
+public struct TrainingConfig: Sendable, Codable, Equatable {
+    public var shape: ModelShape
+    /// Token budget D. The run takes ⌈D / (batch·T)⌉ optimizer steps; the schedule spans them.
+    public var tokens: Int
+    public var seed: UInt64
+    public var hyperparameters: Hyperparameters
+    /// Threads for OpenBLAS and the Swift kernels. Part of the config because the order of
+    /// floating-point sums, and so the last bits of the losses, depends on it.
+    public var threads: Int
+    /// Fraction of the corpus (its end) held out for validation.
+    public var validationFraction: Double = 0.1
+    /// Number of log-spaced learning-curve points (the last is always the final step).
+    public var curvePoints: Int = 12
+    /// Learning-curve points evaluate the first this-many validation bytes; the final loss uses
+    /// the whole validation set. Both are the same bytes for every run of a ladder.
+    public var curveValidationBytes: Int = 1 << 16
+    /// Save a checkpoint every this many steps (0: only on interruption).
+    public var checkpointEverySteps: Int = 0
+
+    public init(shape: ModelShape, tokens: Int, seed: UInt64 = 0, hyperparameters: Hyperparameters? = nil,
+                threads: Int = 1) {
+        self.shape = shape
+        self.tokens = tokens
+        self.seed = seed
+        self.hyperparameters = hyperparameters ?? .defaults(for: shape, tokens: max(1, tokens))
+        self.threads = threads
+    }
+
+    public var tokensPerStep: Int { hyperparameters.batch * shape.context }
+    public var steps: Int { (tokens + tokensPerStep - 1) / tokensPerStep }
+    public var accumulationSteps: Int { hyperparameters.batch / hyperparameters.microBatch }
+
+    public var schedule: LearningRateSchedule {
+        let warm = (hyperparameters.warmupTokens + tokensPerStep - 1) / tokensPerStep
+        return LearningRateSchedule(peak: hyperparameters.learningRate, warmupSteps: warm, totalSteps: steps,
+                                    finalFraction: hyperparameters.finalLearningRateFraction)
+    }
+
+    /// Checks every value before any work starts; the message names the flag to change.
+    public func validate() throws {
+        func bad(_ m: String) -> TrainerError { .invalidConfiguration(m) }
+        try shape.validate()
+        let h = hyperparameters
+        guard tokens > 0 else { throw bad("--tokens must be positive, got \(tokens)") }
+        guard h.batch >= 1 else { throw bad("--batch must be at least 1, got \(h.batch)") }
+        guard h.microBatch >= 1, h.batch % h.microBatch == 0 else {
+            throw bad("--micro-batch \(h.microBatch) must divide --batch \(h.batch)")
+        }
+        guard h.learningRate > 0, h.learningRate.isFinite else { throw bad("--lr must be positive and finite, got \(h.learningRate)") }
+        guard h.warmupTokens >= 0 else { throw bad("--warmup-tokens must be ≥ 0, got \(h.warmupTokens)") }
+        guard threads >= 1 else { throw bad("--threads must be at least 1, got \(threads)") }
+        guard validationFraction > 0, validationFraction < 1 else { throw bad("validation fraction must be in (0, 1), got \(validationFraction)") }
+        guard curvePoints >= 1 else { throw bad("curve points must be at least 1, got \(curvePoints)") }
+        guard (0.0..<1).contains(h.adamw.beta1), (0.0..<1).contains(h.adamw.beta2) else {
+            throw bad("AdamW betas must be in [0, 1), got \(h.adamw.beta1), \(h.adamw.beta2)")
+        }
+    }
+
+    /// Steps (1-based counts of steps done) after which the learning curve is evaluated:
+    /// about `curvePoints` log-spaced values in 1…steps, always including the last.
+    public var curveSteps: [Int] {
+        let S = steps, P = curvePoints
+        guard P > 1, S > 1 else { return [S] }
+        var out = Set<Int>()
+        for k in 0..<P {
+            let x = Double(k) / Double(P - 1)
+            out.insert(min(S, max(1, Int((exp(x * log(Double(S)))).rounded()))))
+        }
+        return out.sorted()
+    }
+}
+
+import Foundation

@@ -1,0 +1,146 @@
+import Foundation
+
+/// What the training loop reports after each step (for a progress line).
+public struct TrainingProgress: Sendable {
+    public var step: Int
+    public var steps: Int
+    public var tokens: Int
+    public var totalTokens: Int
+    public var loss: Double
+    public var tokensPerSecond: Double
+    public var etaSeconds: Double
+}
+
+/// How to run (not what to train): none of this changes the losses.
+public struct TrainingOptions {
+    /// Written into the record (the caller's ScaleLab version).
+    public var version: String
+    /// Where to write checkpoints (on interruption and every `checkpointEverySteps`).
+    public var checkpointPath: String?
+    /// Continue from the checkpoint at `checkpointPath` if it exists.
+    public var resume = false
+    public var stop: StopRequest?
+    public var progress: ((TrainingProgress) -> Void)?
+    /// Measured sgemm peak (FLOP/s) for the MFU; nil leaves the MFU out.
+    public var peakFLOPS: Double?
+
+    public init(version: String, checkpointPath: String? = nil, resume: Bool = false, stop: StopRequest? = nil,
+                peakFLOPS: Double? = nil, progress: ((TrainingProgress) -> Void)? = nil) {
+        self.version = version; self.checkpointPath = checkpointPath; self.resume = resume
+        self.stop = stop; self.peakFLOPS = peakFLOPS; self.progress = progress
+    }
+}
+
+/// Trains one model on `corpus` for the config's token budget and returns its record.
+///
+/// Bad configurations and data throw before any training; a NaN/∞ loss ends the run with
+/// status `diverged`; a stop request ends it with status `interrupted` after writing a
+/// checkpoint. Same config, data and thread count ⇒ bitwise the same `stepLosses`, and a
+/// resumed run continues exactly as if it had never stopped.
+public func train(_ config: TrainingConfig, corpus: Corpus, options: TrainingOptions) throws -> RunRecord {
+    try config.validate()
+    let split = try CorpusSplit(corpus, validationFraction: config.validationFraction, context: config.shape.context)
+    let h = config.hyperparameters, T = config.shape.context
+    setBLASThreads(config.threads)
+    let model = try makeModel(config.shape, microBatch: h.microBatch, threads: config.threads)
+    let optimizer = AdamW(config: h.adamw, tensors: model.tensors, count: model.parameterCount)
+    let curveBytes = Array(split.validation.prefix(max(T + 1, config.curveValidationBytes)))
+    var record = RunRecord(version: options.version, status: .completed, message: "", config: config,
+                           data: DataSummary(source: corpus.source, trainBytes: split.train.count,
+                                             validationBytes: split.validation.count, curveValidationBytes: curveBytes.count),
+                           parameters: model.parameterCount, nonEmbeddingParameters: model.nonEmbeddingParameterCount)
+    var sampler = BatchSampler(seed: config.seed &+ 0x5CA1_AB1E)
+    var startStep = 0, priorSeconds = 0.0
+    if options.resume, let path = options.checkpointPath, FileManager.default.fileExists(atPath: path) {
+        let (state, floats) = try Checkpoint.readState(from: path)
+        guard state.config == config, state.parameterCount == model.parameterCount else {
+            throw TrainerError.checkpoint("'\(path)' was written by a run with a different configuration")
+        }
+        Checkpoint.load(floats, into: model, optimizer: optimizer)
+        optimizer.step = state.optimizerStep
+        sampler = state.sampler
+        startStep = state.stepsDone
+        record.stepLosses = state.stepLosses
+        record.learningCurve = state.learningCurve
+        priorSeconds = state.wallSeconds
+    } else {
+        var rng = SeededGenerator(seed: config.seed)
+        model.initialize(using: &rng)
+    }
+
+    let schedule = config.schedule, steps = config.steps, curveSteps = Set(config.curveSteps)
+    let inputs = UnsafeMutablePointer<UInt8>.allocate(capacity: h.microBatch * T)
+    let targets = UnsafeMutablePointer<UInt8>.allocate(capacity: h.microBatch * T)
+    defer { inputs.deallocate(); targets.deallocate() }
+    let clock = ContinuousClock(), start = clock.now
+    func elapsed() -> Double { let d = clock.now - start; return priorSeconds + Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
+    func checkpoint(stepsDone: Int) throws {
+        guard let path = options.checkpointPath else { return }
+        let state = CheckpointState(config: config, stepsDone: stepsDone, sampler: sampler, optimizerStep: optimizer.step,
+                                    stepLosses: record.stepLosses, learningCurve: record.learningCurve,
+                                    wallSeconds: elapsed(), parameterCount: model.parameterCount)
+        try Checkpoint.write(state, model: model, optimizer: optimizer, to: path)
+    }
+
+    var step = startStep
+    while step < steps {
+        model.zeroGradients()
+        var loss = 0.0
+        for _ in 0..<config.accumulationSteps {
+            sampler.fill(inputs, targets, batch: h.microBatch, context: T, from: split.train)
+            loss += model.forward(inputs: inputs, targets: targets, batch: h.microBatch)
+            model.backward(lossScale: 1 / Float(config.accumulationSteps))
+        }
+        loss /= Double(config.accumulationSteps)
+        guard loss.isFinite else {
+            record.status = .diverged
+            record.message = "diverged: training loss became \(loss) at step \(step + 1) of \(steps) (learning rate \(schedule.rate(atStep: step))); try a smaller --lr"
+            break
+        }
+        let lr = schedule.rate(atStep: step)
+        optimizer.update(parameters: model.parameters, gradients: model.gradients, learningRate: lr, threads: config.threads)
+        record.stepLosses.append(loss)
+        step += 1
+        if curveSteps.contains(step) {
+            let v = evaluate(model, on: curveBytes)
+            record.learningCurve.append(CurvePoint(step: step, tokens: step * config.tokensPerStep, trainLoss: loss,
+                                                   validationLoss: v, validationBitsPerByte: bitsPerByte(nats: v), learningRate: lr))
+        }
+        if let progress = options.progress {
+            let t = elapsed(), done = step * config.tokensPerStep
+            let rate = Double((step - startStep) * config.tokensPerStep) / max(1e-9, t - priorSeconds)
+            progress(TrainingProgress(step: step, steps: steps, tokens: done, totalTokens: steps * config.tokensPerStep,
+                                      loss: loss, tokensPerSecond: rate, etaSeconds: Double(steps * config.tokensPerStep - done) / max(rate, 1e-9)))
+        }
+        if options.stop?.isRequested == true, step < steps {
+            try checkpoint(stepsDone: step)
+            record.status = .interrupted
+            record.message = "interrupted after step \(step) of \(steps)" + (options.checkpointPath.map { "; checkpoint written to \($0), rerun with --resume to continue" } ?? "; no checkpoint path given")
+            break
+        }
+        if config.checkpointEverySteps > 0, step % config.checkpointEverySteps == 0, step < steps { try checkpoint(stepsDone: step) }
+    }
+    return finish(record, model: model, validation: split.validation, stepsDone: step, runSeconds: elapsed(),
+                  secondsThisSession: elapsed() - priorSeconds, stepsThisSession: step - startStep, options: options)
+}
+
+private func finish(_ r: RunRecord, model: any LanguageModel, validation: [UInt8], stepsDone: Int, runSeconds: Double,
+                    secondsThisSession: Double, stepsThisSession: Int, options: TrainingOptions) -> RunRecord {
+    var record = r
+    let c = record.config
+    record.steps = stepsDone
+    record.tokens = stepsDone * c.tokensPerStep
+    record.flops = record.flopsPerToken * Double(record.tokens)
+    record.wallSeconds = runSeconds
+    record.tokensPerSecond = secondsThisSession > 0 ? Double(stepsThisSession * c.tokensPerStep) / secondsThisSession : 0
+    record.peakFLOPS = options.peakFLOPS
+    record.mfu = options.peakFLOPS.map { record.tokensPerSecond * record.flopsPerToken / $0 }
+    record.finalTrainLoss = record.stepLosses.last
+    if record.status == .completed {
+        let v = evaluate(model, on: validation)
+        record.finalValidationLoss = v
+        record.finalValidationBitsPerByte = bitsPerByte(nats: v)
+        record.message = "completed \(stepsDone) steps, \(record.tokens) tokens; final validation loss \(v) nats/token"
+    }
+    return record
+}

@@ -1,0 +1,151 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Trainer
+
+/// `scalelab train`: one training run; a live progress line on stderr, the run record to --out.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train one byte-level language model on the CPU and write its run record.",
+        discussion: """
+        Unset optimization values come from the default rule (Hyperparameters.defaults): learning \
+        rate, batch and warm-up as functions of model size and token budget. Ctrl-C writes a \
+        checkpoint and a record marked interrupted; --resume continues bitwise where it stopped.
+        """
+    )
+
+    @Option(help: "Architecture: transformer or lstm.") var arch: String = "transformer"
+    @Option(help: "Transformer blocks or LSTM layers.") var layers: Int = 2
+    @Option(name: .customLong("d-model"), help: "Residual width (transformer) or hidden size (LSTM).") var dModel: Int = 64
+    @Option(help: "Attention heads (must divide --d-model).") var heads: Int = 4
+    @Option(help: "Context length T in bytes.") var context: Int = 128
+    @Option(name: .customLong("d-ff"), help: "MLP width (default 4·d-model).") var dFF: Int?
+    @Option(help: "Token budget D (bytes trained on).") var tokens: Int = 1_000_000
+    @Option(help: "Sequences per optimizer step (default: the rule).") var batch: Int?
+    @Option(name: .customLong("micro-batch"), help: "Sequences per forward pass; must divide --batch.") var microBatch: Int?
+    @Option(help: "Peak learning rate (default: the rule).") var lr: Double?
+    @Option(name: .customLong("warmup-tokens"), help: "Warm-up length in tokens (default: the rule).") var warmupTokens: Int?
+    @Option(name: .customLong("weight-decay"), help: "AdamW decoupled weight decay on matrices.") var weightDecay: Double = 0.1
+    @Option(help: "Random seed (initialization and data order).") var seed: UInt64 = 0
+    @Option(help: "Threads for OpenBLAS and the kernels.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Text file or folder of text files.") var data: String = "data/shakespeare.txt"
+    @Option(help: "Where to write the run record (JSON).") var out: String?
+    @Option(help: "Checkpoint file (default: <out>.ckpt when --out is set).") var checkpoint: String?
+    @Option(name: .customLong("checkpoint-every"), help: "Also checkpoint every this many steps (0: only on Ctrl-C).") var checkpointEvery: Int = 0
+    @Flag(help: "Continue from the checkpoint if it exists.") var resume = false
+    @Option(name: .customLong("curve-points"), help: "Log-spaced validation points.") var curvePoints: Int = 12
+    @Flag(help: "Print only the final record as JSON on stdout.") var json = false
+
+    func validate() throws {
+        if let microBatch, let batch, batch % microBatch != 0 {
+            throw ValidationError("--micro-batch \(microBatch) must divide --batch \(batch)")
+        }
+    }
+
+    func makeConfig() throws -> TrainingConfig {
+        let shape = ModelShape(architecture: try Architecture.parse(arch), layers: layers, dModel: dModel,
+                               heads: heads, context: context, dFF: dFF)
+        try shape.validate()
+        var h = Hyperparameters.defaults(for: shape, tokens: max(1, tokens))
+        if let lr { h.learningRate = lr }
+        if let batch {
+            h.batch = batch
+            h.microBatch = microBatch ?? Hyperparameters.defaultMicroBatch(for: shape, batch: batch)
+        } else if let microBatch {
+            h.microBatch = microBatch
+            h.batch = max(microBatch, h.batch / microBatch * microBatch)
+        }
+        if let warmupTokens { h.warmupTokens = warmupTokens }
+        h.adamw.weightDecay = weightDecay
+        var config = TrainingConfig(shape: shape, tokens: tokens, seed: seed, hyperparameters: h, threads: threads)
+        config.curvePoints = curvePoints
+        config.checkpointEverySteps = checkpointEvery
+        try config.validate()
+        return config
+    }
+
+    func run() throws {
+        let config: TrainingConfig
+        let corpus: Corpus
+        do {
+            config = try makeConfig()
+            corpus = try Corpus.load(path: data)
+        } catch let e as TrainerError { throw ValidationError(e.description) }
+
+        let stop = StopRequest()
+        signal(SIGINT, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        source.setEventHandler { stop.request() }
+        source.resume()
+        defer { source.cancel(); signal(SIGINT, SIG_DFL) }
+
+        let progress = ProgressLine(enabled: !json && isatty(STDERR_FILENO) == 1)
+        let peak = measureSGEMMPeak(threads: config.threads)
+        if !json {
+            FileHandle.standardError.write(Data(("scalelab train: \(config.shape.architecture.rawValue) L=\(layers) d=\(dModel) T=\(context), " +
+                "N=\(config.shape.parameterCount) (non-embedding \(config.shape.nonEmbeddingParameterCount)), " +
+                "\(config.steps) steps × \(config.tokensPerStep) tokens, lr \(config.hyperparameters.learningRate), " +
+                "batch \(config.hyperparameters.batch)/\(config.hyperparameters.microBatch), sgemm peak \(Int(peak / 1e9)) GFLOP/s\n").utf8))
+        }
+        let options = TrainingOptions(version: ScaleLabVersion.current,
+                                      checkpointPath: checkpoint ?? out.map { $0 + ".ckpt" },
+                                      resume: resume, stop: stop, peakFLOPS: peak,
+                                      progress: { progress.update($0) })
+        let record: RunRecord
+        do { record = try train(config, corpus: corpus, options: options) } catch let e as TrainerError {
+            throw ValidationError(e.description)
+        }
+        progress.finish()
+
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let data = try encoder.encode(record)
+        if let out { try data.write(to: URL(fileURLWithPath: out)) }
+        if json {
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            FileHandle.standardError.write(Data(summary(record).utf8))
+        }
+        if record.status == .diverged { throw ExitCode(2) }
+        if record.status == .interrupted { throw ExitCode(130) }
+    }
+
+    func summary(_ r: RunRecord) -> String {
+        var s = "\(r.status.rawValue): \(r.message)\n"
+        s += String(format: "tokens %d in %.1f s (%.0f tokens/s), %.3g FLOPs", r.tokens, r.wallSeconds, r.tokensPerSecond, r.flops)
+        if let mfu = r.mfu { s += String(format: ", MFU %.1f%%", 100 * mfu) }
+        s += "\n"
+        for p in r.learningCurve {
+            s += String(format: "  tokens %10d  train %.4f  val %.4f nats  %.4f bits/byte\n", p.tokens, p.trainLoss, p.validationLoss, p.validationBitsPerByte)
+        }
+        if let v = r.finalValidationLoss, let b = r.finalValidationBitsPerByte {
+            s += String(format: "final validation loss %.4f nats/token, %.4f bits/byte (whole validation set, %d bytes)\n", v, b, r.data.validationBytes)
+        }
+        return s
+    }
+}
+
+/// A single self-overwriting status line on a terminal, at most a few times per second.
+final class ProgressLine: @unchecked Sendable {
+    let enabled: Bool
+    private var last = DispatchTime.now().uptimeNanoseconds
+    init(enabled: Bool) { self.enabled = enabled }
+
+    func update(_ p: TrainingProgress) {
+        guard enabled else { return }
+        let now = DispatchTime.now().uptimeNanoseconds
+        guard now - last > 200_000_000 || p.step == p.steps else { return }
+        last = now
+        let line = String(format: "\r\u{1B}[K step %d/%d  tokens %d/%d  loss %.4f  %.0f tokens/s  ETA %@",
+                          p.step, p.steps, p.tokens, p.totalTokens, p.loss, p.tokensPerSecond, Self.duration(p.etaSeconds))
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    func finish() { if enabled { FileHandle.standardError.write(Data("\n".utf8)) } }
+
+    static func duration(_ s: Double) -> String {
+        let t = Int(s.rounded())
+        return t >= 3600 ? String(format: "%dh%02dm", t / 3600, t % 3600 / 60) : String(format: "%dm%02ds", t / 60, t % 60)
+    }
+}

@@ -1,0 +1,186 @@
+import XCTest
+@testable import Trainer
+
+/// Each fast Float kernel against its naive Double reference, and each backward against a
+/// central finite difference of the Double reference forward. Inputs are rounded to Float first,
+/// so both sides see the same numbers; tolerances are Float-sized (≈1e-4 relative).
+final class KernelTests: XCTestCase {
+    let BT = 6, C = 8, OC = 5
+
+    func testMatmulForwardMatchesReference() {
+        let inp = toFloatExact(randomDoubles(BT * C, seed: 1))
+        let w = toFloatExact(randomDoubles(OC * C, seed: 2))
+        let b = toFloatExact(randomDoubles(OC, seed: 3))
+        let out = FloatBuffer(zeros: BT * OC), fi = FloatBuffer(inp), fw = FloatBuffer(w), fb = FloatBuffer(b)
+        matmulForward(out.p, fi.c, fw.c, fb.c, rows: BT, inChannels: C, outChannels: OC)
+        let ref = matmulForwardReference(inp: inp, weight: w, bias: b, rows: BT, inChannels: C, outChannels: OC)
+        assertClose(out.doubles, ref, rtol: 1e-5, atol: 1e-5, "matmul forward")
+        matmulForward(out.p, fi.c, fw.c, nil, rows: BT, inChannels: C, outChannels: OC)
+        let refNoBias = matmulForwardReference(inp: inp, weight: w, bias: nil, rows: BT, inChannels: C, outChannels: OC)
+        assertClose(out.doubles, refNoBias, rtol: 1e-5, atol: 1e-5, "matmul forward without bias")
+    }
+
+    func testMatmulBackwardMatchesFiniteDifferenceAndAccumulates() {
+        let inp = toFloatExact(randomDoubles(BT * C, seed: 4))
+        let w = toFloatExact(randomDoubles(OC * C, seed: 5))
+        let b = toFloatExact(randomDoubles(OC, seed: 6))
+        let dout = toFloatExact(randomDoubles(BT * OC, seed: 7))
+        let f = { (i: [Double], w: [Double], b: [Double]) in
+            dot(matmulForwardReference(inp: i, weight: w, bias: b, rows: self.BT, inChannels: self.C, outChannels: self.OC), dout)
+        }
+        let gi = numericalGradient(inp) { f($0, w, b) }
+        let gw = numericalGradient(w) { f(inp, $0, b) }
+        let gb = numericalGradient(b) { f(inp, w, $0) }
+        let ref = matmulBackwardReference(dout: dout, inp: inp, weight: w, rows: BT, inChannels: C, outChannels: OC)
+        assertClose(ref.dinp, gi, rtol: 1e-7, atol: 1e-8, "reference dinp vs finite difference")
+        assertClose(ref.dweight, gw, rtol: 1e-7, atol: 1e-8, "reference dweight vs finite difference")
+
+        let di = FloatBuffer(zeros: BT * C), dw = FloatBuffer(zeros: OC * C), db = FloatBuffer(zeros: OC)
+        let fd = FloatBuffer(dout), fi = FloatBuffer(inp), fw = FloatBuffer(w)
+        for pass in 1...2 {   // the second pass must double every gradient: backward adds
+            matmulBackward(di.p, dw.p, db.p, fd.c, fi.c, fw.c, rows: BT, inChannels: C, outChannels: OC)
+            let k = Double(pass)
+            assertClose(di.doubles, gi.map { $0 * k }, rtol: 1e-4, atol: 1e-5, "matmul dinp pass \(pass)")
+            assertClose(dw.doubles, gw.map { $0 * k }, rtol: 1e-4, atol: 1e-5, "matmul dweight pass \(pass)")
+            assertClose(db.doubles, gb.map { $0 * k }, rtol: 1e-4, atol: 1e-5, "matmul dbias pass \(pass)")
+        }
+    }
+
+    func testLayerNormForwardAndBackward() {
+        let inp = toFloatExact(randomDoubles(BT * C, scale: 2, seed: 8))
+        let w = toFloatExact(randomDoubles(C, seed: 9).map { 1 + 0.5 * $0 })
+        let b = toFloatExact(randomDoubles(C, seed: 10))
+        let dout = toFloatExact(randomDoubles(BT * C, seed: 11))
+        let out = FloatBuffer(zeros: BT * C), mean = FloatBuffer(zeros: BT), rstd = FloatBuffer(zeros: BT)
+        let fi = FloatBuffer(inp), fw = FloatBuffer(w), fb = FloatBuffer(b), fd = FloatBuffer(dout)
+        layernormForward(out.p, mean.p, rstd.p, fi.c, fw.c, fb.c, rows: BT, channels: C)
+        assertClose(out.doubles, layernormForwardReference(inp: inp, weight: w, bias: b, rows: BT, channels: C),
+                    rtol: 1e-5, atol: 1e-5, "layernorm forward")
+
+        let f = { (i: [Double], w: [Double], b: [Double]) in
+            dot(layernormForwardReference(inp: i, weight: w, bias: b, rows: self.BT, channels: self.C), dout)
+        }
+        let gi = numericalGradient(inp) { f($0, w, b) }
+        let gw = numericalGradient(w) { f(inp, $0, b) }
+        let gb = numericalGradient(b) { f(inp, w, $0) }
+        let ref = layernormBackwardReference(dout: dout, inp: inp, weight: w, rows: BT, channels: C)
+        assertClose(ref.dinp, gi, rtol: 1e-6, atol: 1e-7, "reference layernorm dinp vs finite difference")
+
+        let di = FloatBuffer(zeros: BT * C), dw = FloatBuffer(zeros: C), db = FloatBuffer(zeros: C)
+        layernormBackward(di.p, dw.p, db.p, fd.c, fi.c, fw.c, mean.c, rstd.c, rows: BT, channels: C)
+        assertClose(di.doubles, gi, rtol: 1e-4, atol: 1e-4, "layernorm dinp")
+        assertClose(dw.doubles, gw, rtol: 1e-4, atol: 1e-4, "layernorm dweight")
+        assertClose(db.doubles, gb, rtol: 1e-4, atol: 1e-4, "layernorm dbias")
+    }
+
+    func testGELUForwardAndBackward() {
+        let x = toFloatExact(randomDoubles(40, scale: 4, seed: 12))
+        let dout = toFloatExact(randomDoubles(40, seed: 13))
+        let out = FloatBuffer(zeros: 40), fx = FloatBuffer(x), fd = FloatBuffer(dout), dx = FloatBuffer(zeros: 40)
+        geluForward(out.p, fx.c, count: 40)
+        assertClose(out.doubles, x.map(geluReference), rtol: 1e-5, atol: 1e-6, "gelu forward")
+        let g = numericalGradient(x) { dot($0.map(geluReference), dout) }
+        assertClose(zip(x, dout).map { geluDerivativeReference($0) * $1 }, g, rtol: 1e-7, atol: 1e-8,
+                    "reference gelu derivative vs finite difference")
+        geluBackward(dx.p, fx.c, fd.c, count: 40)
+        assertClose(dx.doubles, g, rtol: 1e-4, atol: 1e-5, "gelu backward")
+    }
+
+    func testResidualBackwardAddsIntoBoth() {
+        let a = FloatBuffer([1, 2]), b = FloatBuffer([10, 20]), out = FloatBuffer(zeros: 2)
+        residualForward(out.p, a.c, b.c, count: 2)
+        XCTAssertEqual(out.doubles, [11, 22])
+        let da = FloatBuffer([1, 1]), db = FloatBuffer([0, 0]), dout = FloatBuffer([0.5, -2])
+        residualBackward(da.p, db.p, dout.c, count: 2)
+        XCTAssertEqual(da.doubles, [1.5, -1])
+        XCTAssertEqual(db.doubles, [0.5, -2])
+    }
+
+    func testEmbeddingForwardAndBackward() {
+        let B = 2, T = 3, V = 5, Cc = 4
+        let tokens: [UInt8] = [1, 4, 1, 0, 1, 2]   // token 1 repeats: its gradient must sum
+        let wte = toFloatExact(randomDoubles(V * Cc, seed: 14))
+        let wpe = toFloatExact(randomDoubles(T * Cc, seed: 15))
+        let dout = toFloatExact(randomDoubles(B * T * Cc, seed: 16))
+        func ref(_ wte: [Double], _ wpe: [Double]) -> [Double] {
+            var o = [Double](repeating: 0, count: B * T * Cc)
+            for b in 0..<B { for t in 0..<T { for c in 0..<Cc {
+                o[(b * T + t) * Cc + c] = wte[Int(tokens[b * T + t]) * Cc + c] + wpe[t * Cc + c]
+            } } }
+            return o
+        }
+        let out = FloatBuffer(zeros: B * T * Cc), fte = FloatBuffer(wte), fpe = FloatBuffer(wpe)
+        tokens.withUnsafeBufferPointer { tk in
+            embeddingForward(out.p, tk.baseAddress!, fte.c, fpe.c, batch: B, time: T, channels: Cc)
+        }
+        assertClose(out.doubles, ref(wte, wpe), rtol: 0, atol: 1e-6, "embedding forward")
+        let gte = numericalGradient(wte) { dot(ref($0, wpe), dout) }
+        let gpe = numericalGradient(wpe) { dot(ref(wte, $0), dout) }
+        let dte = FloatBuffer(zeros: V * Cc), dpe = FloatBuffer(zeros: T * Cc), fd = FloatBuffer(dout)
+        tokens.withUnsafeBufferPointer { tk in
+            embeddingBackward(dte.p, dpe.p, fd.c, tk.baseAddress!, batch: B, time: T, channels: Cc)
+        }
+        assertClose(dte.doubles, gte, rtol: 1e-5, atol: 1e-6, "embedding dwte")
+        assertClose(dpe.doubles, gpe, rtol: 1e-5, atol: 1e-6, "embedding dwpe")
+    }
+
+    func testCrossEntropyForwardAndBackward() {
+        let V = 256, rows = 3
+        let logits = toFloatExact(randomDoubles(rows * V, scale: 3, seed: 17))
+        let targets: [UInt8] = [0, 255, 97]
+        let probs = FloatBuffer(zeros: rows * V), losses = FloatBuffer(zeros: rows), fl = FloatBuffer(logits)
+        targets.withUnsafeBufferPointer { t in
+            crossEntropyForward(probs.p, losses.p, fl.c, t.baseAddress!, rows: rows, vocab: V)
+        }
+        let ref = crossEntropyReference(logits: logits, targets: targets, rows: rows, vocab: V)
+        assertClose(losses.doubles, ref, rtol: 1e-5, atol: 1e-5, "cross-entropy forward")
+        let scale = 1.0 / Double(rows)
+        let g = numericalGradient(logits) {
+            crossEntropyReference(logits: $0, targets: targets, rows: rows, vocab: V).reduce(0, +) * scale
+        }
+        assertClose(crossEntropyBackwardReference(logits: logits, targets: targets, scale: scale, rows: rows, vocab: V),
+                    g, rtol: 1e-6, atol: 1e-8, "reference cross-entropy gradient vs finite difference")
+        let d = FloatBuffer(zeros: rows * V)
+        targets.withUnsafeBufferPointer { t in
+            crossEntropyBackward(d.p, probs.c, t.baseAddress!, scale: Float(scale), rows: rows, vocab: V)
+        }
+        assertClose(d.doubles, g, rtol: 1e-4, atol: 1e-6, "cross-entropy backward")
+    }
+
+    func testCrossEntropyIsFiniteForHugeLogitsAndNaNPropagates() {
+        let V = 4
+        let probs = FloatBuffer(zeros: V), losses = FloatBuffer(zeros: 1)
+        let big = FloatBuffer([1e30, 0, -1e30, 5])
+        [UInt8(0)].withUnsafeBufferPointer { t in
+            crossEntropyForward(probs.p, losses.p, big.c, t.baseAddress!, rows: 1, vocab: V)
+        }
+        XCTAssertEqual(losses.doubles[0], 0, accuracy: 1e-6)
+        let bad = FloatBuffer([.nan, 0, 0, 0])
+        [UInt8(1)].withUnsafeBufferPointer { t in
+            crossEntropyForward(probs.p, losses.p, bad.c, t.baseAddress!, rows: 1, vocab: V)
+        }
+        XCTAssertFalse(losses.doubles[0].isFinite)
+    }
+
+    func testAttentionForwardAndBackward() {
+        for (B, T, Cc, NH) in [(2, 5, 8, 2), (1, 4, 6, 3)] {
+            let qkv = toFloatExact(randomDoubles(B * T * 3 * Cc, seed: 18))
+            let dout = toFloatExact(randomDoubles(B * T * Cc, seed: 19))
+            let out = FloatBuffer(zeros: B * T * Cc), att = FloatBuffer(zeros: B * NH * T * T)
+            let fq = FloatBuffer(qkv)
+            attentionForward(out.p, att.p, fq.c, batch: B, time: T, channels: Cc, heads: NH)
+            let ref = attentionForwardReference(qkv: qkv, batch: B, time: T, channels: Cc, heads: NH)
+            assertClose(out.doubles, ref, rtol: 1e-5, atol: 1e-5, "attention forward B\(B) T\(T) C\(Cc) NH\(NH)")
+            // Causality: every weight above the diagonal is exactly zero.
+            for bh in 0..<(B * NH) { for i in 0..<T { for j in (i + 1)..<T where j < T {
+                XCTAssertEqual(att.pointer[bh * T * T + i * T + j], 0)
+            } } }
+            let g = numericalGradient(qkv) {
+                dot(attentionForwardReference(qkv: $0, batch: B, time: T, channels: Cc, heads: NH), dout)
+            }
+            let dq = FloatBuffer(zeros: qkv.count), scratch = FloatBuffer(zeros: T * T), fd = FloatBuffer(dout)
+            attentionBackward(dq.p, scratch.p, fd.c, fq.c, att.c, batch: B, time: T, channels: Cc, heads: NH)
+            assertClose(dq.doubles, g, rtol: 1e-4, atol: 1e-5, "attention backward B\(B) T\(T) C\(Cc) NH\(NH)")
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import XCTest
+import Foundation
+@testable import Trainer
+
+final class OptimizerTests: XCTestCase {
+    /// Two AdamW steps against the formula evaluated in Double; one decayed and one
+    /// non-decayed tensor; no clipping (small gradients).
+    func testAdamWMatchesFormula() {
+        let tensors = [
+            ParameterTensor(name: "w", offset: 0, count: 3, decays: true, initialization: .zeros, isEmbedding: false),
+            ParameterTensor(name: "b", offset: 3, count: 2, decays: false, initialization: .zeros, isEmbedding: false),
+        ]
+        var cfg = AdamWConfig(); cfg.clipNorm = 0
+        let opt = AdamW(config: cfg, tensors: tensors, count: 5)
+        let p = FloatBuffer([0.5, -1, 2, 0.3, -0.7])
+        let grads: [[Double]] = [[0.1, -0.2, 0.05, 0.3, -0.01], [-0.05, 0.1, 0.2, 0.1, 0.02]]
+        var theta = p.doubles, m = [Double](repeating: 0, count: 5), v = m
+        let lr = 0.01
+        for (k, g) in grads.enumerated() {
+            let fg = FloatBuffer(g)
+            opt.update(parameters: p.p, gradients: fg.p, learningRate: lr)
+            let t = Double(k + 1)
+            for i in 0..<5 {
+                let gi = Double(Float(g[i]))
+                m[i] = 0.9 * m[i] + 0.1 * gi
+                v[i] = 0.95 * v[i] + 0.05 * gi * gi
+                let mh = m[i] / (1 - pow(0.9, t)), vh = v[i] / (1 - pow(0.95, t))
+                theta[i] -= lr * (mh / (vh.squareRoot() + 1e-8) + (i < 3 ? 0.1 : 0) * theta[i])
+            }
+        }
+        assertClose(p.doubles, theta, rtol: 1e-6, atol: 1e-7, "AdamW two steps")
+    }
+
+    func testDecayOnlyOnMatricesAndClipping() {
+        let tensors = [
+            ParameterTensor(name: "w", offset: 0, count: 2, decays: true, initialization: .zeros, isEmbedding: false),
+            ParameterTensor(name: "g", offset: 2, count: 2, decays: false, initialization: .ones, isEmbedding: false),
+        ]
+        let opt = AdamW(config: AdamWConfig(), tensors: tensors, count: 4)
+        let p = FloatBuffer([1, 1, 1, 1]), zero = FloatBuffer(zeros: 4)
+        opt.update(parameters: p.p, gradients: zero.p, learningRate: 0.5)
+        assertClose(p.doubles, [0.95, 0.95, 1, 1], rtol: 0, atol: 1e-7, "θ·(1 − η·λ) on w only")
+
+        let g = FloatBuffer([6, 0, 0, 8])                 // ‖g‖ = 10 → scaled by 1/10
+        let norm = opt.update(parameters: p.p, gradients: g.p, learningRate: 0)
+        XCTAssertEqual(norm, 10, accuracy: 1e-9)
+        XCTAssertEqual(Double(opt.m[0]), 0.1 * 0.6, accuracy: 1e-7)
+        XCTAssertEqual(Double(opt.m[3]), 0.1 * 0.8, accuracy: 1e-7)
+    }
+
+    func testScheduleWarmupCosineEndsAtTenPercent() {
+        let s = LearningRateSchedule(peak: 1, warmupSteps: 4, totalSteps: 20)
+        XCTAssertEqual(s.rate(atStep: 0), 0.25, accuracy: 1e-12)
+        XCTAssertEqual(s.rate(atStep: 3), 1, accuracy: 1e-12)
+        XCTAssertEqual(s.rate(atStep: 4), 1, accuracy: 1e-12)
+        XCTAssertEqual(s.rate(atStep: 19), 0.1, accuracy: 1e-12)
+        XCTAssertEqual(s.rate(atStep: 4 + 15 / 2 ), 0.1 + 0.9 * 0.5 * (1 + cos(Double.pi * 7 / 15)), accuracy: 1e-12)
+        for k in 4..<19 { XCTAssertGreaterThan(s.rate(atStep: k), s.rate(atStep: k + 1)) }
+        XCTAssertEqual(LearningRateSchedule(peak: 2, warmupSteps: 0, totalSteps: 1).rate(atStep: 0), 0.2, accuracy: 1e-12)
+    }
+
+    func testDefaultHyperparameterRule() {
+        let small = ModelShape(layers: 2, dModel: 64, heads: 4, context: 128)     // N ≈ 1e5
+        let h = Hyperparameters.defaults(for: small, tokens: 10_000_000)
+        XCTAssertEqual(h.learningRate, min(4e-3, 2e-3 * pow(Double(small.nonEmbeddingParameterCount) / 1e6, -0.25)), accuracy: 1e-12)
+        XCTAssertEqual(h.batch * small.context, 4096)
+        XCTAssertEqual(h.warmupTokens, small.parameterCount)
+        XCTAssertEqual(h.batch % h.microBatch, 0)
+        let big = ModelShape(layers: 8, dModel: 512, heads: 8, context: 256)      // N ≈ 2.5e7
+        let hb = Hyperparameters.defaults(for: big, tokens: 100_000)
+        XCTAssertLessThan(hb.learningRate, h.learningRate)
+        XCTAssertEqual(hb.warmupTokens, 10_000)                                    // capped at a tenth
+        XCTAssertLessThanOrEqual(hb.batch * big.context, max(big.context, 1000))   // ≥ ~100 steps
+    }
+
+    /// A tiny model memorizes one fixed batch: the loss must fall from ln 256 to near zero.
+    func testTinyTransformerOverfitsOneBatch() throws {
+        let shape = ModelShape(layers: 1, dModel: 32, heads: 2, context: 16)
+        let model = try makeModel(shape, microBatch: 2)
+        var rng = SeededGenerator(seed: 11)
+        model.initialize(using: &rng)
+        var cfg = AdamWConfig(); cfg.weightDecay = 0
+        let opt = AdamW(config: cfg, tensors: model.tensors, count: model.parameterCount)
+        let x = (0..<32).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        let y = (0..<32).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        var first = 0.0, last = 0.0
+        for step in 0..<150 {
+            let loss = x.withUnsafeBufferPointer { xp in y.withUnsafeBufferPointer { yp in
+                model.forward(inputs: xp.baseAddress!, targets: yp.baseAddress!, batch: 2) } }
+            if step == 0 { first = loss }
+            last = loss
+            model.zeroGradients()
+            model.backward(lossScale: 1)
+            opt.update(parameters: model.parameters, gradients: model.gradients, learningRate: 1e-2)
+        }
+        XCTAssertEqual(first, log(256), accuracy: 0.1)
+        XCTAssertLessThan(last, 0.1, "loss after 150 steps on one batch")
+    }
+}
