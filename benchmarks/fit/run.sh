@@ -27,9 +27,9 @@ mkdir -p "$out"
 
 [ -f "$data" ] || python3 "$here/make_data.py" --out "$data"
 
-echo "== building scalelab (release)" >&2
-(cd "$root" && swift build -c release --product scalelab) >&2 || { echo "build failed" >&2; exit 1; }
-bin="$(cd "$root" && swift build -c release --show-bin-path)/scalelab"
+echo "== building scalelab (release, as make build does)" >&2
+make -C "$root" build >&2 || { echo "build failed" >&2; exit 1; }
+bin="$(cd "$root" && swift build -c release -Xswiftc -target-cpu -Xswiftc native --show-bin-path)/scalelab"
 
 # timed NAME COMMAND...: stdout to $out/NAME.json, wall seconds to $out/NAME.time, stderr to NAME.err
 timed() {

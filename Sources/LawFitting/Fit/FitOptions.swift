@@ -16,9 +16,22 @@ public struct FitOptions: Sendable {
     /// How many of the best starts to summarize in the spread.
     public var spreadCount = 10
     public var lbfgs = LBFGS()
+    /// Two-phase multi-start: every start runs with this relative objective tolerance (about
+    /// scipy L-BFGS-B's default stopping point for objectives of order 1e-3), then the best
+    /// `spreadCount` are polished with `lbfgs`'s strict tolerance. Nil runs every start strictly.
+    public var screeningTolerance: Double? = 1e-6
     public var levenbergMarquardt = LevenbergMarquardt()
 
     public init() {}
+
+    /// The options of the screening phase for `starts` starts: the looser tolerance, when it applies.
+    func screening(starts: Int) -> FitOptions {
+        var o = self
+        if let tolerance = screeningTolerance, starts > spreadCount {
+            o.lbfgs.functionTolerance = max(tolerance, lbfgs.functionTolerance)
+        }
+        return o
+    }
 
     /// The name a parameter has in fitting space: `log_A` for a logarithmic `A`, `alpha` as is.
     public static func fittingName(of spec: ParameterSpec) -> String {

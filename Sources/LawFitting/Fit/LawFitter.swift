@@ -48,11 +48,27 @@ public enum LawFitter {
         try check(formula, data)
         let clock = ContinuousClock.now
         let kind = options.objective ?? formula.defaultObjective
-        let results = parallelMap(starts.count, threads: options.threads) { i in
-            minimize(formula, data, from: starts[i], kind: kind, options: options)
+        let screening = options.screening(starts: starts.count)
+        var results = parallelMap(starts.count, threads: options.threads) { i in
+            minimize(formula, data, from: starts[i], kind: kind, options: screening)
         }
-        let finite = results.indices.filter { results[$0].value.isFinite }
+        let screenedConverged = results.filter { $0.status.isConverged && $0.value.isFinite }.count
+        var finite = results.indices.filter { results[$0].value.isFinite }
             .sorted { results[$0].value < results[$1].value }
+        if screening.lbfgs.functionTolerance != options.lbfgs.functionTolerance {
+            // Polish the best starts to the strict tolerance, from where screening left them.
+            let polish = Array(finite.prefix(options.spreadCount))
+            let from = polish.map { results[$0].x }
+            let polished = parallelMap(polish.count, threads: options.threads) { k in
+                minimize(formula, data, from: from[k], kind: kind, options: options)
+            }
+            for (k, i) in polish.enumerated() {
+                let evaluations = results[i].evaluations + polished[k].evaluations
+                results[i] = polished[k]
+                results[i].evaluations = evaluations
+            }
+            finite = results.indices.filter { results[$0].value.isFinite }.sorted { results[$0].value < results[$1].value }
+        }
         guard let best = finite.first else { throw FitError.noConvergedStart(law: formula.identifier) }
         let specs = formula.parameters
         let top = finite.prefix(options.spreadCount).map { i in
@@ -64,7 +80,7 @@ public enum LawFitter {
             objective: reported(results[best].value, kind),
             rmseLog: rmseLog(formula, theta: theta, data: data),
             points: data.count, starts: starts.count,
-            convergedStarts: results.filter { $0.status.isConverged && $0.value.isFinite }.count,
+            convergedStarts: screenedConverged,
             status: results[best].status, bestStarts: top,
             evaluations: results.map(\.evaluations).reduce(0, +),
             seconds: secondsSince(clock))
