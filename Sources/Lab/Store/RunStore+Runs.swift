@@ -155,10 +155,12 @@ extension RunStore {
     }
 
     /// Records the worker process of a running run, and whether it continues from a checkpoint.
-    public func setWorker(run id: Int64, pid: Int32, resumed: Bool) throws(StoreError) {
+    public func setWorker(run id: Int64, pid: Int32, resumed: Bool, checkpoint: String, record: String) throws(StoreError) {
         try write { db in
-            try db.execute(sql: "UPDATE run SET worker_pid = ?, heartbeat = ?, resumes = resumes + ? WHERE id = ?",
-                           arguments: [Int64(pid), Date(), resumed ? 1 : 0, id])
+            try db.execute(sql: """
+                UPDATE run SET worker_pid = ?, heartbeat = ?, resumes = resumes + ?, checkpoint_path = ?, record_path = ?
+                WHERE id = ?
+                """, arguments: [Int64(pid), Date(), resumed ? 1 : 0, checkpoint, record, id])
         }
     }
 
