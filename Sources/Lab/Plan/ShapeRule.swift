@@ -13,8 +13,9 @@ import Trainer
 /// - aspect ratio 32 within ×2 (16…64): Kaplan et al. 2020 (arXiv:2001.08361, Fig. 5) find the
 ///   loss within a few percent over aspect ratios from about 10 to 200 at fixed N, so the ratio
 ///   can bend to hit N closely; 32 keeps tiny models at one or two layers;
-/// - width step 16 and head size 16 below d_model 256, 32 from 256, 64 from 512 (heads =
-///   d_model / head size): tiny models keep several heads; wide ones use GPT-2's 64;
+/// - width step 8 (tiny models need it: one step of 16 at d_model 32 moves N by 40%) and head
+///   size 64 from d_model 512, 32 from 256, else 16, or 8 when 16 does not divide d_model
+///   (heads = d_model / head size): tiny models keep several heads; wide ones use GPT-2's 64;
 /// - byte vocabulary 256 (the trainer's), context 64 bytes, d_ff = 4·d_model;
 /// - LSTMs: the same ratio rule over hidden size, at most 4 layers (Kaplan's LSTMs had 1–4).
 public struct ShapeRule: Sendable, Codable, Equatable {
@@ -27,7 +28,7 @@ public struct ShapeRule: Sendable, Codable, Equatable {
     public var maxLayers: Int
 
     public init(architecture: Architecture = .transformer, context: Int = 64, aspectRatio: Double = 32,
-                aspectTolerance: Double = 2, widthStep: Int = 16, maxWidth: Int = 2048, maxLayers: Int? = nil) {
+                aspectTolerance: Double = 2, widthStep: Int = 8, maxWidth: Int = 2048, maxLayers: Int? = nil) {
         precondition(context >= 1 && aspectRatio > 0 && aspectTolerance >= 1 && widthStep >= 1 && maxWidth >= widthStep,
                      "bad shape rule: context \(context), ratio \(aspectRatio), tolerance \(aspectTolerance), step \(widthStep), max width \(maxWidth)")
         self.architecture = architecture
@@ -39,9 +40,9 @@ public struct ShapeRule: Sendable, Codable, Equatable {
         self.maxLayers = maxLayers ?? (architecture == .lstm ? 4 : 48)
     }
 
-    /// Attention heads for a width: d_model / head size, head size 16, 32 or 64 as documented.
+    /// Attention heads for a width: d_model / head size, head size 8, 16, 32 or 64 as documented.
     public static func heads(dModel d: Int) -> Int {
-        let k = d >= 512 && d % 64 == 0 ? 64 : (d >= 256 && d % 32 == 0 ? 32 : 16)
+        let k = d >= 512 && d % 64 == 0 ? 64 : (d >= 256 && d % 32 == 0 ? 32 : (d % 16 == 0 ? 16 : 8))
         return d % k == 0 ? d / k : 1
     }
 
