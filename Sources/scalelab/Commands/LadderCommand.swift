@@ -155,7 +155,11 @@ extension LadderCommand {
             let display = RunnerDisplay(terminal: !json && isatty(STDERR_FILENO) == 1, quiet: json)
             let summary = try LadderRunner(store: store, options: options, stop: stop).run { display.show($0) }
             display.finish()
-            if json { return try Output.printJSON(summary) }
+            if json {
+                try Output.printJSON(summary)
+                if summary.stopped { throw ExitCode(130) }
+                return
+            }
             let counts = summary.byState.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
             FileHandle.standardError.write(Data(((summary.stopped ? "stopped; run `scalelab ladder run` again to continue. " : "") + "store: \(counts)\n").utf8))
             if summary.stopped { throw ExitCode(130) }
