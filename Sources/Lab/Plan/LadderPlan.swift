@@ -1,0 +1,122 @@
+import Foundation
+import ScalingLaws
+import Trainer
+
+/// The three sweep designs.
+public enum SweepKind: String, Sendable, Codable, CaseIterable {
+    /// For each compute budget C, several model sizes trained on C's worth of tokens
+    /// (Chinchilla approach 2, Hoffmann et al. 2022, arXiv:2203.15556 §3.2).
+    case isoflop
+    /// One model size N, several token budgets D: L(D) at fixed N (Kaplan et al. 2020).
+    case fixedSize = "fixed-size"
+    /// One token budget D, several model sizes N: L(N) at fixed D (Kaplan et al. 2020).
+    case fixedData = "fixed-data"
+}
+
+/// Everything that decides a ladder; stored with the sweep so the plan can be re-derived.
+public struct LadderSpec: Sendable, Codable, Equatable {
+    public var kind: SweepKind
+    /// IsoFLOP compute budgets C (training FLOPs).
+    public var budgets: [Double]
+    /// Model sizes per budget (isoflop) or points of the sweep (fixed-size, fixed-data).
+    public var count: Int
+    /// IsoFLOP: sizes span N_opt(C)·10^(±spread), evenly in log N. Half a decade each side
+    /// (a factor ≈ 10 overall) brackets the minimum of the IsoFLOP parabola even when the prior's
+    /// N_opt is off by 2× — Hoffmann et al.'s grids were about that wide.
+    public var spreadDecades: Double
+    /// The law whose closed-form N_opt(C) centres each budget (default Epoch AI's 2024 re-fit).
+    public var priorName: String
+    public var prior: ChinchillaParameters
+    /// Fixed-size: the model size N; fixed-data: the token budget D.
+    public var fixedValue: Double?
+    /// Fixed-size: the token range; fixed-data: the size range, each [low, high].
+    public var range: [Double]?
+    public var rule: ShapeRule
+    public var seed: UInt64
+    /// Checkpoints each run writes (every ⌈steps / this⌉ steps): what a killed worker loses at most.
+    public var checkpointsPerRun: Int
+
+    public init(kind: SweepKind = .isoflop, budgets: [Double] = [], count: Int = 5, spreadDecades: Double = 0.5,
+                priorName: String = "epoch2024", prior: ChinchillaParameters = PublishedLaws.epoch2024,
+                fixedValue: Double? = nil, range: [Double]? = nil, rule: ShapeRule = ShapeRule(), seed: UInt64 = 0,
+                checkpointsPerRun: Int = 10) {
+        self.kind = kind; self.budgets = budgets; self.count = count; self.spreadDecades = spreadDecades
+        self.priorName = priorName; self.prior = prior; self.fixedValue = fixedValue; self.range = range
+        self.rule = rule; self.seed = seed; self.checkpointsPerRun = checkpointsPerRun
+    }
+}
+
+/// One run of a plan: its full training configuration and where it sits in the design.
+public struct PlannedRun: Sendable, Codable, Equatable {
+    public var config: TrainingConfig
+    /// The nominal budget C of its IsoFLOP row (nil for other kinds).
+    public var budget: Double?
+    /// The N the design asked for; `parameters` is what the shape rule could realize.
+    public var targetParameters: Double
+    public var parameters: Int
+    public var nonEmbeddingParameters: Int
+    public var tokens: Int
+    /// Exact training FLOPs: `ModelShape.trainingFLOPsPerToken` × tokens (what the trainer reports).
+    public var flops: Double
+    public var estimatedSeconds: Double?
+}
+
+/// How wall time was estimated: FLOP/s at a few FLOPs-per-token values, interpolated in log-log.
+public struct ThroughputEstimate: Sendable, Codable, Equatable {
+    public struct Point: Sendable, Codable, Equatable {
+        public var flopsPerToken: Double
+        public var flopsPerSecond: Double
+        public init(flopsPerToken: Double, flopsPerSecond: Double) {
+            self.flopsPerToken = flopsPerToken
+            self.flopsPerSecond = flopsPerSecond
+        }
+    }
+    /// `calibration`, `store` or `given`, with a sentence saying how.
+    public var source: String
+    public var threads: Int
+    public var points: [Point]
+
+    public init(source: String, threads: Int, points: [Point]) {
+        precondition(!points.isEmpty, "a throughput estimate needs at least one point")
+        self.source = source
+        self.threads = threads
+        self.points = points.sorted { $0.flopsPerToken < $1.flopsPerToken }
+    }
+
+    /// FLOP/s for a model with `flopsPerToken`: piecewise linear in (log FLOPs/token, log FLOP/s)
+    /// between the points, constant beyond the ends.
+    public func flopsPerSecond(flopsPerToken x: Double) -> Double {
+        guard let first = points.first, let last = points.last else { return .nan }
+        if x <= first.flopsPerToken { return first.flopsPerSecond }
+        if x >= last.flopsPerToken { return last.flopsPerSecond }
+        let i = points.firstIndex { $0.flopsPerToken >= x }!
+        let a = points[i - 1], b = points[i]
+        let t = log(x / a.flopsPerToken) / log(b.flopsPerToken / a.flopsPerToken)
+        return exp(log(a.flopsPerSecond) + t * log(b.flopsPerSecond / a.flopsPerSecond))
+    }
+}
+
+/// A designed ladder: the spec, the runs, and the wall-time estimate.
+public struct LadderPlan: Sendable, Codable, Equatable {
+    public var spec: LadderSpec
+    public var runs: [PlannedRun]
+    /// Sentences about compromises: clamped sizes, merged duplicates, very short runs.
+    public var warnings: [String]
+    public var throughput: ThroughputEstimate?
+
+    public var totalFLOPs: Double { runs.map(\.flops).reduce(0, +) }
+    /// Sum of the runs' estimated seconds with all the estimate's threads on one run at a time.
+    public var estimatedSeconds: Double? {
+        let s = runs.compactMap(\.estimatedSeconds)
+        return s.count == runs.count ? s.reduce(0, +) : nil
+    }
+
+    /// Fills `estimatedSeconds` of every run from `throughput`.
+    public mutating func estimate(with throughput: ThroughputEstimate) {
+        self.throughput = throughput
+        for i in runs.indices {
+            let fpt = runs[i].config.shape.trainingFLOPsPerToken
+            runs[i].estimatedSeconds = runs[i].flops / throughput.flopsPerSecond(flopsPerToken: fpt)
+        }
+    }
+}

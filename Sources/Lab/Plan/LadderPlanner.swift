@@ -1,0 +1,119 @@
+import Foundation
+import ScalingLaws
+import Trainer
+
+/// A ladder spec that cannot be planned, with what to change.
+public enum PlanError: Error, Sendable, Equatable, CustomStringConvertible, LocalizedError {
+    case invalid(String)
+
+    public var description: String {
+        switch self { case .invalid(let m): return m }
+    }
+    public var errorDescription: String? { description }
+}
+
+/// Designs ladders: which shapes, how many tokens, which hyperparameters.
+public enum LadderPlanner {
+    /// Plans `spec` (no wall-time estimate; see `LadderPlan.estimate(with:)`).
+    ///
+    /// IsoFLOP, for each budget C: N_opt = G·(C/6)^a from the prior's closed form
+    /// (`ChinchillaParameters.optimalParameters`), targets `N_opt·10^(−s + 2s·i/(k−1))` for
+    /// i = 0…k−1, each realized by `ShapeRule`; then the tokens from the *exact* FLOP count,
+    /// `D = C / f` with `f = ModelShape.trainingFLOPsPerToken` (the trainer's own accounting,
+    /// attention and logits included), rounded to whole optimizer steps of B·T tokens, so each
+    /// run's FLOPs are within half a step of C. Hyperparameters: `Hyperparameters.defaults`.
+    public static func plan(_ spec: LadderSpec) throws(PlanError) -> LadderPlan {
+        try validate(spec)
+        var runs: [PlannedRun] = []
+        var warnings: [String] = []
+        switch spec.kind {
+        case .isoflop:
+            for C in spec.budgets {
+                let center = spec.prior.optimalParameters(compute: C)
+                var seen = Set<ModelShapeKey>()
+                for target in logSpaced(center: center, halfWidthDecades: spec.spreadDecades, count: spec.count) {
+                    let shape = spec.rule.shape(forParameters: target)
+                    guard seen.insert(ModelShapeKey(shape)).inserted else {
+                        warnings.append("budget \(sci(C)): target N \(sci(target)) gives the same shape as a smaller target; kept once")
+                        continue
+                    }
+                    runs.append(run(spec, shape: shape, tokens: C / shape.trainingFLOPsPerToken, target: target, budget: C))
+                }
+            }
+        case .fixedSize:
+            let shape = spec.rule.shape(forParameters: spec.fixedValue!)
+            for D in logSpaced(range: spec.range!, count: spec.count) {
+                runs.append(run(spec, shape: shape, tokens: D, target: spec.fixedValue!, budget: nil))
+            }
+        case .fixedData:
+            var seen = Set<ModelShapeKey>()
+            for target in logSpaced(range: spec.range!, count: spec.count) {
+                let shape = spec.rule.shape(forParameters: target)
+                guard seen.insert(ModelShapeKey(shape)).inserted else {
+                    warnings.append("target N \(sci(target)) gives the same shape as a smaller target; kept once")
+                    continue
+                }
+                runs.append(run(spec, shape: shape, tokens: spec.fixedValue!, target: target, budget: nil))
+            }
+        }
+        for r in runs {
+            let off = Double(r.parameters) / r.targetParameters
+            if off > 1.25 || off < 0.8 {
+                warnings.append("target N \(sci(r.targetParameters)) realized as \(r.parameters) parameters (L=\(r.config.shape.layers), d=\(r.config.shape.dModel)): the rule has no closer shape")
+            }
+            if r.config.steps < 20 {
+                warnings.append("L=\(r.config.shape.layers) d=\(r.config.shape.dModel) gets only \(r.config.steps) optimizer steps; its loss will be noisy — raise the budget or lower the spread")
+            }
+        }
+        return LadderPlan(spec: spec, runs: runs, warnings: warnings, throughput: nil)
+    }
+
+    /// One run: tokens rounded to whole steps of the default batch, everything else by the rule.
+    static func run(_ spec: LadderSpec, shape: ModelShape, tokens D: Double, target: Double, budget: Double?) -> PlannedRun {
+        let h = Hyperparameters.defaults(for: shape, tokens: max(1, Int(D.rounded())))
+        let perStep = h.batch * shape.context
+        let steps = max(1, Int((D / Double(perStep)).rounded()))
+        var config = TrainingConfig(shape: shape, tokens: steps * perStep, seed: spec.seed, hyperparameters: h, threads: 1)
+        config.checkpointEverySteps = max(1, (steps + spec.checkpointsPerRun - 1) / spec.checkpointsPerRun)
+        return PlannedRun(config: config, budget: budget, targetParameters: target, parameters: shape.parameterCount,
+                          nonEmbeddingParameters: shape.nonEmbeddingParameterCount, tokens: config.tokens,
+                          flops: shape.trainingFLOPsPerToken * Double(config.tokens), estimatedSeconds: nil)
+    }
+
+    static func validate(_ spec: LadderSpec) throws(PlanError) {
+        func bad(_ m: String) -> PlanError { .invalid(m) }
+        guard spec.count >= 1 else { throw bad("--sizes-per-budget (or --count) must be at least 1, got \(spec.count)") }
+        guard spec.spreadDecades >= 0, spec.spreadDecades.isFinite else { throw bad("--spread must be a non-negative number of decades, got \(spec.spreadDecades)") }
+        guard spec.checkpointsPerRun >= 1 else { throw bad("checkpoints per run must be at least 1") }
+        switch spec.kind {
+        case .isoflop:
+            guard !spec.budgets.isEmpty else { throw bad("an isoflop ladder needs --budgets, e.g. --budgets 1e13,3e13,1e14") }
+            if let b = spec.budgets.first(where: { !($0 > 0 && $0.isFinite) }) { throw bad("--budgets must be positive FLOP counts, got \(b)") }
+        case .fixedSize, .fixedData:
+            let what = spec.kind == .fixedSize ? ("--size N", "--range D_LOW,D_HIGH (token budgets)") : ("--tokens D", "--range N_LOW,N_HIGH (model sizes)")
+            guard let v = spec.fixedValue, v > 0, v.isFinite else { throw bad("a \(spec.kind.rawValue) sweep needs \(what.0)") }
+            guard let r = spec.range, r.count == 2, r[0] > 0, r[1] >= r[0], r[1].isFinite else {
+                throw bad("a \(spec.kind.rawValue) sweep needs \(what.1) with 0 < low ≤ high")
+            }
+        }
+    }
+
+    /// `count` values evenly spaced in log between `center·10^(−h)` and `center·10^(+h)`.
+    static func logSpaced(center: Double, halfWidthDecades h: Double, count k: Int) -> [Double] {
+        guard k > 1 else { return [center] }
+        return (0..<k).map { i in center * pow(10, -h + 2 * h * Double(i) / Double(k - 1)) }
+    }
+
+    static func logSpaced(range r: [Double], count k: Int) -> [Double] {
+        guard k > 1 else { return [r[0]] }
+        return (0..<k).map { i in r[0] * pow(r[1] / r[0], Double(i) / Double(k - 1)) }
+    }
+
+    static func sci(_ x: Double) -> String { String(format: "%.3g", x) }
+}
+
+/// Identifies a shape up to what matters for deduplication.
+struct ModelShapeKey: Hashable {
+    let layers: Int, dModel: Int, arch: String
+    init(_ s: ModelShape) { layers = s.layers; dModel = s.dModel; arch = s.architecture.rawValue }
+}

@@ -1,0 +1,172 @@
+import Foundation
+import Trainer
+
+/// Runs a store's queued and interrupted runs as child `scalelab train` processes.
+///
+/// - Each run is claimed in one store transaction (`RunStore.claimNextRun`), so two runners on
+///   one store never train the same run.
+/// - A worker writes its record to `run-<id>.json` and checkpoints every
+///   `config.checkpointEverySteps` steps to `run-<id>.ckpt`; it always runs with `--resume`, so
+///   a relaunch continues from the last checkpoint bitwise.
+/// - A worker killed by a signal marks its run `interrupted` (relaunched from its checkpoint,
+///   up to `maxAttempts` launches, then `failed`); a worker that exits with an error and no
+///   record marks it `failed` with the last line of its log; the other workers go on.
+/// - `stop` (SIGINT/SIGTERM to the runner) sends SIGINT to every worker — each checkpoints
+///   and writes an `interrupted` record — and waits for them; nothing is lost.
+/// - On start, runs left `running` by a runner that died are recovered first: a still-living
+///   orphan worker is asked to stop (SIGINT) and waited for; a complete record it left is
+///   stored as done; otherwise the run becomes `interrupted` and resumes from its checkpoint.
+public final class LadderRunner {
+    let store: RunStore
+    let options: RunnerOptions
+    let stop: StopRequest
+    let pid = getpid()
+
+    struct Active {
+        var run: StoredRun
+        var process: Process
+        var status: WorkerStatus
+        var started: ContinuousClock.Instant
+        var record: String
+    }
+    var active: [Active] = []
+    let clock = ContinuousClock()
+
+    public init(store: RunStore, options: RunnerOptions, stop: StopRequest) {
+        self.store = store
+        self.options = options
+        self.stop = stop
+    }
+
+    func paths(_ id: Int64) -> (record: String, checkpoint: String, log: String) {
+        let base = (options.workDirectory as NSString).appendingPathComponent("run-\(id)")
+        return (base + ".json", base + ".ckpt", base + ".log")
+    }
+
+    /// Trains until no run is left to claim or `stop` is requested; reports through `onEvent`.
+    public func run(onEvent: (RunnerEvent) -> Void = { _ in }) throws -> RunnerSummary {
+        do {
+            try FileManager.default.createDirectory(atPath: options.workDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw StoreError.cannotOpen(path: options.workDirectory, detail: "cannot create the runs folder: \(error.localizedDescription)")
+        }
+        try recover(onEvent)
+        let start = clock.now
+        var sessionFLOPs = 0.0, finished = 0, lastBeat = clock.now, lastProgress = clock.now
+        while true {
+            while !stop.isRequested, active.count < options.workers,
+                  let run = try store.claimNextRun(runnerPID: pid, threads: options.threadsPerWorker, maxAttempts: options.maxAttempts) {
+                if let a = try launch(run) { active.append(a); onEvent(.started(a.status)) }
+            }
+            if active.isEmpty { break }
+            if stop.isRequested { for a in active { kill(a.process.processIdentifier, SIGINT) } }
+            Thread.sleep(forTimeInterval: options.pollInterval)
+            var still: [Active] = []
+            for a in active {
+                if a.process.isRunning { still.append(a); continue }
+                let (state, message) = try finish(a)
+                finished += 1
+                if state == .done { sessionFLOPs += a.run.flops ?? 0 }
+                onEvent(.finished(runID: a.run.id!, state: state, message: message))
+            }
+            active = still
+            if clock.now - lastBeat > .seconds(2) { try store.heartbeat(runnerPID: pid); lastBeat = clock.now }
+            if clock.now - lastProgress > .milliseconds(500) {
+                onEvent(.progress(try progress(sessionFLOPs: sessionFLOPs, since: start)))
+                lastProgress = clock.now
+            }
+        }
+        let summary = try store.summary()
+        return RunnerSummary(finished: finished, byState: summary.byState, stopped: stop.isRequested)
+    }
+
+    /// Starts a worker for a claimed run; marks the run failed (and returns nil) if it cannot.
+    func launch(_ run: StoredRun) throws -> Active? {
+        let id = run.id!
+        let (record, checkpoint, log) = paths(id)
+        guard let config = run.trainingConfig else {
+            try store.mark(run: id, .failed, message: "the stored config cannot be decoded")
+            return nil
+        }
+        do { try WorkerCommand.check(config) } catch {
+            try store.mark(run: id, .failed, message: error.description)
+            return nil
+        }
+        try? FileManager.default.removeItem(atPath: record)
+        let resumed = FileManager.default.fileExists(atPath: checkpoint)
+        FileManager.default.createFile(atPath: log, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: options.executable)
+        process.arguments = WorkerCommand.arguments(for: config, data: options.data, record: record, checkpoint: checkpoint)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle(forWritingAtPath: log)
+        process.standardInput = FileHandle.nullDevice
+        do { try process.run() } catch {
+            try store.mark(run: id, .failed, message: "cannot start \(options.executable): \(error.localizedDescription)")
+            return nil
+        }
+        try store.setWorker(run: id, pid: process.processIdentifier, resumed: resumed, checkpoint: checkpoint, record: record)
+        let s = config.shape
+        let status = WorkerStatus(runID: id, pid: process.processIdentifier,
+                                  shape: "\(s.architecture.rawValue) L=\(s.layers) d=\(s.dModel) N=\(s.parameterCount) D=\(config.tokens)",
+                                  flops: run.flops ?? 0, seconds: 0, resumed: resumed)
+        return Active(run: run, process: process, status: status, started: clock.now, record: record)
+    }
+
+    /// Stores what an exited worker left: its record, or why it has none.
+    func finish(_ a: Active) throws -> (RunState, String) {
+        let id = a.run.id!
+        let code = a.process.terminationStatus
+        let signalled = a.process.terminationReason == .uncaughtSignal
+        if let record = Self.readRecord(a.record) {
+            guard record.config == a.run.trainingConfig else {
+                let m = "the worker trained a different config than the stored one; not recorded"
+                try store.mark(run: id, .failed, message: m)
+                return (.failed, m)
+            }
+            try store.record(run: id, record)
+            if record.status == .completed { try? FileManager.default.removeItem(atPath: paths(id).checkpoint) }
+            return (try store.run(id: id).status, record.message)
+        }
+        if signalled {
+            let last = a.run.attempts >= options.maxAttempts
+            let m = "worker \(a.process.processIdentifier) killed by signal \(code)"
+                + (last ? " on attempt \(a.run.attempts) of \(options.maxAttempts); giving up" : "; will resume from its checkpoint")
+            try store.mark(run: id, last ? .failed : .interrupted, message: m)
+            return (last ? .failed : .interrupted, m)
+        }
+        let m = "worker exited with status \(code) and no record: " + Self.lastLine(ofFile: paths(id).log)
+        try store.mark(run: id, .failed, message: m)
+        return (.failed, m)
+    }
+
+    func progress(sessionFLOPs: Double, since start: ContinuousClock.Instant) throws -> RunnerProgress {
+        let runs = try store.runs().filter { $0.configJSON != nil }
+        let done = runs.filter { $0.status == .done }
+        let flopsTotal = runs.filter { $0.status != .failed && $0.status != .diverged }.compactMap(\.flops).reduce(0, +)
+        let flopsDone = done.compactMap(\.flops).reduce(0, +)
+        let elapsed = Self.seconds(clock.now - start)
+        let rate = sessionFLOPs / max(elapsed, 1e-9)
+        let workers = active.map { a in
+            var s = a.status
+            s.seconds = Self.seconds(clock.now - a.started)
+            return s
+        }
+        return RunnerProgress(runsDone: done.count, runsTotal: runs.count, flopsDone: flopsDone, flopsTotal: flopsTotal,
+                              etaSeconds: sessionFLOPs > 0 ? (flopsTotal - flopsDone) / rate : nil, workers: workers)
+    }
+
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
+
+    static func readRecord(_ path: String) -> RunRecord? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return try? JSONDecoder().decode(RunRecord.self, from: data)
+    }
+
+    static func lastLine(ofFile path: String) -> String {
+        let text = String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self)
+        return text.split(whereSeparator: \.isNewline).last.map(String.init) ?? "(no output)"
+    }
+}

@@ -1,0 +1,242 @@
+import Foundation
+import GRDB
+import ScalingLaws
+import Trainer
+
+/// Which N a query returns: all parameters (Chinchilla) or non-embedding (Kaplan).
+public enum ParameterConvention: String, Sendable, Codable, CaseIterable {
+    case total
+    case nonEmbedding = "non-embedding"
+}
+
+/// Counts by state and the compute planned and done, for `ladder status` and the runner.
+public struct StoreSummary: Sendable, Codable, Equatable {
+    public var runs: Int
+    public var byState: [String: Int]
+    /// Planned training FLOPs of every run that is not imported.
+    public var plannedFLOPs: Double
+    /// FLOPs of the planned runs that are done.
+    public var doneFLOPs: Double
+    public var sweeps: Int
+    public var fits: Int
+}
+
+// MARK: - Sweeps, runs and curves
+
+extension RunStore {
+    /// All sweeps, oldest first.
+    public func sweeps() throws(StoreError) -> [Sweep] {
+        try read { db in try Sweep.order(Column("id")).fetchAll(db) }
+    }
+
+    /// The runs of one sweep (or of all), by id.
+    public func runs(sweep: Int64? = nil) throws(StoreError) -> [StoredRun] {
+        try read { db in
+            var request = StoredRun.order(Column("id"))
+            if let sweep { request = request.filter(Column("sweep_id") == sweep) }
+            return try request.fetchAll(db)
+        }
+    }
+
+    /// One run; throws `noSuchRun` if the id is not in the store.
+    public func run(id: Int64) throws(StoreError) -> StoredRun {
+        let path = self.path
+        return try read { db in
+            guard let r = try StoredRun.fetchOne(db, key: id) else { throw StoreError.noSuchRun(path: path, id: id) }
+            return r
+        }
+    }
+
+    /// The learning curve of one run, by step.
+    public func curve(run id: Int64) throws(StoreError) -> [StoredCurvePoint] {
+        try read { db in
+            try StoredCurvePoint.filter(Column("run_id") == id).order(Column("step")).fetchAll(db)
+        }
+    }
+
+    /// Every learning-curve point of every done run, grouped by run id.
+    public func curves() throws(StoreError) -> [Int64: [StoredCurvePoint]] {
+        let points = try read { db in
+            try StoredCurvePoint.fetchAll(db, sql: """
+                SELECT curve_point.* FROM curve_point JOIN run ON run.id = curve_point.run_id
+                WHERE run.status = 'done' ORDER BY curve_point.run_id, curve_point.step
+                """)
+        }
+        return Dictionary(grouping: points, by: \.runID)
+    }
+
+    /// The finished runs (done, with a final validation loss) as measurements for the fitter:
+    /// N in `convention`, D and C as trained, loss in nats per token. Ordered by run id, so the
+    /// same store always gives the same content hash.
+    public func measurements(convention: ParameterConvention = .total, sweep: Int64? = nil)
+        throws(StoreError) -> [ScalingLaws.Measurement]
+    {
+        try runs(sweep: sweep).compactMap { r -> ScalingLaws.Measurement? in
+            guard r.status == .done, let loss = r.finalValidationLoss else { return nil }
+            let N = convention == .total ? r.parameters : r.nonEmbeddingParameters
+            guard let N else { return nil }
+            return ScalingLaws.Measurement(parameters: N, tokens: r.tokens, compute: r.flops,
+                                           uniqueTokens: r.uniqueTokens, loss: loss)
+        }
+    }
+
+    /// Counts by state and compute planned and done.
+    public func summary() throws(StoreError) -> StoreSummary {
+        try read { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM run GROUP BY status")
+            var byState: [String: Int] = [:]
+            for row in rows { byState[row["status"]] = row["n"] }
+            let planned = try Double.fetchOne(db, sql: "SELECT TOTAL(flops) FROM run WHERE config_json IS NOT NULL") ?? 0
+            let done = try Double.fetchOne(db, sql: "SELECT TOTAL(flops) FROM run WHERE config_json IS NOT NULL AND status = 'done'") ?? 0
+            return StoreSummary(runs: byState.values.reduce(0, +), byState: byState, plannedFLOPs: planned,
+                                doneFLOPs: done, sweeps: try Sweep.fetchCount(db), fits: try StoredFit.fetchCount(db))
+        }
+    }
+
+    /// Saves a fit; returns its id.
+    @discardableResult
+    public func save(_ fit: StoredFit) throws(StoreError) -> Int64 {
+        try write { db in
+            var f = fit
+            try f.insert(db)
+            return f.id!
+        }
+    }
+
+    /// All saved fits, oldest first.
+    public func fits() throws(StoreError) -> [StoredFit] {
+        try read { db in try StoredFit.order(Column("id")).fetchAll(db) }
+    }
+
+    /// Inserts a sweep and its runs in one transaction; returns the sweep with its id and the runs.
+    func insert(_ sweep: Sweep, runs: [StoredRun]) throws(StoreError) -> (Sweep, [StoredRun]) {
+        try write { db in
+            var s = sweep
+            try s.insert(db)
+            let stored = try runs.map { run -> StoredRun in
+                var r = run
+                r.sweepID = s.id!
+                try r.insert(db)
+                return r
+            }
+            return (s, stored)
+        }
+    }
+}
+
+// MARK: - What the runner writes
+
+extension RunStore {
+    /// Takes the next run to train, in one transaction, so two runners never take the same run:
+    /// interrupted runs first (they have checkpoints), then queued ones by increasing FLOPs.
+    /// Marks it `running` under `runnerPID`, counts the attempt, and on a first start fixes its
+    /// thread count to `threads` (a resumed run keeps the threads it started with, because the
+    /// order of floating-point sums, and so a bitwise resume, depends on them).
+    public func claimNextRun(runnerPID: Int32, threads: Int, maxAttempts: Int) throws(StoreError) -> StoredRun? {
+        try write { db in
+            guard var run = try StoredRun.fetchOne(db, sql: """
+                SELECT * FROM run WHERE config_json IS NOT NULL AND attempts < ?
+                AND status IN ('queued', 'interrupted')
+                ORDER BY status = 'interrupted' DESC, flops, id LIMIT 1
+                """, arguments: [maxAttempts]) else { return nil }
+            if run.startedAt == nil, var config = run.trainingConfig {
+                config.threads = threads
+                run.configJSON = StoredRun.encode(config)
+                run.startedAt = Date()
+            }
+            run.status = .running
+            run.runnerPID = Int64(runnerPID)
+            run.workerPID = nil
+            run.heartbeat = Date()
+            run.attempts += 1
+            try run.update(db)
+            return run
+        }
+    }
+
+    /// Records the worker process of a running run, and whether it continues from a checkpoint.
+    public func setWorker(run id: Int64, pid: Int32, resumed: Bool, checkpoint: String, record: String) throws(StoreError) {
+        try write { db in
+            try db.execute(sql: """
+                UPDATE run SET worker_pid = ?, heartbeat = ?, resumes = resumes + ?, checkpoint_path = ?, record_path = ?
+                WHERE id = ?
+                """, arguments: [Int64(pid), Date(), resumed ? 1 : 0, checkpoint, record, id])
+        }
+    }
+
+    /// Marks that the runner `runnerPID` is alive and its running runs are being trained.
+    public func heartbeat(runnerPID: Int32) throws(StoreError) {
+        try write { db in
+            try db.execute(sql: "UPDATE run SET heartbeat = ? WHERE status = 'running' AND runner_pid = ?",
+                           arguments: [Date(), Int64(runnerPID)])
+        }
+    }
+
+    /// Sets a run's state and message (a failure, an interruption), clearing its worker.
+    public func mark(run id: Int64, _ state: RunState, message: String) throws(StoreError) {
+        try write { db in
+            try db.execute(sql: "UPDATE run SET status = ?, message = ?, worker_pid = NULL, heartbeat = ? WHERE id = ?",
+                           arguments: [state, message, Date(), id])
+        }
+    }
+
+    /// Stores a worker's record: the state it ended in, final losses, timings, actual tokens and
+    /// FLOPs, and the learning curve (replacing any earlier points), in one transaction.
+    public func record(run id: Int64, _ r: RunRecord) throws(StoreError) {
+        let path = self.path
+        try write { db in
+            guard var run = try StoredRun.fetchOne(db, key: id) else { throw StoreError.noSuchRun(path: path, id: id) }
+            switch r.status {
+            case .completed: run.status = .done; run.finishedAt = Date()
+            case .diverged: run.status = .diverged; run.finishedAt = Date()
+            case .interrupted: run.status = .interrupted
+            }
+            run.message = r.message
+            run.parameters = Double(r.parameters)
+            run.nonEmbeddingParameters = Double(r.nonEmbeddingParameters)
+            if r.status == .completed { run.tokens = Double(r.tokens); run.flops = r.flops }
+            run.wallSeconds = r.wallSeconds
+            run.tokensPerSecond = r.tokensPerSecond
+            run.finalTrainLoss = r.finalTrainLoss
+            run.finalValidationLoss = r.finalValidationLoss
+            run.finalBitsPerByte = r.finalValidationBitsPerByte
+            run.workerPID = nil
+            run.heartbeat = Date()
+            if r.status != .interrupted { run.recordJSON = StoredRun.encode(r) }
+            try run.update(db)
+            try StoredCurvePoint.filter(Column("run_id") == id).deleteAll(db)
+            for p in r.learningCurve {
+                try StoredCurvePoint(runID: id, step: p.step, tokens: Double(p.tokens), flops: r.flopsPerToken * Double(p.tokens),
+                                     trainLoss: p.trainLoss, validationLoss: p.validationLoss,
+                                     validationBitsPerByte: p.validationBitsPerByte, learningRate: p.learningRate).insert(db)
+            }
+        }
+    }
+
+    /// Runs marked `running` by a runner that is no longer alive (`isAlive(runnerPID)` false):
+    /// what a new runner must recover before it starts.
+    public func abandonedRuns(isAlive: @Sendable (Int32) -> Bool) throws(StoreError) -> [StoredRun] {
+        try read { db in
+            try StoredRun.filter(Column("status") == RunState.running.rawValue).order(Column("id")).fetchAll(db)
+        }.filter { r in !(r.runnerPID.map { isAlive(Int32($0)) } ?? false) }
+    }
+}
+
+extension StoredRun {
+    /// The planned run's training configuration (nil for imported runs).
+    public var trainingConfig: TrainingConfig? {
+        configJSON.flatMap { try? JSONDecoder().decode(TrainingConfig.self, from: Data($0.utf8)) }
+    }
+
+    /// The full record of a finished run (nil until done or diverged, and for imports).
+    public var runRecord: RunRecord? {
+        recordJSON.flatMap { try? StoredFit.decoder.decode(RunRecord.self, from: Data($0.utf8)) }
+    }
+
+    static func encode<T: Encodable>(_ value: T) -> String {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return String(decoding: (try? e.encode(value)) ?? Data(), as: UTF8.self)
+    }
+}

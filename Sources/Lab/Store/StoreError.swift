@@ -1,0 +1,59 @@
+import Foundation
+import GRDB
+
+/// Why the run store could not do what was asked, with what to do about it.
+///
+/// Every case names the store file. Errors raised while opening or writing leave the file as it
+/// was: each write is one transaction, and the checks that can refuse a store (not a database,
+/// newer schema, locked) run before anything is written.
+public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible, LocalizedError {
+    /// `--store` names no file and the command does not create one (status, export).
+    case missing(path: String)
+    /// The file exists but is not an SQLite database (or is damaged).
+    case notADatabase(path: String, detail: String)
+    /// The store was written by a newer ScaleLab: migrations we do not know, or a higher schema version.
+    case newerSchema(path: String, schemaVersion: Int, supported: Int, unknownMigrations: [String])
+    /// Another process holds the write lock longer than the busy timeout.
+    case locked(path: String, detail: String)
+    /// The file or its folder cannot be opened (permissions, missing folder).
+    case cannotOpen(path: String, detail: String)
+    /// A run or sweep id that is not in the store.
+    case noSuchRun(path: String, id: Int64)
+    /// Any other SQLite failure, with SQLite's message.
+    case sqlite(path: String, detail: String)
+
+    public var description: String {
+        switch self {
+        case let .missing(path):
+            return "\(path): no run store here; create one with `scalelab ladder plan --store \(path)` or `scalelab import FILE --store \(path)`, or point --store at an existing store"
+        case let .notADatabase(path, detail):
+            return "\(path): not a ScaleLab run store (SQLite: \(detail)); the file is damaged or is something else — point --store at a store or at a new path; nothing was changed"
+        case let .newerSchema(path, version, supported, unknown):
+            let names = unknown.isEmpty ? "" : " (unknown migrations: \(unknown.joined(separator: ", ")))"
+            return "\(path): written by a newer ScaleLab (store schema version \(version), this scalelab understands up to \(supported))\(names); upgrade scalelab to use it; nothing was changed"
+        case let .locked(path, detail):
+            return "\(path): the store is locked by another process (SQLite: \(detail)); wait for it to finish (for example a running `scalelab ladder run`) or stop it, then try again; nothing was changed"
+        case let .cannotOpen(path, detail):
+            return "\(path): cannot open the store (SQLite: \(detail)); check that the folder exists and is writable"
+        case let .noSuchRun(path, id):
+            return "\(path): no run with id \(id); `scalelab ladder status --store \(path)` lists the runs"
+        case let .sqlite(path, detail):
+            return "\(path): store error (SQLite: \(detail))"
+        }
+    }
+
+    public var errorDescription: String? { description }
+
+    /// Classifies any error thrown by GRDB for the store at `path`.
+    static func from(_ error: any Error, path: String) -> StoreError {
+        if let e = error as? StoreError { return e }
+        guard let db = error as? DatabaseError else { return .sqlite(path: path, detail: "\(error)") }
+        let detail = db.message ?? "\(db.resultCode)"
+        switch db.resultCode {
+        case .SQLITE_NOTADB, .SQLITE_CORRUPT: return .notADatabase(path: path, detail: detail)
+        case .SQLITE_BUSY, .SQLITE_LOCKED: return .locked(path: path, detail: detail)
+        case .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_READONLY: return .cannotOpen(path: path, detail: detail)
+        default: return .sqlite(path: path, detail: detail)
+        }
+    }
+}

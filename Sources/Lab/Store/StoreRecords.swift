@@ -1,0 +1,177 @@
+import Foundation
+import GRDB
+
+/// Where a run stands in the store.
+public enum RunState: String, Sendable, Codable, CaseIterable, DatabaseValueConvertible {
+    /// Planned, not started.
+    case queued
+    /// A worker process is training it (see `workerPID`, `heartbeat`).
+    case running
+    /// Trained the whole budget; has final losses.
+    case done
+    /// The worker failed for a reason a retry will not fix, or crashed too often (see `message`).
+    case failed
+    /// Stopped (Ctrl-C, SIGTERM, a killed worker or runner); `ladder run` continues it from its checkpoint.
+    case interrupted
+    /// The loss became NaN or infinite; not retried.
+    case diverged
+
+    /// States a run never leaves by itself.
+    public var isFinal: Bool { self == .done || self == .failed || self == .diverged }
+}
+
+/// One sweep: a ladder plan or one imported file.
+public struct Sweep: Sendable, Codable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "sweep"
+    public var id: Int64?
+    public var name: String
+    /// `isoflop`, `fixed-size`, `fixed-data` or `import`.
+    public var kind: String
+    /// The plan (`LadderPlan`) or the import's description, as JSON.
+    public var specJSON: String
+    public var scalelabVersion: String
+    public var createdAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, kind
+        case specJSON = "spec_json", scalelabVersion = "scalelab_version", createdAt = "created_at"
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// One run in the store: planned (with its `TrainingConfig`) or imported (numbers only).
+///
+/// `parameters` is N counting every parameter (Chinchilla's convention), `nonEmbeddingParameters`
+/// Kaplan's N; `tokens` and `flops` are the planned D and C until the run is done, then the
+/// tokens and FLOPs actually trained.
+public struct StoredRun: Sendable, Codable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "run"
+    public var id: Int64?
+    public var sweepID: Int64
+    public var configJSON: String?
+    public var arch: String?
+    public var seed: Int64?
+    public var parameters: Double
+    public var nonEmbeddingParameters: Double?
+    public var tokens: Double?
+    public var flops: Double?
+    public var budget: Double?
+    public var uniqueTokens: Double?
+    public var status: RunState
+    public var message: String?
+    public var createdAt: Date
+    public var startedAt: Date?
+    public var finishedAt: Date?
+    public var wallSeconds: Double?
+    public var tokensPerSecond: Double?
+    public var finalTrainLoss: Double?
+    public var finalValidationLoss: Double?
+    public var finalBitsPerByte: Double?
+    public var checkpointPath: String?
+    public var recordPath: String?
+    public var workerPID: Int64?
+    public var runnerPID: Int64?
+    public var heartbeat: Date?
+    public var attempts: Int = 0
+    public var resumes: Int = 0
+    public var recordJSON: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, arch, seed, parameters, tokens, flops, budget, status, message, heartbeat, attempts, resumes
+        case sweepID = "sweep_id", configJSON = "config_json", nonEmbeddingParameters = "non_embedding_parameters"
+        case uniqueTokens = "unique_tokens", createdAt = "created_at", startedAt = "started_at"
+        case finishedAt = "finished_at", wallSeconds = "wall_seconds", tokensPerSecond = "tokens_per_second"
+        case finalTrainLoss = "final_train_loss", finalValidationLoss = "final_validation_loss"
+        case finalBitsPerByte = "final_bits_per_byte", checkpointPath = "checkpoint_path"
+        case recordPath = "record_path", workerPID = "worker_pid", runnerPID = "runner_pid"
+        case recordJSON = "record_json"
+    }
+
+    public init(sweepID: Int64, parameters: Double, status: RunState, createdAt: Date) {
+        self.sweepID = sweepID
+        self.parameters = parameters
+        self.status = status
+        self.createdAt = createdAt
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// One learning-curve point of a run, with the training FLOPs spent to reach it.
+public struct StoredCurvePoint: Sendable, Codable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "curve_point"
+    public var runID: Int64
+    public var step: Int
+    public var tokens: Double
+    /// Training FLOPs after `tokens` tokens: flops per token × tokens.
+    public var flops: Double
+    public var trainLoss: Double
+    public var validationLoss: Double
+    public var validationBitsPerByte: Double
+    public var learningRate: Double
+
+    enum CodingKeys: String, CodingKey {
+        case step, tokens, flops
+        case runID = "run_id", trainLoss = "train_loss", validationLoss = "validation_loss"
+        case validationBitsPerByte = "validation_bits_per_byte", learningRate = "learning_rate"
+    }
+}
+
+/// A fit saved in the store: which law, by which method, on which data (the content hash of the
+/// measurements), the parameters and their intervals, by which ScaleLab version and when.
+public struct StoredFit: Sendable, Codable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "fit"
+    public var id: Int64?
+    public var law: String
+    public var method: String
+    public var dataHash: String
+    public var points: Int
+    /// `{"name": value}` JSON.
+    public var parametersJSON: String
+    /// `{"name": [low, high]}` JSON, or nil without intervals.
+    public var intervalsJSON: String?
+    public var scalelabVersion: String
+    public var createdAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case id, law, method, points
+        case dataHash = "data_hash", parametersJSON = "parameters_json", intervalsJSON = "intervals_json"
+        case scalelabVersion = "scalelab_version", createdAt = "created_at"
+    }
+
+    public init(law: String, method: String, dataHash: String, points: Int, parameters: [String: Double],
+                intervals: [String: [Double]]?, scalelabVersion: String, createdAt: Date = Date()) {
+        self.law = law
+        self.method = method
+        self.dataHash = dataHash
+        self.points = points
+        self.parametersJSON = Self.encode(parameters)
+        self.intervalsJSON = intervals.map(Self.encode)
+        self.scalelabVersion = scalelabVersion
+        self.createdAt = createdAt
+    }
+
+    public var parameters: [String: Double] {
+        (try? Self.decoder.decode([String: Double].self, from: Data(parametersJSON.utf8))) ?? [:]
+    }
+
+    public var intervals: [String: [Double]]? {
+        intervalsJSON.flatMap { try? Self.decoder.decode([String: [Double]].self, from: Data($0.utf8)) }
+    }
+
+    static var decoder: JSONDecoder {
+        let d = JSONDecoder()
+        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return d
+    }
+
+    static func encode<T: Encodable>(_ value: T) -> String {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return String(decoding: (try? e.encode(value)) ?? Data("{}".utf8), as: UTF8.self)
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}

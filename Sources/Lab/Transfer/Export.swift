@@ -1,0 +1,73 @@
+import Foundation
+import LawFitting
+
+/// Writes the store's finished runs as CSV or JSON Lines that `scalelab fit` and
+/// `scalelab import` read back (the columns use the reader's usual names).
+///
+/// Columns: `run_id, sweep, kind, status, arch, seed, params` (N, all parameters),
+/// `non_embedding_params, tokens` (D trained), `flops` (C trained), `budget` (the sweep's
+/// nominal C), `unique_tokens, loss` (final validation loss, nats/token), `train_loss,
+/// bits_per_byte, wall_seconds`. Only runs with a loss are written: queued, running, failed and
+/// diverged runs have none. Empty CSV cells (JSON nulls are left out) mean "unknown".
+public enum RunExport {
+    public static let columns = ["run_id", "sweep", "kind", "status", "arch", "seed", "params", "non_embedding_params",
+                                 "tokens", "flops", "budget", "unique_tokens", "loss", "train_loss", "bits_per_byte",
+                                 "wall_seconds"]
+
+    /// One row of values (nil: unknown) per exported run, in `columns` order.
+    static func rows(_ store: RunStore) throws(StoreError) -> [[Value?]] {
+        let sweeps = Dictionary(uniqueKeysWithValues: try store.sweeps().map { ($0.id!, $0) })
+        return try store.runs().filter { $0.finalValidationLoss != nil }.map { r in
+            let s = sweeps[r.sweepID]
+            return [.int(r.id!), s.map { .text($0.name) }, s.map { .text($0.kind) }, .text(r.status.rawValue),
+                    r.arch.map(Value.text), r.seed.map(Value.int), .number(r.parameters),
+                    r.nonEmbeddingParameters.map(Value.number), r.tokens.map(Value.number), r.flops.map(Value.number),
+                    r.budget.map(Value.number), r.uniqueTokens.map(Value.number), r.finalValidationLoss.map(Value.number),
+                    r.finalTrainLoss.map(Value.number), r.finalBitsPerByte.map(Value.number), r.wallSeconds.map(Value.number)]
+        }
+    }
+
+    enum Value {
+        case int(Int64), number(Double), text(String)
+        var csv: String {
+            switch self {
+            case .int(let i): return "\(i)"
+            case .number(let x): return "\(x)"
+            case .text(let s):
+                return s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" })
+                    ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+            }
+        }
+        var json: Any {
+            switch self {
+            case .int(let i): return i
+            case .number(let x): return x
+            case .text(let s): return s
+            }
+        }
+    }
+
+    /// The finished runs as CSV with a header line.
+    public static func csv(_ store: RunStore) throws(StoreError) -> String {
+        let lines = try rows(store).map { row in row.map { $0?.csv ?? "" }.joined(separator: ",") }
+        return ([columns.joined(separator: ",")] + lines).map { $0 + "\n" }.joined()
+    }
+
+    /// The finished runs as JSON Lines, one object per run with sorted keys.
+    public static func jsonLines(_ store: RunStore) throws(StoreError) -> String {
+        try rows(store).map { row in
+            var object: [String: Any] = [:]
+            for (k, v) in zip(columns, row) { if let v { object[k] = v.json } }
+            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+            return String(decoding: data, as: UTF8.self) + "\n"
+        }.joined()
+    }
+
+    /// `csv` or `jsonl` text.
+    public static func text(_ store: RunStore, format: MeasurementFileFormat) throws(StoreError) -> String {
+        switch format {
+        case .csv: return try csv(store)
+        case .jsonLines: return try jsonLines(store)
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import LawFitting
+import ScalingLaws
+
+/// What `import` added to the store.
+public struct ImportSummary: Sendable, Codable, Equatable {
+    public var sweepID: Int64
+    public var sweepName: String
+    public var runs: Int
+    public var source: String
+    /// FNV-1a hash of the numbers (`MeasurementSet.contentHash`).
+    public var contentHash: String
+    /// Quantities computed from others: D = C/(6N), C = 6ND.
+    public var derived: [String]
+}
+
+extension RunStore {
+    /// Adds runs trained elsewhere as one sweep of kind `import`, all in one transaction.
+    ///
+    /// The file is read whole first (`MeasurementReader`), so a bad row throws its
+    /// `MeasurementInputError` (file, line, column, value) before the store is touched; a
+    /// failure while writing rolls the whole import back. Either every row is imported or none.
+    /// Each row needs N and D (C is derived as 6ND when absent) and a loss; the loss is stored as
+    /// the run's final validation loss and the run as `done`, so fits include it.
+    public func importMeasurements(_ set: MeasurementSet, name: String? = nil, version: String) throws(StoreError) -> ImportSummary {
+        let now = Date()
+        let spec = StoredFit.encode(["source": set.source, "format": set.format.rawValue, "hash": set.contentHash,
+                                     "rows": "\(set.count)"])
+        let sweep = Sweep(name: name ?? URL(fileURLWithPath: set.source).lastPathComponent, kind: "import",
+                          specJSON: spec, scalelabVersion: version, createdAt: now)
+        let runs = set.measurements.map { m -> StoredRun in
+            var r = StoredRun(sweepID: 0, parameters: m.parameters ?? .nan, status: .done, createdAt: now)
+            r.tokens = m.tokens
+            r.flops = m.compute
+            r.uniqueTokens = m.uniqueTokens
+            r.finalValidationLoss = m.loss
+            r.finishedAt = now
+            r.message = "imported from \(set.source)"
+            return r
+        }
+        let (stored, _) = try insert(sweep, runs: runs)
+        return ImportSummary(sweepID: stored.id!, sweepName: stored.name, runs: runs.count, source: set.source,
+                             contentHash: set.contentHash, derived: set.derived.map(\.symbol).sorted())
+    }
+}
+
+/// Reads a measurement file for import: N and D are required (C may be derived), as every fit
+/// from the store reads N and D.
+public func readImportFile(path: String, reader: MeasurementReader = MeasurementReader())
+    throws(MeasurementInputError) -> MeasurementSet
+{
+    try reader.read(path: path, requiring: [.parameters, .tokens])
+}

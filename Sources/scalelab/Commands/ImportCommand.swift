@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import Lab
+import LawFitting
+
+/// `--store PATH`, shared by the commands that use the run store.
+struct StoreOptions: ParsableArguments {
+    @Option(help: "The run store (an SQLite file).")
+    var store = "scalelab.sqlite"
+
+    /// Opens the store; `create: false` for commands that only read.
+    func open(create: Bool = true) throws -> RunStore {
+        try RunStore.open(path: store, create: create)
+    }
+}
+
+/// `scalelab import FILE --store DB`: runs trained elsewhere, into the store, all or nothing.
+struct ImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Add runs trained elsewhere (CSV or JSON Lines) to the run store.",
+        discussion: """
+        Each row needs N (parameters), D (tokens; or C and N to derive D = C/(6N)) and a loss. \
+        The file is checked whole before anything is written: a bad row imports nothing and the \
+        error names the file, line and column. The rows become one sweep of kind 'import'.
+        """
+    )
+
+    @Argument(help: "A .csv or .jsonl file of runs.")
+    var file: String
+
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Option(help: "Name of the sweep the rows become (default: the file name).")
+    var name: String?
+
+    @OptionGroup var columns: ColumnOptions
+
+    @Flag(help: "Print one JSON document instead of a sentence.")
+    var json = false
+
+    func run() throws {
+        let set = try readImportFile(path: file, reader: try columns.reader)
+        let store = try storeOptions.open()
+        let summary = try store.importMeasurements(set, name: name, version: ScaleLabVersion.current)
+        if json { return try Output.printJSON(summary) }
+        let derived = summary.derived.isEmpty ? "" : " (derived: \(summary.derived.map { $0 == "C" ? "C = 6ND" : "D = C/(6N)" }.joined(separator: ", ")))"
+        print("imported \(summary.runs) run\(summary.runs == 1 ? "" : "s") from \(file) into \(storeOptions.store) as sweep \(summary.sweepID) '\(summary.sweepName)'\(derived)")
+    }
+}

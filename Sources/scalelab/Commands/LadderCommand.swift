@@ -1,0 +1,289 @@
+import ArgumentParser
+import Foundation
+import Lab
+import ScalingLaws
+import Trainer
+
+/// `scalelab ladder plan|run|status`: design a sweep into the store, train it, watch it.
+struct LadderCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ladder",
+        abstract: "Design a sweep of training runs into the run store, run it (resumably), show its state.",
+        subcommands: [Plan.self, Run.self, Status.self]
+    )
+}
+
+/// A comma-separated list of positive numbers: `1e13,3e13,1e14`.
+struct NumberList: ExpressibleByArgument {
+    let values: [Double]
+    init?(argument: String) {
+        let parts = argument.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let v = parts.compactMap(Double.init)
+        guard !v.isEmpty, v.count == parts.count, v.allSatisfy({ $0 > 0 && $0.isFinite }) else { return nil }
+        values = v
+    }
+    static var defaultValueDescription: String { "x[,x…]" }
+}
+
+extension LadderCommand {
+    struct Plan: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "plan",
+            abstract: "Plan an IsoFLOP, fixed-size or fixed-data sweep and store it as queued runs.",
+            discussion: """
+            isoflop: for each budget C, --sizes-per-budget model sizes evenly spaced in log N over \
+            N_opt(C)·10^(±spread), N_opt from the prior's closed form; tokens D = C / (exact training \
+            FLOPs per token) rounded to whole steps. fixed-size: one N (--size), token budgets over \
+            --range. fixed-data: one D (--tokens), sizes over --range. Shapes by the aspect-ratio rule \
+            (d_model/n_layer ≈ 32, head size 16/32/64, byte vocabulary, --context); hyperparameters \
+            by the trainer's default rule. Wall time is estimated from the store's finished runs when \
+            it has some, else from a short calibration of the smallest and largest shapes.
+            """
+        )
+
+        @Option(help: "isoflop, fixed-size or fixed-data.") var kind = "isoflop"
+        @Option(help: "Compute budgets in FLOPs (isoflop).") var budgets: NumberList?
+        @Option(name: .customLong("sizes-per-budget"), help: "Model sizes per budget (isoflop).") var sizesPerBudget = 5
+        @Option(help: "Half-width of each budget's size range, in decades of N.") var spread = 0.5
+        @Option(help: "Prior law for N_opt(C): a catalog law with Chinchilla constants.") var prior = "epoch2024"
+        @Option(help: "Model size N (fixed-size).") var size: PositiveNumber?
+        @Option(help: "Token budget D (fixed-data).") var tokens: PositiveNumber?
+        @Option(help: "LOW,HIGH: token budgets (fixed-size) or model sizes (fixed-data).") var range: NumberList?
+        @Option(help: "Points of a fixed-size or fixed-data sweep (default: --sizes-per-budget).") var count: Int?
+        @Option(help: "transformer or lstm.") var arch = "transformer"
+        @Option(help: "Context length T in bytes.") var context = 64
+        @Option(help: "Seed of every run.") var seed: UInt64 = 0
+        @Option(help: "Name of the sweep.") var name: String?
+        @Option(help: "Skip calibration: assume this many training FLOP/s.") var throughput: PositiveNumber?
+        @Option(help: "Threads the estimate assumes (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
+        @Flag(name: .customLong("dry-run"), help: "Print the plan without storing it.") var dryRun = false
+        @OptionGroup var storeOptions: StoreOptions
+        @Flag(help: "Print one JSON document.") var json = false
+
+        func spec() throws -> LadderSpec {
+            guard let k = SweepKind(rawValue: kind.lowercased()) else {
+                throw ValidationError("--kind must be one of \(SweepKind.allCases.map(\.rawValue).joined(separator: ", ")), got '\(kind)'")
+            }
+            guard let law = PublishedLaws.named(prior), let p = law.chinchillaParameters else {
+                let ok = PublishedLaws.all.filter { $0.chinchillaParameters != nil }.map(\.identifier)
+                throw ValidationError("--prior must be a law with Chinchilla constants: \(ok.joined(separator: ", ")); got '\(prior)'")
+            }
+            let a = try Architecture.parse(arch)
+            guard context >= 1 else { throw ValidationError("--context must be at least 1, got \(context)") }
+            guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
+            return LadderSpec(kind: k, budgets: budgets?.values ?? [], count: k == .isoflop ? sizesPerBudget : (count ?? sizesPerBudget),
+                              spreadDecades: spread, priorName: law.identifier, prior: p,
+                              fixedValue: k == .fixedSize ? size?.value : (k == .fixedData ? tokens?.value : nil),
+                              range: range?.values, rule: ShapeRule(architecture: a, context: context), seed: seed)
+        }
+
+        func run() throws {
+            var plan = try LadderPlanner.plan(try spec())
+            let store = dryRun ? nil : try storeOptions.open()
+            if let throughput {
+                plan.estimate(with: ThroughputEstimate(source: "given: --throughput", threads: threads,
+                                                       points: [.init(flopsPerToken: 1, flopsPerSecond: throughput.value)]))
+            } else if let measured = try store.flatMap({ try Calibration.estimate(from: $0) }) {
+                plan.estimate(with: measured)
+            } else {
+                plan.estimate(with: try Calibration.estimate(for: plan, threads: threads))
+            }
+            let stored = try store?.add(plan, name: name, version: ScaleLabVersion.current)
+            let report = LadderPlanReport(store: dryRun ? nil : storeOptions.store, sweepID: stored?.sweep.id,
+                                          runIDs: stored?.runs.compactMap(\.id), plan: plan)
+            if json { return try Output.printJSON(report) }
+            print(LadderText.plan(report))
+        }
+    }
+}
+
+/// The JSON of `ladder plan --json`.
+struct LadderPlanReport: Codable {
+    var store: String?
+    var sweepID: Int64?
+    var runIDs: [Int64]?
+    var plan: LadderPlan
+}
+
+extension LadderCommand {
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "run",
+            abstract: "Train the store's queued and interrupted runs in worker processes; resumable.",
+            discussion: """
+            Each run is a child `scalelab train` process with --threads = cores / --workers on its \
+            first start. Ctrl-C or SIGTERM stops every worker cleanly (each checkpoints); running \
+            the command again skips done runs and continues interrupted ones from their \
+            checkpoints. Records, checkpoints and worker logs go to <store>.runs/.
+            """
+        )
+
+        @OptionGroup var storeOptions: StoreOptions
+        @Option(help: "Worker processes at once.") var workers = 1
+        @Option(help: "Threads per worker (default: cores / workers).") var threads: Int?
+        @Option(help: "Text file or folder the workers train on.") var data = "data/shakespeare.txt"
+        @Option(name: .customLong("max-attempts"), help: "Launches of a crashing run before it is marked failed.") var maxAttempts = 3
+        @Flag(help: "Print one JSON summary at the end instead of progress.") var json = false
+
+        func validate() throws {
+            guard workers >= 1 else { throw ValidationError("--workers must be at least 1, got \(workers)") }
+            if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+            guard maxAttempts >= 1 else { throw ValidationError("--max-attempts must be at least 1, got \(maxAttempts)") }
+        }
+
+        func run() throws {
+            let store = try storeOptions.open(create: false)
+            guard FileManager.default.fileExists(atPath: data) else {
+                throw ValidationError(TrainerError.missingData(path: data).description)
+            }
+            let cores = ProcessInfo.processInfo.activeProcessorCount
+            var options = RunnerOptions(executable: WorkerCommand.currentExecutable(), workers: workers,
+                                        threadsPerWorker: threads ?? max(1, cores / workers),
+                                        data: URL(fileURLWithPath: data).path,
+                                        workDirectory: RunnerOptions.defaultWorkDirectory(store: storeOptions.store))
+            options.maxAttempts = maxAttempts
+            let stop = StopRequest()
+            signal(SIGINT, SIG_IGN)
+            signal(SIGTERM, SIG_IGN)
+            let sources = [SIGINT, SIGTERM].map { sig in
+                let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+                s.setEventHandler { stop.request() }
+                s.resume()
+                return s
+            }
+            defer { sources.forEach { $0.cancel() } }
+            let display = RunnerDisplay(terminal: !json && isatty(STDERR_FILENO) == 1, quiet: json)
+            let summary = try LadderRunner(store: store, options: options, stop: stop).run { display.show($0) }
+            display.finish()
+            if json {
+                try Output.printJSON(summary)
+                if summary.stopped { throw ExitCode(130) }
+                return
+            }
+            let counts = summary.byState.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+            FileHandle.standardError.write(Data(((summary.stopped ? "stopped; run `scalelab ladder run` again to continue. " : "") + "store: \(counts)\n").utf8))
+            if summary.stopped { throw ExitCode(130) }
+        }
+    }
+
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "status", abstract: "Show the sweeps and runs in the store.")
+        @OptionGroup var storeOptions: StoreOptions
+        @Flag(help: "Print one JSON document.") var json = false
+
+        func run() throws {
+            let store = try storeOptions.open(create: false)
+            let report = StatusReport(store: storeOptions.store, summary: try store.summary(), sweeps: try store.sweeps().map {
+                .init(id: $0.id!, name: $0.name, kind: $0.kind)
+            }, runs: try store.runs().map(StatusReport.Row.init))
+            if json { return try Output.printJSON(report) }
+            print(LadderText.status(report))
+        }
+    }
+}
+
+/// The JSON of `ladder status --json`.
+struct StatusReport: Codable {
+    struct SweepRow: Codable { var id: Int64; var name: String; var kind: String }
+    struct Row: Codable {
+        var id: Int64, sweep: Int64, status: String, arch: String?, parameters: Double, tokens: Double?, flops: Double?
+        var budget: Double?, loss: Double?, wallSeconds: Double?, attempts: Int, resumes: Int, workerPID: Int64?
+        var message: String?
+        init(_ r: StoredRun) {
+            id = r.id!; sweep = r.sweepID; status = r.status.rawValue; arch = r.arch; parameters = r.parameters
+            tokens = r.tokens; flops = r.flops; budget = r.budget; loss = r.finalValidationLoss; wallSeconds = r.wallSeconds
+            attempts = r.attempts; resumes = r.resumes; workerPID = r.workerPID; message = r.message
+        }
+    }
+    var store: String
+    var summary: StoreSummary
+    var sweeps: [SweepRow]
+    var runs: [Row]
+}
+
+/// Text for the ladder commands.
+enum LadderText {
+    static func plan(_ r: LadderPlanReport) -> String {
+        let p = r.plan, s = p.spec
+        var out: String
+        switch s.kind {
+        case .isoflop:
+            out = "IsoFLOP ladder: \(s.budgets.count) budget\(s.budgets.count == 1 ? "" : "s") × \(s.count) sizes → \(p.runs.count) runs, "
+                + "N centred on N_opt(C) of \(s.priorName) ±\(Output.number(s.spreadDecades)) decades"
+        case .fixedSize: out = "Fixed-size sweep: N ≈ \(Output.sci(s.fixedValue ?? 0)), \(p.runs.count) token budgets"
+        case .fixedData: out = "Fixed-data sweep: D = \(Output.sci(s.fixedValue ?? 0)), \(p.runs.count) model sizes"
+        }
+        out += "; total \(Output.sci(p.totalFLOPs)) FLOPs\n"
+        if let id = r.sweepID, let store = r.store { out += "stored as sweep \(id) in \(store) (\(p.runs.count) queued runs)\n" }
+        out += "\n" + Output.table(
+            ["budget C", "target N", "N", "N non-emb", "L", "d", "heads", "D tokens", "D/N", "steps", "batch", "lr", "C run", "ΔC", "est. time"],
+            p.runs.map { run in
+                let c = run.config, C = run.budget
+                return [C.map(Output.sci) ?? "-", Output.sci(run.targetParameters), Output.grouped(run.parameters),
+                        Output.grouped(run.nonEmbeddingParameters), "\(c.shape.layers)", "\(c.shape.dModel)", "\(c.shape.heads)",
+                        Output.grouped(run.tokens), Output.number(Double(run.tokens) / Double(run.parameters), digits: 3),
+                        "\(c.steps)", "\(c.hyperparameters.batch)", Output.number(c.hyperparameters.learningRate, digits: 3),
+                        Output.sci(run.flops), C.map { Output.percent(run.flops / $0 - 1) } ?? "-",
+                        run.estimatedSeconds.map(ProgressLine.duration) ?? "-"]
+            })
+        if let t = p.throughput, let total = p.estimatedSeconds {
+            out += "\n\nestimated wall time \(ProgressLine.duration(total)) at \(t.threads) thread\(t.threads == 1 ? "" : "s") (\(t.source))"
+        }
+        for w in p.warnings { out += "\nwarning: \(w)" }
+        return out
+    }
+
+    static func status(_ r: StatusReport) -> String {
+        let s = r.summary
+        let counts = s.byState.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+        var out = "\(r.store): \(s.sweeps) sweep\(s.sweeps == 1 ? "" : "s"), \(s.runs) runs (\(counts.isEmpty ? "none" : counts)), "
+            + "\(Output.sci(s.doneFLOPs)) of \(Output.sci(s.plannedFLOPs)) planned FLOPs done, \(s.fits) fit\(s.fits == 1 ? "" : "s")\n"
+        for sw in r.sweeps { out += "sweep \(sw.id): \(sw.kind) '\(sw.name)'\n" }
+        out += "\n" + Output.table(["run", "sweep", "status", "N", "D", "C", "loss", "time", "tries", "note"], r.runs.map { x in
+            [String(x.id), String(x.sweep), x.status, Output.sci(x.parameters), x.tokens.map(Output.sci) ?? "-",
+             x.flops.map(Output.sci) ?? "-", x.loss.map { Output.number($0, digits: 4) } ?? "-",
+             x.wallSeconds.map(ProgressLine.duration) ?? "-", "\(x.attempts)", String((x.message ?? "").prefix(60))]
+        })
+        return out
+    }
+}
+
+/// Draws the runner's progress: on a terminal, an overall line and a line per worker, redrawn
+/// in place; otherwise one line per started or finished run.
+final class RunnerDisplay {
+    let terminal: Bool, quiet: Bool
+    private var drawn = 0
+    init(terminal: Bool, quiet: Bool) { self.terminal = terminal; self.quiet = quiet }
+
+    func write(_ s: String) { FileHandle.standardError.write(Data(s.utf8)) }
+
+    func show(_ e: RunnerEvent) {
+        if quiet { return }
+        switch e {
+        case .progress(let p) where terminal:
+            var lines = [String(format: "runs %d/%d  FLOPs %@ of %@ (%.0f%%)  ETA %@", p.runsDone, p.runsTotal, Output.sci(p.flopsDone),
+                                Output.sci(p.flopsTotal), 100 * p.flopsDone / max(p.flopsTotal, 1), p.etaSeconds.map(ProgressLine.duration) ?? "-")]
+            lines += p.workers.map { w in "  run \(w.runID) pid \(w.pid): \(w.shape), \(Output.sci(w.flops)) FLOPs, \(ProgressLine.duration(w.seconds))\(w.resumed ? " (resumed)" : "")" }
+            clear()
+            write(lines.joined(separator: "\n") + "\n")
+            drawn = lines.count
+        case .progress: break
+        case .started(let w) where !terminal:
+            write("started run \(w.runID) (pid \(w.pid)): \(w.shape)\(w.resumed ? ", resuming from its checkpoint" : "")\n")
+        case .started: break
+        case .finished(let id, let state, let message):
+            clear()
+            write("run \(id) \(state.rawValue): \(message)\n")
+        case .recovered(let id, let message):
+            write("run \(id): \(message)\n")
+        }
+    }
+
+    private func clear() {
+        guard terminal, drawn > 0 else { return }
+        write(String(repeating: "\u{1B}[1A\u{1B}[2K", count: drawn))
+        drawn = 0
+    }
+
+    func finish() {}
+}

@@ -1,0 +1,158 @@
+import Foundation
+import XCTest
+
+/// `scalelab ladder plan|run|status`, `import` and `export` as a user runs them, including the
+/// reliability cases: a killed worker, a killed runner, SIGTERM to the runner.
+final class LadderCommandTests: XCTestCase {
+    var dir: URL!
+    var store: String { dir.appendingPathComponent("lab.sqlite").path }
+    var corpus: String { dir.appendingPathComponent("corpus.txt").path }
+
+    override func setUpWithError() throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("ladder-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        // Seeded pseudo-text: words from a small vocabulary (an LCG picks them).
+        let words = ["the", "king", "and", "queen", "of", "love", "lord", "my", "thou", "art", "sweet", "night"]
+        var x: UInt64 = 12345, text = ""
+        for _ in 0..<20_000 {
+            x = x &* 6364136223846793005 &+ 1442695040888963407
+            text += words[Int(x >> 33) % words.count] + " "
+        }
+        try text.write(toFile: corpus, atomically: true, encoding: .utf8)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
+
+    func ok(_ args: [String], file: StaticString = #filePath, line: UInt = #line) throws -> CLIRunner.Result {
+        let r = try CLIRunner.run(args)
+        XCTAssertEqual(r.status, 0, "scalelab \(args.joined(separator: " ")): \(r.stderr)", file: file, line: line)
+        return r
+    }
+
+    /// A two-run ladder of tiny models (about a hundred steps each).
+    func planTiny() throws -> [Int] {
+        let r = try ok(["ladder", "plan", "--budgets", "4e9", "--sizes-per-budget", "2", "--spread", "0.3", "--context", "16",
+                        "--throughput", "1e9", "--store", store, "--json"])
+        let doc = try XCTUnwrap(try r.json() as? [String: Any])
+        return try XCTUnwrap(doc["runIDs"] as? [Int])
+    }
+
+    func status() throws -> [[String: Any]] {
+        let doc = try XCTUnwrap(try ok(["ladder", "status", "--store", store, "--json"]).json() as? [String: Any])
+        return try XCTUnwrap(doc["runs"] as? [[String: Any]])
+    }
+
+    func startRunner(_ extra: [String] = []) throws -> Process {
+        let p = Process()
+        p.executableURL = try XCTUnwrap(CLIRunner.executableURL)
+        p.arguments = ["ladder", "run", "--store", store, "--data", corpus, "--json"] + extra
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        return p
+    }
+
+    /// Polls the store until a run is running with a worker and a checkpoint on disk, i.e. mid-run;
+    /// returns its id and worker pid. Fails if the ladder ends first.
+    func waitForWorkerMidRun(_ runner: Process) throws -> (id: Int, pid: Int32)? {
+        while runner.isRunning {
+            for r in try status() where r["status"] as? String == "running" {
+                guard let id = r["id"] as? Int, let pid = r["workerPID"] as? Int else { continue }
+                if FileManager.default.fileExists(atPath: store + ".runs/run-\(id).ckpt") { return (id, Int32(pid)) }
+            }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        return nil
+    }
+
+    func testPlanPrintsATableAndStoresQueuedRuns() throws {
+        let r = try ok(["ladder", "plan", "--budgets", "1e11,1e12", "--sizes-per-budget", "3", "--throughput", "2e9", "--store", store])
+        XCTAssertTrue(r.stdout.contains("IsoFLOP ladder: 2 budgets × 3 sizes → 6 runs"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("estimated wall time"), r.stdout)
+        let runs = try status()
+        XCTAssertEqual(runs.count, 6)
+        XCTAssertEqual(Set(runs.map { $0["status"] as? String }), ["queued"])
+        let bad = try CLIRunner.run(["ladder", "plan", "--kind", "fixed-size", "--store", store])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("--size"), bad.stderr)
+        XCTAssertEqual(try status().count, 6, "a failed plan stores nothing")
+    }
+
+    func testImportIsAllOrNothingAndExportReadsBack() throws {
+        let good = dir.appendingPathComponent("good.csv").path
+        try "params,tokens,loss\n1e6,2e7,3.5\n2e6,4e7,3.25\n".write(toFile: good, atomically: true, encoding: .utf8)
+        XCTAssertTrue(try ok(["import", good, "--store", store]).stdout.contains("imported 2 runs"))
+        let before = try ok(["export", "--store", store, "--format", "csv"]).stdout
+        let bad = dir.appendingPathComponent("bad.csv").path
+        try "params,tokens,loss\n1e6,2e7,3.5\n2e6,-4e7,3.25\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        let r = try CLIRunner.run(["import", bad, "--store", store])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("bad.csv, line 3, column 'tokens'"), r.stderr)
+        XCTAssertEqual(try ok(["export", "--store", store, "--format", "csv"]).stdout, before, "nothing imported")
+        let out = dir.appendingPathComponent("out.jsonl").path
+        _ = try ok(["export", "--store", store, "--format", "jsonl", "--out", out])
+        let lines = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.count, 2)
+        XCTAssertTrue(lines[0].contains("\"params\":1000000"), String(lines[0]))
+        let missing = try CLIRunner.run(["export", "--store", dir.appendingPathComponent("none.sqlite").path])
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.stderr.contains("no run store here"), missing.stderr)
+    }
+
+    /// kill -9 one worker mid-run: the other run finishes, the killed one is relaunched from its
+    /// checkpoint (a second attempt that resumed), and every run ends done exactly once.
+    func testKilledWorkerMarksOnlyItsRunWhichResumes() throws {
+        let ids = try planTiny()
+        let runner = try startRunner(["--workers", "2", "--threads", "1"])
+        let victim = try XCTUnwrap(try waitForWorkerMidRun(runner), "the ladder finished before a worker could be caught mid-run")
+        XCTAssertEqual(kill(victim.pid, SIGKILL), 0)
+        runner.waitUntilExit()
+        XCTAssertEqual(runner.terminationStatus, 0)
+        let runs = try status()
+        XCTAssertEqual(runs.map { $0["id"] as? Int }, ids.map { $0 })
+        for r in runs {
+            XCTAssertEqual(r["status"] as? String, "done", "\(r)")
+            let killed = r["id"] as? Int == victim.id
+            XCTAssertEqual(r["attempts"] as? Int, killed ? 2 : 1, "\(r)")
+            XCTAssertEqual(r["resumes"] as? Int, killed ? 1 : 0, "\(r)")
+        }
+    }
+
+    /// kill -9 the runner mid-run: running `ladder run` again stops the orphaned worker cleanly
+    /// (or stores the record it left), resumes, and ends with every planned run done once.
+    func testKilledRunnerResumesWithNothingLostOrDuplicated() throws {
+        let ids = try planTiny()
+        let runner = try startRunner(["--workers", "1"])
+        let mid = try XCTUnwrap(try waitForWorkerMidRun(runner))
+        XCTAssertEqual(kill(runner.processIdentifier, SIGKILL), 0)
+        runner.waitUntilExit()
+        let again = try ok(["ladder", "run", "--store", store, "--data", corpus])
+        XCTAssertTrue(again.stderr.contains("run \(mid.id): runner"), again.stderr)
+        XCTAssertFalse(kill(mid.pid, 0) == 0, "the orphaned worker is gone")
+        let runs = try status()
+        XCTAssertEqual(runs.map { $0["id"] as? Int }, ids.map { $0 })
+        XCTAssertEqual(Set(runs.map { $0["status"] as? String }), ["done"])
+        let export = try ok(["export", "--store", store, "--format", "csv"]).stdout
+        XCTAssertEqual(export.split(separator: "\n").count, 1 + ids.count, "one row per run")
+    }
+
+    /// SIGTERM to the runner: workers checkpoint and stop, runs become interrupted (none left
+    /// running), exit status 130; the next `ladder run` finishes them from their checkpoints.
+    func testSIGTERMStopsCleanlyAndTheNextRunFinishes() throws {
+        _ = try planTiny()
+        let runner = try startRunner(["--workers", "1"])
+        let mid = try XCTUnwrap(try waitForWorkerMidRun(runner))
+        XCTAssertEqual(kill(runner.processIdentifier, SIGTERM), 0)
+        runner.waitUntilExit()
+        XCTAssertEqual(runner.terminationStatus, 130)
+        let stopped = try status()
+        XCTAssertFalse(stopped.contains { $0["status"] as? String == "running" }, "\(stopped)")
+        let victim = try XCTUnwrap(stopped.first { $0["id"] as? Int == mid.id })
+        XCTAssertEqual(victim["status"] as? String, "interrupted", "\(victim)")
+        XCTAssertTrue((victim["message"] as? String ?? "").contains("checkpoint written"), "\(victim)")
+        _ = try ok(["ladder", "run", "--store", store, "--data", corpus])
+        let runs = try status()
+        XCTAssertEqual(Set(runs.map { $0["status"] as? String }), ["done"])
+        XCTAssertEqual(try XCTUnwrap(runs.first { $0["id"] as? Int == mid.id })["resumes"] as? Int, 1)
+    }
+}

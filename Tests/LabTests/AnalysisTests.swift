@@ -1,0 +1,64 @@
+import Foundation
+import XCTest
+@testable import Lab
+import LawFitting
+import ScalingLaws
+
+/// Known answers: runs whose losses come from a known Chinchilla law on an IsoFLOP grid give
+/// back its allocation exponent a = β/(α+β) by approaches 2 and 3.
+final class AnalysisTests: XCTestCase {
+    let truth = ChinchillaParameters(E: 1.8, A: 400, B: 2000, alpha: 0.34, beta: 0.36)
+
+    func syntheticStore() throws -> RunStore {
+        let store = try RunStore.open(path: try temporaryDirectory(self).appendingPathComponent("a.sqlite").path)
+        var runs: [StoredRun] = []
+        for C in [1e15, 1e16, 1e17, 1e18] {
+            let center = truth.optimalParameters(compute: C)
+            for i in 0..<7 {
+                let N = center * pow(10, -0.6 + 0.2 * Double(i)), D = C / (6 * N)
+                var r = StoredRun(sweepID: 0, parameters: N, status: .done, createdAt: Date())
+                r.tokens = D; r.flops = C; r.budget = C
+                r.finalValidationLoss = truth.loss(parameters: N, tokens: D)
+                runs.append(r)
+            }
+        }
+        _ = try store.insert(Sweep(name: "synthetic", kind: "isoflop", specJSON: "{}", scalelabVersion: "t", createdAt: Date()), runs: runs)
+        return store
+    }
+
+    func testApproachesTwoAndThreeRecoverTheExponentAndAreSaved() throws {
+        let store = try syntheticStore()
+        var options = FitOptions()
+        options.threads = 2
+        // A few starts instead of the 4,500-point grid: the debug build is slow, and an exact law
+        // is found from any nearby start.
+        options.grid = ["log_E": [0.5], "log_A": [5, 8], "log_B": [5, 8], "alpha": [0.5], "beta": [0.5]]
+        let r = try StoreAnalysis.analyze(store, bootstrap: 20, fitOptions: options)
+        XCTAssertEqual(r.runs, 28)
+        XCTAssertEqual(r.parabolas.count, 4)
+        XCTAssertTrue(r.parabolas.allSatisfy(\.bracketed))
+        let a2 = try XCTUnwrap(r.approach2)
+        XCTAssertEqual(a2.a, truth.a, accuracy: 0.02, "parabola vertices of an exact law")
+        XCTAssertEqual(a2.a + a2.b, 1, accuracy: 1e-9, "C = 6ND on every run")
+        let interval = try XCTUnwrap(a2.aInterval)
+        XCTAssertLessThanOrEqual(interval[0], a2.a + 1e-9)
+        XCTAssertGreaterThanOrEqual(interval[1], a2.a - 1e-9)
+        let a3 = try XCTUnwrap(r.approach3)
+        XCTAssertEqual(a3.alpha, truth.alpha, accuracy: 0.01)
+        XCTAssertEqual(a3.beta, truth.beta, accuracy: 0.01)
+        XCTAssertNil(r.approach1)
+        XCTAssertTrue(r.notes.contains { $0.contains("approach 1") })
+        try StoreAnalysis.save(r, to: store, version: "t")
+        let fits = try store.fits()
+        XCTAssertEqual(fits.map(\.method), ["approach-2", "approach-3"])
+        XCTAssertEqual(fits[1].parameters["a"] ?? .nan, a3.a, accuracy: 1e-12)
+        XCTAssertEqual(fits[0].dataHash, MeasurementSet.contentHash(of: try store.measurements()))
+    }
+
+    func testPolyfitRecoversAQuadratic() {
+        let x = [1.0, 2, 3, 4, 5, 10], y = x.map { 3 - 2 * $0 + 0.5 * $0 * $0 }
+        let c = StoreAnalysis.polyfit(x, y, degree: 2)!
+        for (got, want) in zip(c, [3.0, -2, 0.5]) { XCTAssertEqual(got, want, accuracy: 1e-9) }
+        XCTAssertNil(StoreAnalysis.polyfit([1, 1, 1], [1, 2, 3], degree: 1))
+    }
+}

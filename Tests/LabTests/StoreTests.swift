@@ -1,0 +1,196 @@
+import Foundation
+import GRDB
+import XCTest
+@testable import Lab
+import Trainer
+
+/// The run store: schema and migrations, WAL readers, and the three refusals (not a database,
+/// newer schema, locked) that must leave the file as it was.
+final class StoreTests: XCTestCase {
+    func newStore() throws -> (RunStore, String) {
+        let path = try temporaryDirectory(self).appendingPathComponent("s.sqlite").path
+        return (try RunStore.open(path: path), path)
+    }
+
+    func sweep(_ name: String = "t") -> Sweep {
+        Sweep(name: name, kind: "isoflop", specJSON: "{}", scalelabVersion: "test", createdAt: Date())
+    }
+
+    func queuedRun(_ config: TrainingConfig, budget: Double? = nil) -> StoredRun {
+        var r = StoredRun(sweepID: 0, parameters: Double(config.shape.parameterCount), status: .queued, createdAt: Date())
+        r.configJSON = StoredRun.encode(config)
+        r.tokens = Double(config.tokens)
+        r.flops = config.shape.trainingFLOPsPerToken * Double(config.tokens)
+        r.budget = budget
+        return r
+    }
+
+    func testNewStoreHasTheSchemaVersionAndWAL() throws {
+        let (store, _) = try newStore()
+        XCTAssertEqual(try store.schemaVersion(), StoreSchema.version)
+        let mode = try store.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+        XCTAssertEqual(mode, "wal")
+        let tables = try store.read { db in try String.fetchSet(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'") }
+        XCTAssertTrue(Set(["sweep", "run", "curve_point", "fit"]).isSubset(of: tables), "\(tables)")
+        XCTAssertEqual(try store.summary().runs, 0)
+    }
+
+    func testReopeningKeepsDataAndStatusNeverCreates() throws {
+        let (store, path) = try newStore()
+        _ = try store.insert(sweep(), runs: [queuedRun(tinyConfig())])
+        let again = try RunStore.open(path: path, create: false)
+        XCTAssertEqual(try again.runs().count, 1)
+        let missing = path + ".nothere"
+        XCTAssertThrowsError(try RunStore.open(path: missing, create: false)) { e in
+            XCTAssertEqual(e as? StoreError, .missing(path: missing))
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: missing))
+    }
+
+    func testRandomBytesAreRefusedAndLeftUntouched() throws {
+        let path = try temporaryDirectory(self).appendingPathComponent("junk.sqlite").path
+        var rng = SeededGenerator(seed: 42)
+        let junk = Data((0..<8192).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
+        try junk.write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try RunStore.open(path: path)) { e in
+            guard case .notADatabase(let p, _)? = e as? StoreError else { return XCTFail("\(e)") }
+            XCTAssertEqual(p, path)
+            XCTAssertTrue("\(e)".contains("nothing was changed"), "\(e)")
+        }
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), junk)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path + "-wal"))
+    }
+
+    func testDamagedPagesBehindAValidHeaderAreRefused() throws {
+        let (store, path) = try newStore()
+        _ = try store.insert(sweep(), runs: [queuedRun(tinyConfig())])
+        try store.pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+        try store.pool.close()
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        var rng = SeededGenerator(seed: 3)
+        for i in 100..<bytes.count { bytes[i] = UInt8(truncatingIfNeeded: rng.next()) }
+        try bytes.write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try RunStore.open(path: path)) { e in
+            guard case .notADatabase? = e as? StoreError else { return XCTFail("expected notADatabase, got \(e)") }
+        }
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), bytes)
+    }
+
+    func testUnknownMigrationIsRefusedAndNothingChanges() throws {
+        let (store, path) = try newStore()
+        _ = try store.insert(sweep(), runs: [queuedRun(tinyConfig())])
+        try store.pool.write { db in
+            try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v2: from the future')")
+        }
+        let before = try dump(store)
+        XCTAssertThrowsError(try RunStore.open(path: path)) { e in
+            XCTAssertEqual(e as? StoreError, .newerSchema(path: path, schemaVersion: 1, supported: StoreSchema.version,
+                                                          unknownMigrations: ["v2: from the future"]))
+        }
+        XCTAssertEqual(try dump(store), before)
+        let applied = try store.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier") }
+        XCTAssertEqual(applied.count, 2)
+    }
+
+    func testHigherUserVersionIsRefused() throws {
+        let (store, path) = try newStore()
+        try store.pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA user_version = 7") }
+        let before = try dump(store)
+        XCTAssertThrowsError(try RunStore.open(path: path)) { e in
+            guard case .newerSchema(_, 7, StoreSchema.version, [])? = e as? StoreError else { return XCTFail("\(e)") }
+            XCTAssertTrue("\(e)".contains("upgrade scalelab"), "\(e)")
+        }
+        XCTAssertEqual(try dump(store), before)
+        XCTAssertEqual(try store.schemaVersion(), 7)
+    }
+
+    /// A second process (here: a second connection pool) that cannot get the write lock gets a
+    /// `locked` error naming the cure, and its write leaves no trace.
+    func testLockedStoreGivesAClearErrorAndWritesNothing() throws {
+        let (writer, path) = try newStore()
+        let other = try RunStore.open(path: path, busyTimeout: 0.05)
+        var failure: StoreError?
+        try writer.pool.write { db in
+            var s = sweep("holder")
+            try s.insert(db)
+            do { _ = try other.insert(sweep("blocked"), runs: []) } catch { failure = error as? StoreError }
+        }
+        guard case .locked(let p, _)? = failure else { return XCTFail("expected locked, got \(String(describing: failure))") }
+        XCTAssertEqual(p, path)
+        XCTAssertTrue("\(failure!)".contains("ladder run"))
+        XCTAssertEqual(try other.sweeps().map(\.name), ["holder"])
+    }
+
+    /// WAL: a reader in another connection pool reads the last committed state while a write
+    /// transaction is open, without waiting for it, and sees the write once committed.
+    func testReadersDoNotWaitForTheWriter() throws {
+        let (writer, path) = try newStore()
+        let reader = try RunStore.open(path: path, create: false, busyTimeout: 0)
+        _ = try writer.insert(sweep("first"), runs: [])
+        var seenDuringWrite: [String] = []
+        try writer.pool.write { db in
+            var s = sweep("second")
+            try s.insert(db)
+            seenDuringWrite = try reader.sweeps().map(\.name)
+        }
+        XCTAssertEqual(seenDuringWrite, ["first"])
+        XCTAssertEqual(try reader.sweeps().map(\.name), ["first", "second"])
+    }
+
+    func testClaimTakesEachRunOnceAndFixesThreadsOnFirstStart() throws {
+        let (store, _) = try newStore()
+        let small = tinyConfig(tokens: 640), large = tinyConfig(tokens: 1280)
+        _ = try store.insert(sweep(), runs: [queuedRun(large), queuedRun(small)])
+        let first = try XCTUnwrap(try store.claimNextRun(runnerPID: 11, threads: 3, maxAttempts: 3))
+        XCTAssertEqual(first.trainingConfig?.tokens, 640, "smallest FLOPs first")
+        XCTAssertEqual(first.trainingConfig?.threads, 3)
+        XCTAssertEqual(first.status, .running)
+        XCTAssertEqual(first.attempts, 1)
+        let second = try XCTUnwrap(try store.claimNextRun(runnerPID: 11, threads: 3, maxAttempts: 3))
+        XCTAssertNotEqual(first.id, second.id)
+        XCTAssertNil(try store.claimNextRun(runnerPID: 11, threads: 3, maxAttempts: 3))
+        // An interrupted run comes back first and keeps its thread count.
+        try store.mark(run: second.id!, .interrupted, message: "test")
+        let again = try XCTUnwrap(try store.claimNextRun(runnerPID: 12, threads: 1, maxAttempts: 3))
+        XCTAssertEqual(again.id, second.id)
+        XCTAssertEqual(again.trainingConfig?.threads, 3)
+        XCTAssertEqual(again.attempts, 2)
+        // Runs of a dead runner are found; a live runner's are not.
+        XCTAssertEqual(try store.abandonedRuns { $0 == 12 }.map(\.id), [first.id])
+    }
+
+    func testRecordStoresLossesCurveAndMeasurementsOnce() throws {
+        let (store, _) = try newStore()
+        let config = tinyConfig()
+        let (_, runs) = try store.insert(sweep(), runs: [queuedRun(config)])
+        let id = runs[0].id!
+        let record = try train(config, corpus: syntheticCorpus(), options: TrainingOptions(version: "test"))
+        XCTAssertEqual(record.status, .completed)
+        try store.record(run: id, record)
+        try store.record(run: id, record)  // twice: still one curve
+        let run = try store.run(id: id)
+        XCTAssertEqual(run.status, .done)
+        XCTAssertEqual(run.finalValidationLoss, record.finalValidationLoss)
+        XCTAssertEqual(run.runRecord, record)
+        let curve = try store.curve(run: id)
+        XCTAssertEqual(curve.map(\.step), record.learningCurve.map(\.step))
+        XCTAssertEqual(curve.last?.flops ?? 0, record.flops, accuracy: 1e-6 * record.flops)
+        let m = try store.measurements()
+        XCTAssertEqual(m, [.init(parameters: Double(record.parameters), tokens: Double(record.tokens),
+                                 compute: record.flops, loss: record.finalValidationLoss!)])
+        XCTAssertEqual(try store.measurements(convention: .nonEmbedding).first?.parameters, Double(record.nonEmbeddingParameters))
+        XCTAssertThrowsError(try store.run(id: 999)) { XCTAssertEqual($0 as? StoreError, .noSuchRun(path: store.path, id: 999)) }
+    }
+
+    func testFitsRoundTrip() throws {
+        let (store, _) = try newStore()
+        let fit = StoredFit(law: "chinchilla", method: "approach-3", dataHash: "abc", points: 9,
+                            parameters: ["E": 1.5, "alpha": 0.3], intervals: ["alpha": [0.2, 0.4]], scalelabVersion: "t")
+        let id = try store.save(fit)
+        let back = try store.fits()
+        XCTAssertEqual(back.count, 1)
+        XCTAssertEqual(back[0].id, id)
+        XCTAssertEqual(back[0].parameters, ["E": 1.5, "alpha": 0.3])
+        XCTAssertEqual(back[0].intervals, ["alpha": [0.2, 0.4]])
+    }
+}
