@@ -41,7 +41,9 @@ public func train(_ config: TrainingConfig, corpus: Corpus, options: TrainingOpt
     try config.validate()
     let split = try CorpusSplit(corpus, validationFraction: config.validationFraction, context: config.shape.context)
     let h = config.hyperparameters, T = config.shape.context
-    setBLASThreads(config.threads)
+    // OpenBLAS runs single-threaded; the kernels split work across `threads` themselves, with
+    // fixed chunk boundaries (no spinning BLAS threads competing with ours, and deterministic).
+    setBLASThreads(1)
     let model = try makeModel(config.shape, microBatch: h.microBatch, threads: config.threads)
     let optimizer = AdamW(config: h.adamw, tensors: model.tensors, count: model.parameterCount)
     let curveBytes = Array(split.validation.prefix(max(T + 1, config.curveValidationBytes)))
