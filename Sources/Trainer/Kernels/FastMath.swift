@@ -11,7 +11,11 @@ func exp8(_ x: SIMD8<Float>) -> SIMD8<Float> {
     var v = x.replacing(with: 0, where: nan)
     v = v.replacing(with: 88, where: v .> 88)
     v = v.replacing(with: -87, where: v .< -87)
-    let n = (v * 1.4426950408889634).rounded(.toNearestOrEven)
+    // Round to nearest by adding and subtracting 1.5·2²³ (the float spacing there is 1); the
+    // integer n then sits in the low mantissa bits of `t`, with no float-to-int conversion.
+    let magic: Float = 12_582_912
+    let t = v * 1.4426950408889634 + magic
+    let n = t - magic
     let r = v - n * 0.693145751953125 - n * 1.4286067653301870e-6
     var p = r * (1.0 / 720) + 1.0 / 120
     p = p * r + 1.0 / 24
@@ -19,7 +23,7 @@ func exp8(_ x: SIMD8<Float>) -> SIMD8<Float> {
     p = p * r + 0.5
     p = p * r + 1
     p = p * r + 1
-    let bits = (SIMD8<Int32>(n, rounding: .towardZero) &+ 127) &<< 23
+    let bits = (unsafeBitCast(t, to: SIMD8<Int32>.self) &- 0x4B40_0000 &+ 127) &<< 23
     return (p * unsafeBitCast(bits, to: SIMD8<Float>.self)).replacing(with: .nan, where: nan)
 }
 
