@@ -41,9 +41,12 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"])]
         ),
         // The CPU training engine: kernels, models, optimizer, data, training loop.
+        // Optimized even in debug builds: its SIMD kernels are ~100× slower unoptimized, which
+        // would make `swift test` (debug) spend minutes in training-loop tests.
         .target(
             name: "Trainer",
-            dependencies: ["CBLAS", "ScalingLaws"]
+            dependencies: ["CBLAS", "ScalingLaws"],
+            swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
         // Ladder plans, the run store (SQLite through GRDB), the runner (worker processes, resume).
         .target(

@@ -184,3 +184,46 @@ final class KernelTests: XCTestCase {
         }
     }
 }
+
+final class FastMathAndParallelTests: XCTestCase {
+    func testExp8AndTanh8AgainstFoundation() {
+        var g = SeededGenerator(seed: 1)
+        for _ in 0..<2000 {
+            let xs = (0..<8).map { _ in Float(160 * g.nextUnit() - 80) }
+            let v = exp8(SIMD8(xs)), t = tanh8(SIMD8(xs.map { $0 / 8 }))
+            for i in 0..<8 {
+                let e = exp(Double(xs[i]))
+                XCTAssertEqual(Double(v[i]), e, accuracy: 4e-7 * e, "exp(\(xs[i]))")
+                XCTAssertEqual(Double(t[i]), tanh(Double(xs[i] / 8)), accuracy: 3e-7, "tanh(\(xs[i] / 8))")
+            }
+        }
+        let special = exp8(SIMD8<Float>(.nan, .infinity, -.infinity, 0, 1000, -1000, 1, -1))
+        XCTAssertTrue(special[0].isNaN)
+        XCTAssertEqual(special[1], Float(exp(88.0)), accuracy: 1e32)   // clamped, finite
+        XCTAssertLessThan(special[2], 1e-37)
+        XCTAssertEqual(special[3], 1)
+        XCTAssertEqual(tanh8(SIMD8<Float>(repeating: 50))[0], 1)
+        XCTAssertEqual(tanh8(SIMD8<Float>(repeating: -50))[0], -1)
+        XCTAssertTrue(tanh8(SIMD8<Float>(repeating: .nan))[0].isNaN)
+    }
+
+    /// Splitting the kernels across threads changes nothing but (at most) rounding.
+    func testTwoThreadsMatchOneThread() throws {
+        let shape = ModelShape(layers: 2, dModel: 64, heads: 4, context: 32)
+        var results: [(Double, [Float])] = []
+        for threads in [1, 2] {
+            let model = try makeModel(shape, microBatch: 8, threads: threads)
+            var rng = SeededGenerator(seed: 4)
+            model.initialize(using: &rng)
+            let x = (0..<256).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            let y = (0..<256).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            let loss = x.withUnsafeBufferPointer { xp in y.withUnsafeBufferPointer { yp in
+                model.forward(inputs: xp.baseAddress!, targets: yp.baseAddress!, batch: 8) } }
+            model.zeroGradients()
+            model.backward(lossScale: 1)
+            results.append((loss, Array(UnsafeBufferPointer(start: model.gradients, count: model.parameterCount))))
+        }
+        XCTAssertEqual(results[0].0, results[1].0, accuracy: 1e-6)
+        assertClose(results[1].1.map(Double.init), results[0].1.map(Double.init), rtol: 1e-3, atol: 1e-7, "gradients, 2 threads vs 1")
+    }
+}

@@ -28,14 +28,33 @@ func matmulBackward(
     _ dout: UnsafePointer<Float>, _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
     rows BT: Int, inChannels C: Int, outChannels OC: Int
 ) {
+    matmulBackwardInput(dinp, dout, weight, rows: BT, inChannels: C, outChannels: OC)
+    matmulBackwardWeight(dweight, dbias, dout, inp, rows: BT, inChannels: C, outChannels: OC, range: 0..<OC)
+}
+
+/// `dinp += dout · W` for the BT rows given. dinp (BT, C), dout (BT, OC), weight (OC, C).
+func matmulBackwardInput(
+    _ dinp: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
+    rows BT: Int, inChannels C: Int, outChannels OC: Int
+) {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(BT), Int32(C), Int32(OC),
                 1, dout, Int32(OC), weight, Int32(C), 1, dinp, Int32(C))
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(OC), Int32(C), Int32(BT),
-                1, dout, Int32(OC), inp, Int32(C), 1, dweight, Int32(C))
+}
+
+/// `dW[o] += Σ_rows dout[·, o] · inp`, `dbias[o] += Σ_rows dout[·, o]` for output channels o in
+/// `os` only (rows summed in order), so channel ranges can go to different threads.
+func matmulBackwardWeight(
+    _ dweight: UnsafeMutablePointer<Float>, _ dbias: UnsafeMutablePointer<Float>?,
+    _ dout: UnsafePointer<Float>, _ inp: UnsafePointer<Float>,
+    rows BT: Int, inChannels C: Int, outChannels OC: Int, range os: Range<Int>
+) {
+    guard !os.isEmpty else { return }
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(os.count), Int32(C), Int32(BT),
+                1, dout + os.lowerBound, Int32(OC), inp, Int32(C), 1, dweight + os.lowerBound * C, Int32(C))
     if let dbias {
         for r in 0..<BT {
             let row = dout + r * OC
-            for o in 0..<OC { dbias[o] += row[o] }
+            for o in os { dbias[o] += row[o] }
         }
     }
 }

@@ -58,3 +58,75 @@ func crossEntropyForwardParallel(
         crossEntropyForward(probs + o * V, losses + o, logits + o * V, targets + o, rows: r.count, vocab: V)
     }
 }
+
+/// Rows per GEMM chunk below which a split is not worth a thread hand-off.
+let minParallelRows = 64
+
+func matmulForwardParallel(
+    _ out: UnsafeMutablePointer<Float>,
+    _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
+    rows BT: Int, inChannels C: Int, outChannels OC: Int, threads: Int
+) {
+    parallelChunks(BT, threads: threads, minChunk: minParallelRows) { r in
+        matmulForward(out + r.lowerBound * OC, inp + r.lowerBound * C, weight, bias,
+                      rows: r.count, inChannels: C, outChannels: OC)
+    }
+}
+
+/// Input gradient split by rows, weight and bias gradients split by output channel: every
+/// thread writes its own block, so no reduction crosses threads.
+func matmulBackwardParallel(
+    _ dinp: UnsafeMutablePointer<Float>, _ dweight: UnsafeMutablePointer<Float>,
+    _ dbias: UnsafeMutablePointer<Float>?,
+    _ dout: UnsafePointer<Float>, _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
+    rows BT: Int, inChannels C: Int, outChannels OC: Int, threads: Int
+) {
+    parallelChunks(BT, threads: threads, minChunk: minParallelRows) { r in
+        matmulBackwardInput(dinp + r.lowerBound * C, dout + r.lowerBound * OC, weight,
+                            rows: r.count, inChannels: C, outChannels: OC)
+    }
+    parallelChunks(OC, threads: threads, minChunk: 16) { os in
+        matmulBackwardWeight(dweight, dbias, dout, inp, rows: BT, inChannels: C, outChannels: OC, range: os)
+    }
+}
+
+/// Attention over (batch, head) pairs split across threads; `scratch` holds T·T floats per thread.
+func attentionForwardParallel(
+    _ out: UnsafeMutablePointer<Float>, _ att: UnsafeMutablePointer<Float>, _ qkv: UnsafePointer<Float>,
+    batch B: Int, time T: Int, channels C: Int, heads NH: Int, threads: Int
+) {
+    parallelChunks(B * NH, threads: threads) { pairs in
+        attentionForward(out, att, qkv, batch: B, time: T, channels: C, heads: NH, pairs: pairs)
+    }
+}
+
+func attentionBackwardParallel(
+    _ dqkv: UnsafeMutablePointer<Float>, _ scratch: UnsafeMutablePointer<Float>,
+    _ dout: UnsafePointer<Float>, _ qkv: UnsafePointer<Float>, _ att: UnsafePointer<Float>,
+    batch B: Int, time T: Int, channels C: Int, heads NH: Int, threads: Int
+) {
+    let parts = max(1, min(threads, B * NH))
+    parallelChunks(parts, threads: parts) { ps in
+        for p in ps {
+            attentionBackward(dqkv, scratch + p * T * T, dout, qkv, att, batch: B, time: T, channels: C, heads: NH,
+                              pairs: chunkRange(B * NH, parts: parts, index: p))
+        }
+    }
+}
+
+func residualForwardParallel(_ out: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+                             count N: Int, threads: Int) {
+    parallelChunks(N, threads: threads, minChunk: minParallelElements) { r in
+        residualForward(out + r.lowerBound, a + r.lowerBound, b + r.lowerBound, count: r.count)
+    }
+}
+
+func crossEntropyBackwardParallel(
+    _ dlogits: UnsafeMutablePointer<Float>, _ probs: UnsafePointer<Float>, _ targets: UnsafePointer<UInt8>,
+    scale: Float, rows BT: Int, vocab V: Int, threads: Int
+) {
+    parallelChunks(BT, threads: threads, minChunk: max(1, minParallelElements / V)) { r in
+        let o = r.lowerBound
+        crossEntropyBackward(dlogits + o * V, probs + o * V, targets + o, scale: scale, rows: r.count, vocab: V)
+    }
+}

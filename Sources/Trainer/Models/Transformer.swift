@@ -29,7 +29,7 @@ public final class TransformerModel: LanguageModel {
         self.threads = max(1, threads)
         layout = TransformerLayout(shape)
         acts = TransformerActivations(shape, batch: microBatch)
-        scratch = TransformerGradientScratch(shape, batch: microBatch)
+        scratch = TransformerGradientScratch(shape, batch: microBatch, threads: self.threads)
         parameters = .allocate(capacity: layout.count)
         gradients = .allocate(capacity: layout.count)
         a = .allocate(capacity: acts.count)
@@ -61,19 +61,19 @@ public final class TransformerModel: LanguageModel {
             let w = layout.layers[l], x = acts.layers[l]
             let residual = l == 0 ? a + acts.encoded : a + acts.layers[l - 1].res3
             layernormForwardParallel(a + x.ln1, a + x.ln1Mean, a + x.ln1Rstd, residual, p + w.ln1w, p + w.ln1b, rows: BT, channels: C, threads: n)
-            matmulForward(a + x.qkv, a + x.ln1, p + w.qkvw, p + w.qkvb, rows: BT, inChannels: C, outChannels: 3 * C)
-            attentionForward(a + x.atty, a + x.att, a + x.qkv, batch: B, time: T, channels: C, heads: NH)
-            matmulForward(a + x.attproj, a + x.atty, p + w.attprojw, p + w.attprojb, rows: BT, inChannels: C, outChannels: C)
-            residualForward(a + x.res2, residual, a + x.attproj, count: BT * C)
+            matmulForwardParallel(a + x.qkv, a + x.ln1, p + w.qkvw, p + w.qkvb, rows: BT, inChannels: C, outChannels: 3 * C, threads: n)
+            attentionForwardParallel(a + x.atty, a + x.att, a + x.qkv, batch: B, time: T, channels: C, heads: NH, threads: n)
+            matmulForwardParallel(a + x.attproj, a + x.atty, p + w.attprojw, p + w.attprojb, rows: BT, inChannels: C, outChannels: C, threads: n)
+            residualForwardParallel(a + x.res2, residual, a + x.attproj, count: BT * C, threads: n)
             layernormForwardParallel(a + x.ln2, a + x.ln2Mean, a + x.ln2Rstd, a + x.res2, p + w.ln2w, p + w.ln2b, rows: BT, channels: C, threads: n)
-            matmulForward(a + x.fch, a + x.ln2, p + w.fcw, p + w.fcb, rows: BT, inChannels: C, outChannels: F)
+            matmulForwardParallel(a + x.fch, a + x.ln2, p + w.fcw, p + w.fcb, rows: BT, inChannels: C, outChannels: F, threads: n)
             geluForwardParallel(a + x.fchGelu, a + x.fch, count: BT * F, threads: n)
-            matmulForward(a + x.fcproj, a + x.fchGelu, p + w.fcprojw, p + w.fcprojb, rows: BT, inChannels: F, outChannels: C)
-            residualForward(a + x.res3, a + x.res2, a + x.fcproj, count: BT * C)
+            matmulForwardParallel(a + x.fcproj, a + x.fchGelu, p + w.fcprojw, p + w.fcprojb, rows: BT, inChannels: F, outChannels: C, threads: n)
+            residualForwardParallel(a + x.res3, a + x.res2, a + x.fcproj, count: BT * C, threads: n)
         }
         let top = a + acts.layers[shape.layers - 1].res3
         layernormForwardParallel(a + acts.lnf, a + acts.lnfMean, a + acts.lnfRstd, top, p + layout.lnfw, p + layout.lnfb, rows: BT, channels: C, threads: n)
-        matmulForward(a + acts.logits, a + acts.lnf, p + layout.wte, nil, rows: BT, inChannels: C, outChannels: V)
+        matmulForwardParallel(a + acts.logits, a + acts.lnf, p + layout.wte, nil, rows: BT, inChannels: C, outChannels: V, threads: n)
         crossEntropyForwardParallel(a + acts.probs, a + acts.losses, a + acts.logits, targets, rows: BT, vocab: V, threads: n)
         return sumLosses(a + acts.losses, count: BT) / Double(BT)
     }
@@ -88,8 +88,8 @@ public final class TransformerModel: LanguageModel {
         (g + scratch.dlnf).update(repeating: 0, count: BT * C)
         dres.update(repeating: 0, count: BT * C)
 
-        crossEntropyBackward(g + scratch.dlogits, a + acts.probs, targets, scale: lossScale / Float(BT), rows: BT, vocab: V)
-        matmulBackward(g + scratch.dlnf, d + layout.wte, nil, g + scratch.dlogits, a + acts.lnf, p + layout.wte, rows: BT, inChannels: C, outChannels: V)
+        crossEntropyBackwardParallel(g + scratch.dlogits, a + acts.probs, targets, scale: lossScale / Float(BT), rows: BT, vocab: V, threads: n)
+        matmulBackwardParallel(g + scratch.dlnf, d + layout.wte, nil, g + scratch.dlogits, a + acts.lnf, p + layout.wte, rows: BT, inChannels: C, outChannels: V, threads: n)
         let top = a + acts.layers[shape.layers - 1].res3
         layernormBackwardParallel(dres, d + layout.lnfw, d + layout.lnfb, g + scratch.dlnf, top, p + layout.lnfw, a + acts.lnfMean, a + acts.lnfRstd, rows: BT, channels: C, threads: n)
         for l in stride(from: shape.layers - 1, through: 0, by: -1) {
@@ -99,15 +99,15 @@ public final class TransformerModel: LanguageModel {
             for buffer in [scratch.dln, scratch.datty] { (g + buffer).update(repeating: 0, count: BT * C) }
             (g + scratch.dqkv).update(repeating: 0, count: BT * 3 * C)
             // dres holds ∂/∂res3 here; res3 = res2 + fcproj, so it is also ∂/∂fcproj.
-            matmulBackward(g + scratch.dfchGelu, d + w.fcprojw, d + w.fcprojb, dres, a + x.fchGelu, p + w.fcprojw, rows: BT, inChannels: F, outChannels: C)
+            matmulBackwardParallel(g + scratch.dfchGelu, d + w.fcprojw, d + w.fcprojb, dres, a + x.fchGelu, p + w.fcprojw, rows: BT, inChannels: F, outChannels: C, threads: n)
             geluBackwardParallel(g + scratch.dfch, a + x.fch, g + scratch.dfchGelu, count: BT * F, threads: n)
-            matmulBackward(dln, d + w.fcw, d + w.fcb, g + scratch.dfch, a + x.ln2, p + w.fcw, rows: BT, inChannels: C, outChannels: F)
+            matmulBackwardParallel(dln, d + w.fcw, d + w.fcb, g + scratch.dfch, a + x.ln2, p + w.fcw, rows: BT, inChannels: C, outChannels: F, threads: n)
             layernormBackwardParallel(dres, d + w.ln2w, d + w.ln2b, dln, a + x.res2, p + w.ln2w, a + x.ln2Mean, a + x.ln2Rstd, rows: BT, channels: C, threads: n)
             // dres now holds ∂/∂res2 = ∂/∂attproj = the residual-path part of ∂/∂residual.
-            matmulBackward(g + scratch.datty, d + w.attprojw, d + w.attprojb, dres, a + x.atty, p + w.attprojw, rows: BT, inChannels: C, outChannels: C)
-            attentionBackward(g + scratch.dqkv, g + scratch.attScratch, g + scratch.datty, a + x.qkv, a + x.att, batch: B, time: T, channels: C, heads: NH)
+            matmulBackwardParallel(g + scratch.datty, d + w.attprojw, d + w.attprojb, dres, a + x.atty, p + w.attprojw, rows: BT, inChannels: C, outChannels: C, threads: n)
+            attentionBackwardParallel(g + scratch.dqkv, g + scratch.attScratch, g + scratch.datty, a + x.qkv, a + x.att, batch: B, time: T, channels: C, heads: NH, threads: n)
             dln.update(repeating: 0, count: BT * C)
-            matmulBackward(dln, d + w.qkvw, d + w.qkvb, g + scratch.dqkv, a + x.ln1, p + w.qkvw, rows: BT, inChannels: C, outChannels: 3 * C)
+            matmulBackwardParallel(dln, d + w.qkvw, d + w.qkvb, g + scratch.dqkv, a + x.ln1, p + w.qkvw, rows: BT, inChannels: C, outChannels: 3 * C, threads: n)
             layernormBackwardParallel(dres, d + w.ln1w, d + w.ln1b, dln, residual, p + w.ln1w, a + x.ln1Mean, a + x.ln1Rstd, rows: BT, channels: C, threads: n)
             // dres now holds ∂/∂residual, the gradient flowing into the block below.
         }

@@ -92,13 +92,13 @@ struct TransformerGradientScratch {
     let dlnf: Int, dlogits: Int, attScratch: Int
     let count: Int
 
-    init(_ s: ModelShape, batch B: Int) {
+    init(_ s: ModelShape, batch B: Int, threads: Int = 1) {
         let T = s.context, C = s.dModel, F = s.dFF, V = s.vocab, BT = B * T
         var n = 0
         func take(_ k: Int) -> Int { defer { n += k }; return n }
         dres = take(BT * C); dln = take(BT * C); dqkv = take(BT * 3 * C); datty = take(BT * C)
         dfch = take(BT * F); dfchGelu = take(BT * F); dlnf = take(BT * C); dlogits = take(BT * V)
-        attScratch = take(T * T)
+        attScratch = take(T * T * max(1, threads))   // one (T, T) per thread
         count = n
     }
 }

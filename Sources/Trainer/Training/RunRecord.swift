@@ -37,12 +37,19 @@ public struct RunRecord: Sendable, Codable, Equatable {
     /// Training FLOPs = flopsPerToken × tokens (see `ModelShape.trainingFLOPsPerToken`).
     public var flops: Double
     public var flopsPerToken: Double
+    /// Wall time of the run (all sessions), evaluation included.
     public var wallSeconds: Double
+    /// Training throughput: tokens per second of optimizer steps, learning-curve evaluation excluded.
     public var tokensPerSecond: Double
     /// Model FLOPs utilization: achieved training FLOP/s ÷ `peakFLOPS` (nil if no peak given).
     public var mfu: Double?
     /// The machine's measured single-precision GEMM peak for `config.threads` threads.
     public var peakFLOPS: Double?
+    /// Bytes the engine's buffers need by arithmetic: parameters, gradients, AdamW m and v
+    /// (4 × N floats) plus activations and gradient work space.
+    public var bufferBytes: Int = 0
+    /// Peak resident memory of the process (Linux VmHWM), for comparison with `bufferBytes`.
+    public var peakResidentBytes: Int?
     public var learningCurve: [CurvePoint]
     /// The mean training loss of every step, in order (what determinism and resume tests compare).
     public var stepLosses: [Double]

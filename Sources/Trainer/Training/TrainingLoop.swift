@@ -41,7 +41,9 @@ public func train(_ config: TrainingConfig, corpus: Corpus, options: TrainingOpt
     try config.validate()
     let split = try CorpusSplit(corpus, validationFraction: config.validationFraction, context: config.shape.context)
     let h = config.hyperparameters, T = config.shape.context
-    setBLASThreads(config.threads)
+    // OpenBLAS runs single-threaded; the kernels split work across `threads` themselves, with
+    // fixed chunk boundaries (no spinning BLAS threads competing with ours, and deterministic).
+    setBLASThreads(1)
     let model = try makeModel(config.shape, microBatch: h.microBatch, threads: config.threads)
     let optimizer = AdamW(config: h.adamw, tensors: model.tensors, count: model.parameterCount)
     let curveBytes = Array(split.validation.prefix(max(T + 1, config.curveValidationBytes)))
@@ -73,7 +75,9 @@ public func train(_ config: TrainingConfig, corpus: Corpus, options: TrainingOpt
     let targets = UnsafeMutablePointer<UInt8>.allocate(capacity: h.microBatch * T)
     defer { inputs.deallocate(); targets.deallocate() }
     let clock = ContinuousClock(), start = clock.now
-    func elapsed() -> Double { let d = clock.now - start; return priorSeconds + Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
+    func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
+    func elapsed() -> Double { priorSeconds + seconds(clock.now - start) }
+    var evaluationSeconds = 0.0
     func checkpoint(stepsDone: Int) throws {
         guard let path = options.checkpointPath else { return }
         let state = CheckpointState(config: config, stepsDone: stepsDone, sampler: sampler, optimizerStep: optimizer.step,
@@ -102,13 +106,15 @@ public func train(_ config: TrainingConfig, corpus: Corpus, options: TrainingOpt
         record.stepLosses.append(loss)
         step += 1
         if curveSteps.contains(step) {
+            let e0 = clock.now
             let v = evaluate(model, on: curveBytes)
+            evaluationSeconds += seconds(clock.now - e0)
             record.learningCurve.append(CurvePoint(step: step, tokens: step * config.tokensPerStep, trainLoss: loss,
                                                    validationLoss: v, validationBitsPerByte: bitsPerByte(nats: v), learningRate: lr))
         }
         if let progress = options.progress {
             let t = elapsed(), done = step * config.tokensPerStep
-            let rate = Double((step - startStep) * config.tokensPerStep) / max(1e-9, t - priorSeconds)
+            let rate = Double((step - startStep) * config.tokensPerStep) / max(1e-9, t - priorSeconds - evaluationSeconds)
             progress(TrainingProgress(step: step, steps: steps, tokens: done, totalTokens: steps * config.tokensPerStep,
                                       loss: loss, tokensPerSecond: rate, etaSeconds: Double(steps * config.tokensPerStep - done) / max(rate, 1e-9)))
         }
@@ -121,7 +127,15 @@ public func train(_ config: TrainingConfig, corpus: Corpus, options: TrainingOpt
         if config.checkpointEverySteps > 0, step % config.checkpointEverySteps == 0, step < steps { try checkpoint(stepsDone: step) }
     }
     return finish(record, model: model, validation: split.validation, stepsDone: step, runSeconds: elapsed(),
-                  secondsThisSession: elapsed() - priorSeconds, stepsThisSession: step - startStep, options: options)
+                  secondsThisSession: elapsed() - priorSeconds - evaluationSeconds, stepsThisSession: step - startStep, options: options)
+}
+
+/// The process's peak resident set (VmHWM in /proc/self/status), nil where unavailable.
+func peakResidentBytes() -> Int? {
+    guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = s.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+          let kb = Int(line.split(separator: " ").dropFirst().first ?? "") else { return nil }
+    return kb * 1024
 }
 
 private func finish(_ r: RunRecord, model: any LanguageModel, validation: [UInt8], stepsDone: Int, runSeconds: Double,
@@ -136,6 +150,8 @@ private func finish(_ r: RunRecord, model: any LanguageModel, validation: [UInt8
     record.peakFLOPS = options.peakFLOPS
     record.mfu = options.peakFLOPS.map { record.tokensPerSecond * record.flopsPerToken / $0 }
     record.finalTrainLoss = record.stepLosses.last
+    record.bufferBytes = 4 * (4 * model.parameterCount + model.activationFloats)
+    record.peakResidentBytes = peakResidentBytes()
     if record.status == .completed {
         let v = evaluate(model, on: validation)
         record.finalValidationLoss = v

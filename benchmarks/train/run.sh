@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Speed and memory benchmark of the training engine (not a test): trains a range of transformer
+# shapes with `scalelab train` and the same model in PyTorch on the CPU (torch_gpt.py: same
+# threads, batch, context and optimizer) and prints tokens/s for both, the ratio, ScaleLab's
+# MFU against this machine's measured sgemm peak, and peak memory against the arithmetic need.
+#
+#   bash benchmarks/train/run.sh            # needs data/shakespeare.txt (scripts/fetch-corpus.sh)
+#   THREADS=2 BATCH=8 STEPS=10 bash benchmarks/train/run.sh
+#   PYTHON=/path/to/python (with torch) — default: python3; without torch the PyTorch column is empty.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+THREADS=${THREADS:-$(nproc)}
+BATCH=${BATCH:-8}
+STEPS=${STEPS:-10}
+PYTHON=${PYTHON:-python3}
+SHAPES=${SHAPES:-"2:64:4:128 4:128:4:128 4:256:8:256 4:512:8:256"}   # layers:d_model:heads:context
+
+[ -s data/shakespeare.txt ] || bash scripts/fetch-corpus.sh
+swift build -c release --product scalelab >&2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+[ -n "${KEEP:-}" ] && trap - EXIT && echo "run.sh: keeping $work" >&2
+head -c 300000 data/shakespeare.txt > "$work/corpus.txt"   # small validation set: short final evaluation
+have_torch=1
+"$PYTHON" -c "import torch" 2>/dev/null || { have_torch=0; echo "run.sh: no torch for $PYTHON; PyTorch column left empty" >&2; }
+
+rows=()
+for s in $SHAPES; do
+    IFS=: read -r L C NH T <<<"$s"
+    echo "run.sh: L=$L d=$C heads=$NH T=$T ..." >&2
+    .build/release/scalelab train --layers "$L" --d-model "$C" --heads "$NH" --context "$T" \
+        --batch "$BATCH" --tokens $((STEPS * BATCH * T)) --threads "$THREADS" --curve-points 1 \
+        --data "$work/corpus.txt" --json > "$work/scalelab-$s.json"
+    if [ $have_torch = 1 ]; then
+        "$PYTHON" benchmarks/train/torch_gpt.py --layers "$L" --d-model "$C" --heads "$NH" --context "$T" \
+            --batch "$BATCH" --steps "$STEPS" --threads "$THREADS" --data "$work/corpus.txt" > "$work/torch-$s.json"
+    else
+        echo '{}' > "$work/torch-$s.json"
+    fi
+    rows+=("$s")
+done
+
+"$PYTHON" - "$work" "${rows[@]}" <<'PY'
+import json, sys, platform, datetime, os
+work, shapes = sys.argv[1], sys.argv[2:]
+print(f"# {datetime.date.today()}  {platform.machine()}  {os.cpu_count()} cores  "
+      f"threads={os.environ.get('THREADS', os.cpu_count())} batch={os.environ.get('BATCH', 8)}")
+print(f"{'shape (L/d/h/T)':>16} {'N':>10} {'ScaleLab tok/s':>15} {'PyTorch tok/s':>14} {'ratio':>6} "
+      f"{'MFU':>6} {'sgemm peak':>11} {'peak RSS':>9} {'buffers':>9} {'RSS/buf':>8} {'torch RSS':>10}")
+for s in shapes:
+    r = json.load(open(f"{work}/scalelab-{s}.json"))
+    t = json.load(open(f"{work}/torch-{s}.json"))
+    ts = t.get("tokens_per_second")
+    mb = lambda b: f"{b / 2**20:.0f} MB" if b else "-"
+    ours = r["tokensPerSecond"]
+    torch_s = f"{ts:.0f}" if ts else "-"
+    ratio = f"{ours / ts:.2f}" if ts else "-"
+    rss = r.get("peakResidentBytes") or 0
+    print(f"{s.replace(':', '/'):>16} {r['parameters']:>10} {ours:>15.0f} {torch_s:>14} {ratio:>6} "
+          f"{100 * r['mfu']:>5.1f}% {r['peakFLOPS'] / 1e9:>7.0f} GF/s {mb(rss):>9} "
+          f"{mb(r['bufferBytes']):>9} {rss / r['bufferBytes']:>8.2f} {mb(t.get('peak_rss_bytes')):>10}")
+PY
