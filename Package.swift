@@ -30,9 +30,12 @@ let package = Package(
         ),
         // Optimizers (L-BFGS, Levenberg–Marquardt), robust losses, multi-start, bootstrap,
         // Chinchilla approaches, model comparison, back-tests, measurement input.
+        // Optimized even in debug builds, like Trainer: the multi-start fits in its tests run its
+        // SIMD kernel hundreds of thousands of times, ~100× slower unoptimized.
         .target(
             name: "LawFitting",
-            dependencies: ["ScalingLaws", .product(name: "RealModule", package: "swift-numerics")]
+            dependencies: ["ScalingLaws", .product(name: "RealModule", package: "swift-numerics")],
+            swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
         // OpenBLAS through its C interface (Debian: libopenblas-dev).
         .systemLibrary(
