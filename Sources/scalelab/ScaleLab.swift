@@ -6,7 +6,7 @@ struct ScaleLab: ParsableCommand {
         commandName: "scalelab",
         abstract: "Train model ladders, fit scaling laws, plan compute.",
         version: ScaleLabVersion.current,
-        subcommands: [FitCommand.self, PlanCommand.self, FlopsCommand.self, LawsCommand.self, TrainCommand.self,
+        subcommands: [DemoCommand.self, FitCommand.self, PlanCommand.self, FlopsCommand.self, LawsCommand.self, TrainCommand.self,
                       LadderCommand.self, ImportCommand.self, ExportCommand.self]
     )
 }

@@ -27,7 +27,7 @@ func parallelMap<T>(_ count: Int, threads: Int, _ body: @Sendable (Int) -> T) ->
 }
 
 /// Seconds elapsed since `start`.
-func secondsSince(_ start: ContinuousClock.Instant) -> Double {
+public func secondsSince(_ start: ContinuousClock.Instant) -> Double {
     let d = ContinuousClock.now - start
     return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
 }

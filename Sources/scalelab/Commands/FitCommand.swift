@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Lab
 import LawFitting
 import ScalingLaws
 
@@ -16,7 +17,10 @@ struct FitCommand: ParsableCommand {
     )
 
     @Argument(help: "Measurements: a .csv or .jsonl file with columns for N, D, C, U and loss.")
-    var file: String
+    var file: String?
+
+    @Option(help: "Fit the finished runs of a run store instead of a file; also runs Chinchilla's approaches 1, 2 and 3 and saves the fits in the store.")
+    var store: String?
 
     @Option(help: "The law to fit, or 'all'.")
     var law = "chinchilla"
@@ -61,6 +65,9 @@ struct FitCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
+        guard (file == nil) != (store == nil) else {
+            throw ValidationError("give either a measurements FILE or --store DB (not both, not neither)")
+        }
         guard bootstrap >= 0 else { throw ValidationError("--bootstrap must be 0 or more, got \(bootstrap)") }
         guard level > 0, level < 1 else { throw ValidationError("--level must be between 0 and 1 (e.g. 0.9), got \(level)") }
         if let k = holdoutLargest, k < 1 { throw ValidationError("--holdout-largest must be at least 1, got \(k)") }
@@ -85,7 +92,7 @@ struct FitCommand: ParsableCommand {
             }
             formula = staged
         }
-        let set = try columns.reader.read(path: file, requiring: Set(formula.variables))
+        let set = try measurements(requiring: Set(formula.variables))
         try validatePointCount(set, for: formula)
         let data = FitData(set.measurements)
         let fit = try LawFitter.fit(formula, to: data, options: options)
@@ -94,14 +101,32 @@ struct FitCommand: ParsableCommand {
             : nil
         let backtest = try holdoutLargest.map { try Backtest.run(formula, data: data, holdout: $0, options: options) }
         let report = FitReport(fit: fit, bootstrap: boot, seed: seed, budgets: budgets.map(\.value), holdout: backtest,
-                               data: .init(file: file, points: set.count, hash: set.contentHash),
+                               data: .init(file: set.source, points: set.count, hash: set.contentHash),
                                version: ScaleLabVersion.current)
-        if let out { try Output.writeJSON(report, to: out) }
-        if json { try Output.printJSON(report) } else { print(FitText.render(report)) }
+        let approaches = try store.map { path in
+            let runStore = try RunStore.open(path: path, create: false)
+            let result = try StoreAnalysis.analyze(runStore, bootstrap: max(bootstrap, 200), seed: seed, fitOptions: options)
+            try StoreAnalysis.save(result, to: runStore, version: ScaleLabVersion.current)
+            return result
+        }
+        let output = StoreFitOutput(report: report, approaches: approaches)
+        if let out { try Output.writeJSON(output, to: out) }
+        if json { return try Output.printJSON(output) }
+        print(FitText.render(report))
+        if let approaches { print("\n" + ApproachesText.render(approaches)) }
+    }
+
+    /// The measurements of the file, or the finished runs of the store.
+    private func measurements(requiring variables: Set<ScaleVariable>) throws -> MeasurementSet {
+        if let file { return try columns.reader.read(path: file, requiring: variables) }
+        let runStore = try RunStore.open(path: store!, create: false)
+        let runs = try runStore.measurements()
+        return MeasurementSet(measurements: runs, source: store!, format: .csv)
     }
 
     private func compare(_ options: FitOptions) throws {
-        let set = try columns.reader.read(path: file, requiring: [])
+        let set = try measurements(requiring: [])
+        let file = set.source
         let data = FitData(set.measurements)
         let forms = Comparison.applicable(to: data)
         guard !forms.isEmpty else {
@@ -160,5 +185,35 @@ struct ColumnOptions: ParsableArguments {
             return MeasurementReader(mapping: ColumnMapping(parameters: n, tokens: d, compute: c, uniqueTokens: u, loss: loss),
                                      format: fileFormat)
         }
+    }
+}
+
+/// `fit --json`: the fit report; with `--store`, also the three approaches under `approaches`.
+struct StoreFitOutput: Encodable {
+    var report: FitReport
+    var approaches: StoreAnalysisResult?
+
+    func encode(to encoder: Encoder) throws {
+        try report.encode(to: encoder)
+        var c = encoder.container(keyedBy: PlanOutput.Key.self)
+        try c.encodeIfPresent(approaches, forKey: PlanOutput.Key("approaches"))
+    }
+}
+
+/// The three approaches' allocation exponents side by side with the published ones.
+enum ApproachesText {
+    static func render(_ r: StoreAnalysisResult) -> String {
+        func row(_ name: String, _ a: Double?, _ interval: [Double]?, _ published: String) -> [String] {
+            [name, a.map { Output.number($0) } ?? "-", Output.interval(interval), r.published[published].map { Output.number($0) } ?? "-"]
+        }
+        let a3 = r.approach3?.a
+        var lines = ["N_opt ∝ C^a on \(r.runs) finished runs (90% bootstrap intervals):",
+                     Output.table(["approach", "a", "interval", "published (Hoffmann 2022)"], [
+                        row("1 envelope", r.approach1?.a, r.approach1?.aInterval, "approach-1"),
+                        row("2 IsoFLOP", r.approach2?.a, r.approach2?.aInterval, "approach-2"),
+                        row("3 parametric", a3, r.approach3Intervals?["a"], "approach-3"),
+                     ])]
+        lines += r.notes.map { "note: " + $0 }
+        return lines.joined(separator: "\n")
     }
 }

@@ -133,28 +133,8 @@ extension LadderCommand {
 
         func run() throws {
             let store = try storeOptions.open(create: false)
-            guard FileManager.default.fileExists(atPath: data) else {
-                throw ValidationError(TrainerError.missingData(path: data).description)
-            }
-            let cores = ProcessInfo.processInfo.activeProcessorCount
-            var options = RunnerOptions(executable: WorkerCommand.currentExecutable(), workers: workers,
-                                        threadsPerWorker: threads ?? max(1, cores / workers),
-                                        data: URL(fileURLWithPath: data).path,
-                                        workDirectory: RunnerOptions.defaultWorkDirectory(store: storeOptions.store))
-            options.maxAttempts = maxAttempts
-            let stop = StopRequest()
-            signal(SIGINT, SIG_IGN)
-            signal(SIGTERM, SIG_IGN)
-            let sources = [SIGINT, SIGTERM].map { sig in
-                let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-                s.setEventHandler { stop.request() }
-                s.resume()
-                return s
-            }
-            defer { sources.forEach { $0.cancel() } }
-            let display = RunnerDisplay(terminal: !json && isatty(STDERR_FILENO) == 1, quiet: json)
-            let summary = try LadderRunner(store: store, options: options, stop: stop).run { display.show($0) }
-            display.finish()
+            let summary = try LadderExecution.run(store: store, path: storeOptions.store, data: data, workers: workers,
+                                                  threads: threads, maxAttempts: maxAttempts, quiet: json)
             if json {
                 try Output.printJSON(summary)
                 if summary.stopped { throw ExitCode(130) }
@@ -224,10 +204,10 @@ enum LadderText {
                         Output.grouped(run.tokens), Output.number(Double(run.tokens) / Double(run.parameters), digits: 3),
                         "\(c.steps)", "\(c.hyperparameters.batch)", Output.number(c.hyperparameters.learningRate, digits: 3),
                         Output.sci(run.flops), C.map { Output.percent(run.flops / $0 - 1) } ?? "-",
-                        run.estimatedSeconds.map(ProgressLine.duration) ?? "-"]
+                        run.estimatedSeconds.map(Output.duration) ?? "-"]
             })
         if let t = p.throughput, let total = p.estimatedSeconds {
-            out += "\n\nestimated wall time \(ProgressLine.duration(total)) at \(t.threads) thread\(t.threads == 1 ? "" : "s") (\(t.source))"
+            out += "\n\nestimated wall time \(Output.duration(total)) at \(t.threads) thread\(t.threads == 1 ? "" : "s") (\(t.source))"
         }
         for w in p.warnings { out += "\nwarning: \(w)" }
         return out
@@ -242,7 +222,7 @@ enum LadderText {
         out += "\n" + Output.table(["run", "sweep", "status", "N", "D", "C", "loss", "time", "tries", "note"], r.runs.map { x in
             [String(x.id), String(x.sweep), x.status, Output.sci(x.parameters), x.tokens.map(Output.sci) ?? "-",
              x.flops.map(Output.sci) ?? "-", x.loss.map { Output.number($0, digits: 4) } ?? "-",
-             x.wallSeconds.map(ProgressLine.duration) ?? "-", "\(x.attempts)", String((x.message ?? "").prefix(60))]
+             x.wallSeconds.map(Output.duration) ?? "-", "\(x.attempts)", String((x.message ?? "").prefix(60))]
         })
         return out
     }
@@ -262,8 +242,8 @@ final class RunnerDisplay {
         switch e {
         case .progress(let p) where terminal:
             var lines = [String(format: "runs %d/%d  FLOPs %@ of %@ (%.0f%%)  ETA %@", p.runsDone, p.runsTotal, Output.sci(p.flopsDone),
-                                Output.sci(p.flopsTotal), 100 * p.flopsDone / max(p.flopsTotal, 1), p.etaSeconds.map(ProgressLine.duration) ?? "-")]
-            lines += p.workers.map { w in "  run \(w.runID) pid \(w.pid): \(w.shape), \(Output.sci(w.flops)) FLOPs, \(ProgressLine.duration(w.seconds))\(w.resumed ? " (resumed)" : "")" }
+                                Output.sci(p.flopsTotal), 100 * p.flopsDone / max(p.flopsTotal, 1), p.etaSeconds.map(Output.duration) ?? "-")]
+            lines += p.workers.map { w in "  run \(w.runID) pid \(w.pid): \(w.shape), \(Output.sci(w.flops)) FLOPs, \(Output.duration(w.seconds))\(w.resumed ? " (resumed)" : "")" }
             clear()
             write(lines.joined(separator: "\n") + "\n")
             drawn = lines.count
@@ -286,4 +266,39 @@ final class RunnerDisplay {
     }
 
     func finish() {}
+}
+
+/// Runs a store's queued and interrupted runs in worker processes, with SIGINT/SIGTERM turned into
+/// a clean stop and progress on stderr; shared by `ladder run` and `demo`.
+enum LadderExecution {
+    static func run(store: RunStore, path: String, data: String, workers: Int, threads: Int?,
+                    maxAttempts: Int = 3, quiet: Bool) throws -> RunnerSummary {
+        guard FileManager.default.fileExists(atPath: data) else {
+            throw ValidationError(TrainerError.missingData(path: data).description)
+        }
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        var options = RunnerOptions(executable: WorkerCommand.currentExecutable(), workers: workers,
+                                    threadsPerWorker: threads ?? max(1, cores / workers),
+                                    data: URL(fileURLWithPath: data).path,
+                                    workDirectory: RunnerOptions.defaultWorkDirectory(store: path))
+        options.maxAttempts = maxAttempts
+        let stop = StopRequest()
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        let sources = [SIGINT, SIGTERM].map { sig in
+            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            s.setEventHandler { stop.request() }
+            s.resume()
+            return s
+        }
+        defer {
+            sources.forEach { $0.cancel() }
+            signal(SIGINT, SIG_DFL)
+            signal(SIGTERM, SIG_DFL)
+        }
+        let display = RunnerDisplay(terminal: !quiet && isatty(STDERR_FILENO) == 1, quiet: quiet)
+        let summary = try LadderRunner(store: store, options: options, stop: stop).run { display.show($0) }
+        display.finish()
+        return summary
+    }
 }

@@ -138,14 +138,9 @@ final class ProgressLine: @unchecked Sendable {
         guard now - last > 200_000_000 || p.step == p.steps else { return }
         last = now
         let line = String(format: "\r\u{1B}[K step %d/%d  tokens %d/%d  loss %.4f  %.0f tokens/s  ETA %@",
-                          p.step, p.steps, p.tokens, p.totalTokens, p.loss, p.tokensPerSecond, Self.duration(p.etaSeconds))
+                          p.step, p.steps, p.tokens, p.totalTokens, p.loss, p.tokensPerSecond, Output.duration(p.etaSeconds))
         FileHandle.standardError.write(Data(line.utf8))
     }
 
     func finish() { if enabled { FileHandle.standardError.write(Data("\n".utf8)) } }
-
-    static func duration(_ s: Double) -> String {
-        let t = Int(s.rounded())
-        return t >= 3600 ? String(format: "%dh%02dm", t / 3600, t % 3600 / 60) : String(format: "%dm%02ds", t / 60, t % 60)
-    }
 }

@@ -57,6 +57,13 @@ enum Output {
     /// Three significant digits in scientific notation: `3.22e+10`.
     static func sci(_ x: Double) -> String { String(format: "%.3e", x) }
 
+    /// `12m05s`, or `1h03m` from an hour on.
+    static func duration(_ s: Double) -> String {
+        guard s.isFinite else { return "?" }
+        let t = Int(s.rounded())
+        return t >= 3600 ? String(format: "%dh%02dm", t / 3600, t % 3600 / 60) : String(format: "%dm%02ds", t / 60, t % 60)
+    }
+
     /// A signed percentage: `+4.12%`.
     static func percent(_ x: Double) -> String { String(format: "%+.2f%%", 100 * x) }
 

@@ -1,0 +1,146 @@
+import ArgumentParser
+import Foundation
+import Lab
+import LawFitting
+import ScalingLaws
+import Trainer
+
+/// `scalelab demo`: the main job, end to end on the default corpus. Plan an IsoFLOP ladder, train
+/// it, fit the three Chinchilla approaches, forecast the best loss at a budget 4× above the ladder
+/// *before* training it, train it and score the forecast, then plan a budget 100× beyond.
+struct DemoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "The main job: ladder → store → fit → forecast → plan, on the default corpus.",
+        discussion: """
+        Needs the corpus (`make demo` fetches it: scripts/fetch-corpus.sh). The store starts fresh \
+        unless --resume is given; all runs, fits and the summary go to --dir.
+        """
+    )
+
+    @Flag(help: "A smaller ladder (about 3 minutes on 2 cores) for smoke tests.") var quick = false
+    @Option(help: "Text file or folder to train on.") var data = "data/shakespeare.txt"
+    @Option(help: "Folder for the store, run records and summary.") var dir = "demo"
+    @Option(help: "Worker processes (threads per worker = cores / workers).") var workers = 2
+    @Flag(help: "Continue an interrupted demo in --dir instead of starting afresh.") var resume = false
+    @Option(help: "Bootstrap resamples for the intervals.") var bootstrap = 200
+    @Flag(help: "Print one JSON summary on stdout.") var json = false
+
+    /// Four budgets log-spaced over two decades, five sizes each (SCIENCE.md: IsoFLOP, approach 2).
+    var budgets: [Double] {
+        let (low, high) = quick ? (1e9, 1e11) : (1e10, 1e12)
+        return (0..<4).map { low * pow(high / low, Double($0) / 3) }
+    }
+
+    func validate() throws {
+        guard workers >= 1 else { throw ValidationError("--workers must be at least 1, got \(workers)") }
+        guard bootstrap >= 0 else { throw ValidationError("--bootstrap must be 0 or more, got \(bootstrap)") }
+    }
+
+    func run() throws {
+        let clock = ContinuousClock.now
+        let say: (String) -> Void = { line in if !json { print(line) } else { FileHandle.standardError.write(Data((line + "\n").utf8)) } }
+        guard FileManager.default.fileExists(atPath: data) else {
+            throw ValidationError("no corpus at \(data); fetch it with `bash scripts/fetch-corpus.sh` (or `make demo`), or pass --data PATH")
+        }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let path = (dir as NSString).appendingPathComponent("scalelab.sqlite")
+        if !resume { try Self.removeStore(at: path) }
+        let store = try RunStore.open(path: path, create: true)
+
+        // 1. Plan the ladder (once; a resumed demo keeps its plan).
+        if try store.sweeps().isEmpty {
+            var plan = try LadderPlanner.plan(LadderSpec(kind: .isoflop, budgets: budgets, count: 5))
+            plan.estimate(with: try Calibration.estimate(for: plan, threads: max(1, defaultThreadCount / workers)))
+            _ = try store.add(plan, name: "demo ladder", version: ScaleLabVersion.current)
+            say("1. Ladder: \(plan.runs.count) runs over \(budgets.count) budgets from \(Output.sci(budgets.first!)) to "
+                + "\(Output.sci(budgets.last!)) FLOPs, estimated \(Output.duration(plan.estimatedSeconds ?? .nan))")
+        }
+        let ladderSweep = try store.sweeps().first!.id!
+
+        // 2. Train it.
+        say("2. Training (\(workers) workers; progress on stderr)")
+        var summary = try LadderExecution.run(store: store, path: path, data: data, workers: workers, threads: nil, quiet: json)
+        if summary.stopped { throw ExitCode(130) }
+
+        // 3. Fit: approaches 1, 2, 3 on the ladder alone.
+        let analysis = try StoreAnalysis.analyze(store, sweep: ladderSweep, bootstrap: bootstrap, seed: 0)
+        try StoreAnalysis.save(analysis, to: store, version: ScaleLabVersion.current)
+        guard let law = analysis.approach3 else {
+            throw CommandFailure("the ladder's runs could not be fitted: \(analysis.notes.joined(separator: "; "))")
+        }
+        say("3. Fit on \(analysis.runs) runs: L = \(Output.number(law.E)) + \(Output.number(law.A))/N^\(Output.number(law.alpha)) + "
+            + "\(Output.number(law.B))/D^\(Output.number(law.beta))")
+        say(ApproachesText.render(analysis).split(separator: "\n").map { "   " + $0 }.joined(separator: "\n"))
+
+        // 4. Forecast before training: the compute-optimal model at 4× the largest budget.
+        let heldOut = 4 * budgets.last!
+        if try store.sweeps().count < 2 {
+            let spec = LadderSpec(kind: .isoflop, budgets: [heldOut], count: 1, spreadDecades: 0,
+                                  priorName: "approach-3 fit of the demo ladder", prior: law)
+            _ = try store.add(try LadderPlanner.plan(spec), name: "demo forecast", version: ScaleLabVersion.current)
+        }
+        let forecastSweep = try store.sweeps()[1].id!
+        let planned = try store.runs(sweep: forecastSweep)[0]
+        let predicted = law.loss(parameters: planned.parameters, tokens: planned.tokens ?? .nan)
+        say("4. Forecast at C = \(Output.sci(heldOut)) (4× the largest budget): best loss \(Output.number(law.optimalLoss(compute: heldOut)))"
+            + " at N_opt = \(Output.sci(law.optimalParameters(compute: heldOut))); the shape rule's nearest model has "
+            + "N = \(Output.sci(planned.parameters)), D = \(Output.sci(planned.tokens ?? .nan)): forecast loss \(Output.number(predicted, digits: 5))")
+        summary = try LadderExecution.run(store: store, path: path, data: data, workers: 1, threads: defaultThreadCount, quiet: json)
+        if summary.stopped { throw ExitCode(130) }
+        let trained = try store.run(id: planned.id!)
+        guard let measured = trained.finalValidationLoss else {
+            throw CommandFailure("the forecast run ended \(trained.status.rawValue): \(trained.message ?? "no message")")
+        }
+        let error = (predicted - measured) / measured
+        say("   trained: validation loss \(Output.number(measured, digits: 5)); forecast error \(Output.percent(error))")
+
+        // 5. Plan 100× beyond the ladder.
+        let far = 100 * budgets.last!
+        let plan = try law.computeOptimalPlan(compute: far)
+        say("5. Plan at C = \(Output.sci(far)) (100× the largest budget): N_opt = \(Output.sci(plan.parameters)), "
+            + "D_opt = \(Output.sci(plan.tokens)) (\(Output.number(plan.tokensPerParameter)) tokens/parameter), loss \(Output.number(plan.loss))")
+
+        let result = DemoSummary(budgets: budgets, runs: analysis.runs, approaches: analysis, heldOutBudget: heldOut,
+                                 forecastParameters: planned.parameters, forecastTokens: planned.tokens ?? .nan,
+                                 forecastLoss: predicted, measuredLoss: measured, forecastError: error,
+                                 farBudget: far, farPlan: plan, store: path, seconds: secondsSince(clock))
+        try Output.writeJSON(result, to: (dir as NSString).appendingPathComponent("summary.json"))
+        say("Done in \(Output.duration(result.seconds)); store \(path), summary \(dir)/summary.json")
+        if json { try Output.printJSON(result) }
+    }
+
+    /// Removes a previous demo's store and run files (only what the demo itself writes).
+    static func removeStore(at path: String) throws {
+        let fm = FileManager.default
+        for suffix in ["", "-wal", "-shm"] where fm.fileExists(atPath: path + suffix) {
+            try fm.removeItem(atPath: path + suffix)
+        }
+        let runs = RunnerOptions.defaultWorkDirectory(store: path)
+        if fm.fileExists(atPath: runs) { try fm.removeItem(atPath: runs) }
+    }
+}
+
+/// `demo --json` and `demo/summary.json`.
+struct DemoSummary: Codable {
+    var budgets: [Double]
+    var runs: Int
+    var approaches: StoreAnalysisResult
+    var heldOutBudget: Double
+    var forecastParameters: Double
+    var forecastTokens: Double
+    var forecastLoss: Double
+    var measuredLoss: Double
+    var forecastError: Double
+    var farBudget: Double
+    var farPlan: ComputeOptimalPlan
+    var store: String
+    var seconds: Double
+
+    enum CodingKeys: String, CodingKey {
+        case budgets, runs, approaches, store, seconds
+        case heldOutBudget = "held_out_budget", forecastParameters = "forecast_parameters", forecastTokens = "forecast_tokens"
+        case forecastLoss = "forecast_loss", measuredLoss = "measured_loss", forecastError = "forecast_error"
+        case farBudget = "far_budget", farPlan = "far_plan"
+    }
+}
