@@ -6,7 +6,8 @@ struct ScaleLab: ParsableCommand {
         commandName: "scalelab",
         abstract: "Train model ladders, fit scaling laws, plan compute.",
         version: ScaleLabVersion.current,
-        subcommands: [FitCommand.self, PlanCommand.self, FlopsCommand.self, LawsCommand.self, TrainCommand.self]
+        subcommands: [FitCommand.self, PlanCommand.self, FlopsCommand.self, LawsCommand.self, TrainCommand.self,
+                      ReportCommand.self, PlotCommand.self]
     )
 }
 
