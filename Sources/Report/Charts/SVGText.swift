@@ -21,11 +21,12 @@ public enum SVGText {
         return out
     }
 
-    /// `x` rounded to `decimals` places, trailing zeros dropped: `12.5`, `3`, `-0.25`.
+    /// `x` rounded to `decimals` places, trailing zeros dropped (unless `trimZeros` is false):
+    /// `12.5`, `3`, `-0.25`; untrimmed `2.50`, `0.00`.
     ///
     /// Coordinates are written with 2 decimals (a hundredth of a pixel): enough for any screen,
     /// and short. Negative zero is written `0`. Non-finite values are a programmer error.
-    public static func fixed(_ x: Double, decimals: Int = 2) -> String {
+    public static func fixed(_ x: Double, decimals: Int = 2, trimZeros: Bool = true) -> String {
         precondition(x.isFinite, "cannot write non-finite coordinate \(x)")
         precondition((0...9).contains(decimals), "decimals must be 0...9, got \(decimals)")
         var scale: Int64 = 1
@@ -33,6 +34,11 @@ public enum SVGText {
         let scaled = (x * Double(scale)).rounded()
         precondition(abs(scaled) < 9e18, "coordinate \(x) is too large to write")
         let n = Int64(scaled)
+        if !trimZeros && decimals > 0 {
+            let digits = String(n.magnitude)
+            let padded = String(repeating: "0", count: max(0, decimals + 1 - digits.count)) + digits
+            return (n < 0 ? "-" : "") + padded.dropLast(decimals) + "." + padded.suffix(decimals)
+        }
         if n == 0 { return "0" }
         let sign = n < 0 ? "-" : ""
         let magnitude = n.magnitude

@@ -61,7 +61,13 @@ public enum Ticks {
         let step = linearStep(low, high, count: count)
         let first = Int((low / step - 1e-9).rounded(.up)), last = Int((high / step + 1e-9).rounded(.down))
         guard first <= last else { return [] }
-        return (first...last).map { k in k == 0 ? 0 : Double(k) * step }
+        // step = m·10^e with m in {1, 2, 5, 10}: k·m is exact, and so is one multiplication or
+        // division by an exact power of ten (0.3, not 3 × 0.1 = 0.30000000000000004).
+        let e = Int(step.log10Floor)
+        let m = (step / SVGText.pow10(e)).rounded()
+        return (first...last).map { k in
+            e >= 0 ? Double(k) * m * SVGText.pow10(e) : Double(k) * m / SVGText.pow10(-e)
+        }
     }
 
     /// Ticks of a linear axis, labelled with as many decimals as the step needs.
@@ -73,7 +79,7 @@ public enum Ticks {
             return AxisTicks(major: values.map { Tick(value: $0, label: powerLabel($0, step: step)) }, minor: [])
         }
         let decimals = max(0, -Int(step.log10Floor))
-        return AxisTicks(major: values.map { Tick(value: $0, label: .text(SVGText.fixed($0, decimals: decimals))) }, minor: [])
+        return AxisTicks(major: values.map { Tick(value: $0, label: .text(SVGText.fixed($0, decimals: decimals, trimZeros: false))) }, minor: [])
     }
 
     /// The powers of ten inside `[low, high]` (both positive), every `stride`-th decade when
@@ -104,7 +110,8 @@ public enum Ticks {
         let plainDecades = exponents.allSatisfy { (-2...3).contains($0) }
         let major = exponents.map { k in
             Tick(value: SVGText.pow10(k),
-                 label: plainDecades ? .text(SVGText.general(SVGText.pow10(k), significant: 1)) : .power(mantissa: nil, exponent: k))
+                 label: plainDecades ? .text(k >= 0 ? SVGText.fixed(SVGText.pow10(k), decimals: 0) : SVGText.fixed(SVGText.pow10(k), decimals: -k))
+                                     : .power(mantissa: nil, exponent: k))
         }
         var minor: [Double] = []
         let lowDecade = Int(low.log10Floor), highDecade = Int(high.log10Floor)

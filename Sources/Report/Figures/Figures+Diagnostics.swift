@@ -44,7 +44,7 @@ extension Figures {
         let domain = AxisMap.fittedDomain(all, scale: .linear, padding: 0.06)
         let layers: [Layer] = [
             .line(LineLayer(xs: [domain.lowerBound, domain.upperBound], ys: [domain.lowerBound, domain.upperBound],
-                            color: Palette.grey, width: 1.2, dash: "4 3", label: "prediction = measurement")),
+                            color: Palette.grey, width: 1.2, dash: "4 3", label: "predicted = measured")),
             .points(PointLayer(xs: train.map(\.0), ys: train.map(\.1), color: Palette.blue, radius: 3.2,
                                tooltips: train.map(\.2), label: "fitted runs")),
             .points(PointLayer(xs: test.map(\.0), ys: test.map(\.1), color: Palette.vermillion, shape: .diamond, radius: 5,

@@ -125,5 +125,15 @@ public enum Figures {
     }
 }
 
-/// A number for labels and tables: 3 significant digits, `%g` style.
-func num(_ x: Double) -> String { SVGText.general(x, significant: 3) }
+/// A number for labels and tables: 3 significant digits, `%g` style with a short exponent
+/// (`1e24`, `3.22e10`, `2.5e-5`).
+func num(_ x: Double) -> String {
+    var s = SVGText.general(x, significant: 3)
+    if let e = s.firstIndex(of: "e") {
+        let exponent = s[s.index(after: e)...]
+        let sign = exponent.first == "-" ? "-" : ""
+        let digits = exponent.drop { $0 == "+" || $0 == "-" || $0 == "0" }
+        s = String(s[..<e]) + "e" + sign + (digits.isEmpty ? "0" : String(digits))
+    }
+    return s
+}
