@@ -6,8 +6,9 @@ struct ScaleLab: ParsableCommand {
         commandName: "scalelab",
         abstract: "Train model ladders, fit scaling laws, plan compute.",
         version: ScaleLabVersion.current,
-        subcommands: [DemoCommand.self, FitCommand.self, PlanCommand.self, FlopsCommand.self, LawsCommand.self, TrainCommand.self,
-                      LadderCommand.self, ImportCommand.self, ExportCommand.self]
+        subcommands: [DemoCommand.self, TrainCommand.self, LadderCommand.self, FitCommand.self, PlanCommand.self,
+                      FlopsCommand.self, LawsCommand.self, ReportCommand.self, PlotCommand.self,
+                      ImportCommand.self, ExportCommand.self]
     )
 }
 

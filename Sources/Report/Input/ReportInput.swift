@@ -1,0 +1,136 @@
+import LawFitting
+import ScalingLaws
+
+/// Everything a report shows, as one Codable value: the runs, the fits, the budgets asked for,
+/// and where it all came from.
+///
+/// Anything that can fill this in can be reported: `ReportBuilder` does it from a measurements
+/// file; the run store fills `runs` (with learning curves) from its records and `fits` with
+/// `FitReport`s of the fits it made. The report computes nothing that is not a function of
+/// this value (IsoFLOP parabolas, frontiers, bands are derived from it when rendering), so the
+/// same input always gives the same bytes.
+public struct ReportInput: Sendable, Codable, Equatable {
+    /// The page heading, e.g. `Scaling laws for chinchilla_240.csv`.
+    public var title: String
+    public var runs: [ReportRun]
+    /// The fitted laws, the main one first: the frontier, residuals and back-test use it.
+    /// A `FitReport` with `bootstrap` gives bands and intervals; with `holdout`, the back-test.
+    public var fits: [FitReport]
+    /// Every applicable law fitted and back-tested on the same data (`Comparison.run`).
+    public var comparison: LawComparison?
+    /// Compute budgets (FLOPs) to plan for and to extrapolate the figures to.
+    public var budgets: [Double]
+    public var provenance: Provenance
+
+    public init(title: String, runs: [ReportRun], fits: [FitReport] = [], comparison: LawComparison? = nil,
+                budgets: [Double] = [], provenance: Provenance) {
+        self.title = title
+        self.runs = runs
+        self.fits = fits
+        self.comparison = comparison
+        self.budgets = budgets
+        self.provenance = provenance
+    }
+}
+
+/// One training run: its scale, its final loss, and (from the store) its learning curve.
+public struct ReportRun: Sendable, Codable, Equatable {
+    /// A name to show in tooltips, e.g. the store's run id; nil for rows of a file.
+    public var name: String?
+    /// N: parameters, in the convention of the fits.
+    public var parameters: Double?
+    /// D: training tokens.
+    public var tokens: Double?
+    /// C: training FLOPs.
+    public var compute: Double?
+    /// U: unique training tokens.
+    public var uniqueTokens: Double?
+    /// Final held-out loss (nats per token).
+    public var loss: Double
+    /// Validation loss along training, in order of tokens; warm-up points already dropped.
+    public var learningCurve: [CurvePoint]?
+
+    public init(name: String? = nil, parameters: Double? = nil, tokens: Double? = nil, compute: Double? = nil,
+                uniqueTokens: Double? = nil, loss: Double, learningCurve: [CurvePoint]? = nil) {
+        self.name = name
+        self.parameters = parameters
+        self.tokens = tokens
+        self.compute = compute
+        self.uniqueTokens = uniqueTokens
+        self.loss = loss
+        self.learningCurve = learningCurve
+    }
+
+    /// A run from a measurement read from a file.
+    public init(_ m: ScalingLaws.Measurement, name: String? = nil) {
+        self.init(name: name, parameters: m.parameters, tokens: m.tokens, compute: m.compute,
+                  uniqueTokens: m.uniqueTokens, loss: m.loss)
+    }
+
+    /// The run as a law's input (missing quantities NaN).
+    public var input: LawInput {
+        LawInput(N: parameters ?? .nan, D: tokens ?? .nan, C: compute ?? .nan, U: uniqueTokens ?? .nan)
+    }
+
+    /// C when given, else 6·N·D, else nil.
+    public var effectiveCompute: Double? {
+        if let compute { return compute }
+        if let N = parameters, let D = tokens { return 6 * N * D }
+        return nil
+    }
+
+    /// One point of a learning curve.
+    public struct CurvePoint: Sendable, Codable, Equatable {
+        /// Training tokens seen so far.
+        public var tokens: Double
+        /// Validation loss at that point (nats per token).
+        public var loss: Double
+
+        public init(tokens: Double, loss: Double) {
+            self.tokens = tokens
+            self.loss = loss
+        }
+    }
+}
+
+/// The comparison of laws: every row, and how many of the largest points were held out.
+public struct LawComparison: Sendable, Codable, Equatable {
+    public var holdout: Int
+    public var rows: [ComparisonRow]
+
+    public init(holdout: Int, rows: [ComparisonRow]) {
+        self.holdout = holdout
+        self.rows = rows
+    }
+}
+
+/// Where a report came from: enough to reproduce it. The date and machine are inputs (not read
+/// from the clock or the host here), so tests can pin them and the bytes are reproducible.
+public struct Provenance: Sendable, Codable, Equatable {
+    /// The file or store the runs were read from.
+    public var source: String
+    /// `MeasurementSet.contentHash` of the runs (FNV-1a 64 of the numbers).
+    public var dataHash: String
+    public var scalelabVersion: String
+    /// Seed of the bootstrap resampling.
+    public var seed: UInt64
+    public var bootstrapSamples: Int
+    /// When the report was made, as the caller wants it written (ISO 8601 recommended).
+    public var date: String
+    /// The machine it was made on, e.g. `Linux x86_64, 2 cores`.
+    public var machine: String
+    /// The command line that made it, if any.
+    public var command: String?
+
+    public init(source: String, dataHash: String, scalelabVersion: String, seed: UInt64, bootstrapSamples: Int,
+                date: String, machine: String, command: String? = nil) {
+        self.source = source
+        self.dataHash = dataHash
+        self.scalelabVersion = scalelabVersion
+        self.seed = seed
+        self.bootstrapSamples = bootstrapSamples
+        self.date = date
+        self.machine = machine
+        self.command = command
+    }
+}

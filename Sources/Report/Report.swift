@@ -1,1 +1,0 @@
-// The Report module: SVG charts and the HTML report (being written).
