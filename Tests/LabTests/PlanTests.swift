@@ -39,6 +39,7 @@ final class PlanTests: XCTestCase {
             for (got, want) in zip(logs, [-0.5, -0.25, 0, 0.25, 0.5]) { XCTAssertEqual(got, want, accuracy: 1e-12) }
             for r in row {
                 let f = r.config.shape.trainingFLOPsPerToken
+                XCTAssertEqual(f, r.config.shape.transformerShape?.trainingFLOPsPerToken(method: .exact), "C counts causal attention, as `scalelab flops` exact")
                 XCTAssertEqual(r.flops, f * Double(r.tokens))
                 XCTAssertEqual(r.tokens, r.config.steps * r.config.tokensPerStep, "whole steps")
                 XCTAssertLessThanOrEqual(abs(r.flops - C), 0.5 * f * Double(r.config.tokensPerStep) + 1, "C met within half a step")

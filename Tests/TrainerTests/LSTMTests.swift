@@ -98,6 +98,8 @@ final class LSTMTests: XCTestCase {
         c.curveValidationBytes = 4096
         let r = try train(c, corpus: source.generate(count: 150_000, seed: 3), options: TrainingOptions(version: "test"))
         XCTAssertEqual(r.status, .completed)
+        XCTAssertEqual(r.flops, 6 * Double(8 * 32 * 32 + 256 * 32) * Double(r.tokens), "C = 6·(L·8H² + V·H) per token")
+        XCTAssertEqual(r.executedFLOPsPerToken, r.flopsPerToken)
         XCTAssertEqual(r.stepLosses.first!, log(256), accuracy: 0.05)
         XCTAssertGreaterThan(try XCTUnwrap(r.finalValidationLoss), source.entropyRate - 0.02)
         XCTAssertLessThan(try XCTUnwrap(r.finalValidationLoss), source.entropyRate + 0.1)

@@ -78,13 +78,25 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(r.tokens, config.steps * 4 * 16)
         XCTAssertGreaterThanOrEqual(r.tokens, config.tokens)
         XCTAssertEqual(r.parameters, config.shape.parameterCount)
-        XCTAssertEqual(r.flops, config.shape.trainingFLOPsPerToken * Double(r.tokens))
+        // C = exact (causal-attention) FLOPs per token from ScalingLaws × tokens; the MFU counts
+        // the executed full-context work.
+        let t = try XCTUnwrap(config.shape.transformerShape)
+        XCTAssertEqual(r.flopsPerToken, t.trainingFLOPsPerToken(method: .exact))
+        XCTAssertEqual(r.flops, t.trainingFLOPsPerToken(method: .exact) * Double(r.tokens))
+        XCTAssertEqual(r.executedFLOPsPerToken, t.trainingFLOPsPerToken(method: .exactFullContext))
+        XCTAssertLessThan(r.flopsPerToken, try XCTUnwrap(r.executedFLOPsPerToken))
         XCTAssertEqual(r.learningCurve.map(\.step), config.curveSteps)
         XCTAssertEqual(r.learningCurve.last?.step, config.steps)
         XCTAssertEqual(r.version, "9.9.9")
-        XCTAssertEqual(r.mfu!, r.tokensPerSecond * r.flopsPerToken / 1e10, accuracy: 1e-12)
+        XCTAssertEqual(r.mfu!, r.tokensPerSecond * r.executedFLOPsPerToken! / 1e10, accuracy: 1e-12)
         let back = try JSONDecoder().decode(RunRecord.self, from: JSONEncoder().encode(r))
         XCTAssertEqual(back, r)
+        // A record written before `executedFLOPsPerToken` existed still decodes, with it nil.
+        var json = try XCTUnwrap(JSONSerialization.jsonObject(with: JSONEncoder().encode(r)) as? [String: Any])
+        XCTAssertNotNil(json.removeValue(forKey: "executedFLOPsPerToken"))
+        let old = try JSONDecoder().decode(RunRecord.self, from: JSONSerialization.data(withJSONObject: json))
+        XCTAssertNil(old.executedFLOPsPerToken)
+        XCTAssertEqual(old.flops, r.flops)
     }
 
     func testCurveStepsAreLogSpacedAndEndAtLastStep() {

@@ -56,7 +56,8 @@ public struct PlannedRun: Sendable, Codable, Equatable {
     public var parameters: Int
     public var nonEmbeddingParameters: Int
     public var tokens: Int
-    /// Exact training FLOPs: `ModelShape.trainingFLOPsPerToken` × tokens (what the trainer reports).
+    /// The run's compute C: `ModelShape.trainingFLOPsPerToken` (exact, causal attention) × tokens,
+    /// what the trainer records as `flops`.
     public var flops: Double
     public var estimatedSeconds: Double?
 }

@@ -19,9 +19,11 @@ public enum LadderPlanner {
     /// IsoFLOP, for each budget C: N_opt = G·(C/6)^a from the prior's closed form
     /// (`ChinchillaParameters.optimalParameters`), targets `N_opt·10^(−s + 2s·i/(k−1))` for
     /// i = 0…k−1, each realized by `ShapeRule`; then the tokens from the *exact* FLOP count,
-    /// `D = C / f` with `f = ModelShape.trainingFLOPsPerToken` (the trainer's own accounting,
-    /// attention and logits included), rounded to whole optimizer steps of B·T tokens, so each
-    /// run's FLOPs are within half a step of C. Hyperparameters: `Hyperparameters.defaults`.
+    /// `D = C / f` with `f = ModelShape.trainingFLOPsPerToken` (ScalingLaws'
+    /// `TransformerShape.trainingFLOPsPerToken(method: .exact)`: every matrix product, logits
+    /// included, attention over the causal context; the same C the trainer records), rounded to
+    /// whole optimizer steps of B·T tokens, so each run's FLOPs are within half a step of C.
+    /// Hyperparameters: `Hyperparameters.defaults`.
     public static func plan(_ spec: LadderSpec) throws(PlanError) -> LadderPlan {
         try validate(spec)
         var runs: [PlannedRun] = []

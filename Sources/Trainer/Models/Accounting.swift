@@ -1,59 +1,86 @@
-/// Exact parameter and FLOP counts of a shape, in closed form (independent of the layouts; the
-/// tests check that the two agree).
+import ScalingLaws
+
+/// Parameter and FLOP counts of a shape.
 ///
-/// TODO(after merge): unify with `ScalingLaws` accounting so `scalelab flops` and the trainer
-/// share one function (DESIGN.md: one source of truth).
+/// Transformers are counted by ScalingLaws' `TransformerShape`, the same functions behind
+/// `scalelab flops` (one source of truth); `transformerShape` says how the trainer's model maps
+/// onto it. The LSTM, which `TransformerShape` cannot describe, is counted by `lstmCounts` below,
+/// the only LSTM formula in ScaleLab. The tests check both against the flat parameter buffers
+/// the layouts actually allocate.
+///
+/// Two FLOP counts, for two questions:
+/// - `trainingFLOPsPerToken` is the scaling-law compute C per token, what a run record's `flops`
+///   and the ladder planner (`D = C / f`) use. It counts the attention over the *causal* context
+///   (T+1)/2 positions on average, `FLOPCountingMethod.exact`: the work the model needs, as in
+///   Kaplan et al. 2020 (arXiv:2001.08361, §2.1), who count the context actually attended.
+///   Hoffmann et al. 2022 (arXiv:2203.15556, Appendix F) count the full context instead. The
+///   causal count is smaller by `6·L·d·(T−1)` per token, about `T/(12d + V/L + 2T)` of the
+///   full-context count with d_ff = 4d: 3–11% for the shapes a CPU ladder trains.
+/// - `executedTrainingFLOPsPerToken` is the work the kernels do: the trainer's attention computes
+///   the whole T×T score square and masks it afterwards, so it counts full context
+///   (`FLOPCountingMethod.exactFullContext`). MFU divides this by the measured sgemm peak.
 extension ModelShape {
-    /// All parameters, embeddings included (Chinchilla's N).
+    /// This transformer in ScalingLaws' terms; nil for the LSTM.
     ///
-    /// Transformer: `L·(4C² + 2·C·F + 9C + F) + V·C + T·C + 2C` (per block: ln1, qkv, proj, ln2,
-    /// fc, fcproj; then wte, wpe, lnf; the output projection is tied to wte).
-    /// LSTM: `L·(8H² + 4H) + V·H` (per layer the four gates over [x, h]; tied embedding).
+    /// The trainer's block is GPT-2's (see `TransformerLayout`): `h·k = d` query width with
+    /// separate K and V (`keyValueHeads = heads`, not shared), a plain two-matrix MLP of width
+    /// `dFF`, biases on every linear layer and shifts on every layer norm (`biases`), a learned
+    /// (T, d) position table, the byte vocabulary V = 256, and the output projection tied to the
+    /// token embedding. The shape must pass `validate()` (heads dividing d_model).
+    public var transformerShape: TransformerShape? {
+        guard architecture == .transformer else { return nil }
+        precondition(heads >= 1 && dModel % heads == 0,
+                     "validate() the shape first: heads \(heads) must divide dModel \(dModel)")
+        return TransformerShape(layers: layers, dModel: dModel, heads: heads, dFF: dFF, headSize: dModel / heads,
+                                keyValueHeads: heads, vocabulary: vocab, context: context,
+                                tiedEmbeddings: true, gated: false, sharedKeyValue: false,
+                                learnedPositions: true, biases: true)
+    }
+
+    /// All parameters, embeddings included (Chinchilla's N): exactly the length of the model's
+    /// flat parameter buffer.
     public var parameterCount: Int {
-        nonEmbeddingParameterCount + embeddingParameterCount
+        transformerShape?.parameterCount ?? lstmCounts.parameters
     }
 
-    /// Parameters outside the embedding tables (Kaplan et al. 2020's N, arXiv:2001.08361).
+    /// Parameters outside the embedding tables (Kaplan et al. 2020's N, arXiv:2001.08361): the
+    /// token and position tables are left out, layer norms and biases are in.
     public var nonEmbeddingParameterCount: Int {
-        let L = layers, C = dModel, F = dFF
-        switch architecture {
-        case .transformer: return L * (4 * C * C + 2 * C * F + 9 * C + F) + 2 * C
-        case .lstm: return L * (8 * C * C + 4 * C)
-        }
+        transformerShape?.nonEmbeddingParameterCount ?? lstmCounts.nonEmbedding
     }
 
-    /// Token embedding (and, for the transformer, position embedding) parameters.
-    public var embeddingParameterCount: Int {
-        switch architecture {
-        case .transformer: return vocab * dModel + context * dModel
-        case .lstm: return vocab * dModel
-        }
-    }
-
-    /// Parameters that multiply an activation in a matrix product, per token: the weights of
-    /// every GEMM including the tied output projection (V·C), excluding biases, gains and the
-    /// embedding lookup.
-    public var matmulParameterCount: Int {
-        let L = layers, C = dModel, F = dFF
-        switch architecture {
-        case .transformer: return L * (4 * C * C + 2 * C * F) + vocab * C
-        case .lstm: return L * 8 * C * C + vocab * C
-        }
-    }
-
-    /// Training FLOPs per token (forward + backward) of the matrix products this engine runs.
+    /// Scaling-law training compute per token, forward + backward: C = this × tokens.
     ///
-    /// `6·N_matmul` (2 forward, 4 backward per weight, Kaplan et al. 2020) plus, for the
-    /// transformer, `12·L·T·C` for the attention products Q·Kᵀ and P·V over the full T×T
-    /// square (PaLM's model-FLOPs formula, Chowdhery et al. 2022, arXiv:2204.02311, App. B).
-    /// The engine computes the masked half too, so this counts executed GEMM work. Element-wise
-    /// work (layer norm, GELU, softmax, the optimizer) is not counted; it is O(N + L·T) per token.
+    /// Transformer: `TransformerShape.trainingFLOPsPerToken(method: .exact)`, every matrix
+    /// product (the tied logits included) with attention over the causal context. LSTM:
+    /// `lstmCounts`.
     public var trainingFLOPsPerToken: Double {
-        var f = 6.0 * Double(matmulParameterCount)
-        if architecture == .transformer { f += 12.0 * Double(layers * context * dModel) }
-        return f
+        transformerShape?.trainingFLOPsPerToken(method: .exact) ?? lstmCounts.trainingFLOPsPerToken
     }
 
-    /// Forward-only FLOPs per token (evaluation): one third of the training count.
-    public var forwardFLOPsPerToken: Double { trainingFLOPsPerToken / 3 }
+    /// Training FLOPs per token the kernels execute, for MFU.
+    ///
+    /// Transformer: `TransformerShape.trainingFLOPsPerToken(method: .exactFullContext)`, which
+    /// equals PaLM's model-FLOPs formula `6·N_matmul + 12·L·T·d` (Chowdhery et al. 2022,
+    /// arXiv:2204.02311, App. B) for this block. LSTM: same as `trainingFLOPsPerToken` (no
+    /// attention, nothing masked).
+    public var executedTrainingFLOPsPerToken: Double {
+        transformerShape?.trainingFLOPsPerToken(method: .exactFullContext) ?? lstmCounts.trainingFLOPsPerToken
+    }
+
+    /// The LSTM's counts (V = vocab, H = dModel, L = layers).
+    ///
+    /// ```
+    /// parameters      = V·H + L·(8H² + 4H)   wte (tied output); per layer W (4H, 2H) on [x, h], bias (4H)
+    /// nonEmbedding    = L·(8H² + 4H)
+    /// training FLOPs  = 6·(L·8H² + V·H)      per token: 2 per multiply–add forward, ×3 with backward;
+    ///                                        the gate products and the tied logits
+    /// ```
+    /// Element-wise work (gate non-linearities, the cell update) is O(L·H) per token and not
+    /// counted, as for the transformer. Meaningless for a transformer shape.
+    var lstmCounts: (parameters: Int, nonEmbedding: Int, trainingFLOPsPerToken: Double) {
+        let L = layers, H = dModel, V = vocab
+        let nonEmbedding = L * (8 * H * H + 4 * H)
+        return (nonEmbedding + V * H, nonEmbedding, 6 * Double(L * 8 * H * H + V * H))
+    }
 }

@@ -34,14 +34,21 @@ public struct RunRecord: Sendable, Codable, Equatable {
     public var steps: Int
     /// Tokens actually trained on (steps × batch × T; at least the budget when completed).
     public var tokens: Int
-    /// Training FLOPs = flopsPerToken × tokens (see `ModelShape.trainingFLOPsPerToken`).
+    /// The scaling-law compute C of the run: `flopsPerToken × tokens`.
     public var flops: Double
+    /// `ModelShape.trainingFLOPsPerToken`: training FLOPs per token with attention over the
+    /// causal context (`FLOPCountingMethod.exact`), the convention of C.
     public var flopsPerToken: Double
+    /// `ModelShape.executedTrainingFLOPsPerToken`: training FLOPs per token the kernels execute
+    /// (full T×T attention, `FLOPCountingMethod.exactFullContext`); what `mfu` counts. Nil in
+    /// records written before it was recorded.
+    public var executedFLOPsPerToken: Double?
     /// Wall time of the run (all sessions), evaluation included.
     public var wallSeconds: Double
     /// Training throughput: tokens per second of optimizer steps, learning-curve evaluation excluded.
     public var tokensPerSecond: Double
-    /// Model FLOPs utilization: achieved training FLOP/s ÷ `peakFLOPS` (nil if no peak given).
+    /// Model FLOPs utilization: `tokensPerSecond × executedFLOPsPerToken ÷ peakFLOPS`, the
+    /// FLOP/s of the work the kernels do against the measured peak (nil if no peak given).
     public var mfu: Double?
     /// The machine's measured single-precision GEMM peak for `config.threads` threads.
     public var peakFLOPS: Double?
@@ -64,6 +71,7 @@ public struct RunRecord: Sendable, Codable, Equatable {
         self.version = version; self.status = status; self.message = message; self.config = config
         self.data = data; self.parameters = parameters; self.nonEmbeddingParameters = nonEmbeddingParameters
         seed = config.seed; steps = 0; tokens = 0; flops = 0; flopsPerToken = config.shape.trainingFLOPsPerToken
+        executedFLOPsPerToken = config.shape.executedTrainingFLOPsPerToken
         wallSeconds = 0; tokensPerSecond = 0; learningCurve = []; stepLosses = []
     }
 }

@@ -148,7 +148,7 @@ private func finish(_ r: RunRecord, model: any LanguageModel, validation: [UInt8
     record.wallSeconds = runSeconds
     record.tokensPerSecond = secondsThisSession > 0 ? Double(stepsThisSession * c.tokensPerStep) / secondsThisSession : 0
     record.peakFLOPS = options.peakFLOPS
-    record.mfu = options.peakFLOPS.map { record.tokensPerSecond * record.flopsPerToken / $0 }
+    record.mfu = options.peakFLOPS.map { record.tokensPerSecond * c.shape.executedTrainingFLOPsPerToken / $0 }
     record.finalTrainLoss = record.stepLosses.last
     record.bufferBytes = 4 * (4 * model.parameterCount + model.activationFloats)
     record.peakResidentBytes = peakResidentBytes()
