@@ -54,6 +54,15 @@ final class LadderCommandTests: XCTestCase {
 
     /// Polls the store until a run is running with a worker and a checkpoint on disk, i.e. mid-run;
     /// returns its id and worker pid. Fails if the ladder ends first.
+    /// Whether `pid` is a live process: exists and is not a zombie (an exited orphan that this
+    /// sandbox's PID 1 has not reaped still answers signal 0).
+    static func isRunning(_ pid: Int32) -> Bool {
+        guard kill(pid, 0) == 0 else { return false }
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return true }
+        return !stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
+    }
+
     func waitForWorkerMidRun(_ runner: Process) throws -> (id: Int, pid: Int32)? {
         while runner.isRunning {
             for r in try status() where r["status"] as? String == "running" {
@@ -128,7 +137,7 @@ final class LadderCommandTests: XCTestCase {
         runner.waitUntilExit()
         let again = try ok(["ladder", "run", "--store", store, "--data", corpus])
         XCTAssertTrue(again.stderr.contains("run \(mid.id): runner"), again.stderr)
-        XCTAssertFalse(kill(mid.pid, 0) == 0, "the orphaned worker is gone")
+        XCTAssertFalse(Self.isRunning(mid.pid), "the orphaned worker is gone")
         let runs = try status()
         XCTAssertEqual(runs.map { $0["id"] as? Int }, ids.map { $0 })
         XCTAssertEqual(Set(runs.map { $0["status"] as? String }), ["done"])

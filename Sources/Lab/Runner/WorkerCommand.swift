@@ -43,9 +43,18 @@ public enum WorkerCommand {
         return URL(fileURLWithPath: arg0, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).path
     }
 
-    /// Whether process `pid` exists (signal 0).
+    /// Whether process `pid` exists (signal 0) and is not a zombie: an orphan that exited but whose
+    /// new parent has not reaped it yet (in a container, PID 1 may never reap) is gone for us.
     public static func isAlive(_ pid: Int32) -> Bool {
-        pid > 0 && (kill(pid, 0) == 0 || errno == EPERM)
+        guard pid > 0, kill(pid, 0) == 0 || errno == EPERM else { return false }
+        return !isZombie(pid)
+    }
+
+    /// Linux: the state field of `/proc/<pid>/stat` (after the parenthesized command name) is `Z`.
+    static func isZombie(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return false }
+        return stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
     }
 
     /// Whether live process `pid` is a worker writing `record` (its command line names it):

@@ -6,50 +6,50 @@ import ScalingLaws
 /// `Σ_i Huber_δ( LSE(a − α·log N_i, b − β·log D_i, e) − log L_i )`, θ = (e, a, b, α, β).
 ///
 /// The LSE is shifted by e: `log L̂ = e + log(1 + e^(u1) + e^(u2))`, `u1 = a − α·log N − e`,
-/// `u2 = b − β·log D − e`: two exponentials and a logarithm per point, four points at a time
-/// (`exp4`, `log4`). Arguments below −700 are clamped (their term is < 1e-304 of the sum); a group
+/// `u2 = b − β·log D − e`: two exponentials and a logarithm per point, eight points at a time
+/// (`exp8`, `log8`). Arguments below −700 are clamped (their term is < 1e-304 of the sum); a group
 /// with an argument above 700 is evaluated with the max-shifted LSE in scalar code instead.
 /// Same value as `LogSpaceObjective` with `ChinchillaLaw` (tested).
 struct ChinchillaHuberKernel {
-    /// Points padded to a multiple of four; padding has weight 0.
-    private let logN: [Double4]
-    private let logD: [Double4]
-    private let logL: [Double4]
-    private let weight: [Double4]
+    /// Points padded to a multiple of eight; padding has weight 0.
+    private let logN: [Double8]
+    private let logD: [Double8]
+    private let logL: [Double8]
+    private let weight: [Double8]
     let delta: Double
 
     init(data: FitData, delta: Double) {
         let n = data.count
-        let groups = (n + 3) / 4
-        func lanes(_ value: (Int) -> Double) -> [Double4] {
+        let groups = (n + 7) / 8
+        func lanes(_ value: (Int) -> Double) -> [Double8] {
             (0..<groups).map { g in
-                Double4((0..<4).map { l in let i = 4 * g + l; return i < n ? value(i) : 1 })
+                Double8((0..<8).map { l in let i = 8 * g + l; return i < n ? value(i) : 1 })
             }
         }
         logN = lanes { _log(data.inputs[$0].N) }
         logD = lanes { _log(data.inputs[$0].D) }
         logL = lanes { data.logLoss[$0] }
-        weight = (0..<groups).map { g in Double4((0..<4).map { 4 * g + $0 < n ? 1 : 0 }) }
+        weight = (0..<groups).map { g in Double8((0..<8).map { 8 * g + $0 < n ? 1 : 0 }) }
         self.delta = delta
     }
 
     func objective(_ theta: [Double], gradient g: inout [Double]) -> Double {
         let (e, a, b, alpha, beta) = (theta[0], theta[1], theta[2], theta[3], theta[4])
-        var total = Double4(), ge = Double4(), ga = Double4(), gb = Double4(), gAlpha = Double4(), gBeta = Double4()
-        let low = Double4(repeating: -700), high = Double4(repeating: 700)
-        let dMin = Double4(repeating: -delta), dMax = Double4(repeating: delta)
+        var total = Double8(), ge = Double8(), ga = Double8(), gb = Double8(), gAlpha = Double8(), gBeta = Double8()
+        let low = Double8(repeating: -700), high = Double8(repeating: 700)
+        let dMin = Double8(repeating: -delta), dMax = Double8(repeating: delta)
         for k in 0..<logN.count {
             let lnN = logN[k], lnD = logD[k]
             let u1 = (a - e) - alpha * lnN
             let u2 = (b - e) - beta * lnD
-            var w1: Double4, w2: Double4, w3: Double4, lse: Double4
+            var w1: Double8, w2: Double8, w3: Double8, lse: Double8
             if any(u1 .> high) || any(u2 .> high) {
-                let m = clampBelow(clampBelow(u1, u2), Double4())
-                w1 = exp4(clampBelow(u1 - m, low)); w2 = exp4(clampBelow(u2 - m, low)); w3 = exp4(clampBelow(-m, low))
-                lse = e + m + log4(w1 + w2 + w3)
+                let m = clampBelow(clampBelow(u1, u2), Double8())
+                w1 = exp8(clampBelow(u1 - m, low)); w2 = exp8(clampBelow(u2 - m, low)); w3 = exp8(clampBelow(-m, low))
+                lse = e + m + log8(w1 + w2 + w3)
             } else {
-                w1 = exp4(clampBelow(u1, low)); w2 = exp4(clampBelow(u2, low)); w3 = Double4(repeating: 1)
-                lse = e + log4(1 + w1 + w2)
+                w1 = exp8(clampBelow(u1, low)); w2 = exp8(clampBelow(u2, low)); w3 = Double8(repeating: 1)
+                lse = e + log8(1 + w1 + w2)
             }
             let s = w1 + w2 + w3
             let r = lse - logL[k]

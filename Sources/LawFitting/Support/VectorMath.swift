@@ -1,11 +1,11 @@
-/// `exp` and `log` on four lanes at once, for the approach-3 kernel's inner loop.
+/// `exp` and `log` on eight lanes at once, for the approach-3 kernel's inner loop.
 ///
 /// exp: x = k·ln 2 + r with |r| ≤ ln2/2 (ln 2 split in a high and a low part, Cody & Waite 1980),
 /// e^r by its Taylor polynomial to degree 13 (truncation < 2e-17 relative), times 2^k built in the
 /// exponent bits. log: x = m·2^k with m ∈ [√½, √2), log m = 2·atanh(f), f = (m−1)/(m+1),
 /// |f| ≤ 0.1716, by the odd series to f^23 (truncation < 1e-17). Both within a few ulp of libm
 /// (tested). Finite, normal inputs only: exp for x ∈ [−708, 709], log for x > 0.
-typealias Double4 = SIMD4<Double>
+typealias Double8 = SIMD8<Double>
 
 private let ln2Hi = 6.93147180369123816490e-01
 private let ln2Lo = 1.90821492927058770002e-10
@@ -14,7 +14,7 @@ private let log2e = 1.44269504088896338700e+00
 /// 1.5·2^52: adding it rounds to an integer held in the low mantissa bits.
 private let shifter = 6755399441055744.0
 
-@inline(__always) func exp4(_ x: Double4) -> Double4 {
+@inline(__always) func exp8(_ x: Double8) -> Double8 {
     let t = x * log2e + shifter
     let k = t - shifter                       // round(x·log2 e), exactly
     let r = x - k * ln2Hi - k * ln2Lo
@@ -35,15 +35,15 @@ private let shifter = 6755399441055744.0
     let p813 = p811 + r4 * p1213
     let p = p07 + r8 * p813
     // 2^k: k sits in the low bits of t; (k + 1023) shifted into the exponent field.
-    let bits = (unsafeBitCast(t, to: SIMD4<Int64>.self) &+ 1023) &<< 52
-    return p * unsafeBitCast(bits, to: Double4.self)
+    let bits = (unsafeBitCast(t, to: SIMD8<Int64>.self) &+ 1023) &<< 52
+    return p * unsafeBitCast(bits, to: Double8.self)
 }
 
-@inline(__always) func log4(_ x: Double4) -> Double4 {
-    let bits = unsafeBitCast(x, to: SIMD4<Int64>.self)
+@inline(__always) func log8(_ x: Double8) -> Double8 {
+    let bits = unsafeBitCast(x, to: SIMD8<Int64>.self)
     var k = bits &>> 52                       // biased exponent, 0…2046 for positive normal x
     // m in [1, 2): keep the mantissa, set the exponent to 0.
-    var m = unsafeBitCast((bits & 0x000F_FFFF_FFFF_FFFF) | 0x3FF0_0000_0000_0000, to: Double4.self)
+    var m = unsafeBitCast((bits & 0x000F_FFFF_FFFF_FFFF) | 0x3FF0_0000_0000_0000, to: Double8.self)
     let big = m .> 1.4142135623730951
     m.replace(with: m * 0.5, where: big)
     k.replace(with: k &+ 1, where: big)
@@ -61,16 +61,16 @@ private let shifter = 6755399441055744.0
     let q811 = q89 + s2 * q1011
     let p = (q03 + s4 * q47) + s8 * q811
     // k − 1023 as a double: put k in the mantissa of 2^52 and subtract 2^52 + 1023.
-    let kd = unsafeBitCast(k | 0x4330_0000_0000_0000, to: Double4.self) - (4503599627370496.0 + 1023)
+    let kd = unsafeBitCast(k | 0x4330_0000_0000_0000, to: Double8.self) - (4503599627370496.0 + 1023)
     return kd * ln2Hi + (2 * f * p + kd * ln2Lo)
 }
 
 /// Lane-wise `max(x, bound)`, written as a compare and blend so it inlines.
-@inline(__always) func clampBelow(_ x: Double4, _ bound: Double4) -> Double4 {
+@inline(__always) func clampBelow(_ x: Double8, _ bound: Double8) -> Double8 {
     x.replacing(with: bound, where: x .< bound)
 }
 
 /// Lane-wise `min(x, bound)`.
-@inline(__always) func clampAbove(_ x: Double4, _ bound: Double4) -> Double4 {
+@inline(__always) func clampAbove(_ x: Double8, _ bound: Double8) -> Double8 {
     x.replacing(with: bound, where: x .> bound)
 }
