@@ -50,7 +50,10 @@ struct DemoCommand: ParsableCommand {
 
         // 1. Plan the ladder (once; a resumed demo keeps its plan).
         if try store.sweeps().isEmpty {
-            var plan = try LadderPlanner.plan(LadderSpec(kind: .isoflop, budgets: budgets, count: 5))
+            // ±1 decade around Epoch's N_opt: byte-level models at these budgets want far more tokens
+            // per parameter than Chinchilla's 20 (a first ladder's smallest model won every budget),
+            // so the wide spread reaches down to the smallest shapes the rule makes.
+            var plan = try LadderPlanner.plan(LadderSpec(kind: .isoflop, budgets: budgets, count: 5, spreadDecades: 1))
             plan.estimate(with: try Calibration.estimate(for: plan, threads: max(1, defaultThreadCount / workers)))
             _ = try store.add(plan, name: "demo ladder", version: ScaleLabVersion.current)
             say("1. Ladder: \(plan.runs.count) runs over \(budgets.count) budgets from \(Output.sci(budgets.first!)) to "
