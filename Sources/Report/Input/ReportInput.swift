@@ -79,18 +79,8 @@ public struct ReportRun: Sendable, Codable, Equatable {
         return nil
     }
 
-    /// One point of a learning curve.
-    public struct CurvePoint: Sendable, Codable, Equatable {
-        /// Training tokens seen so far.
-        public var tokens: Double
-        /// Validation loss at that point (nats per token).
-        public var loss: Double
-
-        public init(tokens: Double, loss: Double) {
-            self.tokens = tokens
-            self.loss = loss
-        }
-    }
+    /// One point of a learning curve: training tokens seen so far and the validation loss there.
+    public typealias CurvePoint = LearningCurve.Point
 }
 
 /// The comparison of laws: every row, and how many of the largest points were held out.
