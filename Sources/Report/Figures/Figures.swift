@@ -48,7 +48,7 @@ public struct ReportAnalysis: Sendable {
         fits = input.fits.compactMap(FittedCurves.init)
         main = fits.first
         let iso = Approaches.isoFLOP(input.runs.compactMap { r in
-            guard let N = r.parameters, let C = r.effectiveCompute else { return nil }
+            guard let N = r.parameters, let C = r.budget ?? r.effectiveCompute else { return nil }
             return IsoFLOPRun(parameters: N, tokens: r.tokens, compute: C, loss: r.loss)
         })
         isoflop = iso.parabolas.isEmpty ? nil : iso
