@@ -3,40 +3,16 @@ import Report
 import ScalingLaws
 import XCTest
 
-/// Approaches 1 and 2 recover known answers; the figures follow the input.
+/// Approaches 1 and 2 on the report's ladder (their known-answer tests are in LawFittingTests);
+/// the figures follow the input.
 final class AnalysisTests: XCTestCase {
-    /// An exact parabola in log10 N: the minimum comes back to machine precision.
-    func testParabolaMinimumOfExactQuadratic() {
-        let Ns = [1e6, 3e6, 1e7, 3e7, 1e8]
-        let runs = Ns.map { N -> (parameters: Double, compute: Double, loss: Double) in
-            let u = log10(N) - 7.2
-            return (N, 1e18, 2.5 + 0.3 * u * u)
-        }
-        let iso = IsoFLOPAnalysis(runs: runs)
-        XCTAssertEqual(iso.curves.count, 1)
-        let c = iso.curves[0]
-        XCTAssertEqual(log10(c.optimalParameters!), 7.2, accuracy: 1e-9)
-        XCTAssertEqual(c.minimumLoss!, 2.5, accuracy: 1e-9)
-        XCTAssertTrue(c.minimumInsideRange)
-        XCTAssertNil(iso.exponent, "one budget gives no power law")
-    }
-
     /// On the synthetic ladder (Epoch's law), approach 2's exponent is near the law's a = β/(α+β),
     /// and the grouping found all four budgets of seven sizes.
     func testIsoFLOPExponentOnLadder() throws {
         let analysis = ReportAnalysis(try TestInput.load())
         let iso = try XCTUnwrap(analysis.isoflop)
-        XCTAssertEqual(iso.curves.map(\.parameters.count), [7, 7, 7, 7])
+        XCTAssertEqual(iso.parabolas.map(\.parameters.count), [7, 7, 7, 7])
         XCTAssertEqual(try XCTUnwrap(iso.exponent), TestInput.law.a, accuracy: 0.04)
-    }
-
-    /// Runs at budgets 0.5% apart group together; 5% apart do not; fewer than 4 sizes are no curve.
-    func testGroupingByBudget() {
-        let sizes = [1e6, 2e6, 4e6, 8e6]
-        let near = sizes.enumerated().map { (parameters: $1, compute: 1e18 * (1 + 0.005 * Double($0 % 2)), loss: 3.0 + 0.1 * Double($0 % 3)) }
-        XCTAssertEqual(IsoFLOPAnalysis(runs: near).curves.count, 1)
-        let far = sizes.enumerated().map { (parameters: $1, compute: 1e18 * (1 + 0.05 * Double($0 % 2)), loss: 3.0) }
-        XCTAssertEqual(IsoFLOPAnalysis(runs: far).curves.count, 0)
     }
 
     /// The envelope of curves from Epoch's law: N_opt grows with C close to the law's a

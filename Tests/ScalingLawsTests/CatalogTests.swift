@@ -15,6 +15,15 @@ final class CatalogTests: XCTestCase {
         XCTAssertNil(PublishedLaws.named("gpt4"))
     }
 
+    /// Table 2 of Hoffmann et al. 2022, on the hoffmann2022 entry; approach 3's a agrees with
+    /// β/(α+β) of the rounded Eq. 10 constants to the rounding (0.28/0.62 = 0.452).
+    func testHoffmannApproachExponents() {
+        let exponents = PublishedLaws.named("hoffmann2022")!.allocationExponents
+        XCTAssertEqual(exponents, ["approach-1": 0.50, "approach-2": 0.49, "approach-3": 0.46])
+        XCTAssertEqual(exponents["approach-3"]!, PublishedLaws.hoffmann2022.a, accuracy: 0.01)
+        XCTAssertTrue(PublishedLaws.named("epoch2024")!.allocationExponents.isEmpty)
+    }
+
     func testKaplanComputeConstantInFLOPs() {
         XCTAssertEqual(PublishedLaws.kaplanC.parameters[0], 3.1e8 * 8.64e19)
         XCTAssertEqual(PublishedLaws.kaplanC.parameters[0], 2.6784e28, accuracy: 1e16)

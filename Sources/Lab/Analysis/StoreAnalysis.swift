@@ -3,32 +3,6 @@ import LawFitting
 import ScalingLaws
 import Trainer
 
-/// A compute-optimal allocation fitted as power laws: `N_opt = k_N·C^a`, `D_opt = k_D·C^b`.
-public struct AllocationFit: Sendable, Codable, Equatable {
-    public var a: Double
-    public var b: Double
-    public var nCoefficient: Double
-    public var dCoefficient: Double
-    /// Bootstrap percentile intervals of a and b (nil without bootstrap).
-    public var aInterval: [Double]?
-    public var bInterval: [Double]?
-    /// The (C, N_opt, D_opt) points the power laws were fitted to.
-    public var points: [[Double]]
-}
-
-/// One IsoFLOP parabola: `L = c0 + c1·x + c2·x²` with x = ln N, over the runs of one budget.
-public struct IsoFLOPParabola: Sendable, Codable, Equatable {
-    public var budget: Double
-    public var coefficients: [Double]
-    public var runs: Int
-    /// The vertex, when the parabola opens upward: N_opt = e^(−c1/(2·c2)); nil otherwise.
-    public var optimalParameters: Double?
-    /// D at N_opt, interpolated linearly in (ln N, ln D) over the budget's runs (exact FLOP accounting).
-    public var optimalTokens: Double?
-    /// True when N_opt lies inside the budget's size range (an extrapolated vertex is biased).
-    public var bracketed: Bool
-}
-
 /// The three Chinchilla approaches on a store's finished runs (Hoffmann et al. 2022, arXiv:2203.15556, §3).
 public struct StoreAnalysisResult: Sendable, Codable, Equatable {
     public var runs: Int
@@ -58,22 +32,26 @@ public enum StoreAnalysis {
         let runs = try store.runs(sweep: sweep).filter { $0.status == .done && $0.finalValidationLoss != nil }
         let measurements = try store.measurements(sweep: sweep)
         var notes: [String] = []
-        let parabolas = isoFLOPParabolas(runs)
-        var approach2: AllocationFit? = nil
-        let vertices = parabolas.filter { $0.optimalParameters != nil && $0.optimalTokens != nil }
-        if vertices.count >= 2 {
-            approach2 = allocation(vertices.map { [$0.budget, $0.optimalParameters!, $0.optimalTokens!] })
-            if bootstrap > 0, var fit = approach2 {
-                let (ai, bi) = bootstrapApproach2(runs, samples: bootstrap, seed: seed)
-                fit.aInterval = ai; fit.bInterval = bi
-                approach2 = fit
-            }
-        } else {
-            notes.append("approach 2 needs IsoFLOP budgets with at least 3 sizes each and an upward parabola at 2 or more budgets; found \(vertices.count)")
+        // Approach 2: runs grouped by their planned budget (the FLOPs trained differ from it by the
+        // shape rule's rounding), D_opt from the runs' tokens.
+        let isoflop = Approaches.isoFLOP(runs.compactMap { r in
+            guard let C = r.budget, let loss = r.finalValidationLoss else { return nil }
+            return IsoFLOPRun(parameters: r.parameters, tokens: r.tokens, compute: C, loss: loss)
+        }, bootstrap: bootstrap, seed: seed)
+        if isoflop.allocation == nil {
+            let vertices = isoflop.parabolas.filter(\.bracketed).count
+            notes.append("approach 2 needs IsoFLOP budgets with at least 4 sizes each and a parabola whose minimum lies "
+                         + "inside the sizes at 2 or more budgets; found \(vertices)")
         }
+        // Approach 1: learning curves at the FLOPs actually spent, warm-up dropped.
         let curves = try store.curves()
-        let approach1 = envelope(runs, curves: curves)
-        if approach1 == nil { notes.append("approach 1 needs learning curves of at least 2 model sizes that overlap in FLOPs") }
+        let approach1 = Approaches.envelope(runs.compactMap { r in
+            guard let id = r.id, let config = r.trainingConfig, let points = curves[id] else { return nil }
+            return LearningCurve(parameters: r.parameters, flopsPerToken: config.shape.trainingFLOPsPerToken,
+                                 warmupTokens: Double(config.hyperparameters.warmupTokens),
+                                 points: points.map { LearningCurve.Point(tokens: $0.tokens, loss: $0.validationLoss) })
+        })?.allocation
+        if approach1 == nil { notes.append("approach 1 needs learning curves of at least 2 model sizes on the envelope") }
         var approach3: ChinchillaParameters? = nil, intervals: [String: [Double]]? = nil
         if measurements.count > 5 {
             let data = FitData(measurements)
@@ -90,10 +68,10 @@ public enum StoreAnalysis {
             notes.append("approach 3 needs more than 5 finished runs (5 parameters); found \(measurements.count)")
         }
         return StoreAnalysisResult(runs: runs.count, dataHash: MeasurementSet.contentHash(of: measurements),
-                                   approach1: approach1, approach2: approach2, parabolas: parabolas,
+                                   approach1: approach1, approach2: isoflop.allocation, parabolas: isoflop.parabolas,
                                    approach3: approach3, approach3Intervals: intervals,
-                                   published: ["approach-1": 0.50, "approach-2": 0.49, "approach-3": 0.46,
-                                               "epoch2024": PublishedLaws.epoch2024.a],
+                                   published: PublishedLaws.hoffmann2022ApproachExponents
+                                       .merging(["epoch2024": PublishedLaws.epoch2024.a]) { x, _ in x },
                                    notes: notes)
     }
 
@@ -105,8 +83,11 @@ public enum StoreAnalysis {
             var intervals: [String: [Double]] = [:]
             if let a = f.aInterval { intervals["a"] = a }
             if let b = f.bInterval { intervals["b"] = b }
+            var parameters = ["a": f.a, "k_N": f.nCoefficient]
+            parameters["b"] = f.b
+            parameters["k_D"] = f.dCoefficient
             try store.save(StoredFit(law: "allocation", method: method, dataHash: r.dataHash, points: points,
-                                     parameters: ["a": f.a, "b": f.b, "k_N": f.nCoefficient, "k_D": f.dCoefficient],
+                                     parameters: parameters,
                                      intervals: intervals.isEmpty ? nil : intervals, scalelabVersion: version))
         }
         if let c = r.approach3 {

@@ -34,7 +34,7 @@ public enum Comparison {
     }
 
     /// Fits each form; back-tests on the `holdout` largest points when the form leaves enough to fit.
-    /// Rows are ranked by held-out log RMSE (rows without a back-test last, by AIC).
+    /// Rows come back `ranked`.
     public static func run(_ forms: [any LawFormula], data: FitData, holdout: Int,
                            options: FitOptions = FitOptions()) throws -> [ComparisonRow] {
         var rows: [ComparisonRow] = []
@@ -55,13 +55,21 @@ public enum Comparison {
             }
             rows.append(row)
         }
-        return rows.sorted { a, b in
+        return ranked(rows)
+    }
+
+    /// Rows ranked as ScaleLab ranks laws: by held-out log RMSE, best first; rows without a
+    /// back-test after those with one, by AIC. Stable for ties.
+    public static func ranked(_ rows: [ComparisonRow]) -> [ComparisonRow] {
+        rows.enumerated().sorted { x, y in
+            let (a, b) = (x.element, y.element)
             switch (a.holdoutRmseLog, b.holdoutRmseLog) {
-            case let (x?, y?): x < y
-            case (.some, nil): true
-            case (nil, .some): false
-            case (nil, nil): a.aic < b.aic
+            case let (p?, q?) where p != q: return p < q
+            case (.some, nil): return true
+            case (nil, .some): return false
+            case (nil, nil) where a.aic != b.aic: return a.aic < b.aic
+            default: return x.offset < y.offset
             }
-        }
+        }.map(\.element)
     }
 }

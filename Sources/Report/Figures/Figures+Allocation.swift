@@ -1,4 +1,5 @@
 import Foundation
+import LawFitting
 import ScalingLaws
 
 extension Figures {
@@ -69,7 +70,7 @@ extension Figures {
             legend.append(LegendEntry(s.name, .line(color: s.color, width: 2.5, dash: nil)))
         }
         if let iso = a.isoflop {
-            let minima = iso.curves.filter { $0.optimalParameters != nil && $0.minimumInsideRange }
+            let minima = iso.parabolas.filter { $0.optimalParameters != nil && $0.bracketed }
             layers.append(.points(PointLayer(xs: minima.map(\.compute), ys: minima.map { $0.optimalParameters! },
                                              color: Palette.green, shape: .diamond, radius: 4.5,
                                              tooltips: minima.map { "IsoFLOP minimum at C = \(num($0.compute)): N_opt = \(num($0.optimalParameters!))" })))

@@ -1,4 +1,5 @@
 import Foundation
+import LawFitting
 import ScalingLaws
 
 extension Figures {
@@ -68,17 +69,17 @@ extension Figures {
         guard let iso = a.isoflop else {
             throw FigureUnavailable(kind: .isoflop, reason: "no compute budget has runs of 4 or more sizes (runs must share C within 1%)")
         }
-        let budgets = iso.curves.map(\.compute)
+        let budgets = iso.parabolas.map(\.compute)
         let colors = ColorScale(label: "C (FLOPs)", values: budgets)!
         var layers: [Layer] = []
-        for c in iso.curves {
+        for c in iso.parabolas {
             let color = colors.color(c.compute)
             let xs = logSpace(c.parameters.min()!, c.parameters.max()!, count: 41)
             layers.append(.line(LineLayer(xs: xs, ys: xs.map(c.loss(at:)), color: color, width: 1.6)))
             layers.append(.points(PointLayer(xs: c.parameters, ys: c.losses, color: color, radius: 2.8,
                                              tooltips: zip(c.parameters, c.losses).map { "C = \(num(c.compute)), N = \(num($0)), loss = \(SVGText.general($1, significant: 5))" })))
         }
-        let minima = iso.curves.filter { $0.optimalParameters != nil && $0.minimumInsideRange }
+        let minima = iso.parabolas.filter { $0.optimalParameters != nil && $0.bracketed }
         layers.append(.points(PointLayer(xs: minima.map { $0.optimalParameters! }, ys: minima.map { $0.minimumLoss! },
                                          colors: minima.map { colors.color($0.compute) }, shape: .star, radius: 5.5,
                                          tooltips: minima.map { "C = \(num($0.compute)): N_opt = \(num($0.optimalParameters!)), loss = \(num($0.minimumLoss!))" })))
@@ -87,7 +88,7 @@ extension Figures {
             LegendEntry("parabola in log N", .line(color: Palette.grey, width: 1.6, dash: nil)),
             LegendEntry("minimum: N_opt(C)", .marker(shape: .star, color: Palette.grey, hollow: false)),
         ]
-        var summary = "Loss against model size for \(iso.curves.count) compute budgets, each with a parabola fitted in log N; "
+        var summary = "Loss against model size for \(iso.parabolas.count) compute budgets, each with a parabola fitted in log N; "
             + "stars mark the minima (Chinchilla approach 2)."
         if let e = iso.exponent { summary += " Across budgets N_opt grows as C^\(SVGText.fixed(e, decimals: 3))." }
         return Chart(id: "isoflop", title: "IsoFLOP curves", summary: summary,

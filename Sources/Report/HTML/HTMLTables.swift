@@ -1,3 +1,4 @@
+import LawFitting
 import ScalingLaws
 
 /// The report's tables: parameters, plan, comparison, IsoFLOP minima, provenance.
@@ -98,10 +99,10 @@ enum HTMLTables {
         if let iso = a.isoflop {
             h.table(caption: iso.exponent.map { "Approach 2: N_opt = \(num(iso.coefficient!))·C^\(SVGText.fixed($0, decimals: 4))" },
                     header: ["C (FLOPs)", "runs", "N_opt", "D_opt = C/(6N)", "min loss", "minimum"],
-                    rows: iso.curves.map { c in
+                    rows: iso.parabolas.map { c in
                         [num(c.compute), "\(c.parameters.count)", c.optimalParameters.map(num) ?? "–",
                          c.optimalParameters.map { num(c.compute / (6 * $0)) } ?? "–", c.minimumLoss.map(num) ?? "–",
-                         c.optimalParameters == nil ? "parabola opens down" : c.minimumInsideRange ? "inside sizes" : "outside sizes (not used)"]
+                         c.optimalParameters == nil ? "parabola opens down" : c.bracketed ? "inside sizes" : "outside sizes (not used)"]
                     }, numeric: [0, 1, 2, 3, 4])
         } else {
             h.element("p", [("class", "note")], text: "No compute budget has runs of 4 or more sizes.")

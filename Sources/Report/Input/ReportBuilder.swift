@@ -105,22 +105,14 @@ public enum ReportBuilder {
         return f
     }
 
-    /// Every applicable law fitted and back-tested; a law whose fit fails is left out. Ranked as
-    /// `Comparison.run` ranks: by held-out log RMSE, laws without a back-test last by AIC.
+    /// Every applicable law fitted and back-tested; a law whose fit fails is left out. Ranked by
+    /// `Comparison.ranked`, as `Comparison.run` ranks.
     static func compare(_ set: MeasurementSet, holdout: Int, _ o: ReportOptions) -> LawComparison {
         let data = FitData(set.measurements)
         var rows: [ComparisonRow] = []
         for form in Comparison.applicable(to: data) {
             if let r = try? Comparison.run([form], data: data, holdout: holdout, options: options(for: form, o)) { rows += r }
         }
-        rows.sort { a, b in
-            switch (a.holdoutRmseLog, b.holdoutRmseLog) {
-            case let (x?, y?): x < y
-            case (.some, nil): true
-            case (nil, .some): false
-            case (nil, nil): a.aic < b.aic
-            }
-        }
-        return LawComparison(holdout: holdout, rows: rows)
+        return LawComparison(holdout: holdout, rows: Comparison.ranked(rows))
     }
 }

@@ -43,6 +43,9 @@ public struct ReportRun: Sendable, Codable, Equatable {
     public var tokens: Double?
     /// C: training FLOPs.
     public var compute: Double?
+    /// The IsoFLOP budget the run was planned for (the store's ladders); the IsoFLOP figure groups
+    /// runs by it instead of by C, which whole optimizer steps round away from the budget.
+    public var budget: Double?
     /// U: unique training tokens.
     public var uniqueTokens: Double?
     /// Final held-out loss (nats per token).
@@ -51,11 +54,12 @@ public struct ReportRun: Sendable, Codable, Equatable {
     public var learningCurve: [CurvePoint]?
 
     public init(name: String? = nil, parameters: Double? = nil, tokens: Double? = nil, compute: Double? = nil,
-                uniqueTokens: Double? = nil, loss: Double, learningCurve: [CurvePoint]? = nil) {
+                uniqueTokens: Double? = nil, loss: Double, learningCurve: [CurvePoint]? = nil, budget: Double? = nil) {
         self.name = name
         self.parameters = parameters
         self.tokens = tokens
         self.compute = compute
+        self.budget = budget
         self.uniqueTokens = uniqueTokens
         self.loss = loss
         self.learningCurve = learningCurve
@@ -79,18 +83,8 @@ public struct ReportRun: Sendable, Codable, Equatable {
         return nil
     }
 
-    /// One point of a learning curve.
-    public struct CurvePoint: Sendable, Codable, Equatable {
-        /// Training tokens seen so far.
-        public var tokens: Double
-        /// Validation loss at that point (nats per token).
-        public var loss: Double
-
-        public init(tokens: Double, loss: Double) {
-            self.tokens = tokens
-            self.loss = loss
-        }
-    }
+    /// One point of a learning curve: training tokens seen so far and the validation loss there.
+    public typealias CurvePoint = LearningCurve.Point
 }
 
 /// The comparison of laws: every row, and how many of the largest points were held out.

@@ -12,6 +12,9 @@ public struct PublishedLaw: Sendable {
     public var parameterConvention: String
     /// One line on where the numbers come from and what to watch for.
     public var note: String
+    /// Published exponents a of N_opt ∝ C^a by fitting method (`approach-1`, …), when the paper
+    /// gives several.
+    public var allocationExponents: [String: Double] = [:]
 
     /// The main loss law, if the paper publishes one.
     public var law: Law? { laws.first }
@@ -53,6 +56,11 @@ public enum PublishedLaws {
 
     /// Hoffmann et al. 2022, approach 3, as rounded in the paper (Eq. 10): E, A, B, α, β.
     public static let hoffmann2022 = ChinchillaParameters(E: 1.69, A: 406.4, B: 410.7, alpha: 0.34, beta: 0.28)
+    /// Hoffmann et al. 2022, Table 2: the exponent a of N_opt ∝ C^a by approach (1: envelope of
+    /// training curves, 2: IsoFLOP profiles, 3: parametric fit of L(N, D)); b = 1 − a.
+    public static let hoffmann2022ApproachExponents: [String: Double] = [
+        "approach-1": 0.50, "approach-2": 0.49, "approach-3": 0.46,
+    ]
     /// Epoch AI's 2024 re-fit of Hoffmann et al.'s approach-3 data, rounded as in SCIENCE.md.
     public static let epoch2024 = ChinchillaParameters(E: 1.82, A: 482, B: 2085, alpha: 0.348, beta: 0.366)
     /// Muennighoff et al. 2023, C4 fit (E, A, B, α, β, R_D*, R_N*), from the authors' code
@@ -84,7 +92,8 @@ public enum PublishedLaws {
             identifier: "hoffmann2022", citation: hoffmann2022Citation,
             laws: [Law(ChinchillaLaw(), parameters: hoffmann2022.vector)], allocation: nil,
             parameterConvention: "total",
-            note: "approach 3, rounded constants of the paper; allocation by the closed form under C = 6ND"),
+            note: "approach 3, rounded constants of the paper; allocation by the closed form under C = 6ND",
+            allocationExponents: hoffmann2022ApproachExponents),
         PublishedLaw(
             identifier: "epoch2024", citation: epoch2024Citation,
             laws: [Law(ChinchillaLaw(), parameters: epoch2024.vector)], allocation: nil,

@@ -104,12 +104,14 @@ struct DemoCommand: ParsableCommand {
         say("5. Plan at C = \(Output.sci(far)) (100× the largest budget): N_opt = \(Output.sci(plan.parameters)), "
             + "D_opt = \(Output.sci(plan.tokens)) (\(Output.number(plan.tokensPerParameter)) tokens/parameter), loss \(Output.number(plan.loss))")
 
+        let reportPath = try StoreReport.write(store: store, heldOutSweeps: [forecastSweep], bootstrap: bootstrap,
+                                               to: (dir as NSString).appendingPathComponent("report.html"))
         let result = DemoSummary(budgets: budgets, runs: analysis.runs, approaches: analysis, heldOutBudget: heldOut,
                                  forecastParameters: planned.parameters, forecastTokens: planned.tokens ?? .nan,
                                  forecastLoss: predicted, measuredLoss: measured, forecastError: error,
                                  farBudget: far, farPlan: plan, store: path, seconds: secondsSince(clock))
         try Output.writeJSON(result, to: (dir as NSString).appendingPathComponent("summary.json"))
-        say("Done in \(Output.duration(result.seconds)); store \(path), summary \(dir)/summary.json")
+        say("Done in \(Output.duration(result.seconds)); store \(path), summary \(dir)/summary.json, report \(reportPath)")
         if json { try Output.printJSON(result) }
     }
 

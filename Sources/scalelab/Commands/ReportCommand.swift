@@ -1,16 +1,18 @@
 import ArgumentParser
 import Foundation
+import Lab
 import LawFitting
 import Report
 import ScalingLaws
 
-/// `scalelab report FILE`: one self-contained HTML page with the figures and tables.
+/// `scalelab report FILE` or `scalelab report --store DB`: one self-contained HTML page with the figures and tables.
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "Write a self-contained HTML report (inline SVG figures, no scripts) for measurements.",
+        abstract: "Write a self-contained HTML report (inline SVG figures, no scripts) for measurements or a run store.",
         discussion: """
-        Fits the main law (chinchilla when runs have N and D, else power-c) with a bootstrap and a back-test, \
+        With --store, the report shows the store's finished runs with their learning curves (warm-up \
+        dropped) and their IsoFLOP budgets. Fits the main law (chinchilla when runs have N and D, else power-c) with a bootstrap and a back-test, \
         compares every applicable law, draws loss against compute, IsoFLOP curves, N_opt and D_opt against the \
         published laws, residuals and the back-test, and tabulates parameters, the plan and provenance.
         """)
@@ -32,13 +34,23 @@ struct ReportCommand: ParsableCommand {
     }
 }
 
-/// Where a report's input comes from: a measurements file fitted now, or a saved `ReportInput`.
+/// Where a report's input comes from: a measurements file or a run store fitted now, or a saved `ReportInput`.
 struct ReportSourceOptions: ParsableArguments {
     @Argument(help: "Measurements: a .csv or .jsonl file (omit with --input).")
     var file: String?
 
     @Option(help: "A saved report input (JSON from --save-input) instead of a measurements file.")
     var input: String?
+
+    @Option(help: "A run store (SQLite) instead of a measurements file: its finished runs, with learning curves.")
+    var store: String?
+
+    @Option(name: .customLong("sweep"), help: "With --store: only this sweep's runs (repeatable; default: all).")
+    var sweeps: [Int64] = []
+
+    @Option(name: .customLong("held-out-sweep"),
+            help: "With --store: hold this sweep's runs (the largest by compute) out of the back-test (repeatable).")
+    var heldOutSweeps: [Int64] = []
 
     @Option(name: .customLong("budget"), parsing: .upToNextOption, help: "Compute budgets (FLOPs) to plan for and extrapolate to.")
     var budgets: [PositiveNumber] = []
@@ -73,7 +85,15 @@ struct ReportSourceOptions: ParsableArguments {
     @OptionGroup var columns: ColumnOptions
 
     func validate() throws {
-        guard (file == nil) != (input == nil) else { throw ValidationError("give a measurements FILE or --input JSON, not both or neither") }
+        guard [file, input, store].compactMap({ $0 }).count == 1 else {
+            throw ValidationError("give a measurements FILE or --input JSON or --store DB: exactly one of them")
+        }
+        if store == nil, !sweeps.isEmpty || !heldOutSweeps.isEmpty {
+            throw ValidationError("--sweep and --held-out-sweep need --store")
+        }
+        if let k = holdoutLargest, !heldOutSweeps.isEmpty {
+            throw ValidationError("--holdout-largest \(k) and --held-out-sweep both choose the held-out runs; give one")
+        }
         guard bootstrap >= 0 else { throw ValidationError("--bootstrap must be 0 or more, got \(bootstrap)") }
         if let k = holdoutLargest, k < 1 { throw ValidationError("--holdout-largest must be at least 1, got \(k)") }
         if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1, got \(t)") }
@@ -91,7 +111,6 @@ struct ReportSourceOptions: ParsableArguments {
                 throw CommandFailure("\(input) is not a report input written by --save-input: \(error)")
             }
         }
-        let set = try columns.reader.read(path: file!)
         var options = ReportOptions(version: ScaleLabVersion.current, date: date ?? Self.now, machine: machine ?? Self.thisMachine)
         options.law = law
         options.budgets = budgets.map(\.value)
@@ -102,6 +121,12 @@ struct ReportSourceOptions: ParsableArguments {
         options.command = command
         for g in grid { options.grid[g.name] = g.values }
         if let threads { options.fitOptions.threads = threads }
+        if let store {
+            let runStore = try RunStore.open(path: store, create: false)
+            return try StoreReport.input(store: runStore, options: options, sweeps: sweeps.isEmpty ? nil : sweeps,
+                                         heldOutSweeps: heldOutSweeps)
+        }
+        let set = try columns.reader.read(path: file!)
         do { return try ReportBuilder.input(from: set, options: options) } catch { throw CommandFailure(error.description) }
     }
 

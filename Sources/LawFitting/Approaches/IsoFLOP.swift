@@ -1,0 +1,147 @@
+import RealModule
+
+/// One finished run as approach 2 reads it.
+public struct IsoFLOPRun: Sendable, Codable, Equatable {
+    /// N: parameters.
+    public var parameters: Double
+    /// D: training tokens; gives D_opt at each vertex (nil: no D_opt).
+    public var tokens: Double?
+    /// C: the compute budget the run belongs to (a ladder's planned budget, or the run's FLOPs).
+    public var compute: Double
+    /// Final held-out loss.
+    public var loss: Double
+
+    public init(parameters: Double, tokens: Double? = nil, compute: Double, loss: Double) {
+        self.parameters = parameters
+        self.tokens = tokens
+        self.compute = compute
+        self.loss = loss
+    }
+}
+
+/// One compute budget: its runs and the parabola `loss ≈ c0 + c1·u + c2·u²`, u = log10 N.
+public struct IsoFLOPParabola: Sendable, Codable, Equatable {
+    /// The budget: the geometric mean of its runs' C.
+    public var compute: Double
+    /// The runs' N and loss, in order of increasing (C, N).
+    public var parameters: [Double]
+    public var losses: [Double]
+    /// `[c0, c1, c2]` in u = log10 N.
+    public var coefficients: [Double]
+    /// The vertex `10^(−c1/(2·c2))` when the parabola opens upwards; nil otherwise.
+    public var optimalParameters: Double?
+    /// D at the vertex: log10 D regressed linearly on log10 N over the budget's runs, which is exact
+    /// along an IsoFLOP under any FLOP accounting linear in D (nil when a run has no D).
+    public var optimalTokens: Double?
+    /// The parabola's value at the vertex.
+    public var minimumLoss: Double?
+    /// Whether the vertex lies within the sizes trained; an extrapolated vertex is biased and is
+    /// left out of the power law.
+    public var bracketed: Bool
+
+    /// The parabola at N.
+    public func loss(at N: Double) -> Double {
+        let u = Double.log10(N)
+        return coefficients[0] + coefficients[1] * u + coefficients[2] * u * u
+    }
+}
+
+/// Chinchilla's approach 2: the parabolas and the power laws through their bracketed vertices.
+public struct IsoFLOPAnalysis: Sendable, Codable, Equatable {
+    public var parabolas: [IsoFLOPParabola]
+    /// `N_opt = k_N·C^a` (and `D_opt = k_D·C^b`) over the bracketed vertices; nil with fewer than 2.
+    public var allocation: AllocationFit?
+
+    /// a of N_opt ∝ C^a, if fitted.
+    public var exponent: Double? { allocation?.a }
+    /// k_N of N_opt = k_N·C^a, if fitted.
+    public var coefficient: Double? { allocation?.nCoefficient }
+    /// N_opt at C from the power law.
+    public func optimalParameters(compute C: Double) -> Double? { allocation?.optimalParameters(compute: C) }
+}
+
+extension Approaches {
+    /// Chinchilla's approach 2 (Hoffmann et al. 2022, arXiv:2203.15556, §3.2): at each compute
+    /// budget fit a parabola of loss against log N; its vertex is N_opt(C); then fit
+    /// `log N_opt = log k + a·log C` across budgets.
+    ///
+    /// Runs whose C agrees within `tolerance` (|ln C/C₀| against the smallest C of the group) form
+    /// one budget; a budget needs `minimumSizes` distinct N (4 by default: three points always lie on
+    /// a parabola, so a fourth is the first that can disagree). Biased when a budget's sizes are not
+    /// centred on its optimum (SCIENCE.md): a vertex outside the sizes trained is kept but not
+    /// `bracketed`, and left out of the power law. Runs with a non-positive or non-finite N, C or
+    /// loss are skipped.
+    ///
+    /// With `bootstrap` resamples, runs are drawn with replacement within each budget, everything is
+    /// refitted, and `level` percentile intervals of a and b are set (resample b uses stream b of
+    /// `seed`; a resampled budget needs only the 3 distinct sizes of a parabola; a resample without
+    /// two bracketed vertices is skipped; fewer than 10 good ones give no interval).
+    public static func isoFLOP(_ runs: [IsoFLOPRun], tolerance: Double = 0.01, minimumSizes: Int = 4,
+                               bootstrap: Int = 0, level: Double = 0.9, seed: UInt64 = 0) -> IsoFLOPAnalysis {
+        precondition(minimumSizes >= 3, "a parabola needs at least 3 sizes, got minimumSizes = \(minimumSizes)")
+        precondition(tolerance >= 0 && bootstrap >= 0 && level > 0 && level < 1,
+                     "isoFLOP: tolerance \(tolerance), bootstrap \(bootstrap), level \(level)")
+        let groups = budgets(runs, tolerance: tolerance).filter { Set($0.map(\.parameters)).count >= minimumSizes }
+        var result = fit(groups)
+        guard bootstrap > 0, result.allocation != nil else { return result }
+        var a: [Double] = [], b: [Double] = []
+        for s in 0..<bootstrap {
+            var rng = SplitMix64(seed: seed, stream: UInt64(s))
+            let resample = groups.map { g in (0..<g.count).map { _ in g[Int.random(in: 0..<g.count, using: &rng)] } }
+            guard let f = fit(resample).allocation else { continue }
+            a.append(f.a)
+            if let fb = f.b { b.append(fb) }
+        }
+        result.allocation!.aInterval = percentileInterval(a, level: level)
+        result.allocation!.bInterval = result.allocation!.b == nil ? nil : percentileInterval(b, level: level)
+        return result
+    }
+
+    /// Usable runs sorted by (C, N), grouped by C within `tolerance`.
+    static func budgets(_ runs: [IsoFLOPRun], tolerance: Double) -> [[IsoFLOPRun]] {
+        let usable = runs.filter { r in
+            [r.parameters, r.compute, r.loss].allSatisfy { $0 > 0 && $0.isFinite }
+        }.sorted { ($0.compute, $0.parameters) < ($1.compute, $1.parameters) }
+        var groups: [[IsoFLOPRun]] = []
+        for r in usable {
+            if let first = groups.last?.first, abs(Double.log(r.compute / first.compute)) <= tolerance {
+                groups[groups.count - 1].append(r)
+            } else {
+                groups.append([r])
+            }
+        }
+        return groups
+    }
+
+    /// A parabola per group (a resampled group may have too few distinct sizes: no parabola) and
+    /// the power laws through the bracketed vertices.
+    static func fit(_ groups: [[IsoFLOPRun]]) -> IsoFLOPAnalysis {
+        let parabolas = groups.compactMap(parabola)
+        let points = parabolas.filter(\.bracketed).map {
+            AllocationPoint(compute: $0.compute, parameters: $0.optimalParameters!, tokens: $0.optimalTokens)
+        }
+        return IsoFLOPAnalysis(parabolas: parabolas, allocation: points.count >= 2 ? AllocationFit(points: points) : nil)
+    }
+
+    static func parabola(_ g: [IsoFLOPRun]) -> IsoFLOPParabola? {
+        let C = Double.exp(g.map { Double.log($0.compute) }.reduce(0, +) / Double(g.count))
+        let u = g.map { Double.log10($0.parameters) }
+        guard let c = leastSquaresQuadratic(u, g.map(\.loss)) else { return nil }
+        var p = IsoFLOPParabola(compute: C, parameters: g.map(\.parameters), losses: g.map(\.loss), coefficients: c,
+                                optimalParameters: nil, optimalTokens: nil, minimumLoss: nil, bracketed: false)
+        guard c[2] > 0 else { return p }
+        let uStar = -c[1] / (2 * c[2])
+        p.optimalParameters = Double.pow(10, uStar)
+        p.minimumLoss = c[0] + c[1] * uStar + c[2] * uStar * uStar
+        p.bracketed = uStar >= u.min()! && uStar <= u.max()!
+        let tokens = g.compactMap(\.tokens).filter { $0 > 0 && $0.isFinite }
+        if tokens.count == g.count, let line = leastSquaresLine(u, tokens.map { Double.log10($0) }) {
+            p.optimalTokens = Double.pow(10, line.intercept + line.slope * uStar)
+        }
+        return p
+    }
+}
+
+/// Chinchilla's approaches 1 and 2 as pure functions over plain inputs (approach 3 is
+/// `LawFitter.fit(ChinchillaLaw(), …)`).
+public enum Approaches {}

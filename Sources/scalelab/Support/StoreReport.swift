@@ -1,0 +1,74 @@
+import Foundation
+import Lab
+import LawFitting
+import Report
+import ScalingLaws
+
+/// The run store as a report's input: the glue between Lab and Report, which may not import Lab.
+///
+/// The finished runs become `ReportRun`s named by run id, with their planned IsoFLOP budget and
+/// their learning curves, warm-up points dropped (`LearningCurve.pointsAfterWarmup`, the rule
+/// approach 1 uses). The fits are made the way `scalelab report FILE` makes them
+/// (`ReportBuilder.input`), from the store's measurements.
+enum StoreReport {
+    /// The report input of the done runs of `store` (of `sweeps` only, when given).
+    ///
+    /// The runs of `heldOutSweeps` (e.g. the demo's forecast run, trained after the fit) are the
+    /// back-test's held-out runs: the report's back-test fits without them and predicts them, and
+    /// the loss-against-compute figure rings them. They must be the largest runs by C, as a
+    /// back-test holds out the largest; otherwise this throws. Without them, the back-test holds
+    /// out `options.holdout` runs (default a tenth), as for a file.
+    static func input(store: RunStore, options: ReportOptions, sweeps: [Int64]? = nil,
+                      heldOutSweeps: [Int64] = []) throws -> ReportInput {
+        let done = try store.runs().filter { $0.status == .done && $0.finalValidationLoss != nil }
+        let measurements = try store.measurements()
+        precondition(done.count == measurements.count, "store: \(done.count) done runs but \(measurements.count) measurements")
+        let keep = done.indices.filter { sweeps?.contains(done[$0].sweepID) ?? true }
+        guard !keep.isEmpty else { throw CommandFailure("\(store.path) has no finished runs" + (sweeps == nil ? "" : " in sweeps \(sweeps!)")) }
+        let runs = keep.map { done[$0] }
+        var options = options
+        let held = runs.filter { heldOutSweeps.contains($0.sweepID) }
+        if !held.isEmpty {
+            let others = runs.filter { !heldOutSweeps.contains($0.sweepID) }.map { $0.flops ?? 0 }
+            guard held.map({ $0.flops ?? 0 }).min()! > others.max() ?? 0 else {
+                throw CommandFailure("the held-out runs of sweeps \(heldOutSweeps) are not the \(held.count) largest by compute; "
+                                     + "a back-test holds out the largest")
+            }
+            options.holdout = held.count
+        }
+        let set = MeasurementSet(measurements: keep.map { measurements[$0] }, source: store.path, format: .csv)
+        var input: ReportInput
+        do { input = try ReportBuilder.input(from: set, options: options) } catch { throw CommandFailure(error.description) }
+        let curves = try store.curves()
+        input.runs = zip(runs, input.runs).map { stored, run in
+            var r = run
+            r.name = "run \(stored.id!)" + (heldOutSweeps.contains(stored.sweepID) ? " (held out)" : "")
+            r.budget = stored.budget
+            if let points = stored.id.flatMap({ curves[$0] }), !points.isEmpty {
+                let config = stored.trainingConfig
+                r.learningCurve = LearningCurve(
+                    parameters: stored.parameters, flopsPerToken: config?.shape.trainingFLOPsPerToken,
+                    warmupTokens: Double(config?.hyperparameters.warmupTokens ?? 0),
+                    points: points.map { LearningCurve.Point(tokens: $0.tokens, loss: $0.validationLoss) }).pointsAfterWarmup
+            }
+            return r
+        }
+        return input
+    }
+
+    /// Writes the store's report to `path` (HTML) and returns the path; the fits use `bootstrap`
+    /// resamples with `seed`, and every run of `heldOutSweeps` is held out of the back-test.
+    @discardableResult
+    static func write(store: RunStore, sweeps: [Int64]? = nil, heldOutSweeps: [Int64] = [], bootstrap: Int = 100,
+                      seed: UInt64 = 0, budgets: [Double] = [], title: String? = nil, to path: String) throws -> String {
+        var options = ReportOptions(version: ScaleLabVersion.current, date: ReportSourceOptions.now,
+                                    machine: ReportSourceOptions.thisMachine)
+        options.title = title
+        options.bootstrapSamples = bootstrap
+        options.seed = seed
+        options.budgets = budgets
+        let input = try input(store: store, options: options, sweeps: sweeps, heldOutSweeps: heldOutSweeps)
+        try Data(HTMLReport.render(input).utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        return path
+    }
+}
