@@ -22,17 +22,17 @@ enum Fixtures {
     }
 
     /// The 182 runs of Muennighoff et al.'s published data-constrained fit.
-    static func datablations182() throws -> [ScalingLaws.Measurement] {
+    static func datablations182() throws -> [Observation] {
         try rows("datablations_c4_fit_subset_182.csv").map {
-            ScalingLaws.Measurement(parameters: $0["params_N"]!, tokens: $0["tokens_D"]!,
+            Observation(parameters: $0["params_N"]!, tokens: $0["tokens_D"]!,
                                     uniqueTokens: $0["unique_tokens_U"]!, loss: $0["val_loss"]!)
         }
     }
 
     /// Caballero et al.'s 4-digit addition: train set size (as D) against test cross-entropy.
-    static func bnslAddition() throws -> [ScalingLaws.Measurement] {
+    static func bnslAddition() throws -> [Observation] {
         try rows("bnsl_4digit_addition.csv").map {
-            ScalingLaws.Measurement(tokens: $0["train_dataset_size"]!, loss: $0["test_cross_entropy"]!)
+            Observation(tokens: $0["train_dataset_size"]!, loss: $0["test_cross_entropy"]!)
         }
     }
 }

@@ -17,9 +17,9 @@ import ScalingLaws
                                              uniqueTokens: "unique_tokens_U", loss: "val_loss"))
         #expect(set.derived == [.compute])
         let first = try #require(set.measurements.first), last = try #require(set.measurements.last)
-        #expect(first == ScalingLaws.Measurement(parameters: 2.81e9, tokens: 32e9, compute: 6 * 2.81e9 * 32e9,
+        #expect(first == Observation(parameters: 2.81e9, tokens: 32e9, compute: 6 * 2.81e9 * 32e9,
                                                  uniqueTokens: 4e9, loss: 2.722962))
-        #expect(last == ScalingLaws.Measurement(parameters: 1.5173e9, tokens: 91e9, compute: 6 * 1.5173e9 * 91e9,
+        #expect(last == Observation(parameters: 1.5173e9, tokens: 91e9, compute: 6 * 1.5173e9 * 91e9,
                                                 uniqueTokens: 1.5e9, loss: 3.034805))
     }
 
@@ -38,8 +38,8 @@ import ScalingLaws
         #expect(set.count == 17)
         #expect(set.columns == ColumnMapping(tokens: "train_dataset_size", loss: "test_cross_entropy"))
         #expect(set.derived.isEmpty)
-        #expect(set.measurements.first == ScalingLaws.Measurement(tokens: 160, loss: 2.13809046))
-        #expect(set.measurements.last == ScalingLaws.Measurement(tokens: 928, loss: 0.55695445))
+        #expect(set.measurements.first == Observation(tokens: 160, loss: 2.13809046))
+        #expect(set.measurements.last == Observation(tokens: 928, loss: 0.55695445))
         #expect(set.availableVariables == [.tokens])
     }
 
@@ -83,7 +83,7 @@ import ScalingLaws
         let set = try InputFixtures.read(text, as: "quoted.csv", requiring: [.parameters, .tokens])
         #expect(set.count == 2)
         #expect(set.columns.parameters == "params")   // the BOM is not part of the first name
-        #expect(set.measurements[0] == ScalingLaws.Measurement(parameters: 1e8, tokens: 2e9, compute: 1.2e18, loss: 3.5))
+        #expect(set.measurements[0] == Observation(parameters: 1e8, tokens: 2e9, compute: 1.2e18, loss: 3.5))
         #expect(set.measurements[1].tokens == 4e9)
     }
 
@@ -159,14 +159,14 @@ import ScalingLaws
         let set = try InputFixtures.read(text, as: "runs.jsonl", requiring: [.parameters, .tokens])
         #expect(set.format == .jsonLines)
         #expect(set.count == 2)
-        #expect(set.measurements[1] == ScalingLaws.Measurement(parameters: 2e8, tokens: 4e9, compute: 4.8e18, loss: 3.25))
+        #expect(set.measurements[1] == Observation(parameters: 2e8, tokens: 4e9, compute: 4.8e18, loss: 3.25))
         #expect(set.columns.loss == "val_loss")
     }
 
     /// JSON 1 and 0 are numbers, not true and false.
     @Test func jsonLinesOneAndZeroAreNumbers() throws {
         let set = try InputFixtures.read("{\"params\": 1, \"loss\": 1}\n", as: "one.jsonl")
-        #expect(set.measurements == [ScalingLaws.Measurement(parameters: 1, loss: 1)])
+        #expect(set.measurements == [Observation(parameters: 1, loss: 1)])
         let zero = try InputFixtures.error("{\"params\": 0, \"loss\": 1}\n", as: "zero.jsonl")
         expectMessage(zero, contains: ["zero.jsonl, line 1, column 'params'", "must be positive"])
     }
@@ -188,7 +188,7 @@ import ScalingLaws
     /// doc comment of `MeasurementSet.contentHash(of:)`.
     @Test func contentHashKnownAnswers() {
         #expect(MeasurementSet.contentHash(of: []) == "cbf29ce484222325")
-        let one = ScalingLaws.Measurement(parameters: 1e8, tokens: 2e9, loss: 3.5)
+        let one = Observation(parameters: 1e8, tokens: 2e9, loss: 3.5)
         #expect(MeasurementSet.contentHash(of: [one]) == "ce2cfb440f8bcbcb")
     }
 

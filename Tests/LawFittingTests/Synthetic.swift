@@ -8,9 +8,9 @@ enum Synthetic {
     /// sizes per budget spanning ±`spread` decades around the law's compute-optimal N.
     static func isoFLOP(_ truth: ChinchillaParameters, budgets: Int = 8, sizes: Int = 30,
                         cLow: Double = 6e18, cHigh: Double = 3e22, spread: Double = 1.2,
-                        noise sigma: Double, seed: UInt64) -> [ScalingLaws.Measurement] {
+                        noise sigma: Double, seed: UInt64) -> [Observation] {
         var rng = SplitMix64(seed: seed)
-        var out: [ScalingLaws.Measurement] = []
+        var out: [Observation] = []
         for i in 0..<budgets {
             let C = cLow * pow10(Double(i) / Double(max(budgets - 1, 1)) * log10(cHigh / cLow))
             let nOpt = truth.optimalParameters(compute: C)
@@ -19,7 +19,7 @@ enum Synthetic {
                 let N = nOpt * pow10(offset)
                 let D = C / (6 * N)
                 let L = truth.loss(parameters: N, tokens: D) * exp(sigma * rng.nextGaussian())
-                out.append(ScalingLaws.Measurement(parameters: N, tokens: D, compute: C, loss: L))
+                out.append(Observation(parameters: N, tokens: D, compute: C, loss: L))
             }
         }
         return out

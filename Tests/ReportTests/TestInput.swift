@@ -42,7 +42,7 @@ enum TestInput {
     /// Fits, bootstraps and back-tests the ladder (small start grids, one thread: about a second).
     static func make() throws -> ReportInput {
         let runs = runs()
-        let measurements = runs.map { ScalingLaws.Measurement(parameters: $0.parameters, tokens: $0.tokens, compute: $0.compute, loss: $0.loss) }
+        let measurements = runs.map { Observation(parameters: $0.parameters, tokens: $0.tokens, compute: $0.compute, loss: $0.loss) }
         let data = FitData(measurements)
         var options = FitOptions()
         options.threads = 1

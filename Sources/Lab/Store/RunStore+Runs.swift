@@ -69,13 +69,13 @@ extension RunStore {
     /// N in `convention`, D and C as trained, loss in nats per token. Ordered by run id, so the
     /// same store always gives the same content hash.
     public func measurements(convention: ParameterConvention = .total, sweep: Int64? = nil)
-        throws(StoreError) -> [ScalingLaws.Measurement]
+        throws(StoreError) -> [Observation]
     {
-        try runs(sweep: sweep).compactMap { r -> ScalingLaws.Measurement? in
+        try runs(sweep: sweep).compactMap { r -> Observation? in
             guard r.status == .done, let loss = r.finalValidationLoss else { return nil }
             let N = convention == .total ? r.parameters : r.nonEmbeddingParameters
             guard let N else { return nil }
-            return ScalingLaws.Measurement(parameters: N, tokens: r.tokens, compute: r.flops,
+            return Observation(parameters: N, tokens: r.tokens, compute: r.flops,
                                            uniqueTokens: r.uniqueTokens, loss: loss)
         }
     }

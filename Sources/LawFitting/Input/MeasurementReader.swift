@@ -120,7 +120,7 @@ extension MeasurementReader {
         // Left to right, so a row with several bad cells reports the first one, every time.
         let ordered = index.sorted { $0.value < $1.value }
         var derived = Set<ScaleVariable>()
-        var result: [ScalingLaws.Measurement] = []
+        var result: [Observation] = []
         result.reserveCapacity(table.rows.count)
         for row in table.rows {
             var value: [MeasuredQuantity: Double] = [:]
@@ -144,7 +144,7 @@ extension MeasurementReader {
                                     column: index[empty].map { table.columns[$0] } ?? q.rawValue,
                                     quantity: empty)
             }
-            result.append(ScalingLaws.Measurement(
+            result.append(Observation(
                 parameters: value[.parameters], tokens: value[.tokens], compute: value[.compute],
                 uniqueTokens: value[.uniqueTokens], loss: value[.loss]!))
         }

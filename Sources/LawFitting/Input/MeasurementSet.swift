@@ -5,7 +5,7 @@ import ScalingLaws
 /// `contentHash` identifies the numbers: a fit records it so a result can be traced to its data.
 public struct MeasurementSet: Sendable, Codable, Equatable {
     /// The runs, in file order.
-    public var measurements: [Measurement]
+    public var measurements: [Observation]
     /// The path (or name) the measurements were read from.
     public var source: String
     /// The format the file was read as.
@@ -17,7 +17,7 @@ public struct MeasurementSet: Sendable, Codable, Equatable {
     /// FNV-1a 64 of the numbers, as 16 lower-case hex digits (see `contentHash(of:)`).
     public var contentHash: String
 
-    public init(measurements: [Measurement], source: String, format: MeasurementFileFormat,
+    public init(measurements: [Observation], source: String, format: MeasurementFileFormat,
                 columns: ColumnMapping = ColumnMapping(), derived: Set<ScaleVariable> = []) {
         self.measurements = measurements
         self.source = source
@@ -42,7 +42,7 @@ public struct MeasurementSet: Sendable, Codable, Equatable {
     /// Order matters on purpose: a seeded bootstrap draws rows by index, so the same rows in
     /// another order can give other intervals. Column names, formatting (`1e9` vs
     /// `1000000000`) and the file format do not change the hash.
-    public static func contentHash(of measurements: [Measurement]) -> String {
+    public static func contentHash(of measurements: [Observation]) -> String {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325          // FNV-1a 64 offset basis
         let prime: UInt64 = 0x0000_0100_0000_01b3       // FNV-1a 64 prime
         func mix(_ byte: UInt8) { h = (h ^ UInt64(byte)) &* prime }

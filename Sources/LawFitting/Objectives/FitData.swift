@@ -5,7 +5,7 @@ public struct FitData: Sendable {
     public let inputs: [LawInput]
     public let logLoss: [Double]
 
-    public init(_ measurements: [Measurement]) {
+    public init(_ measurements: [Observation]) {
         inputs = measurements.map(\.input)
         logLoss = measurements.map { _log($0.loss) }
     }

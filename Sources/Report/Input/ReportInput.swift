@@ -66,7 +66,7 @@ public struct ReportRun: Sendable, Codable, Equatable {
     }
 
     /// A run from a measurement read from a file.
-    public init(_ m: ScalingLaws.Measurement, name: String? = nil) {
+    public init(_ m: Observation, name: String? = nil) {
         self.init(name: name, parameters: m.parameters, tokens: m.tokens, compute: m.compute,
                   uniqueTokens: m.uniqueTokens, loss: m.loss)
     }

@@ -35,7 +35,7 @@ public struct Law: Sendable {
     public func callAsFunction(_ x: LawInput) -> Double { formula.value(parameters, at: x) }
 
     /// The predicted loss for a measurement's scale.
-    public func predict(_ m: Measurement) -> Double { formula.value(parameters, at: m.input) }
+    public func predict(_ m: Observation) -> Double { formula.value(parameters, at: m.input) }
 }
 
 /// Every functional form ScaleLab can fit, by command-line identifier.

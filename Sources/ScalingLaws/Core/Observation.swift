@@ -16,7 +16,7 @@ public enum ScaleVariable: String, Sendable, Codable, CaseIterable, Hashable {
 /// One measured training run: its scale and its held-out loss (nats per token).
 ///
 /// Any of the scale quantities may be missing in the input; a law says which it needs.
-public struct Measurement: Sendable, Codable, Equatable, Hashable {
+public struct Observation: Sendable, Codable, Equatable, Hashable {
     public var parameters: Double?
     public var tokens: Double?
     public var compute: Double?
