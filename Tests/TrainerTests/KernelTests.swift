@@ -73,6 +73,26 @@ final class KernelTests: XCTestCase {
         assertClose(db.doubles, gb, rtol: 1e-4, atol: 1e-4, "layernorm dbias")
     }
 
+    /// Rows wider than the sixteen-lane reductions (C = 40: two vectors and a tail of 8).
+    func testLayerNormWideRowsMatchReference() {
+        let BT = 3, C = 40
+        let inp = toFloatExact(randomDoubles(BT * C, scale: 2, seed: 28))
+        let w = toFloatExact(randomDoubles(C, seed: 29).map { 1 + 0.5 * $0 })
+        let b = toFloatExact(randomDoubles(C, seed: 30))
+        let dout = toFloatExact(randomDoubles(BT * C, seed: 31))
+        let out = FloatBuffer(zeros: BT * C), mean = FloatBuffer(zeros: BT), rstd = FloatBuffer(zeros: BT)
+        let fi = FloatBuffer(inp), fw = FloatBuffer(w), fb = FloatBuffer(b), fd = FloatBuffer(dout)
+        layernormForward(out.p, mean.p, rstd.p, fi.c, fw.c, fb.c, rows: BT, channels: C)
+        assertClose(out.doubles, layernormForwardReference(inp: inp, weight: w, bias: b, rows: BT, channels: C),
+                    rtol: 1e-5, atol: 1e-5, "layernorm forward C 40")
+        let ref = layernormBackwardReference(dout: dout, inp: inp, weight: w, rows: BT, channels: C)
+        let di = FloatBuffer(zeros: BT * C), dw = FloatBuffer(zeros: C), db = FloatBuffer(zeros: C)
+        layernormBackward(di.p, dw.p, db.p, fd.c, fi.c, fw.c, mean.c, rstd.c, rows: BT, channels: C)
+        assertClose(di.doubles, ref.dinp, rtol: 1e-4, atol: 1e-5, "layernorm dinp C 40")
+        assertClose(dw.doubles, ref.dweight, rtol: 1e-4, atol: 1e-5, "layernorm dweight C 40")
+        assertClose(db.doubles, ref.dbias, rtol: 1e-4, atol: 1e-5, "layernorm dbias C 40")
+    }
+
     func testGELUForwardAndBackward() {
         let x = toFloatExact(randomDoubles(40, scale: 4, seed: 12))
         let dout = toFloatExact(randomDoubles(40, seed: 13))

@@ -56,7 +56,7 @@ func rowMax(_ p: UnsafePointer<Float>, count n: Int) -> Float {
 func rowSum(_ p: UnsafePointer<Float>, count n: Int) -> Float {
     var s = SIMD16<Float>(repeating: 0)
     var j = 0
-    while j + 16 <= n { s += UnsafeRawPointer(p + j).loadUnaligned(as: SIMD16<Float>.self); j += 16 }
+    while j + 16 <= n { s += load16(p + j); j += 16 }
     var r = s.sum()
     while j < n { r += p[j]; j += 1 }
     return r
@@ -68,11 +68,27 @@ func rowDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count n: Int) 
     var s = SIMD16<Float>(repeating: 0)
     var j = 0
     while j + 16 <= n {
-        s += UnsafeRawPointer(a + j).loadUnaligned(as: SIMD16<Float>.self)
-            * UnsafeRawPointer(b + j).loadUnaligned(as: SIMD16<Float>.self)
+        s += load16(a + j) * load16(b + j)
         j += 16
     }
     var r = s.sum()
     while j < n { r += a[j] * b[j]; j += 1 }
     return r
+}
+
+/// `Σ (p[j] − m)²` over `0..<n` in sixteen lanes (a fixed order for a given n).
+@inline(__always)
+func rowSumSquares(_ p: UnsafePointer<Float>, minus m: Float, count n: Int) -> Float {
+    var s = SIMD16<Float>(repeating: 0)
+    var j = 0
+    while j + 16 <= n { let d = load16(p + j) - m; s += d * d; j += 16 }
+    var r = s.sum()
+    while j < n { let d = p[j] - m; r += d * d; j += 1 }
+    return r
+}
+
+/// Sixteen floats from `p` (no alignment needed).
+@inline(__always)
+func load16(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
 }
