@@ -92,3 +92,9 @@ func rowSumSquares(_ p: UnsafePointer<Float>, minus m: Float, count n: Int) -> F
 func load16(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
     UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
 }
+
+/// Stores sixteen floats at `p` (no alignment needed).
+@inline(__always)
+func store16(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
+}
