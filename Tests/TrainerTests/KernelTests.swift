@@ -44,6 +44,9 @@ final class KernelTests: XCTestCase {
             assertClose(dw.doubles, gw.map { $0 * k }, rtol: 1e-4, atol: 1e-5, "matmul dweight pass \(pass)")
             assertClose(db.doubles, gb.map { $0 * k }, rtol: 1e-4, atol: 1e-5, "matmul dbias pass \(pass)")
         }
+        di.p.update(repeating: .nan, count: BT * C)   // accumulate: false overwrites whatever was there
+        matmulBackwardInput(di.p, fd.c, fw.c, rows: BT, inChannels: C, outChannels: OC, accumulate: false)
+        assertClose(di.doubles, gi, rtol: 1e-4, atol: 1e-5, "matmul dinp, accumulate false")
     }
 
     func testLayerNormForwardAndBackward() {
