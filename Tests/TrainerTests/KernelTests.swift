@@ -44,6 +44,9 @@ final class KernelTests: XCTestCase {
             assertClose(dw.doubles, gw.map { $0 * k }, rtol: 1e-4, atol: 1e-5, "matmul dweight pass \(pass)")
             assertClose(db.doubles, gb.map { $0 * k }, rtol: 1e-4, atol: 1e-5, "matmul dbias pass \(pass)")
         }
+        di.p.update(repeating: .nan, count: BT * C)   // accumulate: false overwrites whatever was there
+        matmulBackwardInput(di.p, fd.c, fw.c, rows: BT, inChannels: C, outChannels: OC, accumulate: false)
+        assertClose(di.doubles, gi, rtol: 1e-4, atol: 1e-5, "matmul dinp, accumulate false")
     }
 
     func testLayerNormForwardAndBackward() {
@@ -71,6 +74,26 @@ final class KernelTests: XCTestCase {
         assertClose(di.doubles, gi, rtol: 1e-4, atol: 1e-4, "layernorm dinp")
         assertClose(dw.doubles, gw, rtol: 1e-4, atol: 1e-4, "layernorm dweight")
         assertClose(db.doubles, gb, rtol: 1e-4, atol: 1e-4, "layernorm dbias")
+    }
+
+    /// Rows wider than the sixteen-lane reductions (C = 40: two vectors and a tail of 8).
+    func testLayerNormWideRowsMatchReference() {
+        let BT = 3, C = 40
+        let inp = toFloatExact(randomDoubles(BT * C, scale: 2, seed: 28))
+        let w = toFloatExact(randomDoubles(C, seed: 29).map { 1 + 0.5 * $0 })
+        let b = toFloatExact(randomDoubles(C, seed: 30))
+        let dout = toFloatExact(randomDoubles(BT * C, seed: 31))
+        let out = FloatBuffer(zeros: BT * C), mean = FloatBuffer(zeros: BT), rstd = FloatBuffer(zeros: BT)
+        let fi = FloatBuffer(inp), fw = FloatBuffer(w), fb = FloatBuffer(b), fd = FloatBuffer(dout)
+        layernormForward(out.p, mean.p, rstd.p, fi.c, fw.c, fb.c, rows: BT, channels: C)
+        assertClose(out.doubles, layernormForwardReference(inp: inp, weight: w, bias: b, rows: BT, channels: C),
+                    rtol: 1e-5, atol: 1e-5, "layernorm forward C 40")
+        let ref = layernormBackwardReference(dout: dout, inp: inp, weight: w, rows: BT, channels: C)
+        let di = FloatBuffer(zeros: BT * C), dw = FloatBuffer(zeros: C), db = FloatBuffer(zeros: C)
+        layernormBackward(di.p, dw.p, db.p, fd.c, fi.c, fw.c, mean.c, rstd.c, rows: BT, channels: C)
+        assertClose(di.doubles, ref.dinp, rtol: 1e-4, atol: 1e-5, "layernorm dinp C 40")
+        assertClose(dw.doubles, ref.dweight, rtol: 1e-4, atol: 1e-5, "layernorm dweight C 40")
+        assertClose(db.doubles, ref.dbias, rtol: 1e-4, atol: 1e-5, "layernorm dbias C 40")
     }
 
     func testGELUForwardAndBackward() {
@@ -163,14 +186,16 @@ final class KernelTests: XCTestCase {
     }
 
     func testAttentionForwardAndBackward() {
-        for (B, T, Cc, NH) in [(2, 5, 8, 2), (1, 4, 6, 3)] {
+        // blockRows 2 splits T = 5 into blocks 2, 2, 1: the skipped upper blocks must not matter.
+        for (B, T, Cc, NH, rows) in [(2, 5, 8, 2, attentionBlockRows), (2, 5, 8, 2, 2), (1, 4, 6, 3, 3)] {
             let qkv = toFloatExact(randomDoubles(B * T * 3 * Cc, seed: 18))
             let dout = toFloatExact(randomDoubles(B * T * Cc, seed: 19))
             let out = FloatBuffer(zeros: B * T * Cc), att = FloatBuffer(zeros: B * NH * T * T)
             let fq = FloatBuffer(qkv)
-            attentionForward(out.p, att.p, fq.c, batch: B, time: T, channels: Cc, heads: NH)
+            att.p.update(repeating: .nan, count: B * NH * T * T)   // every entry must be written
+            attentionForward(out.p, att.p, fq.c, batch: B, time: T, channels: Cc, heads: NH, blockRows: rows)
             let ref = attentionForwardReference(qkv: qkv, batch: B, time: T, channels: Cc, heads: NH)
-            assertClose(out.doubles, ref, rtol: 1e-5, atol: 1e-5, "attention forward B\(B) T\(T) C\(Cc) NH\(NH)")
+            assertClose(out.doubles, ref, rtol: 1e-5, atol: 1e-5, "attention forward B\(B) T\(T) C\(Cc) NH\(NH) rows \(rows)")
             // Causality: every weight above the diagonal is exactly zero.
             for bh in 0..<(B * NH) { for i in 0..<T { for j in (i + 1)..<T where j < T {
                 XCTAssertEqual(att.pointer[bh * T * T + i * T + j], 0)
@@ -179,32 +204,42 @@ final class KernelTests: XCTestCase {
                 dot(attentionForwardReference(qkv: $0, batch: B, time: T, channels: Cc, heads: NH), dout)
             }
             let dq = FloatBuffer(zeros: qkv.count), scratch = FloatBuffer(zeros: T * T), fd = FloatBuffer(dout)
-            attentionBackward(dq.p, scratch.p, fd.c, fq.c, att.c, batch: B, time: T, channels: Cc, heads: NH)
-            assertClose(dq.doubles, g, rtol: 1e-4, atol: 1e-5, "attention backward B\(B) T\(T) C\(Cc) NH\(NH)")
+            scratch.p.update(repeating: .nan, count: T * T)
+            attentionBackward(dq.p, scratch.p, fd.c, fq.c, att.c, batch: B, time: T, channels: Cc, heads: NH, blockRows: rows)
+            assertClose(dq.doubles, g, rtol: 1e-4, atol: 1e-5, "attention backward B\(B) T\(T) C\(Cc) NH\(NH) rows \(rows)")
         }
     }
 }
 
 final class FastMathAndParallelTests: XCTestCase {
-    func testExp8AndTanh8AgainstFoundation() {
+    func testFastExpAndTanhAgainstFoundation() {
         var g = SeededGenerator(seed: 1)
-        for _ in 0..<2000 {
-            let xs = (0..<8).map { _ in Float(160 * g.nextUnit() - 80) }
-            let v = exp8(SIMD8(xs)), t = tanh8(SIMD8(xs.map { $0 / 8 }))
-            for i in 0..<8 {
-                let e = exp(Double(xs[i]))
-                XCTAssertEqual(Double(v[i]), e, accuracy: 4e-7 * e, "exp(\(xs[i]))")
-                XCTAssertEqual(Double(t[i]), tanh(Double(xs[i] / 8)), accuracy: 3e-7, "tanh(\(xs[i] / 8))")
-            }
+        for _ in 0..<16000 {
+            let x = Float(160 * g.nextUnit() - 80)
+            let e = exp(Double(x))
+            XCTAssertEqual(Double(fastExp(x)), e, accuracy: 4e-7 * e, "exp(\(x))")
+            XCTAssertEqual(Double(fastTanh(x / 8)), tanh(Double(x / 8)), accuracy: 3e-7, "tanh(\(x / 8))")
         }
-        let special = exp8(SIMD8<Float>(.nan, .infinity, -.infinity, 0, 1000, -1000, 1, -1))
-        XCTAssertTrue(special[0].isNaN)
-        XCTAssertEqual(special[1], Float(exp(88.0)), accuracy: 1e32)   // clamped, finite
-        XCTAssertLessThan(special[2], 1e-37)
-        XCTAssertEqual(special[3], 1)
-        XCTAssertEqual(tanh8(SIMD8<Float>(repeating: 50))[0], 1)
-        XCTAssertEqual(tanh8(SIMD8<Float>(repeating: -50))[0], -1)
-        XCTAssertTrue(tanh8(SIMD8<Float>(repeating: .nan))[0].isNaN)
+        XCTAssertTrue(fastExp(.nan).isNaN)
+        XCTAssertEqual(fastExp(.infinity), Float(exp(88.0)), accuracy: 1e32)   // clamped, finite
+        XCTAssertLessThan(fastExp(-.infinity), 1e-37)
+        XCTAssertEqual(fastExp(0), 1)
+        XCTAssertEqual(fastTanh(50), 1)
+        XCTAssertEqual(fastTanh(-50), -1)
+        XCTAssertTrue(fastTanh(.nan).isNaN)
+    }
+
+    /// The reductions behind softmax and its backward, against plain loops in Double.
+    func testRowMaxSumAndDot() {
+        for n in [1, 7, 8, 15, 16, 17, 40, 256] {
+            let a = toFloatExact(randomDoubles(n, seed: UInt64(n))), b = toFloatExact(randomDoubles(n, seed: UInt64(n + 1)))
+            let fa = FloatBuffer(a), fb = FloatBuffer(b)
+            XCTAssertEqual(Double(rowMax(fa.c, count: n)), a.max()!, "max n \(n)")
+            XCTAssertEqual(Double(rowSum(fa.c, count: n)), a.reduce(0, +), accuracy: 1e-5, "sum n \(n)")
+            XCTAssertEqual(Double(rowDot(fa.c, fb.c, count: n)), zip(a, b).map { $0 * $1 }.reduce(0, +), accuracy: 1e-5, "dot n \(n)")
+            fa.p[n - 1] = .nan   // a NaN is skipped by the max, as by Swift.max
+            if n > 1 { XCTAssertEqual(Double(rowMax(fa.c, count: n)), a.dropLast().max()!, "max with NaN n \(n)") }
+        }
     }
 
     /// Splitting the kernels across threads changes nothing but (at most) rounding.

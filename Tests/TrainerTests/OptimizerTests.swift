@@ -31,6 +31,21 @@ final class OptimizerTests: XCTestCase {
         assertClose(p.doubles, theta, rtol: 1e-6, atol: 1e-7, "AdamW two steps")
     }
 
+    /// The sixteen-lane kernel is bitwise the scalar one (37 = two vectors and a tail of 5).
+    func testAdamWKernelMatchesScalarKernelBitwise() {
+        let n = 37
+        let p0 = randomDoubles(n, seed: 40), g = FloatBuffer(randomDoubles(n, seed: 41))
+        let m0 = randomDoubles(n, scale: 0.1, seed: 42), v0 = randomDoubles(n, seed: 43).map { $0 * $0 }
+        var results: [[Double]] = []
+        for vector in [true, false] {
+            let p = FloatBuffer(p0), m = FloatBuffer(m0), v = FloatBuffer(v0)
+            let kernel = vector ? adamwKernel : adamwKernelScalar
+            kernel(p.p, g.c, m.p, v.p, n, 0.01, 0.9, 0.95, 1e-8, 0.1, 0.5, 1.2, 3.4)
+            results.append(p.doubles + m.doubles + v.doubles)
+        }
+        XCTAssertEqual(results[0], results[1])
+    }
+
     func testDecayOnlyOnMatricesAndClipping() {
         let tensors = [
             ParameterTensor(name: "w", offset: 0, count: 2, decays: true, initialization: .zeros, isEmbedding: false),

@@ -79,11 +79,11 @@ final class TrainingTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(r.tokens, config.tokens)
         XCTAssertEqual(r.parameters, config.shape.parameterCount)
         // C = exact (causal-attention) FLOPs per token from ScalingLaws × tokens; the MFU counts
-        // the executed full-context work.
+        // the executed work (attention blocks on and below the diagonal).
         let t = try XCTUnwrap(config.shape.transformerShape)
         XCTAssertEqual(r.flopsPerToken, t.trainingFLOPsPerToken(method: .exact))
         XCTAssertEqual(r.flops, t.trainingFLOPsPerToken(method: .exact) * Double(r.tokens))
-        XCTAssertEqual(r.executedFLOPsPerToken, t.trainingFLOPsPerToken(method: .exactFullContext))
+        XCTAssertEqual(r.executedFLOPsPerToken, config.shape.executedTrainingFLOPsPerToken)
         XCTAssertLessThan(r.flopsPerToken, try XCTUnwrap(r.executedFLOPsPerToken))
         XCTAssertEqual(r.learningCurve.map(\.step), config.curveSteps)
         XCTAssertEqual(r.learningCurve.last?.step, config.steps)

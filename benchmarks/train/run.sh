@@ -16,7 +16,8 @@ PYTHON=${PYTHON:-python3}
 SHAPES=${SHAPES:-"2:64:4:128 4:128:4:128 4:256:8:256 4:512:8:256"}   # layers:d_model:heads:context
 
 [ -s data/shakespeare.txt ] || bash scripts/fetch-corpus.sh
-swift build -c release --product scalelab >&2
+# The Makefile's release flags (`make build`): the element-wise kernels rely on this CPU's vectors.
+swift build -c release -Xswiftc -target-cpu -Xswiftc native --product scalelab >&2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 [ -n "${KEEP:-}" ] && trap - EXIT && echo "run.sh: keeping $work" >&2

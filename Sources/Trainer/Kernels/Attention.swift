@@ -8,13 +8,15 @@ import Foundation
 /// `O = P·V` written into out[b, :, h·hs ..< (h+1)·hs].
 ///
 /// out (B, T, C), att (B, NH, T, T) keeps P for the backward, qkv (B, T, 3C) laid out as
-/// [Q | K | V] along the last axis. Both products go through `cblas_sgemm` on strided views;
-/// the masked upper triangle is computed and zeroed, which costs at most 2× on S and P·V
-/// but keeps every product a plain GEMM.
+/// [Q | K | V] along the last axis. Both products go through `cblas_sgemm` on strided views,
+/// one block of `blockRows` query rows at a time: rows i0..<i1 only need keys 0..<i1, so the
+/// products skip the blocks wholly above the diagonal (at T = 4·blockRows, 10 of 16 blocks are
+/// computed). The fixed block size keeps the summation order independent of the thread count.
 func attentionForward(
     _ out: UnsafeMutablePointer<Float>, _ att: UnsafeMutablePointer<Float>,
     _ qkv: UnsafePointer<Float>,
-    batch B: Int, time T: Int, channels C: Int, heads NH: Int, pairs: Range<Int>? = nil
+    batch B: Int, time T: Int, channels C: Int, heads NH: Int, pairs: Range<Int>? = nil,
+    blockRows: Int = attentionBlockRows
 ) {
     let hs = C / NH, C3 = 3 * C
     let scale = 1 / Float(hs).squareRoot()
@@ -22,45 +24,46 @@ func attentionForward(
         let b = pair / NH, h = pair % NH
         let q = qkv + b * T * C3 + h * hs, k = q + C, v = q + 2 * C
         let p = att + (b * NH + h) * T * T
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(T), Int32(T), Int32(hs),
-                    scale, q, Int32(C3), k, Int32(C3), 0, p, Int32(T))
-        causalSoftmaxRows(p, time: T)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(T), Int32(hs), Int32(T),
-                    1, p, Int32(T), v, Int32(C3), 0, out + b * T * C + h * hs, Int32(C))
+        for i0 in stride(from: 0, to: T, by: blockRows) {
+            let i1 = min(T, i0 + blockRows), m = Int32(i1 - i0), n = Int32(i1)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, Int32(hs),
+                        scale, q + i0 * C3, Int32(C3), k, Int32(C3), 0, p + i0 * T, Int32(T))
+            causalSoftmaxRows(p, rows: i0..<i1, time: T)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, Int32(hs), n,
+                        1, p + i0 * T, Int32(T), v, Int32(C3), 0, out + b * T * C + i0 * C + h * hs, Int32(C))
+        }
     }
 }
 
-/// In place over a (T, T) score matrix: row i becomes softmax of its first i+1 entries, rest 0.
+/// Query rows per attention block: big enough for efficient GEMMs, small enough that the
+/// skipped blocks above the diagonal save most of the masked half.
+let attentionBlockRows = 32
+
+/// In place over the given rows of a (T, T) score matrix: row i becomes softmax of its first
+/// i+1 entries, the rest 0.
 @inline(__always)
-func causalSoftmaxRows(_ p: UnsafeMutablePointer<Float>, time T: Int) {
-    for i in 0..<T {
+func causalSoftmaxRows(_ p: UnsafeMutablePointer<Float>, rows: Range<Int>, time T: Int) {
+    for i in rows {
         let row = p + i * T, n = i + 1
-        var m = -Float.infinity
-        for j in 0..<n { m = max(m, row[j]) }
-        var sum = SIMD8<Float>(repeating: 0)
-        var j = 0
-        while j < n {
-            let k = min(8, n - j)
-            let e = exp8(load8(row + j, k, pad: -.infinity) - m).replacing(with: 0, where: SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) .>= Int32(k))
-            store8(e, row + j, k)
-            sum += e
-            j += 8
-        }
-        let inv = 1 / sum.sum()
+        let m = rowMax(row, count: n)
+        for j in 0..<n { row[j] = fastExp(row[j] - m) }
+        let inv = 1 / rowSum(row, count: n)
         for j in 0..<n { row[j] *= inv }
-        for j in n..<T { row[j] = 0 }
+        (row + n).update(repeating: 0, count: T - n)
     }
 }
 
 /// Backward of `attentionForward`, per (b, h):
 /// `dP = dO·Vᵀ`, `dV += Pᵀ·dO`, `dS = P ⊙ (dP − rowsum(P ⊙ dP))`,
-/// `dQ += dS·K/√hs`, `dK += dSᵀ·Q/√hs`.
+/// `dQ += dS·K/√hs`, `dK += dSᵀ·Q/√hs`, in the forward's blocks of query rows (P is zero
+/// above the diagonal, so each block only touches keys 0..<i1).
 ///
 /// dqkv (B, T, 3C), scratch (T, T) work space for the pairs handled by this call, dout (B, T, C), qkv (B, T, 3C), att (B, NH, T, T).
 func attentionBackward(
     _ dqkv: UnsafeMutablePointer<Float>, _ scratch: UnsafeMutablePointer<Float>,
     _ dout: UnsafePointer<Float>, _ qkv: UnsafePointer<Float>, _ att: UnsafePointer<Float>,
-    batch B: Int, time T: Int, channels C: Int, heads NH: Int, pairs: Range<Int>? = nil
+    batch B: Int, time T: Int, channels C: Int, heads NH: Int, pairs: Range<Int>? = nil,
+    blockRows: Int = attentionBlockRows
 ) {
     let hs = C / NH, C3 = 3 * C
     let scale = 1 / Float(hs).squareRoot()
@@ -71,21 +74,24 @@ func attentionBackward(
         let p = att + (b * NH + h) * T * T
         let dO = dout + b * T * C + h * hs
         let dS = scratch
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(T), Int32(T), Int32(hs),
-                    1, dO, Int32(C), v, Int32(C3), 0, dS, Int32(T))
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(T), Int32(hs), Int32(T),
-                    1, p, Int32(T), dO, Int32(C), 1, dv, Int32(C3))
-        for i in 0..<T {
-            let pr = p + i * T, dr = dS + i * T
-            var dot: Float = 0
-            for j in 0...i { dot += pr[j] * dr[j] }
-            for j in 0...i { dr[j] = pr[j] * (dr[j] - dot) }
-            for j in (i + 1)..<T { dr[j] = 0 }
+        for i0 in stride(from: 0, to: T, by: blockRows) {
+            let i1 = min(T, i0 + blockRows), m = Int32(i1 - i0), n = Int32(i1)
+            let pb = p + i0 * T, dSb = dS + i0 * T, dOb = dO + i0 * C
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, Int32(hs),
+                        1, dOb, Int32(C), v, Int32(C3), 0, dSb, Int32(T))
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n, Int32(hs), m,
+                        1, pb, Int32(T), dOb, Int32(C), 1, dv, Int32(C3))
+            for i in i0..<i1 {
+                let pr = p + i * T, dr = dS + i * T
+                let dot = rowDot(pr, dr, count: i + 1)
+                for j in 0...i { dr[j] = pr[j] * (dr[j] - dot) }
+                for j in (i + 1)..<i1 { dr[j] = 0 }
+            }
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, Int32(hs), n,
+                        scale, dSb, Int32(T), k, Int32(C3), 1, dq + i0 * C3, Int32(C3))
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n, Int32(hs), m,
+                        scale, dSb, Int32(T), q + i0 * C3, Int32(C3), 1, dk, Int32(C3))
         }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(T), Int32(hs), Int32(T),
-                    scale, dS, Int32(T), k, Int32(C3), 1, dq, Int32(C3))
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(T), Int32(hs), Int32(T),
-                    scale, dS, Int32(T), q, Int32(C3), 1, dk, Int32(C3))
     }
 }
 

@@ -13,18 +13,9 @@ func crossEntropyForward(
 ) {
     for r in 0..<BT {
         let z = logits + r * V, p = probs + r * V
-        var m = -Float.infinity
-        for v in 0..<V { m = max(m, z[v]) }
-        var sum = SIMD8<Float>(repeating: 0)
-        var v = 0
-        while v < V {
-            let k = min(8, V - v)
-            let e = exp8(load8(z + v, k) - m).replacing(with: 0, where: SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) .>= Int32(k))
-            store8(e, p + v, k)
-            sum += e
-            v += 8
-        }
-        let s = sum.sum(), inv = 1 / s
+        let m = rowMax(z, count: V)
+        for v in 0..<V { p[v] = fastExp(z[v] - m) }
+        let s = rowSum(p, count: V), inv = 1 / s
         for v in 0..<V { p[v] *= inv }
         let t = Int(targets[r])
         // A NaN logit is skipped by max() but poisons the sum, so the loss is NaN too.

@@ -1,16 +1,17 @@
-/// Vectorized e^x and tanh for the element-wise kernels (GELU, softmax), eight lanes at a time.
+/// e^x and tanh for the element-wise kernels (GELU, softmax), written as branch-free scalar
+/// code so that the loops calling them auto-vectorize (16 lanes under AVX-512). Swift's
+/// `SIMD8` masks, bit casts and shifts compiled to per-lane scalar code here, about 20× slower.
 ///
-/// `exp8`: write x = n·ln 2 + r with n = round(x/ln 2) and |r| ≤ ln 2 / 2 (ln 2 split in a high
-/// and a low part, Cody & Waite 1980, so r is exact to float precision); then
+/// `fastExp`: write x = n·ln 2 + r with n = round(x/ln 2) and |r| ≤ ln 2 / 2 (ln 2 split in a
+/// high and a low part, Cody & Waite 1980, so r is exact to float precision); then
 /// e^r = Σ_{k≤6} r^k/k! (Taylor, truncation error r⁷/7! < 1.3·10⁻⁷ relative at |r| = ln 2/2) and
 /// e^x = e^r · 2^n with 2^n built from its exponent bits. Inputs are clamped to [−87, 88] so
-/// 2^n stays a normal float; NaN lanes stay NaN, so divergence still shows in the loss.
+/// 2^n stays a normal float; a NaN fails both clamp comparisons and stays NaN through the
+/// polynomial, so divergence still shows in the loss.
 @inline(__always)
-func exp8(_ x: SIMD8<Float>) -> SIMD8<Float> {
-    let nan = x .!= x
-    var v = x.replacing(with: 0, where: nan)
-    v = v.replacing(with: 88, where: v .> 88)
-    v = v.replacing(with: -87, where: v .< -87)
+func fastExp(_ x: Float) -> Float {
+    var v = x > 88 ? 88 : x
+    v = v < -87 ? -87 : v
     // Round to nearest by adding and subtracting 1.5·2²³ (the float spacing there is 1); the
     // integer n then sits in the low mantissa bits of `t`, with no float-to-int conversion.
     let magic: Float = 12_582_912
@@ -23,28 +24,77 @@ func exp8(_ x: SIMD8<Float>) -> SIMD8<Float> {
     p = p * r + 0.5
     p = p * r + 1
     p = p * r + 1
-    let bits = (unsafeBitCast(t, to: SIMD8<Int32>.self) &- 0x4B40_0000 &+ 127) &<< 23
-    return (p * unsafeBitCast(bits, to: SIMD8<Float>.self)).replacing(with: .nan, where: nan)
+    let bits = (Int32(bitPattern: t.bitPattern) &- 0x4B40_0000 &+ 127) &<< 23
+    return p * Float(bitPattern: UInt32(bitPattern: bits))
 }
 
 /// `tanh u = 1 − 2/(e^{2u} + 1)`: absolute error ≈ 1e-7, saturates exactly to ±1, NaN stays NaN.
 @inline(__always)
-func tanh8(_ u: SIMD8<Float>) -> SIMD8<Float> {
-    1 - 2 / (exp8(2 * u) + 1)
+func fastTanh(_ u: Float) -> Float {
+    1 - 2 / (fastExp(2 * u) + 1)
 }
 
-/// Loads up to 8 floats (the rest padded with `pad`), for the tail of a vector loop.
+/// The largest of `p[0..<n]` (n ≥ 1), NaNs skipped; eight running maxima so the loop is not one
+/// long dependency chain.
 @inline(__always)
-func load8(_ p: UnsafePointer<Float>, _ n: Int, pad: Float = 0) -> SIMD8<Float> {
-    if n >= 8 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self) }
-    var v = SIMD8<Float>(repeating: pad)
-    for i in 0..<n { v[i] = p[i] }
-    return v
+func rowMax(_ p: UnsafePointer<Float>, count n: Int) -> Float {
+    var m = SIMD8<Float>(repeating: -.infinity)
+    var j = 0
+    while j + 8 <= n {
+        let x = UnsafeRawPointer(p + j).loadUnaligned(as: SIMD8<Float>.self)
+        for l in 0..<8 where x[l] > m[l] { m[l] = x[l] }
+        j += 8
+    }
+    var r = -Float.infinity
+    for l in 0..<8 where m[l] > r { r = m[l] }
+    while j < n { if p[j] > r { r = p[j] }; j += 1 }
+    return r
 }
 
-/// Stores the first `n` (≤ 8) lanes.
+/// `Σ p[0..<n]` in sixteen lanes (a fixed order for a given n).
 @inline(__always)
-func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, _ n: Int) {
-    if n >= 8 { UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self); return }
-    for i in 0..<n { p[i] = v[i] }
+func rowSum(_ p: UnsafePointer<Float>, count n: Int) -> Float {
+    var s = SIMD16<Float>(repeating: 0)
+    var j = 0
+    while j + 16 <= n { s += load16(p + j); j += 16 }
+    var r = s.sum()
+    while j < n { r += p[j]; j += 1 }
+    return r
+}
+
+/// `Σ a[j]·b[j]` over `0..<n` in sixteen lanes (a fixed order for a given n).
+@inline(__always)
+func rowDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count n: Int) -> Float {
+    var s = SIMD16<Float>(repeating: 0)
+    var j = 0
+    while j + 16 <= n {
+        s += load16(a + j) * load16(b + j)
+        j += 16
+    }
+    var r = s.sum()
+    while j < n { r += a[j] * b[j]; j += 1 }
+    return r
+}
+
+/// `Σ (p[j] − m)²` over `0..<n` in sixteen lanes (a fixed order for a given n).
+@inline(__always)
+func rowSumSquares(_ p: UnsafePointer<Float>, minus m: Float, count n: Int) -> Float {
+    var s = SIMD16<Float>(repeating: 0)
+    var j = 0
+    while j + 16 <= n { let d = load16(p + j) - m; s += d * d; j += 16 }
+    var r = s.sum()
+    while j < n { let d = p[j] - m; r += d * d; j += 1 }
+    return r
+}
+
+/// Sixteen floats from `p` (no alignment needed).
+@inline(__always)
+func load16(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
+}
+
+/// Stores sixteen floats at `p` (no alignment needed).
+@inline(__always)
+func store16(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
 }

@@ -6,13 +6,9 @@ import Foundation
 /// out (N), inp (N); N is any element count (BT·F in the MLP).
 func geluForward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, count N: Int) {
     let k: Float = 0.7978845608028654   // √(2/π)
-    var i = 0
-    while i < N {
-        let n = min(8, N - i)
-        let x = load8(inp + i, n)
-        let t = tanh8(k * (x + 0.044715 * x * x * x))
-        store8(0.5 * x * (1 + t), out + i, n)
-        i += 8
+    for i in 0..<N {
+        let x = inp[i]
+        out[i] = 0.5 * x * (1 + fastTanh(k * (x + 0.044715 * x * x * x)))
     }
 }
 
@@ -21,15 +17,11 @@ func geluForward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>
 func geluBackward(_ dinp: UnsafeMutablePointer<Float>,
                   _ inp: UnsafePointer<Float>, _ dout: UnsafePointer<Float>, count N: Int) {
     let k: Float = 0.7978845608028654
-    var i = 0
-    while i < N {
-        let n = min(8, N - i)
-        let x = load8(inp + i, n), dy = load8(dout + i, n)
-        let t = tanh8(k * (x + 0.044715 * x * x * x))
+    for i in 0..<N {
+        let x = inp[i]
+        let t = fastTanh(k * (x + 0.044715 * x * x * x))
         let du = k * (1 + 3 * 0.044715 * x * x)
-        let grad = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du
-        store8(load8(dinp + i, n) + dy * grad, dinp + i, n)
-        i += 8
+        dinp[i] += dout[i] * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du)
     }
 }
 

@@ -32,13 +32,15 @@ func matmulBackward(
     matmulBackwardWeight(dweight, dbias, dout, inp, rows: BT, inChannels: C, outChannels: OC, range: 0..<OC)
 }
 
-/// `dinp += dout · W` for the BT rows given. dinp (BT, C), dout (BT, OC), weight (OC, C).
+/// `dinp += dout · W` for the BT rows given; with `accumulate: false`, `dinp = dout · W` (for a
+/// scratch gradient this product alone writes, which then needs no zeroing first).
+/// dinp (BT, C), dout (BT, OC), weight (OC, C).
 func matmulBackwardInput(
     _ dinp: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
-    rows BT: Int, inChannels C: Int, outChannels OC: Int
+    rows BT: Int, inChannels C: Int, outChannels OC: Int, accumulate: Bool = true
 ) {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(BT), Int32(C), Int32(OC),
-                1, dout, Int32(OC), weight, Int32(C), 1, dinp, Int32(C))
+                1, dout, Int32(OC), weight, Int32(C), accumulate ? 1 : 0, dinp, Int32(C))
 }
 
 /// `dW[o] += Σ_rows dout[·, o] · inp`, `dbias[o] += Σ_rows dout[·, o]` for output channels o in

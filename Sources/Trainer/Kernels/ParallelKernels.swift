@@ -74,16 +74,17 @@ func matmulForwardParallel(
 }
 
 /// Input gradient split by rows, weight and bias gradients split by output channel: every
-/// thread writes its own block, so no reduction crosses threads.
+/// thread writes its own block, so no reduction crosses threads. `accumulateInput: false`
+/// overwrites dinp instead of adding (see `matmulBackwardInput`); the weight gradients always add.
 func matmulBackwardParallel(
     _ dinp: UnsafeMutablePointer<Float>, _ dweight: UnsafeMutablePointer<Float>,
     _ dbias: UnsafeMutablePointer<Float>?,
     _ dout: UnsafePointer<Float>, _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
-    rows BT: Int, inChannels C: Int, outChannels OC: Int, threads: Int
+    rows BT: Int, inChannels C: Int, outChannels OC: Int, threads: Int, accumulateInput: Bool = true
 ) {
     parallelChunks(BT, threads: threads, minChunk: minParallelRows) { r in
         matmulBackwardInput(dinp + r.lowerBound * C, dout + r.lowerBound * OC, weight,
-                            rows: r.count, inChannels: C, outChannels: OC)
+                            rows: r.count, inChannels: C, outChannels: OC, accumulate: accumulateInput)
     }
     parallelChunks(OC, threads: threads, minChunk: 16) { os in
         matmulBackwardWeight(dweight, dbias, dout, inp, rows: BT, inChannels: C, outChannels: OC, range: os)

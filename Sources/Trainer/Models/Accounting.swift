@@ -17,8 +17,9 @@ import ScalingLaws
 ///   causal count is smaller by `6·L·d·(T−1)` per token, about `T/(12d + V/L + 2T)` of the
 ///   full-context count with d_ff = 4d: 3–11% for the shapes a CPU ladder trains.
 /// - `executedTrainingFLOPsPerToken` is the work the kernels do: the trainer's attention computes
-///   the whole T×T score square and masks it afterwards, so it counts full context
-///   (`FLOPCountingMethod.exactFullContext`). MFU divides this by the measured sgemm peak.
+///   the T×T score square in blocks of query rows, skipping the blocks above the diagonal and
+///   masking the rest, so it counts between the causal and the full context. MFU divides this
+///   by the measured sgemm peak.
 extension ModelShape {
     /// This transformer in ScalingLaws' terms; nil for the LSTM.
     ///
@@ -60,12 +61,18 @@ extension ModelShape {
 
     /// Training FLOPs per token the kernels execute, for MFU.
     ///
-    /// Transformer: `TransformerShape.trainingFLOPsPerToken(method: .exactFullContext)`, which
-    /// equals PaLM's model-FLOPs formula `6·N_matmul + 12·L·T·d` (Chowdhery et al. 2022,
-    /// arXiv:2204.02311, App. B) for this block. LSTM: same as `trainingFLOPsPerToken` (no
-    /// attention, nothing masked).
+    /// Transformer: PaLM's model-FLOPs formula `6·N_matmul + 12·L·T·d` (Chowdhery et al. 2022,
+    /// arXiv:2204.02311, App. B; `TransformerShape.trainingFLOPsPerToken(method:
+    /// .exactFullContext)` for this block) less the attention blocks above the diagonal that
+    /// `attentionForward` skips: query rows i0..<i1 of each block attend i1 keys, so the
+    /// attention term is `12·L·d·Σ_blocks (i1 − i0)·i1 / T`. LSTM: same as
+    /// `trainingFLOPsPerToken` (no attention, nothing masked).
     public var executedTrainingFLOPsPerToken: Double {
-        transformerShape?.trainingFLOPsPerToken(method: .exactFullContext) ?? lstmCounts.trainingFLOPsPerToken
+        guard let t = transformerShape else { return lstmCounts.trainingFLOPsPerToken }
+        let T = context, R = attentionBlockRows
+        let attended = stride(from: 0, to: T, by: R).map { i0 in Double((min(T, i0 + R) - i0) * min(T, i0 + R)) }
+            .reduce(0, +) / Double(T)
+        return t.trainingFLOPsPerToken(method: .exactFullContext) - 12 * Double(layers * dModel) * (Double(T) - attended)
     }
 
     /// The LSTM's counts (V = vocab, H = dModel, L = layers).

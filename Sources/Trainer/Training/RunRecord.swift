@@ -40,7 +40,7 @@ public struct RunRecord: Sendable, Codable, Equatable {
     /// causal context (`FLOPCountingMethod.exact`), the convention of C.
     public var flopsPerToken: Double
     /// `ModelShape.executedTrainingFLOPsPerToken`: training FLOPs per token the kernels execute
-    /// (full T×T attention, `FLOPCountingMethod.exactFullContext`); what `mfu` counts. Nil in
+    /// (attention over the T×T blocks on and below the diagonal); what `mfu` counts. Nil in
     /// records written before it was recorded.
     public var executedFLOPsPerToken: Double?
     /// Wall time of the run (all sessions), evaluation included.
