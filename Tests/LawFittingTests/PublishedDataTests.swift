@@ -27,7 +27,7 @@ final class PublishedDataTests: XCTestCase {
     /// Refitting R_D*, R_N* on the 182 runs with the others at their published values finds the
     /// objective nearly flat in them: the refit (≈ 47, 2.3) improves the objective by only ~0.1%,
     /// so the published decay constants sit in the same valley, not at a sharp optimum.
-    func testDataConstrainedDecayRefitLandsOnPublishedConstants() throws {
+    func testDataConstrainedDecayRefitFindsAFlatValley() throws {
         let data = FitData(try Fixtures.datablations182())
         let c = Published.muennighoffC4
         let staged = try XCTUnwrap(FixedParameters(DataConstrainedLaw(),
