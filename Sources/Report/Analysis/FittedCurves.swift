@@ -56,22 +56,10 @@ public struct FittedCurves: Sendable {
             let values = b.parameters.compactMap { Derived.atBudget(formula, $0, compute: C)[key] }.filter(\.isFinite).sorted()
             guard !values.isEmpty else { low.append(.nan); high.append(.nan); continue }
             let tail = (1 - b.level) / 2
-            low.append(Percentile.of(sorted: values, tail))
-            high.append(Percentile.of(sorted: values, 1 - tail))
+            low.append(quantile(sorted: values, tail))
+            high.append(quantile(sorted: values, 1 - tail))
         }
         return (low, high)
-    }
-}
-
-/// Percentiles by linear interpolation between order statistics (type 7 of Hyndman & Fan 1996,
-/// NumPy's default).
-public enum Percentile {
-    public static func of(sorted v: [Double], _ q: Double) -> Double {
-        precondition(!v.isEmpty, "percentile of no values")
-        precondition((0...1).contains(q), "quantile must be in [0, 1], got \(q)")
-        let h = Double(v.count - 1) * q
-        let i = Int(h.rounded(.down)), j = min(i + 1, v.count - 1)
-        return v[i] + (h - Double(i)) * (v[j] - v[i])
     }
 }
 

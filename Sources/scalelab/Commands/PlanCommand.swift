@@ -104,7 +104,7 @@ enum PlanIntervals {
         for (key, v) in values where !key.hasPrefix("request.") {
             let sorted = v.filter(\.isFinite).sorted()
             guard sorted.count == reports.count, let lo = sorted.first, let hi = sorted.last, lo != hi else { continue }
-            out[key] = [quantile(sorted, tail), quantile(sorted, 1 - tail)]
+            out[key] = [quantile(sorted: sorted, tail), quantile(sorted: sorted, 1 - tail)]
         }
         return out
     }
@@ -115,13 +115,6 @@ enum PlanIntervals {
         } else if let n = value as? NSNumber {
             out[prefix, default: []].append(n.doubleValue)
         }
-    }
-
-    /// Linear interpolation between order statistics (numpy's default).
-    private static func quantile(_ v: [Double], _ q: Double) -> Double {
-        let h = q * Double(v.count - 1)
-        let lo = Int(h.rounded(.down)), hi = min(lo + 1, v.count - 1)
-        return v[lo] + (h - Double(lo)) * (v[hi] - v[lo])
     }
 }
 
