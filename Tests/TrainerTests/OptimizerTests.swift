@@ -78,14 +78,16 @@ final class OptimizerTests: XCTestCase {
         let small = ModelShape(layers: 2, dModel: 64, heads: 4, context: 128)     // N ≈ 1e5
         let h = Hyperparameters.defaults(for: small, tokens: 10_000_000)
         XCTAssertEqual(h.learningRate, min(4e-3, 2e-3 * pow(Double(small.nonEmbeddingParameterCount) / 1e6, -0.25)), accuracy: 1e-12)
-        XCTAssertEqual(h.batch * small.context, 4096)
+        XCTAssertEqual(h.batch * small.context, 512)                               // 2048·√0.1 = 648 → 2⁹
         XCTAssertEqual(h.warmupTokens, small.parameterCount)
         XCTAssertEqual(h.batch % h.microBatch, 0)
         let big = ModelShape(layers: 8, dModel: 512, heads: 8, context: 256)      // N ≈ 2.5e7
         let hb = Hyperparameters.defaults(for: big, tokens: 100_000)
         XCTAssertLessThan(hb.learningRate, h.learningRate)
         XCTAssertEqual(hb.warmupTokens, 10_000)                                    // capped at a tenth
-        XCTAssertLessThanOrEqual(hb.batch * big.context, max(big.context, 1000))   // ≥ ~100 steps
+        XCTAssertLessThanOrEqual(hb.batch * big.context, max(big.context, 250))    // ≥ ~400 steps (one sequence at least)
+        let mid = ModelShape(layers: 4, dModel: 256, heads: 8, context: 256)      // N ≈ 3.2e6
+        XCTAssertEqual(Hyperparameters.defaults(for: mid, tokens: 100_000_000).batch * mid.context, 4096)
     }
 
     /// A tiny model memorizes one fixed batch: the loss must fall from ln 256 to near zero.
