@@ -28,7 +28,7 @@ struct DemoCommand: ParsableCommand {
 
     /// Four budgets log-spaced over two decades, five sizes each (SCIENCE.md: IsoFLOP, approach 2).
     var budgets: [Double] {
-        let (low, high) = quick ? (1e9, 1e11) : (3e9, 3e11)
+        let (low, high) = quick ? (3e9, 3e11) : (1e10, 1e12)
         return (0..<4).map { low * pow(high / low, Double($0) / 3) }
     }
 
