@@ -77,7 +77,7 @@ final class OptimizerTests: XCTestCase {
     func testDefaultHyperparameterRule() {
         let small = ModelShape(layers: 2, dModel: 64, heads: 4, context: 128)     // N ≈ 1e5
         let h = Hyperparameters.defaults(for: small, tokens: 10_000_000)
-        XCTAssertEqual(h.learningRate, min(4e-3, 2e-3 * pow(Double(small.nonEmbeddingParameterCount) / 1e6, -0.25)), accuracy: 1e-12)
+        XCTAssertEqual(h.learningRate, 1e-2 * pow(Double(small.nonEmbeddingParameterCount) / 1e5, -1.0 / 3), accuracy: 1e-12)
         XCTAssertEqual(h.batch * small.context, 512)                               // 2048·√0.1 = 648 → 2⁹
         XCTAssertEqual(h.warmupTokens, small.parameterCount)
         XCTAssertEqual(h.batch % h.microBatch, 0)
