@@ -177,7 +177,9 @@ final class StoreTests: XCTestCase {
         XCTAssertEqual(curve.last?.flops ?? 0, record.flops, accuracy: 1e-6 * record.flops)
         let m = try store.measurements()
         XCTAssertEqual(m, [.init(parameters: Double(record.parameters), tokens: Double(record.tokens),
-                                 compute: record.flops, loss: record.finalValidationLoss!)])
+                                 compute: record.flops, uniqueTokens: Double(record.data.trainBytes),
+                                 loss: record.finalValidationLoss!)])
+        XCTAssertEqual(run.uniqueTokens, Double(record.data.trainBytes))
         XCTAssertEqual(try store.measurements(convention: .nonEmbedding).first?.parameters, Double(record.nonEmbeddingParameters))
         XCTAssertThrowsError(try store.run(id: 999)) { XCTAssertEqual($0 as? StoreError, .noSuchRun(path: store.path, id: 999)) }
     }

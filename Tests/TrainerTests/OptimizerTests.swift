@@ -86,6 +86,8 @@ final class OptimizerTests: XCTestCase {
         XCTAssertLessThan(hb.learningRate, h.learningRate)
         XCTAssertEqual(hb.warmupTokens, 10_000)                                    // capped at a tenth
         XCTAssertLessThanOrEqual(hb.batch * big.context, max(big.context, 250))    // ≥ ~400 steps (one sequence at least)
+        let tiny = ModelShape(layers: 1, dModel: 16, heads: 1, context: 64)       // N ≈ 3e3: capped at 1e-2
+        XCTAssertEqual(Hyperparameters.defaults(for: tiny, tokens: 1_000_000).learningRate, 1e-2)
         let mid = ModelShape(layers: 4, dModel: 256, heads: 8, context: 256)      // N ≈ 3.2e6
         XCTAssertEqual(Hyperparameters.defaults(for: mid, tokens: 100_000_000).batch * mid.context, 4096)
     }

@@ -89,6 +89,12 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(r.learningCurve.last?.step, config.steps)
         XCTAssertEqual(r.version, "9.9.9")
         XCTAssertEqual(r.mfu!, r.tokensPerSecond * r.executedFLOPsPerToken! / 1e10, accuracy: 1e-12)
+        // Steady-state throughput leaves out the first steps; memory: baseline ≤ peak, both present on Linux.
+        XCTAssertGreaterThan(config.steps, RunRecord.warmupStepsUntimed)
+        XCTAssertGreaterThan(try XCTUnwrap(r.steadyTokensPerSecond), 0)
+        let baseline = try XCTUnwrap(r.baselineResidentBytes), peak = try XCTUnwrap(r.peakResidentBytes)
+        XCTAssertGreaterThan(baseline, 0)
+        XCTAssertLessThanOrEqual(baseline, peak)
         let back = try JSONDecoder().decode(RunRecord.self, from: JSONEncoder().encode(r))
         XCTAssertEqual(back, r)
         // A record written before `executedFLOPsPerToken` existed still decodes, with it nil.
@@ -119,6 +125,8 @@ final class TrainingTests: XCTestCase {
         let short = Corpus(bytes: Array(repeating: 97, count: 100), source: "short")
         XCTAssertTrue(message { _ = try train(tinyConfig(), corpus: short, options: .init(version: "t")) }.contains("corpus has 100 bytes"))
         XCTAssertTrue(message { _ = try Architecture.parse("gru") }.contains("unknown architecture 'gru'; choose one of: transformer, lstm"))
+        c = tinyConfig(); c.hyperparameters.finalLearningRateFraction = 1.5
+        XCTAssertTrue(message { _ = try train(c, corpus: corpus, options: .init(version: "t")) }.contains("--final-lr-fraction must be in [0, 1], got 1.5"))
         c = tinyConfig(); c.hyperparameters.microBatch = 3
         XCTAssertTrue(message { _ = try train(c, corpus: corpus, options: .init(version: "t")) }.contains("must divide --batch"))
     }

@@ -47,17 +47,23 @@ work, shapes = sys.argv[1], sys.argv[2:]
 print(f"# {datetime.date.today()}  {platform.machine()}  {os.cpu_count()} cores  "
       f"threads={os.environ.get('THREADS', os.cpu_count())} batch={os.environ.get('BATCH', 8)}")
 print(f"{'shape (L/d/h/T)':>16} {'N':>10} {'ScaleLab tok/s':>15} {'PyTorch tok/s':>14} {'ratio':>6} "
-      f"{'MFU':>6} {'sgemm peak':>11} {'peak RSS':>9} {'buffers':>9} {'RSS/buf':>8} {'torch RSS':>10}")
+      f"{'MFU':>6} {'sgemm peak':>11} {'buffers':>9} {'RSS growth':>11} {'growth/buf':>11} {'peak RSS':>9} {'torch RSS':>10}")
 for s in shapes:
     r = json.load(open(f"{work}/scalelab-{s}.json"))
     t = json.load(open(f"{work}/torch-{s}.json"))
     ts = t.get("tokens_per_second")
     mb = lambda b: f"{b / 2**20:.0f} MB" if b else "-"
-    ours = r["tokensPerSecond"]
+    # Both sides time the same steps: everything after the first 2 (torch_gpt.py --warmup-steps 2).
+    ours = r.get("steadyTokensPerSecond") or r["tokensPerSecond"]
+    mfu = ours * r["executedFLOPsPerToken"] / r["peakFLOPS"]
     torch_s = f"{ts:.0f}" if ts else "-"
     ratio = f"{ours / ts:.2f}" if ts else "-"
     rss = r.get("peakResidentBytes") or 0
+    growth = rss - (r.get("baselineResidentBytes") or 0)
     print(f"{s.replace(':', '/'):>16} {r['parameters']:>10} {ours:>15.0f} {torch_s:>14} {ratio:>6} "
-          f"{100 * r['mfu']:>5.1f}% {r['peakFLOPS'] / 1e9:>7.0f} GF/s {mb(rss):>9} "
-          f"{mb(r['bufferBytes']):>9} {rss / r['bufferBytes']:>8.2f} {mb(t.get('peak_rss_bytes')):>10}")
+          f"{100 * mfu:>5.1f}% {r['peakFLOPS'] / 1e9:>7.0f} GF/s {mb(r['bufferBytes']):>9} {mb(growth):>11} "
+          f"{growth / r['bufferBytes']:>11.2f} {mb(rss):>9} {mb(t.get('peak_rss_bytes')):>10}")
+print("RSS growth: peak resident memory minus the resident memory before the model was allocated (the "
+      "Swift runtime, OpenBLAS and the corpus, a fixed floor); growth/buf compares it with what the "
+      "parameter, AdamW and activation buffers need by arithmetic.")
 PY

@@ -75,6 +75,21 @@ public enum StoreAnalysis {
                                    notes: notes)
     }
 
+    /// The percentile interval (`level`, e.g. 90%) of approach 3's predicted loss at (N, D), from
+    /// `bootstrap` resamples of the finished runs of `sweep`: the forecast's honest uncertainty.
+    /// Nil with too few runs or no resamples.
+    public static func approach3LossInterval(_ store: RunStore, sweep: Int64? = nil, parameters: Double, tokens: Double,
+                                             bootstrap: Int = 200, seed: UInt64 = 0, level: Double = 0.9,
+                                             fitOptions: FitOptions = FitOptions()) throws -> [Double]? {
+        let measurements = try store.measurements(sweep: sweep)
+        guard bootstrap > 0, measurements.count > 5 else { return nil }
+        let data = FitData(measurements)
+        let fit = try LawFitter.fit(ChinchillaLaw(), to: data, options: fitOptions)
+        let boot = try Bootstrap.run(fit, data: data, options: BootstrapOptions(samples: bootstrap, level: level, seed: seed),
+                                     fitOptions: fitOptions)
+        return boot.intervals { p in ["loss": ChinchillaParameters(p).loss(parameters: parameters, tokens: tokens)] }["loss"]
+    }
+
     /// Saves each approach's fit in the store (law, method, data hash, parameters, intervals).
     public static func save(_ r: StoreAnalysisResult, to store: RunStore, version: String) throws(StoreError) {
         let points = r.runs

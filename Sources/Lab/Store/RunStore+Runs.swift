@@ -194,7 +194,12 @@ extension RunStore {
             run.message = r.message
             run.parameters = Double(r.parameters)
             run.nonEmbeddingParameters = Double(r.nonEmbeddingParameters)
-            if r.status == .completed { run.tokens = Double(r.tokens); run.flops = r.flops }
+            if r.status == .completed {
+                run.tokens = Double(r.tokens); run.flops = r.flops
+                // Byte-level: the training split's bytes are the unique tokens U a run can see; with
+                // D > U it repeated data (the data-constrained law, `fit --law data-constrained`).
+                run.uniqueTokens = Double(r.data.trainBytes)
+            }
             run.wallSeconds = r.wallSeconds
             run.tokensPerSecond = r.tokensPerSecond
             run.finalTrainLoss = r.finalTrainLoss

@@ -28,13 +28,17 @@ public struct Hyperparameters: Sendable, Codable, Equatable {
     /// The default rule for a model of `shape` trained on `tokens` tokens.
     ///
     /// With N = non-embedding parameters (at least 10⁴):
-    /// - learning rate `η = 10⁻²·(N/10⁵)^(−1/3)`, clamped to [2·10⁻⁴, 2·10⁻²]: larger models
+    /// - learning rate `η = 10⁻²·(N/10⁵)^(−1/3)`, clamped to [2·10⁻⁴, 10⁻²]: larger models
     ///   want smaller steps; the −1/3 slope sits between DeepSeek's fitted η ∝ C^−0.125
     ///   (≈ N^−0.25 at a fixed tokens-per-parameter ratio) and μP-style 1/width rules (≈ N^−1/2).
     ///   Measured on the demo ladder: the earlier rule (2·10⁻³·(N/10⁶)^(−1/4), at most 4·10⁻³)
     ///   under-trained the 10⁴–10⁵-parameter models (a 72k model: 1.78 nats at 4·10⁻³, 1.73 at
     ///   10⁻²), and the fitted ladder wanted 1,000+ tokens per parameter; with this rule it
-    ///   wants ~30 and its exponents a come out at 0.4–0.6;
+    ///   wants ~20–30 and its exponents a come out at 0.4–0.6. The cap was 2·10⁻² until a sweep
+    ///   (η ∈ {2.5·10⁻³ … 4·10⁻²}, two seeds, one-layer d 16–48 and two-layer d 48–64 models at
+    ///   ladder budgets) showed 2·10⁻² unstable on the 1-layer d 32–48 models (2.36–2.62 nats
+    ///   against 2.03–2.26 at 5·10⁻³–10⁻², seed-to-seed spread up to 0.1 nats) while 10⁻² was
+    ///   within noise of the best everywhere except the tiniest (d ≤ 16) models;
     /// - batch tokens `2^round(log₂(2048·(N/10⁶)^(1/2)))`, clamped to [256, 65536] and to at
     ///   most tokens/400 so every run takes at least ~400 steps: small models want small batches
     ///   (Porian et al. 2024, arXiv:2406.19146; Kaplan's B_crit grows as the loss falls). Measured
@@ -47,7 +51,7 @@ public struct Hyperparameters: Sendable, Codable, Equatable {
     /// - micro-batch: the largest divisor of the batch whose activations fit in 2 GiB.
     public static func defaults(for shape: ModelShape, tokens: Int) -> Hyperparameters {
         let n = Double(max(10_000, shape.nonEmbeddingParameterCount))
-        let lr = min(2e-2, max(2e-4, 1e-2 * pow(n / 1e5, -1.0 / 3)))
+        let lr = min(1e-2, max(2e-4, 1e-2 * pow(n / 1e5, -1.0 / 3)))
         var batchTokens = pow(2, (log2(2048 * pow(n / 1e6, 0.5))).rounded())
         batchTokens = min(65_536, max(256, batchTokens))
         batchTokens = min(batchTokens, max(1, Double(tokens) / 400))

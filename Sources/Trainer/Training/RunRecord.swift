@@ -47,6 +47,13 @@ public struct RunRecord: Sendable, Codable, Equatable {
     public var wallSeconds: Double
     /// Training throughput: tokens per second of optimizer steps, learning-curve evaluation excluded.
     public var tokensPerSecond: Double
+    /// Steady-state throughput: as `tokensPerSecond` but without the first
+    /// `RunRecord.warmupStepsUntimed` steps of the session (first-touch page faults, caches),
+    /// the figure the benchmark compares with PyTorch's timed steps. Nil when the session ran no
+    /// more steps than that.
+    public var steadyTokensPerSecond: Double?
+    /// Steps at the start of a session that `steadyTokensPerSecond` leaves out.
+    public static let warmupStepsUntimed = 2
     /// Model FLOPs utilization: `tokensPerSecond × executedFLOPsPerToken ÷ peakFLOPS`, the
     /// FLOP/s of the work the kernels do against the measured peak (nil if no peak given).
     public var mfu: Double?
@@ -57,6 +64,9 @@ public struct RunRecord: Sendable, Codable, Equatable {
     public var bufferBytes: Int = 0
     /// Peak resident memory of the process (Linux VmHWM), for comparison with `bufferBytes`.
     public var peakResidentBytes: Int?
+    /// Resident memory just before the model was allocated: the Swift runtime, OpenBLAS and the
+    /// corpus, a fixed floor. `peakResidentBytes − baselineResidentBytes` is what training added.
+    public var baselineResidentBytes: Int?
     public var learningCurve: [CurvePoint]
     /// The mean training loss of every step, in order (what determinism and resume tests compare).
     public var stepLosses: [Double]

@@ -49,6 +49,9 @@ public struct TrainingConfig: Sendable, Codable, Equatable {
             throw bad("--micro-batch \(h.microBatch) must divide --batch \(h.batch)")
         }
         guard h.learningRate > 0, h.learningRate.isFinite else { throw bad("--lr must be positive and finite, got \(h.learningRate)") }
+        guard (0.0...1).contains(h.finalLearningRateFraction) else {
+            throw bad("--final-lr-fraction must be in [0, 1], got \(h.finalLearningRateFraction)")
+        }
         guard h.warmupTokens >= 0 else { throw bad("--warmup-tokens must be ≥ 0, got \(h.warmupTokens)") }
         guard threads >= 1 else { throw bad("--threads must be at least 1, got \(threads)") }
         guard validationFraction > 0, validationFraction < 1 else { throw bad("validation fraction must be in (0, 1), got \(validationFraction)") }

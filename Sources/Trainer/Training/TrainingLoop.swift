@@ -44,6 +44,7 @@ public func train(_ config: TrainingConfig, corpus: Corpus, options: TrainingOpt
     // OpenBLAS runs single-threaded; the kernels split work across `threads` themselves, with
     // fixed chunk boundaries (no spinning BLAS threads competing with ours, and deterministic).
     setBLASThreads(1)
+    let baselineResident = residentBytes()
     let model = try makeModel(config.shape, microBatch: h.microBatch, threads: config.threads)
     let optimizer = AdamW(config: h.adamw, tensors: model.tensors, count: model.parameterCount)
     let curveBytes = Array(split.validation.prefix(max(T + 1, config.curveValidationBytes)))
@@ -78,6 +79,8 @@ public func train(_ config: TrainingConfig, corpus: Corpus, options: TrainingOpt
     func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
     func elapsed() -> Double { priorSeconds + seconds(clock.now - start) }
     var evaluationSeconds = 0.0
+    // Steady-state timing starts after the session's first few steps (and leaves out evaluation).
+    var steadyStart: ContinuousClock.Instant?, steadyEvaluationSeconds = 0.0
     func checkpoint(stepsDone: Int) throws {
         guard let path = options.checkpointPath else { return }
         let state = CheckpointState(config: config, stepsDone: stepsDone, sampler: sampler, optimizerStep: optimizer.step,
@@ -88,6 +91,7 @@ public func train(_ config: TrainingConfig, corpus: Corpus, options: TrainingOpt
 
     var step = startStep
     while step < steps {
+        if step - startStep == RunRecord.warmupStepsUntimed { steadyStart = clock.now; steadyEvaluationSeconds = evaluationSeconds }
         model.zeroGradients()
         var loss = 0.0
         for _ in 0..<config.accumulationSteps {
@@ -126,14 +130,25 @@ public func train(_ config: TrainingConfig, corpus: Corpus, options: TrainingOpt
         }
         if config.checkpointEverySteps > 0, step % config.checkpointEverySteps == 0, step < steps { try checkpoint(stepsDone: step) }
     }
+    let steadySteps = step - startStep - RunRecord.warmupStepsUntimed
+    if let steadyStart, steadySteps > 0 {
+        let t = seconds(clock.now - steadyStart) - (evaluationSeconds - steadyEvaluationSeconds)
+        record.steadyTokensPerSecond = t > 0 ? Double(steadySteps * config.tokensPerStep) / t : nil
+    }
+    record.baselineResidentBytes = baselineResident
     return finish(record, model: model, validation: split.validation, stepsDone: step, runSeconds: elapsed(),
                   secondsThisSession: elapsed() - priorSeconds - evaluationSeconds, stepsThisSession: step - startStep, options: options)
 }
 
 /// The process's peak resident set (VmHWM in /proc/self/status), nil where unavailable.
-func peakResidentBytes() -> Int? {
+func peakResidentBytes() -> Int? { procStatusBytes("VmHWM:") }
+
+/// The process's current resident set (VmRSS), nil where unavailable.
+func residentBytes() -> Int? { procStatusBytes("VmRSS:") }
+
+private func procStatusBytes(_ key: String) -> Int? {
     guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-          let line = s.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+          let line = s.split(separator: "\n").first(where: { $0.hasPrefix(key) }),
           let kb = Int(line.split(separator: " ").dropFirst().first ?? "") else { return nil }
     return kb * 1024
 }

@@ -24,17 +24,27 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Worker processes (threads per worker = cores / workers).") var workers = 2
     @Flag(help: "Continue an interrupted demo in --dir instead of starting afresh.") var resume = false
     @Option(help: "Bootstrap resamples for the intervals.") var bootstrap = 200
+    @Option(help: "Seed of every run (a different seed replicates the demo).") var seed: UInt64 = 0
+    @Option(name: .customLong("smallest-budget"), help: "The ladder's smallest budget in FLOPs (default 3e9 with --quick, else 3e10).")
+    var smallestBudget: Double?
+    @Option(name: .customLong("largest-budget"), help: "The ladder's largest budget in FLOPs (default 3e11 with --quick, else 3e12).")
+    var largestBudget: Double?
     @Flag(help: "Print one JSON summary on stdout.") var json = false
 
-    /// Four budgets log-spaced over two decades, five sizes each (SCIENCE.md: IsoFLOP, approach 2).
+    /// Four budgets log-spaced from the smallest to the largest (two decades by default), five
+    /// sizes each (SCIENCE.md: IsoFLOP, approach 2).
     var budgets: [Double] {
-        let (low, high) = quick ? (3e9, 3e11) : (1e10, 1e12)
+        let low = smallestBudget ?? (quick ? 3e9 : 3e10), high = largestBudget ?? (quick ? 3e11 : 3e12)
         return (0..<4).map { low * pow(high / low, Double($0) / 3) }
     }
 
     func validate() throws {
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1, got \(workers)") }
         guard bootstrap >= 0 else { throw ValidationError("--bootstrap must be 0 or more, got \(bootstrap)") }
+        let low = smallestBudget ?? (quick ? 3e9 : 3e10), high = largestBudget ?? (quick ? 3e11 : 3e12)
+        guard low.isFinite, high.isFinite, low > 0, high > low else {
+            throw ValidationError("--smallest-budget and --largest-budget must be positive with smallest < largest, got \(low) and \(high)")
+        }
     }
 
     func run() throws {
@@ -52,7 +62,7 @@ struct DemoCommand: ParsableCommand {
         if try store.sweeps().isEmpty {
             // ±0.5 decades around Epoch's N_opt. (±1 decade was tried: it adds d_model-8 models whose
             // losses made the approach-3 forecast worse, 20% instead of 3% off on the quick ladder.)
-            var plan = try LadderPlanner.plan(LadderSpec(kind: .isoflop, budgets: budgets, count: 5))
+            var plan = try LadderPlanner.plan(LadderSpec(kind: .isoflop, budgets: budgets, count: 5, seed: seed))
             plan.estimate(with: try Calibration.estimate(for: plan, threads: max(1, defaultThreadCount / workers)))
             _ = try store.add(plan, name: "demo ladder", version: ScaleLabVersion.current)
             say("1. Ladder: \(plan.runs.count) runs over \(budgets.count) budgets from \(Output.sci(budgets.first!)) to "
@@ -79,15 +89,18 @@ struct DemoCommand: ParsableCommand {
         let heldOut = 4 * budgets.last!
         if try store.sweeps().count < 2 {
             let spec = LadderSpec(kind: .isoflop, budgets: [heldOut], count: 1, spreadDecades: 0,
-                                  priorName: "approach-3 fit of the demo ladder", prior: law)
+                                  priorName: "approach-3 fit of the demo ladder", prior: law, seed: seed)
             _ = try store.add(try LadderPlanner.plan(spec), name: "demo forecast", version: ScaleLabVersion.current)
         }
         let forecastSweep = try store.sweeps()[1].id!
         let planned = try store.runs(sweep: forecastSweep)[0]
         let predicted = law.loss(parameters: planned.parameters, tokens: planned.tokens ?? .nan)
+        let interval = try StoreAnalysis.approach3LossInterval(store, sweep: ladderSweep, parameters: planned.parameters,
+                                                               tokens: planned.tokens ?? .nan, bootstrap: bootstrap, seed: 0)
         say("4. Forecast at C = \(Output.sci(heldOut)) (4× the largest budget): best loss \(Output.number(law.optimalLoss(compute: heldOut)))"
             + " at N_opt = \(Output.sci(law.optimalParameters(compute: heldOut))); the shape rule's nearest model has "
-            + "N = \(Output.sci(planned.parameters)), D = \(Output.sci(planned.tokens ?? .nan)): forecast loss \(Output.number(predicted, digits: 5))")
+            + "N = \(Output.sci(planned.parameters)), D = \(Output.sci(planned.tokens ?? .nan)): forecast loss \(Output.number(predicted, digits: 5))"
+            + (interval.map { " (90% bootstrap interval \(Output.number($0[0], digits: 5))–\(Output.number($0[1], digits: 5)))" } ?? ""))
         summary = try LadderExecution.run(store: store, path: path, data: data, workers: 1, threads: defaultThreadCount, quiet: json)
         if summary.stopped { throw ExitCode(130) }
         let trained = try store.run(id: planned.id!)
@@ -95,7 +108,9 @@ struct DemoCommand: ParsableCommand {
             throw CommandFailure("the forecast run ended \(trained.status.rawValue): \(trained.message ?? "no message")")
         }
         let error = (predicted - measured) / measured
-        say("   trained: validation loss \(Output.number(measured, digits: 5)); forecast error \(Output.percent(error))")
+        let inside = interval.map { measured >= $0[0] && measured <= $0[1] }
+        say("   trained: validation loss \(Output.number(measured, digits: 5)); forecast error \(Output.percent(error))"
+            + (inside.map { $0 ? ", inside the interval" : ", outside the interval" } ?? ""))
 
         // 5. Plan 100× beyond the ladder.
         let far = 100 * budgets.last!
@@ -107,7 +122,7 @@ struct DemoCommand: ParsableCommand {
                                                to: (dir as NSString).appendingPathComponent("report.html"))
         let result = DemoSummary(budgets: budgets, runs: analysis.runs, approaches: analysis, heldOutBudget: heldOut,
                                  forecastParameters: planned.parameters, forecastTokens: planned.tokens ?? .nan,
-                                 forecastLoss: predicted, measuredLoss: measured, forecastError: error,
+                                 forecastLoss: predicted, forecastInterval: interval, measuredLoss: measured, forecastError: error,
                                  farBudget: far, farPlan: plan, store: path, seconds: secondsSince(clock))
         try Output.writeJSON(result, to: (dir as NSString).appendingPathComponent("summary.json"))
         say("Done in \(Output.duration(result.seconds)); store \(path), summary \(dir)/summary.json, report \(reportPath)")
@@ -134,6 +149,8 @@ struct DemoSummary: Codable {
     var forecastParameters: Double
     var forecastTokens: Double
     var forecastLoss: Double
+    /// The 90% bootstrap interval of `forecastLoss` (nil with --bootstrap 0).
+    var forecastInterval: [Double]?
     var measuredLoss: Double
     var forecastError: Double
     var farBudget: Double
@@ -144,7 +161,7 @@ struct DemoSummary: Codable {
     enum CodingKeys: String, CodingKey {
         case budgets, runs, approaches, store, seconds
         case heldOutBudget = "held_out_budget", forecastParameters = "forecast_parameters", forecastTokens = "forecast_tokens"
-        case forecastLoss = "forecast_loss", measuredLoss = "measured_loss", forecastError = "forecast_error"
+        case forecastLoss = "forecast_loss", forecastInterval = "forecast_interval", measuredLoss = "measured_loss", forecastError = "forecast_error"
         case farBudget = "far_budget", farPlan = "far_plan"
     }
 }

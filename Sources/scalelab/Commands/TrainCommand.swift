@@ -27,6 +27,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Peak learning rate (default: the rule).") var lr: Double?
     @Option(name: .customLong("warmup-tokens"), help: "Warm-up length in tokens (default: the rule).") var warmupTokens: Int?
     @Option(name: .customLong("weight-decay"), help: "AdamW decoupled weight decay on matrices.") var weightDecay: Double = 0.1
+    @Option(name: .customLong("final-lr-fraction"), help: "The cosine decays to this fraction of the peak learning rate.") var finalLRFraction: Double = 0.1
     @Option(help: "Random seed (initialization and data order).") var seed: UInt64 = 0
     @Option(help: "Threads for OpenBLAS and the kernels.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Text file or folder of text files.") var data: String = "data/shakespeare.txt"
@@ -58,6 +59,7 @@ struct TrainCommand: ParsableCommand {
         }
         if let warmupTokens { h.warmupTokens = warmupTokens }
         h.adamw.weightDecay = weightDecay
+        h.finalLearningRateFraction = finalLRFraction
         var config = TrainingConfig(shape: shape, tokens: tokens, seed: seed, hyperparameters: h, threads: threads)
         config.curvePoints = curvePoints
         config.checkpointEverySteps = checkpointEvery
