@@ -108,6 +108,23 @@ final class LadderCommandTests: XCTestCase {
         XCTAssertTrue(missing.stderr.contains("no run store here"), missing.stderr)
     }
 
+    /// `train --progress-file` (what the runner reads for its per-worker lines) ends holding the
+    /// last step's progress; the worker's arguments pass it and every schedule setting.
+    func testTrainWritesItsProgressFileForTheRunner() throws {
+        let progress = dir.appendingPathComponent("p.json").path
+        _ = try ok(["train", "--layers", "1", "--d-model", "8", "--heads", "1", "--context", "16", "--tokens", "2048",
+                    "--batch", "4", "--threads", "1", "--data", corpus, "--progress-file", progress, "--json"])
+        let p = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: progress))) as? [String: Any])
+        XCTAssertEqual(p["step"] as? Int, 32)
+        XCTAssertEqual(p["steps"] as? Int, 32)
+        XCTAssertEqual(p["tokens"] as? Int, 2048)
+        XCTAssertGreaterThan(p["loss"] as? Double ?? 0, 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: progress + ".tmp"))
+        let bad = try CLIRunner.run(["train", "--tokens", "2048", "--data", corpus, "--final-lr-fraction", "2"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("--final-lr-fraction must be in [0, 1], got 2"), bad.stderr)
+    }
+
     /// kill -9 one worker mid-run: the other run finishes, the killed one is relaunched from its
     /// checkpoint (a second attempt that resumed), and every run ends done exactly once.
     func testKilledWorkerMarksOnlyItsRunWhichResumes() throws {

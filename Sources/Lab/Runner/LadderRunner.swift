@@ -39,6 +39,8 @@ public struct WorkerStatus: Sendable, Equatable {
     public var flops: Double
     public var seconds: Double
     public var resumed: Bool
+    /// The worker's latest progress (tokens, loss, tokens/s, ETA), nil until it has reported.
+    public var progress: TrainingProgress?
 }
 
 /// The overall state, for the progress bar: runs and FLOPs done of the total, and the ETA from

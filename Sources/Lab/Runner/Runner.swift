@@ -38,9 +38,9 @@ public final class LadderRunner {
         self.stop = stop
     }
 
-    func paths(_ id: Int64) -> (record: String, checkpoint: String, log: String) {
+    func paths(_ id: Int64) -> (record: String, checkpoint: String, log: String, progress: String) {
         let base = (options.workDirectory as NSString).appendingPathComponent("run-\(id)")
-        return (base + ".json", base + ".ckpt", base + ".log")
+        return (base + ".json", base + ".ckpt", base + ".log", base + ".progress.json")
     }
 
     /// Trains until no run is left to claim or `stop` is requested; reports through `onEvent`.
@@ -83,7 +83,7 @@ public final class LadderRunner {
     /// Starts a worker for a claimed run; marks the run failed (and returns nil) if it cannot.
     func launch(_ run: StoredRun) throws -> Active? {
         let id = run.id!
-        let (record, checkpoint, log) = paths(id)
+        let (record, checkpoint, log, progressFile) = paths(id)
         guard let config = run.trainingConfig else {
             try store.mark(run: id, .failed, message: "the stored config cannot be decoded")
             return nil
@@ -93,11 +93,13 @@ public final class LadderRunner {
             return nil
         }
         try? FileManager.default.removeItem(atPath: record)
+        try? FileManager.default.removeItem(atPath: progressFile)
         let resumed = FileManager.default.fileExists(atPath: checkpoint)
         FileManager.default.createFile(atPath: log, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: options.executable)
-        process.arguments = WorkerCommand.arguments(for: config, data: options.data, record: record, checkpoint: checkpoint)
+        process.arguments = WorkerCommand.arguments(for: config, data: options.data, record: record, checkpoint: checkpoint,
+                                                    progress: progressFile)
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle(forWritingAtPath: log)
         process.standardInput = FileHandle.nullDevice
@@ -126,6 +128,7 @@ public final class LadderRunner {
             }
             try store.record(run: id, record)
             if record.status == .completed { try? FileManager.default.removeItem(atPath: paths(id).checkpoint) }
+            try? FileManager.default.removeItem(atPath: paths(id).progress)
             return (try store.run(id: id).status, record.message)
         }
         if signalled {
@@ -150,6 +153,8 @@ public final class LadderRunner {
         let workers = active.map { a in
             var s = a.status
             s.seconds = Self.seconds(clock.now - a.started)
+            s.progress = FileManager.default.contents(atPath: paths(a.run.id!).progress)
+                .flatMap { try? JSONDecoder().decode(TrainingProgress.self, from: $0) }
             return s
         }
         return RunnerProgress(runsDone: done.count, runsTotal: runs.count, flopsDone: flopsDone, flopsTotal: flopsTotal,

@@ -25,15 +25,17 @@ public enum WorkerCommand {
 
     /// `train …` arguments that reproduce `config`, writing the record to `record` and
     /// checkpoints to `checkpoint`, resuming from it when it exists, printing JSON only.
-    public static func arguments(for c: TrainingConfig, data: String, record: String, checkpoint: String) -> [String] {
+    public static func arguments(for c: TrainingConfig, data: String, record: String, checkpoint: String,
+                                 progress: String? = nil) -> [String] {
         let s = c.shape, h = c.hyperparameters
         return ["train", "--arch", s.architecture.rawValue, "--layers", "\(s.layers)", "--d-model", "\(s.dModel)",
                 "--heads", "\(s.heads)", "--context", "\(s.context)", "--d-ff", "\(s.dFF)", "--tokens", "\(c.tokens)",
                 "--batch", "\(h.batch)", "--micro-batch", "\(h.microBatch)", "--lr", "\(h.learningRate)",
-                "--warmup-tokens", "\(h.warmupTokens)", "--weight-decay", "\(h.adamw.weightDecay)", "--seed", "\(c.seed)",
+                "--warmup-tokens", "\(h.warmupTokens)", "--weight-decay", "\(h.adamw.weightDecay)",
+                "--final-lr-fraction", "\(h.finalLearningRateFraction)", "--seed", "\(c.seed)",
                 "--threads", "\(c.threads)", "--curve-points", "\(c.curvePoints)",
                 "--checkpoint-every", "\(c.checkpointEverySteps)", "--data", data, "--out", record,
-                "--checkpoint", checkpoint, "--resume", "--json"]
+                "--checkpoint", checkpoint, "--resume", "--json"] + (progress.map { ["--progress-file", $0] } ?? [])
     }
 
     /// This program's own executable: `/proc/self/exe` on Linux, else `argv[0]` made absolute.

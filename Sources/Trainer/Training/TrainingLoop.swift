@@ -1,7 +1,7 @@
 import Foundation
 
 /// What the training loop reports after each step (for a progress line).
-public struct TrainingProgress: Sendable {
+public struct TrainingProgress: Sendable, Codable, Equatable {
     public var step: Int
     public var steps: Int
     public var tokens: Int

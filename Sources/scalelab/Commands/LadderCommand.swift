@@ -243,7 +243,14 @@ final class RunnerDisplay {
         case .progress(let p) where terminal:
             var lines = [String(format: "runs %d/%d  FLOPs %@ of %@ (%.0f%%)  ETA %@", p.runsDone, p.runsTotal, Output.sci(p.flopsDone),
                                 Output.sci(p.flopsTotal), 100 * p.flopsDone / max(p.flopsTotal, 1), p.etaSeconds.map(Output.duration) ?? "-")]
-            lines += p.workers.map { w in "  run \(w.runID) pid \(w.pid): \(w.shape), \(Output.sci(w.flops)) FLOPs, \(Output.duration(w.seconds))\(w.resumed ? " (resumed)" : "")" }
+            lines += p.workers.map { w in
+                var line = "  run \(w.runID) pid \(w.pid): \(w.shape), \(Output.sci(w.flops)) FLOPs, \(Output.duration(w.seconds))"
+                if let q = w.progress {
+                    line += String(format: ", %.0f%% of tokens, loss %.3f, %.0f tokens/s, ETA %@",
+                                   100 * Double(q.tokens) / Double(max(1, q.totalTokens)), q.loss, q.tokensPerSecond, Output.duration(q.etaSeconds))
+                }
+                return line + (w.resumed ? " (resumed)" : "")
+            }
             clear()
             write(lines.joined(separator: "\n") + "\n")
             drawn = lines.count

@@ -35,6 +35,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Checkpoint file (default: <out>.ckpt when --out is set).") var checkpoint: String?
     @Option(name: .customLong("checkpoint-every"), help: "Also checkpoint every this many steps (0: only on Ctrl-C).") var checkpointEvery: Int = 0
     @Flag(help: "Continue from the checkpoint if it exists.") var resume = false
+    @Option(name: .customLong("progress-file"), help: "Also keep the latest progress as JSON in this file (for runners), rewritten at most once a second.")
+    var progressFile: String?
     @Option(name: .customLong("curve-points"), help: "Log-spaced validation points.") var curvePoints: Int = 12
     @Flag(help: "Print only the final record as JSON on stdout.") var json = false
 
@@ -82,7 +84,7 @@ struct TrainCommand: ParsableCommand {
         source.resume()
         defer { source.cancel(); signal(SIGINT, SIG_DFL) }
 
-        let progress = ProgressLine(enabled: !json && isatty(STDERR_FILENO) == 1)
+        let progress = ProgressLine(enabled: !json && isatty(STDERR_FILENO) == 1, file: progressFile)
         let peak = measureSGEMMPeak(threads: config.threads)
         if !json {
             FileHandle.standardError.write(Data(("scalelab train: \(config.shape.architecture.rawValue) L=\(layers) d=\(dModel) T=\(context), " +
@@ -129,12 +131,24 @@ struct TrainCommand: ParsableCommand {
 }
 
 /// A single self-overwriting status line on a terminal, at most a few times per second.
+/// With `file`, also keeps the latest progress there as JSON (written to a temporary file and
+/// renamed, so a reader never sees half a file), at most once a second.
 final class ProgressLine: @unchecked Sendable {
     let enabled: Bool
+    let file: String?
     private var last = DispatchTime.now().uptimeNanoseconds
-    init(enabled: Bool) { self.enabled = enabled }
+    private var lastFile: UInt64 = 0
+    init(enabled: Bool, file: String? = nil) { self.enabled = enabled; self.file = file }
 
     func update(_ p: TrainingProgress) {
+        if let file {
+            let now = DispatchTime.now().uptimeNanoseconds
+            if now - lastFile > 1_000_000_000 || p.step == p.steps, let data = try? JSONEncoder().encode(p) {
+                lastFile = now
+                let tmp = file + ".tmp"
+                if FileManager.default.createFile(atPath: tmp, contents: data) { _ = rename(tmp, file) }
+            }
+        }
         guard enabled else { return }
         let now = DispatchTime.now().uptimeNanoseconds
         guard now - last > 200_000_000 || p.step == p.steps else { return }
