@@ -85,6 +85,20 @@ struct DemoCommand: ParsableCommand {
             + "\(Output.number(law.B))/D^\(Output.number(law.beta))")
         say(ApproachesText.render(analysis).split(separator: "\n").map { "   " + $0 }.joined(separator: "\n"))
 
+        // Judge the law by extrapolation inside the ladder first (SCIENCE.md): fit approach 3 on the
+        // lower budgets, predict the largest budget's runs.
+        let ladderRuns = try store.runs(sweep: ladderSweep).filter { $0.status == .done && $0.finalValidationLoss != nil }
+        let topBudget = ladderRuns.compactMap(\.budget).max() ?? .nan
+        let topCount = ladderRuns.filter { $0.budget == topBudget }.count
+        var backtest: BacktestResult? = nil
+        if topCount >= 1, let b = try? Backtest.run(ChinchillaLaw(), data: FitData(try store.measurements(sweep: ladderSweep)), holdout: topCount) {
+            backtest = b
+            let best = b.predictions.min { $0.loss < $1.loss }!
+            say("   Back-test: fitted on the lower budgets, the law predicts the \(topCount) runs at C = \(Output.sci(topBudget)) with "
+                + "mean |error| \(String(format: "%.2f%%", 100 * b.meanAbsoluteRelativeError)); their best run: \(Output.number(best.predicted, digits: 5)) "
+                + "predicted, \(Output.number(best.loss, digits: 5)) measured (\(Output.percent(best.relativeError)))")
+        }
+
         // 4. Forecast before training: the compute-optimal model at 4× the largest budget.
         let heldOut = 4 * budgets.last!
         if try store.sweeps().count < 2 {
@@ -122,6 +136,8 @@ struct DemoCommand: ParsableCommand {
                                                to: (dir as NSString).appendingPathComponent("report.html"))
         let result = DemoSummary(budgets: budgets, runs: analysis.runs, approaches: analysis, heldOutBudget: heldOut,
                                  forecastParameters: planned.parameters, forecastTokens: planned.tokens ?? .nan,
+                                 backtestMeanAbsoluteError: backtest?.meanAbsoluteRelativeError,
+                                 backtestBestRunError: backtest?.predictions.min { $0.loss < $1.loss }?.relativeError,
                                  forecastLoss: predicted, forecastInterval: interval, measuredLoss: measured, forecastError: error,
                                  farBudget: far, farPlan: plan, store: path, seconds: secondsSince(clock))
         try Output.writeJSON(result, to: (dir as NSString).appendingPathComponent("summary.json"))
@@ -148,6 +164,10 @@ struct DemoSummary: Codable {
     var heldOutBudget: Double
     var forecastParameters: Double
     var forecastTokens: Double
+    /// Approach 3 fitted without the ladder's largest budget, on that budget's runs: mean
+    /// |relative error|, and the signed error on its best run (nil if the back-test could not run).
+    var backtestMeanAbsoluteError: Double?
+    var backtestBestRunError: Double?
     var forecastLoss: Double
     /// The 90% bootstrap interval of `forecastLoss` (nil with --bootstrap 0).
     var forecastInterval: [Double]?
@@ -161,6 +181,7 @@ struct DemoSummary: Codable {
     enum CodingKeys: String, CodingKey {
         case budgets, runs, approaches, store, seconds
         case heldOutBudget = "held_out_budget", forecastParameters = "forecast_parameters", forecastTokens = "forecast_tokens"
+        case backtestMeanAbsoluteError = "backtest_mean_abs_error", backtestBestRunError = "backtest_best_run_error"
         case forecastLoss = "forecast_loss", forecastInterval = "forecast_interval", measuredLoss = "measured_loss", forecastError = "forecast_error"
         case farBudget = "far_budget", farPlan = "far_plan"
     }
