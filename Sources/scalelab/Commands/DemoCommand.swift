@@ -63,10 +63,12 @@ struct DemoCommand: ParsableCommand {
             // ±0.5 decades around Epoch's N_opt. (±1 decade was tried: it adds d_model-8 models whose
             // losses made the approach-3 forecast worse, 20% instead of 3% off on the quick ladder.)
             var plan = try LadderPlanner.plan(LadderSpec(kind: .isoflop, budgets: budgets, count: 5, seed: seed))
+            // Calibrated at each worker's thread count; the workers run side by side.
             plan.estimate(with: try Calibration.estimate(for: plan, threads: max(1, defaultThreadCount / workers)))
             _ = try store.add(plan, name: "demo ladder", version: ScaleLabVersion.current)
             say("1. Ladder: \(plan.runs.count) runs over \(budgets.count) budgets from \(Output.sci(budgets.first!)) to "
-                + "\(Output.sci(budgets.last!)) FLOPs, estimated \(Output.duration(plan.estimatedSeconds ?? .nan))")
+                + "\(Output.sci(budgets.last!)) FLOPs, estimated \(Output.duration((plan.estimatedSeconds ?? .nan) / Double(workers))) "
+                + "with \(workers) worker\(workers == 1 ? "" : "s")")
         }
         let ladderSweep = try store.sweeps().first!.id!
 
