@@ -46,6 +46,16 @@ final class AnalysisTests: XCTestCase {
         let a3 = try XCTUnwrap(r.approach3)
         XCTAssertEqual(a3.alpha, truth.alpha, accuracy: 0.01)
         XCTAssertEqual(a3.beta, truth.beta, accuracy: 0.01)
+        // The forecast interval comes from the same 20 refits as the parameter intervals.
+        XCTAssertEqual(r.approach3Bootstrap?.count, 20)
+        let loss = try XCTUnwrap(r.approach3LossInterval(parameters: 1e9, tokens: 2e10))
+        XCTAssertLessThanOrEqual(loss[0], loss[1])
+        XCTAssertEqual(loss[0], a3.loss(parameters: 1e9, tokens: 2e10), accuracy: 0.01 * loss[0])
+        let half = try XCTUnwrap(r.approach3LossInterval(parameters: 1e9, tokens: 2e10, level: 0.5))
+        XCTAssertLessThanOrEqual(half[1] - half[0], loss[1] - loss[0])
+        let alpha = try XCTUnwrap(ChinchillaLaw().parameters.firstIndex { $0.name == "alpha" })
+        let alphas = try XCTUnwrap(r.approach3Bootstrap).map { $0[alpha] }
+        XCTAssertEqual(BootstrapResult.percentileInterval(alphas, level: 0.9), r.approach3Intervals?["alpha"])
         XCTAssertNil(r.approach1)
         XCTAssertTrue(r.notes.contains { $0.contains("approach 1") })
         try StoreAnalysis.save(r, to: store, version: "t")
@@ -66,5 +76,6 @@ final class AnalysisTests: XCTestCase {
         for (method, a) in PublishedLaws.named("hoffmann2022")!.allocationExponents { XCTAssertEqual(r.published[method], a, method) }
         XCTAssertEqual(r.published["epoch2024"], PublishedLaws.epoch2024.a)
         XCTAssertNil(r.approach2?.aInterval, "no bootstrap")
+        XCTAssertNil(r.approach3LossInterval(parameters: 1e9, tokens: 2e10), "no bootstrap")
     }
 }

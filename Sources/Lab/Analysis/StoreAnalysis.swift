@@ -16,10 +16,25 @@ public struct StoreAnalysisResult: Sendable, Codable, Equatable {
     /// Approach 3: `L = E + A/N^α + B/D^β` fitted to final losses; a = β/(α+β), b = α/(α+β).
     public var approach3: ChinchillaParameters?
     public var approach3Intervals: [String: [Double]]?
+    /// Approach 3's bootstrap refits (parameter vectors in `ChinchillaLaw` order), kept in memory
+    /// for intervals of derived numbers (`approach3LossInterval`); not encoded.
+    public var approach3Bootstrap: [[Double]]? = nil
     /// The published N_opt exponents a by approach (Hoffmann et al. 2022, Table 2) and Epoch AI's re-fit.
     public var published: [String: Double]
     /// Why an approach was skipped.
     public var notes: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case runs, dataHash, approach1, approach2, parabolas, approach3, approach3Intervals, published, notes
+    }
+
+    /// The percentile interval (`level`, e.g. 90%) of approach 3's predicted loss at (N, D) over
+    /// the analysis's bootstrap refits: a forecast's honest uncertainty. Nil without resamples.
+    public func approach3LossInterval(parameters: Double, tokens: Double, level: Double = 0.9) -> [Double]? {
+        guard let samples = approach3Bootstrap, !samples.isEmpty else { return nil }
+        return BootstrapResult.percentileInterval(samples.map { ChinchillaParameters($0).loss(parameters: parameters, tokens: tokens) },
+                                                  level: level)
+    }
 }
 
 /// Analysis from the store: approach 3 on finished runs, approach 2 from IsoFLOP sweeps,
@@ -52,7 +67,7 @@ public enum StoreAnalysis {
                                  points: points.map { LearningCurve.Point(tokens: $0.tokens, loss: $0.validationLoss) })
         })?.allocation
         if approach1 == nil { notes.append("approach 1 needs learning curves of at least 2 model sizes on the envelope") }
-        var approach3: ChinchillaParameters? = nil, intervals: [String: [Double]]? = nil
+        var approach3: ChinchillaParameters? = nil, intervals: [String: [Double]]? = nil, samples: [[Double]]? = nil
         if measurements.count > 5 {
             let data = FitData(measurements)
             let fit = try LawFitter.fit(ChinchillaLaw(), to: data, options: fitOptions)
@@ -63,31 +78,17 @@ public enum StoreAnalysis {
                     let c = ChinchillaParameters(p)
                     return ["a": c.a, "b": c.b]
                 }) { x, _ in x }
+                samples = boot.samples
             }
         } else {
             notes.append("approach 3 needs more than 5 finished runs (5 parameters); found \(measurements.count)")
         }
         return StoreAnalysisResult(runs: runs.count, dataHash: MeasurementSet.contentHash(of: measurements),
                                    approach1: approach1, approach2: isoflop.allocation, parabolas: isoflop.parabolas,
-                                   approach3: approach3, approach3Intervals: intervals,
+                                   approach3: approach3, approach3Intervals: intervals, approach3Bootstrap: samples,
                                    published: PublishedLaws.hoffmann2022ApproachExponents
                                        .merging(["epoch2024": PublishedLaws.epoch2024.a]) { x, _ in x },
                                    notes: notes)
-    }
-
-    /// The percentile interval (`level`, e.g. 90%) of approach 3's predicted loss at (N, D), from
-    /// `bootstrap` resamples of the finished runs of `sweep`: the forecast's honest uncertainty.
-    /// Nil with too few runs or no resamples.
-    public static func approach3LossInterval(_ store: RunStore, sweep: Int64? = nil, parameters: Double, tokens: Double,
-                                             bootstrap: Int = 200, seed: UInt64 = 0, level: Double = 0.9,
-                                             fitOptions: FitOptions = FitOptions()) throws -> [Double]? {
-        let measurements = try store.measurements(sweep: sweep)
-        guard bootstrap > 0, measurements.count > 5 else { return nil }
-        let data = FitData(measurements)
-        let fit = try LawFitter.fit(ChinchillaLaw(), to: data, options: fitOptions)
-        let boot = try Bootstrap.run(fit, data: data, options: BootstrapOptions(samples: bootstrap, level: level, seed: seed),
-                                     fitOptions: fitOptions)
-        return boot.intervals { p in ["loss": ChinchillaParameters(p).loss(parameters: parameters, tokens: tokens)] }["loss"]
     }
 
     /// Saves each approach's fit in the store (law, method, data hash, parameters, intervals).

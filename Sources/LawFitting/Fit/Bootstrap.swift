@@ -32,14 +32,20 @@ public struct BootstrapResult: Sendable {
     /// (non-finite values are left out).
     public func intervals(_ statistics: ([Double]) -> [String: Double]) -> [String: [Double]] {
         let perSample = samples.map(statistics)
-        let tail = (1 - level) / 2
         var out: [String: [Double]] = [:]
         for key in Set(perSample.flatMap(\.keys)) {
-            let values = perSample.compactMap { $0[key] }.filter(\.isFinite).sorted()
-            guard !values.isEmpty else { continue }
-            out[key] = [quantile(sorted: values, tail), quantile(sorted: values, 1 - tail)]
+            out[key] = Self.percentileInterval(perSample.compactMap { $0[key] }, level: level)
         }
         return out
+    }
+
+    /// The central `level` percentile interval `[low, high]` of `values` (non-finite values left
+    /// out); nil when none is finite.
+    public static func percentileInterval(_ values: [Double], level: Double) -> [Double]? {
+        let sorted = values.filter(\.isFinite).sorted()
+        guard !sorted.isEmpty else { return nil }
+        let tail = (1 - level) / 2
+        return [quantile(sorted: sorted, tail), quantile(sorted: sorted, 1 - tail)]
     }
 
     /// Percentile intervals of every parameter, by name.

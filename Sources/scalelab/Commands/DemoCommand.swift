@@ -34,14 +34,19 @@ struct DemoCommand: ParsableCommand {
     /// Four budgets log-spaced from the smallest to the largest (two decades by default), five
     /// sizes each (SCIENCE.md: IsoFLOP, approach 2).
     var budgets: [Double] {
-        let low = smallestBudget ?? (quick ? 3e9 : 3e10), high = largestBudget ?? (quick ? 3e11 : 3e12)
+        let (low, high) = budgetRange
         return (0..<4).map { low * pow(high / low, Double($0) / 3) }
+    }
+
+    /// The smallest and largest budgets: the options, else 3e9–3e11 with --quick, else 3e10–3e12.
+    var budgetRange: (Double, Double) {
+        (smallestBudget ?? (quick ? 3e9 : 3e10), largestBudget ?? (quick ? 3e11 : 3e12))
     }
 
     func validate() throws {
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1, got \(workers)") }
         guard bootstrap >= 0 else { throw ValidationError("--bootstrap must be 0 or more, got \(bootstrap)") }
-        let low = smallestBudget ?? (quick ? 3e9 : 3e10), high = largestBudget ?? (quick ? 3e11 : 3e12)
+        let (low, high) = budgetRange
         guard low.isFinite, high.isFinite, low > 0, high > low else {
             throw ValidationError("--smallest-budget and --largest-budget must be positive with smallest < largest, got \(low) and \(high)")
         }
@@ -111,8 +116,7 @@ struct DemoCommand: ParsableCommand {
         let forecastSweep = try store.sweeps()[1].id!
         let planned = try store.runs(sweep: forecastSweep)[0]
         let predicted = law.loss(parameters: planned.parameters, tokens: planned.tokens ?? .nan)
-        let interval = try StoreAnalysis.approach3LossInterval(store, sweep: ladderSweep, parameters: planned.parameters,
-                                                               tokens: planned.tokens ?? .nan, bootstrap: bootstrap, seed: 0)
+        let interval = analysis.approach3LossInterval(parameters: planned.parameters, tokens: planned.tokens ?? .nan)
         say("4. Forecast at C = \(Output.sci(heldOut)) (4× the largest budget): best loss \(Output.number(law.optimalLoss(compute: heldOut)))"
             + " at N_opt = \(Output.sci(law.optimalParameters(compute: heldOut))); the shape rule's nearest model has "
             + "N = \(Output.sci(planned.parameters)), D = \(Output.sci(planned.tokens ?? .nan)): forecast loss \(Output.number(predicted, digits: 5))"
