@@ -1,4 +1,5 @@
 import Foundation
+import LawFitting
 import Trainer
 
 /// Runs a store's queued and interrupted runs as child `scalelab train` processes.
@@ -148,21 +149,17 @@ public final class LadderRunner {
         let done = runs.filter { $0.status == .done }
         let flopsTotal = runs.filter { $0.status != .failed && $0.status != .diverged }.compactMap(\.flops).reduce(0, +)
         let flopsDone = done.compactMap(\.flops).reduce(0, +)
-        let elapsed = Self.seconds(clock.now - start)
+        let elapsed = secondsSince(start)
         let rate = sessionFLOPs / max(elapsed, 1e-9)
         let workers = active.map { a in
             var s = a.status
-            s.seconds = Self.seconds(clock.now - a.started)
+            s.seconds = secondsSince(a.started)
             s.progress = FileManager.default.contents(atPath: paths(a.run.id!).progress)
                 .flatMap { try? JSONDecoder().decode(TrainingProgress.self, from: $0) }
             return s
         }
         return RunnerProgress(runsDone: done.count, runsTotal: runs.count, flopsDone: flopsDone, flopsTotal: flopsTotal,
                               etaSeconds: sessionFLOPs > 0 ? (flopsTotal - flopsDone) / rate : nil, workers: workers)
-    }
-
-    static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
 
     static func readRecord(_ path: String) -> RunRecord? {
