@@ -60,8 +60,13 @@ final class AnalysisTests: XCTestCase {
         XCTAssertTrue(r.notes.contains { $0.contains("approach 1") })
         try StoreAnalysis.save(r, to: store, version: "t")
         let fits = try store.fits()
-        XCTAssertEqual(fits.map(\.method), ["approach-2", "approach-3"])
-        XCTAssertEqual(fits[1].parameters["a"] ?? .nan, a3.a, accuracy: 1e-12)
+        XCTAssertEqual(fits.map(\.method), ["approach-2", "approach-2", "approach-3"])
+        XCTAssertEqual(fits.map(\.law), ["allocation", "frontier", "chinchilla"])
+        let frontier = try XCTUnwrap(r.frontier)
+        XCTAssertEqual(frontier.points.count, r.parabolas.filter(\.bracketed).count)
+        XCTAssertEqual(fits[1].parameters["alpha_C"] ?? .nan, frontier.exponent, accuracy: 1e-12)
+        XCTAssertEqual(fits[1].intervals?["alpha_C"], frontier.exponentInterval)
+        XCTAssertEqual(fits[2].parameters["a"] ?? .nan, a3.a, accuracy: 1e-12)
         XCTAssertEqual(fits[0].dataHash, MeasurementSet.contentHash(of: try store.measurements()))
     }
 

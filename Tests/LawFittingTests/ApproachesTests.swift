@@ -85,6 +85,46 @@ final class ApproachesTests: XCTestCase {
         XCTAssertEqual(Approaches.isoFLOP(isoFLOPGrid(noise: 0.01), bootstrap: 50, seed: 3), noisy, "deterministic given the seed")
     }
 
+    /// Parabolas whose minima lie exactly on Kaplan's L(C_min) = (C_c/C)^α_C: the frontier gives back
+    /// α_C and C_c to rounding; with noisy runs its bootstrap interval brackets the estimate and the
+    /// forecast interval brackets the forecast.
+    func testFrontierRecoversKaplansComputeLaw() throws {
+        let (alphaC, Cc) = (0.05, 3.1e8 * 8.64e19)
+        func runs(noise: Double) -> [IsoFLOPRun] {
+            var rng = SplitMix64(seed: 7)
+            return [1e15, 1e16, 1e17, 1e18].flatMap { C -> [IsoFLOPRun] in
+                let uStar = 6 + 0.5 * log10(C / 1e15)
+                return (0..<6).map { i in
+                    let u = uStar - 0.5 + 0.2 * Double(i)
+                    let L = (pow(Cc / C, alphaC) + 0.3 * (u - uStar) * (u - uStar)) * exp(noise * rng.nextGaussian())
+                    return IsoFLOPRun(parameters: pow(10, u), compute: C, loss: L)
+                }
+            }
+        }
+        let f = try XCTUnwrap(Approaches.isoFLOP(runs(noise: 0)).frontier)
+        XCTAssertEqual(f.points.count, 4)
+        XCTAssertEqual(f.exponent, alphaC, accuracy: 1e-9)
+        XCTAssertEqual(log(f.criticalCompute), log(Cc), accuracy: 1e-6)
+        XCTAssertEqual(f.loss(compute: 1e20), pow(Cc / 1e20, alphaC), accuracy: 1e-9)
+        XCTAssertNil(f.exponentInterval, "no bootstrap asked for")
+
+        let noisy = try XCTUnwrap(Approaches.isoFLOP(runs(noise: 0.01), bootstrap: 60, seed: 2).frontier)
+        let interval = try XCTUnwrap(noisy.exponentInterval)
+        XCTAssertLessThan(interval[0], noisy.exponent)
+        XCTAssertGreaterThan(interval[1], noisy.exponent)
+        let forecast = try XCTUnwrap(noisy.lossInterval(compute: 4e18))
+        XCTAssertLessThan(forecast[0], noisy.loss(compute: 4e18))
+        XCTAssertGreaterThan(forecast[1], noisy.loss(compute: 4e18))
+    }
+
+    /// No frontier through one point, through a loss that rises with compute, or through a zero loss.
+    func testFrontierRefusesDegenerateVertices() {
+        XCTAssertNil(FrontierFit(points: [FrontierPoint(compute: 1e15, loss: 3)]))
+        XCTAssertNil(FrontierFit(points: [FrontierPoint(compute: 1e15, loss: 3), FrontierPoint(compute: 1e16, loss: 3.2)]))
+        XCTAssertNil(FrontierFit(points: [FrontierPoint(compute: 1e15, loss: 3), FrontierPoint(compute: 1e16, loss: 0)]))
+        XCTAssertNotNil(FrontierFit(points: [FrontierPoint(compute: 1e16, loss: 2.8), FrontierPoint(compute: 1e15, loss: 3)]))
+    }
+
     /// Sizes all above the optimum: each vertex is extrapolated, flagged, and kept out of the power law.
     func testUnbracketedVerticesAreLeftOut() {
         let runs = isoFLOPGrid().map { r in
@@ -123,6 +163,18 @@ final class ApproachesTests: XCTestCase {
         let fit = try XCTUnwrap(env.allocation)
         XCTAssertEqual(fit.a, truth.a, accuracy: 0.02)
         XCTAssertEqual(fit.a + fit.b!, 1, accuracy: 1e-9, "D = C/(6N) on the envelope")
+        XCTAssertNil(fit.aInterval, "no bootstrap asked for")
+
+        // Resampling the runs: the interval holds the estimate and stays near the truth (dense sizes:
+        // dropping a third of them moves N_opt by a tenth of a decade at most); seeded, so repeatable.
+        let boot = try XCTUnwrap(Approaches.envelope(curves, bootstrap: 40, seed: 5)?.allocation)
+        let a = try XCTUnwrap(boot.aInterval), b = try XCTUnwrap(boot.bInterval)
+        XCTAssertEqual(boot.a, fit.a, "the point estimate is the full data's")
+        XCTAssertLessThanOrEqual(a[0], fit.a + 1e-12)
+        XCTAssertGreaterThanOrEqual(a[1], fit.a - 1e-12)
+        XCTAssertLessThan(a[1] - a[0], 0.1)
+        XCTAssertEqual(a[0] + b[1], 1, accuracy: 1e-9, "b = 1 − a on every resample")
+        XCTAssertEqual(Approaches.envelope(curves, bootstrap: 40, seed: 5), Approaches.envelope(curves, bootstrap: 40, seed: 5))
     }
 
     /// Runs only compete where their curve spans C; one size, or one point each, gives no envelope.

@@ -19,6 +19,7 @@ import ScalingLaws
     @Test func directoryIsUnreadable() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("runs-\(UUID().uuidString).csv")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
         do {
             _ = try MeasurementReader().read(path: dir.path)
             Issue.record("a directory must not read")
@@ -180,6 +181,7 @@ import ScalingLaws
     @Test func tooFewPointsForTheLaw() throws {
         let text = "params,tokens,loss\n1e8,2e9,3.5\n2e8,4e9,3.3\n4e8,8e9,3.1\n"
         let path = try InputFixtures.write(text, as: "three.csv")
+        defer { InputFixtures.remove(path) }
         let set = try MeasurementReader().read(path: path)
         #expect(throws: MeasurementInputError.tooFewPoints(file: path, law: "chinchilla", parameters: 5, points: 3)) {
             try validatePointCount(set, parameters: 5, law: "chinchilla")

@@ -25,11 +25,17 @@ enum InputFixtures {
         return url.path
     }
 
+    /// Removes the temporary directory `write` made for `path`.
+    static func remove(_ path: String) {
+        try? FileManager.default.removeItem(at: URL(fileURLWithPath: path).deletingLastPathComponent())
+    }
+
     /// Reads `text` written to a temporary file named `name`.
     static func read(_ text: String, as name: String, requiring: Set<ScaleVariable> = [],
                      mapping: ColumnMapping = ColumnMapping(),
                      format: MeasurementFileFormat? = nil) throws -> MeasurementSet {
         let path = try write(text, as: name)
+        defer { remove(path) }
         return try MeasurementReader(mapping: mapping, format: format).read(path: path, requiring: requiring)
     }
 
@@ -37,6 +43,7 @@ enum InputFixtures {
     static func error(_ text: String, as name: String, requiring: Set<ScaleVariable> = [],
                       mapping: ColumnMapping = ColumnMapping()) throws -> MeasurementInputError? {
         let path = try write(text, as: name)
+        defer { remove(path) }
         do {
             _ = try MeasurementReader(mapping: mapping).read(path: path, requiring: requiring)
             return nil

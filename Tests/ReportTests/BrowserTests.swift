@@ -61,6 +61,7 @@ final class BrowserTests: XCTestCase {
         }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scalelab-browser-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
         let input = try TestInput.load()
         let expected = Figures.all(ReportAnalysis(input)).charts.count
         XCTAssertEqual(expected, 6)

@@ -13,6 +13,9 @@ public struct StoreAnalysisResult: Sendable, Codable, Equatable {
     /// Approach 2: IsoFLOP parabolas, then power laws through their vertices.
     public var approach2: AllocationFit?
     public var parabolas: [IsoFLOPParabola]
+    /// Approach 2's compute frontier `L*(C) = (C_c/C)^α_C` through the parabolas' minima (Kaplan's
+    /// L(C_min) form): a second forecast with no irreducible term, beside approach 3's.
+    public var frontier: FrontierFit?
     /// Approach 3: `L = E + A/N^α + B/D^β` fitted to final losses; a = β/(α+β), b = α/(α+β).
     public var approach3: ChinchillaParameters?
     public var approach3Intervals: [String: [Double]]?
@@ -25,7 +28,7 @@ public struct StoreAnalysisResult: Sendable, Codable, Equatable {
     public var notes: [String]
 
     enum CodingKeys: String, CodingKey {
-        case runs, dataHash, approach1, approach2, parabolas, approach3, approach3Intervals, published, notes
+        case runs, dataHash, approach1, approach2, parabolas, frontier, approach3, approach3Intervals, published, notes
     }
 
     /// The percentile interval (`level`, e.g. 90%) of approach 3's predicted loss at (N, D) over
@@ -65,7 +68,7 @@ public enum StoreAnalysis {
             return LearningCurve(parameters: r.parameters, flopsPerToken: config.shape.trainingFLOPsPerToken,
                                  warmupTokens: Double(config.hyperparameters.warmupTokens),
                                  points: points.map { LearningCurve.Point(tokens: $0.tokens, loss: $0.validationLoss) })
-        })?.allocation
+        }, bootstrap: bootstrap, seed: seed)?.allocation
         if approach1 == nil { notes.append("approach 1 needs learning curves of at least 2 model sizes on the envelope") }
         var approach3: ChinchillaParameters? = nil, intervals: [String: [Double]]? = nil, samples: [[Double]]? = nil
         if measurements.count > 5 {
@@ -85,6 +88,7 @@ public enum StoreAnalysis {
         }
         return StoreAnalysisResult(runs: runs.count, dataHash: MeasurementSet.contentHash(of: measurements),
                                    approach1: approach1, approach2: isoflop.allocation, parabolas: isoflop.parabolas,
+                                   frontier: isoflop.frontier,
                                    approach3: approach3, approach3Intervals: intervals, approach3Bootstrap: samples,
                                    published: PublishedLaws.hoffmann2022ApproachExponents
                                        .merging(["epoch2024": PublishedLaws.epoch2024.a]) { x, _ in x },
@@ -105,6 +109,11 @@ public enum StoreAnalysis {
             try store.save(StoredFit(law: "allocation", method: method, dataHash: r.dataHash, points: points,
                                      parameters: parameters,
                                      intervals: intervals.isEmpty ? nil : intervals, scalelabVersion: version))
+        }
+        if let f = r.frontier {
+            try store.save(StoredFit(law: "frontier", method: "approach-2", dataHash: r.dataHash, points: points,
+                                     parameters: ["alpha_C": f.exponent, "C_c": f.criticalCompute],
+                                     intervals: f.exponentInterval.map { ["alpha_C": $0] }, scalelabVersion: version))
         }
         if let c = r.approach3 {
             try store.save(StoredFit(law: "chinchilla", method: "approach-3", dataHash: r.dataHash, points: points,

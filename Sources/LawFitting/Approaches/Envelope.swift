@@ -69,9 +69,34 @@ extension Approaches {
     /// that has not started or has already ended there does not. 40 values resolve an IsoFLOP
     /// ladder's sizes without the envelope jumping between neighbours on every value.
     ///
+    /// With `bootstrap` resamples, the curves are drawn with replacement (a run drawn twice is one
+    /// run on the envelope, so a resample is a random subset of the ladder), the envelope and its
+    /// power laws are refitted, and `level` percentile intervals of a and b are set (resample s uses
+    /// stream s of `seed`; a resample with fewer than two sizes on its envelope is skipped; fewer
+    /// than 10 good ones give no interval).
+    ///
     /// Nil unless two runs of different sizes have two or more points each.
-    public static func envelope(_ curves: [LearningCurve], count: Int = 40) -> EnvelopeAnalysis? {
-        precondition(count >= 2, "envelope needs at least 2 FLOP values, got \(count)")
+    public static func envelope(_ curves: [LearningCurve], count: Int = 40,
+                                bootstrap: Int = 0, level: Double = 0.9, seed: UInt64 = 0) -> EnvelopeAnalysis? {
+        precondition(count >= 2 && bootstrap >= 0 && level > 0 && level < 1,
+                     "envelope: count \(count) (at least 2), bootstrap \(bootstrap), level \(level)")
+        guard var result = envelopeFit(curves, count: count) else { return nil }
+        guard bootstrap > 0, result.allocation != nil else { return result }
+        var a: [Double] = [], b: [Double] = []
+        for s in 0..<bootstrap {
+            var rng = SplitMix64(seed: seed, stream: UInt64(s))
+            let resample = (0..<curves.count).map { _ in curves[Int.random(in: 0..<curves.count, using: &rng)] }
+            guard let f = envelopeFit(resample, count: count)?.allocation else { continue }
+            a.append(f.a)
+            if let fb = f.b { b.append(fb) }
+        }
+        result.allocation!.aInterval = percentileInterval(a, level: level)
+        result.allocation!.bInterval = result.allocation!.b == nil ? nil : percentileInterval(b, level: level)
+        return result
+    }
+
+    /// The envelope and its power laws, without intervals.
+    static func envelopeFit(_ curves: [LearningCurve], count: Int) -> EnvelopeAnalysis? {
         let runs = curves.compactMap { c -> (N: Double, fpt: Double, logC: [Double], loss: [Double])? in
             let pts = c.pointsAfterWarmup
             guard c.parameters > 0, c.flopsPerToken > 0, pts.count >= 2 else { return nil }

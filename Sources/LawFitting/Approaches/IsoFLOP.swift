@@ -51,6 +51,8 @@ public struct IsoFLOPAnalysis: Sendable, Codable, Equatable {
     public var parabolas: [IsoFLOPParabola]
     /// `N_opt = k_N·C^a` (and `D_opt = k_D·C^b`) over the bracketed vertices; nil with fewer than 2.
     public var allocation: AllocationFit?
+    /// The compute frontier `L*(C) = (C_c/C)^α_C` through the same bracketed vertices; nil with fewer than 2.
+    public var frontier: FrontierFit?
 
     /// a of N_opt ∝ C^a, if fitted.
     public var exponent: Double? { allocation?.a }
@@ -84,16 +86,22 @@ extension Approaches {
         let groups = budgets(runs, tolerance: tolerance).filter { Set($0.map(\.parameters)).count >= minimumSizes }
         var result = fit(groups)
         guard bootstrap > 0, result.allocation != nil else { return result }
-        var a: [Double] = [], b: [Double] = []
+        var a: [Double] = [], b: [Double] = [], frontier: [[Double]] = []
         for s in 0..<bootstrap {
             var rng = SplitMix64(seed: seed, stream: UInt64(s))
             let resample = groups.map { g in (0..<g.count).map { _ in g[Int.random(in: 0..<g.count, using: &rng)] } }
-            guard let f = fit(resample).allocation else { continue }
+            let refit = fit(resample)
+            guard let f = refit.allocation else { continue }
             a.append(f.a)
             if let fb = f.b { b.append(fb) }
+            if let fr = refit.frontier { frontier.append([fr.exponent, Double.log(fr.criticalCompute)]) }
         }
         result.allocation!.aInterval = percentileInterval(a, level: level)
         result.allocation!.bInterval = result.allocation!.b == nil ? nil : percentileInterval(b, level: level)
+        if result.frontier != nil, frontier.count >= 10 {
+            result.frontier!.exponentInterval = percentileInterval(frontier.map { $0[0] }, level: level)
+            result.frontier!.samples = frontier
+        }
         return result
     }
 
@@ -120,7 +128,8 @@ extension Approaches {
         let points = parabolas.filter(\.bracketed).map {
             AllocationPoint(compute: $0.compute, parameters: $0.optimalParameters!, tokens: $0.optimalTokens)
         }
-        return IsoFLOPAnalysis(parabolas: parabolas, allocation: points.count >= 2 ? AllocationFit(points: points) : nil)
+        return IsoFLOPAnalysis(parabolas: parabolas, allocation: points.count >= 2 ? AllocationFit(points: points) : nil,
+                               frontier: IsoFLOPAnalysis.frontier(parabolas))
     }
 
     static func parabola(_ g: [IsoFLOPRun]) -> IsoFLOPParabola? {

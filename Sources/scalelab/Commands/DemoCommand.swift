@@ -106,6 +106,16 @@ struct DemoCommand: ParsableCommand {
                 + "predicted, \(Output.number(best.loss, digits: 5)) measured (\(Output.percent(best.relativeError)))")
         }
 
+        // The frontier law (no irreducible term) judged the same way: its line through the lower
+        // budgets' IsoFLOP minima, at the largest budget, against that budget's best run.
+        let topBest = ladderRuns.filter { $0.budget == topBudget }.compactMap(\.finalValidationLoss).min()
+        let lowerFrontier = FrontierFit(points: analysis.parabolas.filter { $0.bracketed && $0.compute < topBudget * 0.99 }
+            .compactMap { p in p.minimumLoss.map { FrontierPoint(compute: p.compute, loss: $0) } })
+        let frontierBacktest = lowerFrontier.flatMap { f in topBest.map { (f.loss(compute: topBudget) - $0) / $0 } }
+        if let e = frontierBacktest {
+            say("   Back-test of the compute frontier L*(C) the same way: its best run predicted \(Output.percent(e))")
+        }
+
         // 4. Forecast before training: the compute-optimal model at 4× the largest budget.
         let heldOut = 4 * budgets.last!
         if try store.sweeps().count < 2 {
@@ -121,6 +131,12 @@ struct DemoCommand: ParsableCommand {
             + " at N_opt = \(Output.sci(law.optimalParameters(compute: heldOut))); the shape rule's nearest model has "
             + "N = \(Output.sci(planned.parameters)), D = \(Output.sci(planned.tokens ?? .nan)): forecast loss \(Output.number(predicted, digits: 5))"
             + (interval.map { " (90% bootstrap interval \(Output.number($0[0], digits: 5))–\(Output.number($0[1], digits: 5)))" } ?? ""))
+        let frontierForecast = analysis.frontier.map { $0.loss(compute: heldOut) }
+        let frontierInterval = analysis.frontier?.lossInterval(compute: heldOut)
+        if let f = frontierForecast {
+            say("   the compute frontier L*(C) (no irreducible term) forecasts \(Output.number(f, digits: 5))"
+                + (frontierInterval.map { " (\(Output.number($0[0], digits: 5))–\(Output.number($0[1], digits: 5)))" } ?? ""))
+        }
         summary = try LadderExecution.run(store: store, path: path, data: data, workers: 1, threads: defaultThreadCount, quiet: json)
         if summary.stopped { throw ExitCode(130) }
         let trained = try store.run(id: planned.id!)
@@ -130,7 +146,8 @@ struct DemoCommand: ParsableCommand {
         let error = (predicted - measured) / measured
         let inside = interval.map { measured >= $0[0] && measured <= $0[1] }
         say("   trained: validation loss \(Output.number(measured, digits: 5)); forecast error \(Output.percent(error))"
-            + (inside.map { $0 ? ", inside the interval" : ", outside the interval" } ?? ""))
+            + (inside.map { $0 ? ", inside the interval" : ", outside the interval" } ?? "")
+            + (frontierForecast.map { "; the frontier's error \(Output.percent(($0 - measured) / measured))" } ?? ""))
 
         // 5. Plan 100× beyond the ladder.
         let far = 100 * budgets.last!
@@ -145,6 +162,9 @@ struct DemoCommand: ParsableCommand {
                                  backtestMeanAbsoluteError: backtest?.meanAbsoluteRelativeError,
                                  backtestBestRunError: backtest?.predictions.min { $0.loss < $1.loss }?.relativeError,
                                  forecastLoss: predicted, forecastInterval: interval, measuredLoss: measured, forecastError: error,
+                                 frontierBacktestBestRunError: frontierBacktest, frontierForecastLoss: frontierForecast,
+                                 frontierForecastInterval: frontierInterval,
+                                 frontierForecastError: frontierForecast.map { ($0 - measured) / measured },
                                  farBudget: far, farPlan: plan, store: path, seconds: secondsSince(clock))
         try Output.writeJSON(result, to: (dir as NSString).appendingPathComponent("summary.json"))
         say("Done in \(Output.duration(result.seconds)); store \(path), summary \(dir)/summary.json, report \(reportPath)")
@@ -179,6 +199,13 @@ struct DemoSummary: Codable {
     var forecastInterval: [Double]?
     var measuredLoss: Double
     var forecastError: Double
+    /// The same for approach 2's compute frontier `L*(C) = (C_c/C)^α_C` (nil without 2 bracketed
+    /// vertices): its back-test error on the largest budget's best run, its forecast at the held-out
+    /// budget with the 90% bootstrap interval, and its error against the measured loss.
+    var frontierBacktestBestRunError: Double?
+    var frontierForecastLoss: Double?
+    var frontierForecastInterval: [Double]?
+    var frontierForecastError: Double?
     var farBudget: Double
     var farPlan: ComputeOptimalPlan
     var store: String
@@ -189,6 +216,8 @@ struct DemoSummary: Codable {
         case heldOutBudget = "held_out_budget", forecastParameters = "forecast_parameters", forecastTokens = "forecast_tokens"
         case backtestMeanAbsoluteError = "backtest_mean_abs_error", backtestBestRunError = "backtest_best_run_error"
         case forecastLoss = "forecast_loss", forecastInterval = "forecast_interval", measuredLoss = "measured_loss", forecastError = "forecast_error"
+        case frontierBacktestBestRunError = "frontier_backtest_best_run_error", frontierForecastLoss = "frontier_forecast_loss"
+        case frontierForecastInterval = "frontier_forecast_interval", frontierForecastError = "frontier_forecast_error"
         case farBudget = "far_budget", farPlan = "far_plan"
     }
 }

@@ -213,6 +213,12 @@ enum ApproachesText {
                         row("2 IsoFLOP", r.approach2?.a, r.approach2?.aInterval, "approach-2"),
                         row("3 parametric", a3, r.approach3Intervals?["a"], "approach-3"),
                      ])]
+        if let f = r.frontier {
+            lines.append("Compute frontier through the IsoFLOP minima: L*(C) = (C_c/C)^alpha_C, alpha_C = \(Output.number(f.exponent))"
+                         + (f.exponentInterval.map { " \(Output.interval($0))" } ?? "")
+                         + ", C_c = \(Output.sci(f.criticalCompute)) FLOPs (Kaplan 2020: alpha_C = "
+                         + "\(Output.number(PublishedLaws.kaplanC.parameters[1])))")
+        }
         lines += r.notes.map { "note: " + $0 }
         return lines.joined(separator: "\n")
     }
