@@ -35,6 +35,15 @@ extension Figures {
             summary += " The line is the compute-optimal frontier of the \(fit.report.law) fit"
                 + (fit.report.bootstrap != nil ? ", shaded with its bootstrap band." : ".")
         }
+        if let f = a.isoflop?.frontier {
+            // Approach 2's frontier (no irreducible term) beside approach 3's: where E is poorly
+            // determined the two bracket the truth from either side.
+            let xs = logSpace(range.low, range.high, count: 41)
+            layers.append(.line(LineLayer(xs: xs, ys: xs.map { f.loss(compute: $0) }, color: Palette.green, width: 1.6, dash: "2 4")))
+            legend.append(LegendEntry("IsoFLOP power law", .line(color: Palette.green, width: 1.6, dash: "2 4")))
+            summary += " The dotted line is the power law through the IsoFLOP minima, L = (C_c/C)^α_C with α_C = \(num(f.exponent))"
+                + " and no irreducible term (Kaplan's L(C_min) form)."
+        }
         layers.append(.points(PointLayer(
             xs: runs.map(\.compute), ys: runs.map(\.run.loss), colors: sizes.map { s in runs.map { s.color($0.run.parameters!) } },
             color: Palette.black, radius: 3.4, tooltips: runs.map { a.tooltip($0.run) })))
