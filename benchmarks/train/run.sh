@@ -25,18 +25,35 @@ head -c 300000 data/shakespeare.txt > "$work/corpus.txt"   # small validation se
 have_torch=1
 "$PYTHON" -c "import torch" 2>/dev/null || { have_torch=0; echo "run.sh: no torch for $PYTHON; PyTorch column left empty" >&2; }
 
+# Peak private anonymous memory of a command (RssAnon: heap and anonymous mappings, which hold every
+# buffer a run allocates, but not the shared-library code each program maps), sampled every 20 ms
+# while it runs; written in bytes to the file given first.
+peak_anon() {
+    local out=$1; shift
+    "$@" &
+    local pid=$! max=0 v
+    while kill -0 "$pid" 2>/dev/null; do
+        v=$(awk '/^RssAnon:/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
+        if [ -n "$v" ] && [ "$v" -gt "$max" ]; then max=$v; fi
+        sleep 0.02
+    done
+    wait "$pid"
+    echo $((max * 1024)) > "$out"
+}
+
 rows=()
 for s in $SHAPES; do
     IFS=: read -r L C NH T <<<"$s"
     echo "run.sh: L=$L d=$C heads=$NH T=$T ..." >&2
-    .build/release/scalelab train --layers "$L" --d-model "$C" --heads "$NH" --context "$T" \
+    peak_anon "$work/scalelab-$s.anon" .build/release/scalelab train --layers "$L" --d-model "$C" --heads "$NH" --context "$T" \
         --batch "$BATCH" --tokens $((STEPS * BATCH * T)) --threads "$THREADS" --curve-points 1 \
         --data "$work/corpus.txt" --json > "$work/scalelab-$s.json"
     if [ $have_torch = 1 ]; then
-        "$PYTHON" benchmarks/train/torch_gpt.py --layers "$L" --d-model "$C" --heads "$NH" --context "$T" \
+        peak_anon "$work/torch-$s.anon" "$PYTHON" benchmarks/train/torch_gpt.py --layers "$L" --d-model "$C" --heads "$NH" --context "$T" \
             --batch "$BATCH" --steps "$STEPS" --threads "$THREADS" --data "$work/corpus.txt" > "$work/torch-$s.json"
     else
         echo '{}' > "$work/torch-$s.json"
+        echo 0 > "$work/torch-$s.anon"
     fi
     rows+=("$s")
 done
@@ -47,7 +64,8 @@ work, shapes = sys.argv[1], sys.argv[2:]
 print(f"# {datetime.date.today()}  {platform.machine()}  {os.cpu_count()} cores  "
       f"threads={os.environ.get('THREADS', os.cpu_count())} batch={os.environ.get('BATCH', 8)}")
 print(f"{'shape (L/d/h/T)':>16} {'N':>10} {'ScaleLab tok/s':>15} {'PyTorch tok/s':>14} {'ratio':>6} "
-      f"{'MFU':>6} {'sgemm peak':>11} {'buffers':>9} {'RSS growth':>11} {'growth/buf':>11} {'peak RSS':>9} {'torch RSS':>10}")
+      f"{'MFU':>6} {'sgemm peak':>11} {'buffers':>9} {'anon RSS':>9} {'anon/buf':>9} {'RSS growth':>11} {'growth/buf':>11} "
+      f"{'peak RSS':>9} {'torch anon':>11} {'torch RSS':>10}")
 for s in shapes:
     r = json.load(open(f"{work}/scalelab-{s}.json"))
     t = json.load(open(f"{work}/torch-{s}.json"))
@@ -58,11 +76,17 @@ for s in shapes:
     mfu = ours * r["executedFLOPsPerToken"] / r["peakFLOPS"]
     torch_s = f"{ts:.0f}" if ts else "-"
     ratio = f"{ours / ts:.2f}" if ts else "-"
+    anon = int(open(f"{work}/scalelab-{s}.anon").read())
+    torch_anon = int(open(f"{work}/torch-{s}.anon").read())
     rss = r.get("peakResidentBytes") or 0
     growth = rss - (r.get("baselineResidentBytes") or 0)
     print(f"{s.replace(':', '/'):>16} {r['parameters']:>10} {ours:>15.0f} {torch_s:>14} {ratio:>6} "
-          f"{100 * mfu:>5.1f}% {r['peakFLOPS'] / 1e9:>7.0f} GF/s {mb(r['bufferBytes']):>9} {mb(growth):>11} "
-          f"{growth / r['bufferBytes']:>11.2f} {mb(rss):>9} {mb(t.get('peak_rss_bytes')):>10}")
+          f"{100 * mfu:>5.1f}% {r['peakFLOPS'] / 1e9:>7.0f} GF/s {mb(r['bufferBytes']):>9} {mb(anon):>9} "
+          f"{anon / r['bufferBytes']:>9.2f} {mb(growth):>11} {growth / r['bufferBytes']:>11.2f} {mb(rss):>9} "
+          f"{mb(torch_anon):>11} {mb(t.get('peak_rss_bytes')):>10}")
+print("anon RSS: peak private anonymous memory (RssAnon, sampled every 20 ms): every buffer the process "
+      "allocates, including OpenBLAS's, but not the shared-library code it maps; anon/buf compares it with what "
+      "the parameter, AdamW and activation buffers need by arithmetic.")
 print("RSS growth: peak resident memory minus the resident memory before the model was allocated (the "
       "Swift runtime, OpenBLAS and the corpus, a fixed floor); growth/buf compares it with what the "
       "parameter, AdamW and activation buffers need by arithmetic.")
