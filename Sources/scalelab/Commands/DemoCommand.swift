@@ -147,7 +147,10 @@ struct DemoCommand: ParsableCommand {
         let inside = interval.map { measured >= $0[0] && measured <= $0[1] }
         say("   trained: validation loss \(Output.number(measured, digits: 5)); forecast error \(Output.percent(error))"
             + (inside.map { $0 ? ", inside the interval" : ", outside the interval" } ?? "")
-            + (frontierForecast.map { "; the frontier's error \(Output.percent(($0 - measured) / measured))" } ?? ""))
+            + (frontierForecast.map { f in
+                "; the frontier's error \(Output.percent((f - measured) / measured))"
+                    + ((min(f, predicted)...max(f, predicted)).contains(measured) ? ", so the two laws bracket it" : "")
+            } ?? ""))
 
         // 5. Plan 100× beyond the ladder.
         let far = 100 * budgets.last!
