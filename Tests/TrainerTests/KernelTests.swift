@@ -107,6 +107,11 @@ final class KernelTests: XCTestCase {
                     "reference gelu derivative vs finite difference")
         geluBackward(dx.p, fx.c, fd.c, count: 40)
         assertClose(dx.doubles, g, rtol: 1e-4, atol: 1e-5, "gelu backward")
+        geluBackward(dx.p, fx.c, fd.c, count: 40)   // backward adds: the second call doubles it
+        assertClose(dx.doubles, g.map { 2 * $0 }, rtol: 1e-4, atol: 1e-5, "gelu backward, second call")
+        dx.p.update(repeating: .nan, count: 40)      // accumulate: false overwrites whatever was there
+        geluBackward(dx.p, fx.c, fd.c, count: 40, accumulate: false)
+        assertClose(dx.doubles, g, rtol: 1e-4, atol: 1e-5, "gelu backward, accumulate false")
     }
 
     func testResidualBackwardAddsIntoBoth() {
@@ -168,6 +173,11 @@ final class KernelTests: XCTestCase {
             crossEntropyBackward(d.p, probs.c, t.baseAddress!, scale: Float(scale), rows: rows, vocab: V)
         }
         assertClose(d.doubles, g, rtol: 1e-4, atol: 1e-6, "cross-entropy backward")
+        d.p.update(repeating: .nan, count: rows * V)   // accumulate: false overwrites whatever was there
+        targets.withUnsafeBufferPointer { t in
+            crossEntropyBackward(d.p, probs.c, t.baseAddress!, scale: Float(scale), rows: rows, vocab: V, accumulate: false)
+        }
+        assertClose(d.doubles, g, rtol: 1e-4, atol: 1e-6, "cross-entropy backward, accumulate false")
     }
 
     func testCrossEntropyIsFiniteForHugeLogitsAndNaNPropagates() {
@@ -207,6 +217,12 @@ final class KernelTests: XCTestCase {
             scratch.p.update(repeating: .nan, count: T * T)
             attentionBackward(dq.p, scratch.p, fd.c, fq.c, att.c, batch: B, time: T, channels: Cc, heads: NH, blockRows: rows)
             assertClose(dq.doubles, g, rtol: 1e-4, atol: 1e-5, "attention backward B\(B) T\(T) C\(Cc) NH\(NH) rows \(rows)")
+            attentionBackward(dq.p, scratch.p, fd.c, fq.c, att.c, batch: B, time: T, channels: Cc, heads: NH, blockRows: rows)
+            assertClose(dq.doubles, g.map { 2 * $0 }, rtol: 1e-4, atol: 1e-5, "attention backward adds, rows \(rows)")
+            dq.p.update(repeating: .nan, count: qkv.count)   // accumulate: false overwrites whatever was there
+            attentionBackward(dq.p, scratch.p, fd.c, fq.c, att.c, batch: B, time: T, channels: Cc, heads: NH,
+                              blockRows: rows, accumulate: false)
+            assertClose(dq.doubles, g, rtol: 1e-4, atol: 1e-5, "attention backward, accumulate false, rows \(rows)")
         }
     }
 }
