@@ -20,6 +20,15 @@ final class KernelTests: XCTestCase {
         assertClose(out.doubles, refNoBias, rtol: 1e-5, atol: 1e-5, "matmul forward without bias")
     }
 
+    func testFillRowsCopiesTheRowIntoEveryRow() {
+        for rows in [0, 1, 2, 3, 5, 8, 13] {
+            let out = FloatBuffer(zeros: max(1, rows * 3)), row = FloatBuffer([1, -2, 3])
+            out.p.update(repeating: .nan, count: max(1, rows * 3))
+            fillRows(out.p, with: row.c, rows: rows, channels: 3)
+            XCTAssertEqual(Array(out.doubles.prefix(rows * 3)), (0..<rows).flatMap { _ in [1.0, -2, 3] }, "rows \(rows)")
+        }
+    }
+
     func testMatmulBackwardMatchesFiniteDifferenceAndAccumulates() {
         let inp = toFloatExact(randomDoubles(BT * C, seed: 4))
         let w = toFloatExact(randomDoubles(OC * C, seed: 5))

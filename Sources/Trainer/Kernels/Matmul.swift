@@ -2,8 +2,8 @@ import CBLAS
 
 /// Fully connected layer: `out = inp · Wᵀ + bias`.
 ///
-/// out (BT, OC), inp (BT, C), weight (OC, C), bias (OC) or nil. The product goes through
-/// `cblas_sgemm`; OpenBLAS threads it.
+/// out (BT, OC), inp (BT, C), weight (OC, C), bias (OC) or nil. The bias rows are copied into
+/// `out` first and the product added to them by `cblas_sgemm` (beta = 1).
 func matmulForward(
     _ out: UnsafeMutablePointer<Float>,
     _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
@@ -11,11 +11,24 @@ func matmulForward(
 ) {
     var beta: Float = 0
     if let bias {
-        for r in 0..<BT { (out + r * OC).update(from: bias, count: OC) }
+        fillRows(out, with: bias, rows: BT, channels: OC)
         beta = 1
     }
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(BT), Int32(OC), Int32(C),
                 1, inp, Int32(C), weight, Int32(C), beta, out, Int32(OC))
+}
+
+/// Every row of out (rows, C) set to `row` (C), by doubling: the rows filled so far are copied
+/// after themselves, so it takes log₂(rows) + 1 copies rather than one short copy per row.
+func fillRows(_ out: UnsafeMutablePointer<Float>, with row: UnsafePointer<Float>, rows: Int, channels C: Int) {
+    guard rows > 0 else { return }
+    out.update(from: row, count: C)
+    var filled = 1
+    while filled < rows {
+        let n = min(filled, rows - filled)
+        (out + filled * C).update(from: out, count: n * C)
+        filled += n
+    }
 }
 
 /// Backward of `matmulForward`:
