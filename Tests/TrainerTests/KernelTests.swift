@@ -103,6 +103,16 @@ final class KernelTests: XCTestCase {
         assertClose(di.doubles, ref.dinp, rtol: 1e-4, atol: 1e-5, "layernorm dinp C 40")
         assertClose(dw.doubles, ref.dweight, rtol: 1e-4, atol: 1e-5, "layernorm dweight C 40")
         assertClose(db.doubles, ref.dbias, rtol: 1e-4, atol: 1e-5, "layernorm dbias C 40")
+        // The parameter half on its own, over channel ranges as the threads split them (vector
+        // blocks and scalar tails), is bitwise the full kernel's.
+        for split in [[0..<40], [0..<21, 21..<40], [0..<3, 3..<40]] {
+            let pw = FloatBuffer(zeros: C), pb = FloatBuffer(zeros: C)
+            for cs in split {
+                layernormBackwardParameters(pw.p, pb.p, fd.c, fi.c, mean.c, rstd.c, rows: BT, channels: C, range: cs)
+            }
+            XCTAssertEqual(pw.doubles, dw.doubles, "layernorm dweight by channel ranges \(split)")
+            XCTAssertEqual(pb.doubles, db.doubles, "layernorm dbias by channel ranges \(split)")
+        }
     }
 
     func testGELUForwardAndBackward() {
