@@ -29,6 +29,20 @@ final class KernelTests: XCTestCase {
         }
     }
 
+    /// The bias gradient's column sums, by channel ranges (vector blocks and scalar tails), are
+    /// bitwise a row-by-row loop's.
+    func testSumRowsMatchesRowByRowLoop() {
+        let rows = 7, C = 40
+        let x = FloatBuffer(randomDoubles(rows * C, seed: 40)), start = randomDoubles(C, seed: 41)
+        var expected = start.map(Float.init)
+        for r in 0..<rows { for c in 0..<C { expected[c] += x.pointer[r * C + c] } }
+        for split in [[0..<40], [0..<21, 21..<40], [0..<3, 3..<40]] {
+            let acc = FloatBuffer(start)
+            for cs in split { sumRows(into: acc.p, x.c, rows: rows, channels: C, range: cs) }
+            XCTAssertEqual(acc.doubles, expected.map(Double.init), "split \(split)")
+        }
+    }
+
     func testMatmulBackwardMatchesFiniteDifferenceAndAccumulates() {
         let inp = toFloatExact(randomDoubles(BT * C, seed: 4))
         let w = toFloatExact(randomDoubles(OC * C, seed: 5))
