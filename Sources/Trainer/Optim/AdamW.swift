@@ -58,12 +58,14 @@ public final class AdamW {
         let b1 = Float(config.beta1), b2 = Float(config.beta2), eps = Float(config.epsilon)
         let c1 = Float(1 / (1 - pow(config.beta1, t))), c2 = Float(1 / (1 - pow(config.beta2, t)))
         let eta = Float(lr), g = Float(clip)
-        for (range, decays) in ranges {
-            let wd = decays ? Float(config.weightDecay) : 0
-            parallelChunks(range.count, threads: threads, minChunk: 1 << 15) { chunk in
-                let o = range.lowerBound + chunk.lowerBound
-                adamwKernel(parameters + o, gradients + o, m + o, v + o, count: chunk.count,
-                            lr: eta, beta1: b1, beta2: b2, eps: eps, weightDecay: wd,
+        // One split of the whole flat buffer (not one per tensor range, most of which are too
+        // small to split): each chunk updates the pieces of the ranges it overlaps.
+        let ranges = self.ranges, weightDecay = Float(config.weightDecay)
+        parallelChunks(count, threads: threads, minChunk: 1 << 14) { chunk in
+            for (range, decays) in ranges where range.overlaps(chunk) {
+                let lo = max(range.lowerBound, chunk.lowerBound), hi = min(range.upperBound, chunk.upperBound)
+                adamwKernel(parameters + lo, gradients + lo, m + lo, v + lo, count: hi - lo,
+                            lr: eta, beta1: b1, beta2: b2, eps: eps, weightDecay: decays ? weightDecay : 0,
                             gradScale: g, bias1: c1, bias2: c2)
             }
         }
