@@ -113,13 +113,15 @@ func adamwKernelScalar(_ p: UnsafeMutablePointer<Float>, _ grad: UnsafePointer<F
     }
 }
 
-/// `‖g‖₂` accumulated in Double: per-chunk partial sums, added in chunk order.
+/// `‖g‖₂` accumulated in Double: per-chunk partial sums, added in chunk order. The chunks
+/// (about `globalNormChunk` floats each) depend only on n, so the norm is bitwise the same
+/// for every thread count; the threads share out whole chunks.
 func globalNorm(_ g: UnsafePointer<Float>, count n: Int, threads: Int) -> Double {
-    let parts = max(1, min(threads, n / (1 << 16)))
+    let parts = max(1, n / globalNormChunk)
     var partial = [Double](repeating: 0, count: parts)
     partial.withUnsafeMutableBufferPointer { out in
         let o = out.baseAddress!
-        parallelChunks(parts, threads: parts) { ps in
+        parallelChunks(parts, threads: threads) { ps in
             for p in ps {
                 var s = 0.0
                 for i in chunkRange(n, parts: parts, index: p) { let x = Double(g[i]); s += x * x }
@@ -129,3 +131,7 @@ func globalNorm(_ g: UnsafePointer<Float>, count n: Int, threads: Int) -> Double
     }
     return partial.reduce(0, +).squareRoot()
 }
+
+/// Floats per partial sum of `globalNorm`: enough chunks to share among threads at small
+/// sizes, few enough that adding up the partials costs nothing.
+let globalNormChunk = 1 << 14
