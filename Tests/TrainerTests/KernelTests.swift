@@ -20,6 +20,29 @@ final class KernelTests: XCTestCase {
         assertClose(out.doubles, refNoBias, rtol: 1e-5, atol: 1e-5, "matmul forward without bias")
     }
 
+    func testFillRowsCopiesTheRowIntoEveryRow() {
+        for rows in [0, 1, 2, 3, 5, 8, 13] {
+            let out = FloatBuffer(zeros: max(1, rows * 3)), row = FloatBuffer([1, -2, 3])
+            out.p.update(repeating: .nan, count: max(1, rows * 3))
+            fillRows(out.p, with: row.c, rows: rows, channels: 3)
+            XCTAssertEqual(Array(out.doubles.prefix(rows * 3)), (0..<rows).flatMap { _ in [1.0, -2, 3] }, "rows \(rows)")
+        }
+    }
+
+    /// The bias gradient's column sums, by channel ranges (vector blocks and scalar tails), are
+    /// bitwise a row-by-row loop's.
+    func testSumRowsMatchesRowByRowLoop() {
+        let rows = 7, C = 40
+        let x = FloatBuffer(randomDoubles(rows * C, seed: 40)), start = randomDoubles(C, seed: 41)
+        var expected = start.map(Float.init)
+        for r in 0..<rows { for c in 0..<C { expected[c] += x.pointer[r * C + c] } }
+        for split in [[0..<40], [0..<21, 21..<40], [0..<3, 3..<40]] {
+            let acc = FloatBuffer(start)
+            for cs in split { sumRows(into: acc.p, x.c, rows: rows, channels: C, range: cs) }
+            XCTAssertEqual(acc.doubles, expected.map(Double.init), "split \(split)")
+        }
+    }
+
     func testMatmulBackwardMatchesFiniteDifferenceAndAccumulates() {
         let inp = toFloatExact(randomDoubles(BT * C, seed: 4))
         let w = toFloatExact(randomDoubles(OC * C, seed: 5))
@@ -94,6 +117,16 @@ final class KernelTests: XCTestCase {
         assertClose(di.doubles, ref.dinp, rtol: 1e-4, atol: 1e-5, "layernorm dinp C 40")
         assertClose(dw.doubles, ref.dweight, rtol: 1e-4, atol: 1e-5, "layernorm dweight C 40")
         assertClose(db.doubles, ref.dbias, rtol: 1e-4, atol: 1e-5, "layernorm dbias C 40")
+        // The parameter half on its own, over channel ranges as the threads split them (vector
+        // blocks and scalar tails), is bitwise the full kernel's.
+        for split in [[0..<40], [0..<21, 21..<40], [0..<3, 3..<40]] {
+            let pw = FloatBuffer(zeros: C), pb = FloatBuffer(zeros: C)
+            for cs in split {
+                layernormBackwardParameters(pw.p, pb.p, fd.c, fi.c, mean.c, rstd.c, rows: BT, channels: C, range: cs)
+            }
+            XCTAssertEqual(pw.doubles, dw.doubles, "layernorm dweight by channel ranges \(split)")
+            XCTAssertEqual(pb.doubles, db.doubles, "layernorm dbias by channel ranges \(split)")
+        }
     }
 
     func testGELUForwardAndBackward() {
@@ -107,6 +140,11 @@ final class KernelTests: XCTestCase {
                     "reference gelu derivative vs finite difference")
         geluBackward(dx.p, fx.c, fd.c, count: 40)
         assertClose(dx.doubles, g, rtol: 1e-4, atol: 1e-5, "gelu backward")
+        geluBackward(dx.p, fx.c, fd.c, count: 40)   // backward adds: the second call doubles it
+        assertClose(dx.doubles, g.map { 2 * $0 }, rtol: 1e-4, atol: 1e-5, "gelu backward, second call")
+        dx.p.update(repeating: .nan, count: 40)      // accumulate: false overwrites whatever was there
+        geluBackward(dx.p, fx.c, fd.c, count: 40, accumulate: false)
+        assertClose(dx.doubles, g, rtol: 1e-4, atol: 1e-5, "gelu backward, accumulate false")
     }
 
     func testResidualBackwardAddsIntoBoth() {
@@ -168,6 +206,11 @@ final class KernelTests: XCTestCase {
             crossEntropyBackward(d.p, probs.c, t.baseAddress!, scale: Float(scale), rows: rows, vocab: V)
         }
         assertClose(d.doubles, g, rtol: 1e-4, atol: 1e-6, "cross-entropy backward")
+        d.p.update(repeating: .nan, count: rows * V)   // accumulate: false overwrites whatever was there
+        targets.withUnsafeBufferPointer { t in
+            crossEntropyBackward(d.p, probs.c, t.baseAddress!, scale: Float(scale), rows: rows, vocab: V, accumulate: false)
+        }
+        assertClose(d.doubles, g, rtol: 1e-4, atol: 1e-6, "cross-entropy backward, accumulate false")
     }
 
     func testCrossEntropyIsFiniteForHugeLogitsAndNaNPropagates() {
@@ -207,6 +250,12 @@ final class KernelTests: XCTestCase {
             scratch.p.update(repeating: .nan, count: T * T)
             attentionBackward(dq.p, scratch.p, fd.c, fq.c, att.c, batch: B, time: T, channels: Cc, heads: NH, blockRows: rows)
             assertClose(dq.doubles, g, rtol: 1e-4, atol: 1e-5, "attention backward B\(B) T\(T) C\(Cc) NH\(NH) rows \(rows)")
+            attentionBackward(dq.p, scratch.p, fd.c, fq.c, att.c, batch: B, time: T, channels: Cc, heads: NH, blockRows: rows)
+            assertClose(dq.doubles, g.map { 2 * $0 }, rtol: 1e-4, atol: 1e-5, "attention backward adds, rows \(rows)")
+            dq.p.update(repeating: .nan, count: qkv.count)   // accumulate: false overwrites whatever was there
+            attentionBackward(dq.p, scratch.p, fd.c, fq.c, att.c, batch: B, time: T, channels: Cc, heads: NH,
+                              blockRows: rows, accumulate: false)
+            assertClose(dq.doubles, g, rtol: 1e-4, atol: 1e-5, "attention backward, accumulate false, rows \(rows)")
         }
     }
 }

@@ -115,4 +115,14 @@ final class OptimizerTests: XCTestCase {
         XCTAssertEqual(first, log(256), accuracy: 0.1)
         XCTAssertLessThan(last, 0.1, "loss after 150 steps on one batch")
     }
+
+    /// The clipping norm is bitwise the same for any thread count and matches a Double loop.
+    func testGlobalNormIndependentOfThreads() {
+        for n in [1, 100, globalNormChunk + 7, 5 * globalNormChunk + 3] {
+            let g = FloatBuffer(randomDoubles(n, seed: UInt64(n)))
+            let norms = [1, 2, 3].map { globalNorm(g.c, count: n, threads: $0) }
+            XCTAssertEqual(Set(norms).count, 1, "n \(n): \(norms)")
+            XCTAssertEqual(norms[0], g.doubles.map { $0 * $0 }.reduce(0, +).squareRoot(), accuracy: 1e-9 * norms[0], "n \(n)")
+        }
+    }
 }

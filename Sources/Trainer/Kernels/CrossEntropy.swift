@@ -27,14 +27,20 @@ func crossEntropyForward(
 /// `dlogits[r, v] += scale · (p[r, v] − 1[v = target[r]])`.
 ///
 /// For the mean over BT rows, `scale = 1/BT` (times 1/steps under gradient accumulation).
+/// With `accumulate: false`, `dlogits = …` instead (a scratch gradient this kernel alone
+/// writes, which then needs no zeroing first).
 func crossEntropyBackward(
     _ dlogits: UnsafeMutablePointer<Float>,
     _ probs: UnsafePointer<Float>, _ targets: UnsafePointer<UInt8>, scale: Float,
-    rows BT: Int, vocab V: Int
+    rows BT: Int, vocab V: Int, accumulate: Bool = true
 ) {
     for r in 0..<BT {
         let d = dlogits + r * V, p = probs + r * V
-        for v in 0..<V { d[v] += scale * p[v] }
+        if accumulate {
+            for v in 0..<V { d[v] += scale * p[v] }
+        } else {
+            for v in 0..<V { d[v] = scale * p[v] }
+        }
         d[Int(targets[r])] -= scale
     }
 }

@@ -13,15 +13,18 @@ func geluForward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>
 }
 
 /// Backward of `geluForward`:
-/// `gelu′(x) = ½(1 + tanh u) + ½·x·(1 − tanh² u)·√(2/π)·(1 + 3·0.044715·x²)`; `dinp += dout·gelu′`.
+/// `gelu′(x) = ½(1 + tanh u) + ½·x·(1 − tanh² u)·√(2/π)·(1 + 3·0.044715·x²)`; `dinp += dout·gelu′`,
+/// or with `accumulate: false` `dinp = dout·gelu′` (a scratch gradient this kernel alone writes).
 func geluBackward(_ dinp: UnsafeMutablePointer<Float>,
-                  _ inp: UnsafePointer<Float>, _ dout: UnsafePointer<Float>, count N: Int) {
+                  _ inp: UnsafePointer<Float>, _ dout: UnsafePointer<Float>, count N: Int,
+                  accumulate: Bool = true) {
     let k: Float = 0.7978845608028654
     for i in 0..<N {
         let x = inp[i]
         let t = fastTanh(k * (x + 0.044715 * x * x * x))
         let du = k * (1 + 3 * 0.044715 * x * x)
-        dinp[i] += dout[i] * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du)
+        let g = dout[i] * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du)
+        dinp[i] = accumulate ? dinp[i] + g : g
     }
 }
 

@@ -61,19 +61,36 @@ func layernormBackward(
 }
 
 /// The parameter half of `layernormBackward` for channels in `cs` only, rows in order, so
-/// splitting channels across threads gives bitwise the serial result.
+/// splitting channels across threads gives bitwise the serial result. Sixteen channels at a
+/// time sum down all rows in registers (the same additions in the same order as the serial
+/// kernel, without a load and store of dweight and dbias per row).
 func layernormBackwardParameters(
     _ dweight: UnsafeMutablePointer<Float>, _ dbias: UnsafeMutablePointer<Float>,
     _ dout: UnsafePointer<Float>, _ inp: UnsafePointer<Float>,
     _ mean: UnsafePointer<Float>, _ rstd: UnsafePointer<Float>,
     rows BT: Int, channels C: Int, range cs: Range<Int>
 ) {
-    for r in 0..<BT {
-        let x = inp + r * C, dy = dout + r * C, m = mean[r], s = rstd[r]
-        for c in cs {
-            dweight[c] += dy[c] * (x[c] - m) * s
-            dbias[c] += dy[c]
+    var c = cs.lowerBound
+    while c + 16 <= cs.upperBound {
+        var dw = load16(dweight + c), db = load16(dbias + c)
+        for r in 0..<BT {
+            let dy = load16(dout + r * C + c)
+            dw += dy * (load16(inp + r * C + c) - mean[r]) * rstd[r]
+            db += dy
         }
+        store16(dw, dweight + c)
+        store16(db, dbias + c)
+        c += 16
+    }
+    for c in c..<cs.upperBound {
+        var dw = dweight[c], db = dbias[c]
+        for r in 0..<BT {
+            let dy = dout[r * C + c]
+            dw += dy * (inp[r * C + c] - mean[r]) * rstd[r]
+            db += dy
+        }
+        dweight[c] = dw
+        dbias[c] = db
     }
 }
 

@@ -43,9 +43,9 @@ func geluForwardParallel(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointe
 }
 
 func geluBackwardParallel(_ dinp: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>,
-                          _ dout: UnsafePointer<Float>, count N: Int, threads: Int) {
+                          _ dout: UnsafePointer<Float>, count N: Int, threads: Int, accumulate: Bool = true) {
     parallelChunks(N, threads: threads, minChunk: minParallelElements) { r in
-        geluBackward(dinp + r.lowerBound, inp + r.lowerBound, dout + r.lowerBound, count: r.count)
+        geluBackward(dinp + r.lowerBound, inp + r.lowerBound, dout + r.lowerBound, count: r.count, accumulate: accumulate)
     }
 }
 
@@ -104,13 +104,13 @@ func attentionForwardParallel(
 func attentionBackwardParallel(
     _ dqkv: UnsafeMutablePointer<Float>, _ scratch: UnsafeMutablePointer<Float>,
     _ dout: UnsafePointer<Float>, _ qkv: UnsafePointer<Float>, _ att: UnsafePointer<Float>,
-    batch B: Int, time T: Int, channels C: Int, heads NH: Int, threads: Int
+    batch B: Int, time T: Int, channels C: Int, heads NH: Int, threads: Int, accumulate: Bool = true
 ) {
     let parts = max(1, min(threads, B * NH))
     parallelChunks(parts, threads: parts) { ps in
         for p in ps {
             attentionBackward(dqkv, scratch + p * T * T, dout, qkv, att, batch: B, time: T, channels: C, heads: NH,
-                              pairs: chunkRange(B * NH, parts: parts, index: p))
+                              pairs: chunkRange(B * NH, parts: parts, index: p), accumulate: accumulate)
         }
     }
 }
@@ -124,10 +124,11 @@ func residualForwardParallel(_ out: UnsafeMutablePointer<Float>, _ a: UnsafePoin
 
 func crossEntropyBackwardParallel(
     _ dlogits: UnsafeMutablePointer<Float>, _ probs: UnsafePointer<Float>, _ targets: UnsafePointer<UInt8>,
-    scale: Float, rows BT: Int, vocab V: Int, threads: Int
+    scale: Float, rows BT: Int, vocab V: Int, threads: Int, accumulate: Bool = true
 ) {
     parallelChunks(BT, threads: threads, minChunk: max(1, minParallelElements / V)) { r in
         let o = r.lowerBound
-        crossEntropyBackward(dlogits + o * V, probs + o * V, targets + o, scale: scale, rows: r.count, vocab: V)
+        crossEntropyBackward(dlogits + o * V, probs + o * V, targets + o, scale: scale, rows: r.count, vocab: V,
+                             accumulate: accumulate)
     }
 }

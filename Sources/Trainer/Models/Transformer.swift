@@ -84,28 +84,25 @@ public final class TransformerModel: LanguageModel {
         let T = shape.context, C = shape.dModel, F = shape.dFF, V = shape.vocab, NH = shape.heads
         let BT = B * T, p = UnsafePointer(parameters), d = gradients, n = threads
         let dres = g + scratch.dres, dln = g + scratch.dln
-        (g + scratch.dlogits).update(repeating: 0, count: BT * V)
         dres.update(repeating: 0, count: BT * C)
 
-        crossEntropyBackwardParallel(g + scratch.dlogits, a + acts.probs, targets, scale: lossScale / Float(BT), rows: BT, vocab: V, threads: n)
+        crossEntropyBackwardParallel(g + scratch.dlogits, a + acts.probs, targets, scale: lossScale / Float(BT), rows: BT, vocab: V, threads: n, accumulate: false)
         matmulBackwardParallel(g + scratch.dlnf, d + layout.wte, nil, g + scratch.dlogits, a + acts.lnf, p + layout.wte, rows: BT, inChannels: C, outChannels: V, threads: n, accumulateInput: false)
         let top = a + acts.layers[shape.layers - 1].res3
         layernormBackwardParallel(dres, d + layout.lnfw, d + layout.lnfb, g + scratch.dlnf, top, p + layout.lnfw, a + acts.lnfMean, a + acts.lnfRstd, rows: BT, channels: C, threads: n)
         for l in stride(from: shape.layers - 1, through: 0, by: -1) {
             let w = layout.layers[l], x = acts.layers[l]
             let residual = l == 0 ? a + acts.encoded : a + acts.layers[l - 1].res3
-            // dfchGelu, dln and datty are written (not added to) by the one product that feeds
-            // each, so only the buffers that several kernels add into are zeroed.
-            (g + scratch.dfch).update(repeating: 0, count: BT * F)
-            (g + scratch.dqkv).update(repeating: 0, count: BT * 3 * C)
+            // The scratch gradients dfchGelu, dfch, dln, datty and dqkv are written (not added to)
+            // by the one kernel that feeds each, so none of them is zeroed first.
             // dres holds ∂/∂res3 here; res3 = res2 + fcproj, so it is also ∂/∂fcproj.
             matmulBackwardParallel(g + scratch.dfchGelu, d + w.fcprojw, d + w.fcprojb, dres, a + x.fchGelu, p + w.fcprojw, rows: BT, inChannels: F, outChannels: C, threads: n, accumulateInput: false)
-            geluBackwardParallel(g + scratch.dfch, a + x.fch, g + scratch.dfchGelu, count: BT * F, threads: n)
+            geluBackwardParallel(g + scratch.dfch, a + x.fch, g + scratch.dfchGelu, count: BT * F, threads: n, accumulate: false)
             matmulBackwardParallel(dln, d + w.fcw, d + w.fcb, g + scratch.dfch, a + x.ln2, p + w.fcw, rows: BT, inChannels: C, outChannels: F, threads: n, accumulateInput: false)
             layernormBackwardParallel(dres, d + w.ln2w, d + w.ln2b, dln, a + x.res2, p + w.ln2w, a + x.ln2Mean, a + x.ln2Rstd, rows: BT, channels: C, threads: n)
             // dres now holds ∂/∂res2 = ∂/∂attproj = the residual-path part of ∂/∂residual.
             matmulBackwardParallel(g + scratch.datty, d + w.attprojw, d + w.attprojb, dres, a + x.atty, p + w.attprojw, rows: BT, inChannels: C, outChannels: C, threads: n, accumulateInput: false)
-            attentionBackwardParallel(g + scratch.dqkv, g + scratch.attScratch, g + scratch.datty, a + x.qkv, a + x.att, batch: B, time: T, channels: C, heads: NH, threads: n)
+            attentionBackwardParallel(g + scratch.dqkv, g + scratch.attScratch, g + scratch.datty, a + x.qkv, a + x.att, batch: B, time: T, channels: C, heads: NH, threads: n, accumulate: false)
             matmulBackwardParallel(dln, d + w.qkvw, d + w.qkvb, g + scratch.dqkv, a + x.ln1, p + w.qkvw, rows: BT, inChannels: C, outChannels: 3 * C, threads: n, accumulateInput: false)
             layernormBackwardParallel(dres, d + w.ln1w, d + w.ln1b, dln, residual, p + w.ln1w, a + x.ln1Mean, a + x.ln1Rstd, rows: BT, channels: C, threads: n)
             // dres now holds ∂/∂residual, the gradient flowing into the block below.

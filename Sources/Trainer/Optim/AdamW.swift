@@ -58,12 +58,14 @@ public final class AdamW {
         let b1 = Float(config.beta1), b2 = Float(config.beta2), eps = Float(config.epsilon)
         let c1 = Float(1 / (1 - pow(config.beta1, t))), c2 = Float(1 / (1 - pow(config.beta2, t)))
         let eta = Float(lr), g = Float(clip)
-        for (range, decays) in ranges {
-            let wd = decays ? Float(config.weightDecay) : 0
-            parallelChunks(range.count, threads: threads, minChunk: 1 << 15) { chunk in
-                let o = range.lowerBound + chunk.lowerBound
-                adamwKernel(parameters + o, gradients + o, m + o, v + o, count: chunk.count,
-                            lr: eta, beta1: b1, beta2: b2, eps: eps, weightDecay: wd,
+        // One split of the whole flat buffer (not one per tensor range, most of which are too
+        // small to split): each chunk updates the pieces of the ranges it overlaps.
+        let ranges = self.ranges, weightDecay = Float(config.weightDecay)
+        parallelChunks(count, threads: threads, minChunk: 1 << 14) { chunk in
+            for (range, decays) in ranges where range.overlaps(chunk) {
+                let lo = max(range.lowerBound, chunk.lowerBound), hi = min(range.upperBound, chunk.upperBound)
+                adamwKernel(parameters + lo, gradients + lo, m + lo, v + lo, count: hi - lo,
+                            lr: eta, beta1: b1, beta2: b2, eps: eps, weightDecay: decays ? weightDecay : 0,
                             gradScale: g, bias1: c1, bias2: c2)
             }
         }
@@ -111,13 +113,15 @@ func adamwKernelScalar(_ p: UnsafeMutablePointer<Float>, _ grad: UnsafePointer<F
     }
 }
 
-/// `‖g‖₂` accumulated in Double: per-chunk partial sums, added in chunk order.
+/// `‖g‖₂` accumulated in Double: per-chunk partial sums, added in chunk order. The chunks
+/// (about `globalNormChunk` floats each) depend only on n, so the norm is bitwise the same
+/// for every thread count; the threads share out whole chunks.
 func globalNorm(_ g: UnsafePointer<Float>, count n: Int, threads: Int) -> Double {
-    let parts = max(1, min(threads, n / (1 << 16)))
+    let parts = max(1, n / globalNormChunk)
     var partial = [Double](repeating: 0, count: parts)
     partial.withUnsafeMutableBufferPointer { out in
         let o = out.baseAddress!
-        parallelChunks(parts, threads: parts) { ps in
+        parallelChunks(parts, threads: threads) { ps in
             for p in ps {
                 var s = 0.0
                 for i in chunkRange(n, parts: parts, index: p) { let x = Double(g[i]); s += x * x }
@@ -127,3 +131,7 @@ func globalNorm(_ g: UnsafePointer<Float>, count n: Int, threads: Int) -> Double
     }
     return partial.reduce(0, +).squareRoot()
 }
+
+/// Floats per partial sum of `globalNorm`: enough chunks to share among threads at small
+/// sizes, few enough that adding up the partials costs nothing.
+let globalNormChunk = 1 << 14

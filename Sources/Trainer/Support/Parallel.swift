@@ -29,11 +29,15 @@ func chunkRange(_ count: Int, parts: Int, index: Int) -> Range<Int> {
 
 /// A fixed set of helper threads that run the parts of one job at a time.
 ///
-/// The caller runs part 0 and helper `i` runs part `i + 1` (a static assignment: which thread runs
-/// a part never depends on timing). Idle helpers spin briefly, since a step's kernels follow each
-/// other within microseconds, then sleep on a condition variable, so an idle pool costs no CPU.
-/// A job submitted while another is running (from another thread, or from inside a part) runs
-/// its parts on the calling thread instead, so nesting can never deadlock.
+/// The caller and the helpers claim parts from a shared counter until none are left, so a helper
+/// that the OS has not scheduled yet (another process busy on the machine) does not hold the
+/// caller up: the caller runs the part itself. Which thread runs a part depends on timing, but
+/// what a part computes does not (its chunk is fixed by `count`, `threads` and `minChunk`, and
+/// parts write disjoint outputs), so results stay bitwise reproducible. Idle helpers spin
+/// briefly, since a step's kernels follow each other within microseconds, then sleep on a
+/// condition variable, so an idle pool costs no CPU. A job submitted while another is running
+/// (from another thread, or from inside a part) runs its parts on the calling thread instead,
+/// so nesting can never deadlock.
 final class WorkerPool: @unchecked Sendable {
     private static let registry = Mutex<[Int: WorkerPool]>([:])
 
@@ -49,20 +53,22 @@ final class WorkerPool: @unchecked Sendable {
 
     private let helpers: Int
     private let busy = Atomic<Bool>(false)
-    private let generation = Atomic<Int>(0)
-    private let pending = Atomic<Int>(0)
+    /// The current job's ticket: `generation << 16 | parts << 8 | claimed` (parts < 256). One
+    /// word, so a claim (a compare-and-swap) can only succeed for the job it read.
+    private let ticket = Atomic<Int>(0)
+    private let done = Atomic<Int>(0)
     private let sleepers = Atomic<Int>(0)
     private let lock = NSCondition()
-    // Written by the caller before `generation` is released, read by helpers after acquiring it.
+    // Written by the caller before the ticket is published, read by a helper only after it has
+    // claimed a part of that ticket (the caller cannot move on before that part is done).
     nonisolated(unsafe) private var job: ((Int) -> Void)?
-    nonisolated(unsafe) private var parts = 0
     /// Spin iterations (each a load) before a helper goes to sleep: some tens of microseconds.
     private static let spinLimit = 20_000
 
     private init(helpers: Int) {
         self.helpers = helpers
         for i in 0..<helpers {
-            let thread = Thread { [unowned self] in self.helperLoop(index: i) }
+            let thread = Thread { [unowned self] in self.helperLoop() }
             thread.name = "scalelab-worker-\(i + 1)"
             thread.start()
         }
@@ -71,42 +77,57 @@ final class WorkerPool: @unchecked Sendable {
     /// Runs `body(p)` for p in `0..<parts`, concurrently where helpers are free; returns when all are done.
     func run(parts: Int, _ body: @escaping (Int) -> Void) {
         guard parts > 1 else { if parts == 1 { body(0) }; return }
+        precondition(parts < 256, "WorkerPool.run: \(parts) parts (at most 255)")
         guard parts - 1 <= helpers, busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
             for p in 0..<parts { body(p) }
             return
         }
         job = body
-        self.parts = parts
-        pending.store(helpers, ordering: .relaxed)
-        generation.add(1, ordering: .sequentiallyConsistent)
+        done.store(0, ordering: .relaxed)
+        let generation = (ticket.load(ordering: .relaxed) >> 16) + 1
+        ticket.store(generation << 16 | parts << 8, ordering: .sequentiallyConsistent)
         if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
             lock.lock(); lock.broadcast(); lock.unlock()
         }
-        body(0)
-        while pending.load(ordering: .acquiring) > 0 { }
+        work(generation: generation)
+        while done.load(ordering: .acquiring) < parts { }
         job = nil
         busy.store(false, ordering: .releasing)
     }
 
-    private func helperLoop(index: Int) {
+    /// Claims and runs parts of job `generation` until none are left.
+    private func work(generation: Int) {
+        var t = ticket.load(ordering: .acquiring)
+        while t >> 16 == generation, t & 0xFF < (t >> 8) & 0xFF {
+            let (claimed, now) = ticket.compareExchange(expected: t, desired: t + 1, ordering: .acquiringAndReleasing)
+            if claimed {
+                job!(t & 0xFF)
+                done.add(1, ordering: .releasing)
+                t = ticket.load(ordering: .acquiring)
+            } else {
+                t = now
+            }
+        }
+    }
+
+    private func helperLoop() {
         var seen = 0
         while true {
-            var g = generation.load(ordering: .acquiring), spins = 0
+            var g = ticket.load(ordering: .acquiring) >> 16, spins = 0
             while g == seen {
                 spins += 1
                 if spins >= Self.spinLimit {
                     lock.lock()
                     sleepers.add(1, ordering: .sequentiallyConsistent)
-                    while generation.load(ordering: .sequentiallyConsistent) == seen { lock.wait() }
+                    while ticket.load(ordering: .sequentiallyConsistent) >> 16 == seen { lock.wait() }
                     sleepers.subtract(1, ordering: .sequentiallyConsistent)
                     lock.unlock()
                     spins = 0
                 }
-                g = generation.load(ordering: .acquiring)
+                g = ticket.load(ordering: .acquiring) >> 16
             }
             seen = g
-            if index + 1 < parts, let job { job(index + 1) }
-            pending.subtract(1, ordering: .releasing)
+            work(generation: g)
         }
     }
 }
