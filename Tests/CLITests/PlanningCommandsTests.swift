@@ -38,6 +38,19 @@ final class PlanningCommandsTests: XCTestCase {
         XCTAssertTrue(bad.stderr.contains("not divisible by --heads 3"), bad.stderr)
     }
 
+    /// The hidden probe `train` runs in a child process: one positive FLOP/s number on stdout, and
+    /// the bad thread count refused; it stays out of the help's command list.
+    func testSGEMMPeakProbe() throws {
+        let r = try CLIRunner.run(["sgemm-peak", "--threads", "1"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let peak = try XCTUnwrap(Double(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)), r.stdout)
+        XCTAssertGreaterThan(peak, 1e8, "at least 0.1 GFLOP/s on any machine that runs the tests")
+        let bad = try CLIRunner.run(["sgemm-peak", "--threads", "0"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("--threads must be at least 1"), bad.stderr)
+        XCTAssertFalse(try CLIRunner.run(["--help"]).stdout.contains("sgemm-peak"))
+    }
+
     func testLawsJSONListsTheCatalogWithCitations() throws {
         let r = try CLIRunner.run(["laws", "--json"])
         XCTAssertEqual(r.status, 0)

@@ -85,7 +85,7 @@ struct TrainCommand: ParsableCommand {
         defer { source.cancel(); signal(SIGINT, SIG_DFL) }
 
         let progress = ProgressLine(enabled: !json && isatty(STDERR_FILENO) == 1, file: progressFile)
-        let peak = measureSGEMMPeak(threads: config.threads)
+        let peak = SGEMMPeakCommand.measureInChildProcess(threads: config.threads) ?? measureSGEMMPeak(threads: config.threads)
         if !json {
             FileHandle.standardError.write(Data(("scalelab train: \(config.shape.architecture.rawValue) L=\(layers) d=\(dModel) T=\(context), " +
                 "N=\(config.shape.parameterCount) (non-embedding \(config.shape.nonEmbeddingParameterCount)), " +
