@@ -100,8 +100,6 @@ func leastSquaresQuadratic(_ x: [Double], _ y: [Double]) -> [Double]? {
 /// The central `level` percentile interval `[low, high]` of values (type-7 quantiles, as
 /// `BootstrapResult.intervals`); nil with fewer than 10 values, too few for the tails.
 func percentileInterval(_ values: [Double], level: Double) -> [Double]? {
-    let v = values.filter(\.isFinite).sorted()
-    guard v.count >= 10 else { return nil }
-    let tail = (1 - level) / 2
-    return [quantile(sorted: v, tail), quantile(sorted: v, 1 - tail)]
+    guard values.lazy.filter(\.isFinite).count >= 10 else { return nil }
+    return BootstrapResult.percentileInterval(values, level: level)
 }

@@ -56,8 +56,9 @@ public struct FrontierPoint: Sendable, Codable, Equatable {
 }
 
 extension IsoFLOPAnalysis {
-    /// The frontier through the bracketed vertices (nil with fewer than two, or no fall in loss).
-    static func frontier(_ parabolas: [IsoFLOPParabola]) -> FrontierFit? {
+    /// The frontier through the bracketed vertices of `parabolas` (nil with fewer than two, or no
+    /// fall in loss); the demo's back-test passes the lower budgets' parabolas only.
+    public static func frontier(_ parabolas: [IsoFLOPParabola]) -> FrontierFit? {
         FrontierFit(points: parabolas.filter(\.bracketed).compactMap { p in
             p.minimumLoss.map { FrontierPoint(compute: p.compute, loss: $0) }
         })

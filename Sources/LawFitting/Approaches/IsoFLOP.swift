@@ -98,10 +98,8 @@ extension Approaches {
         }
         result.allocation!.aInterval = percentileInterval(a, level: level)
         result.allocation!.bInterval = result.allocation!.b == nil ? nil : percentileInterval(b, level: level)
-        if result.frontier != nil, frontier.count >= 10 {
-            result.frontier!.exponentInterval = percentileInterval(frontier.map { $0[0] }, level: level)
-            result.frontier!.samples = frontier
-        }
+        result.frontier?.exponentInterval = percentileInterval(frontier.map { $0[0] }, level: level)
+        result.frontier?.samples = frontier
         return result
     }
 

@@ -97,10 +97,10 @@ struct DemoCommand: ParsableCommand {
         let ladderRuns = try store.runs(sweep: ladderSweep).filter { $0.status == .done && $0.finalValidationLoss != nil }
         let topBudget = ladderRuns.compactMap(\.budget).max() ?? .nan
         let topCount = ladderRuns.filter { $0.budget == topBudget }.count
-        var backtest: BacktestResult? = nil
+        var backtest: BacktestResult? = nil, backtestBest: BacktestResult.Prediction? = nil
         if topCount >= 1, let b = try? Backtest.run(ChinchillaLaw(), data: FitData(try store.measurements(sweep: ladderSweep)), holdout: topCount) {
-            backtest = b
             let best = b.predictions.min { $0.loss < $1.loss }!
+            (backtest, backtestBest) = (b, best)
             say("   Back-test: fitted on the lower budgets, the law predicts the \(topCount) runs at C = \(Output.sci(topBudget)) with "
                 + "mean |error| \(String(format: "%.2f%%", 100 * b.meanAbsoluteRelativeError)); their best run: \(Output.number(best.predicted, digits: 5)) "
                 + "predicted, \(Output.number(best.loss, digits: 5)) measured (\(Output.percent(best.relativeError)))")
@@ -109,8 +109,7 @@ struct DemoCommand: ParsableCommand {
         // The frontier law (no irreducible term) judged the same way: its line through the lower
         // budgets' IsoFLOP minima, at the largest budget, against that budget's best run.
         let topBest = ladderRuns.filter { $0.budget == topBudget }.compactMap(\.finalValidationLoss).min()
-        let lowerFrontier = FrontierFit(points: analysis.parabolas.filter { $0.bracketed && $0.compute < topBudget * 0.99 }
-            .compactMap { p in p.minimumLoss.map { FrontierPoint(compute: p.compute, loss: $0) } })
+        let lowerFrontier = IsoFLOPAnalysis.frontier(analysis.parabolas.filter { $0.compute < topBudget * 0.99 })
         let frontierBacktest = lowerFrontier.flatMap { f in topBest.map { (f.loss(compute: topBudget) - $0) / $0 } }
         if let e = frontierBacktest {
             say("   Back-test of the compute frontier L*(C) the same way: its best run predicted \(Output.percent(e))")
@@ -163,7 +162,7 @@ struct DemoCommand: ParsableCommand {
         let result = DemoSummary(budgets: budgets, runs: analysis.runs, approaches: analysis, heldOutBudget: heldOut,
                                  forecastParameters: planned.parameters, forecastTokens: planned.tokens ?? .nan,
                                  backtestMeanAbsoluteError: backtest?.meanAbsoluteRelativeError,
-                                 backtestBestRunError: backtest?.predictions.min { $0.loss < $1.loss }?.relativeError,
+                                 backtestBestRunError: backtestBest?.relativeError,
                                  forecastLoss: predicted, forecastInterval: interval, measuredLoss: measured, forecastError: error,
                                  frontierBacktestBestRunError: frontierBacktest, frontierForecastLoss: frontierForecast,
                                  frontierForecastInterval: frontierInterval,
