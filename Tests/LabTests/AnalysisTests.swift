@@ -83,4 +83,35 @@ final class AnalysisTests: XCTestCase {
         XCTAssertNil(r.approach2?.aInterval, "no bootstrap")
         XCTAssertNil(r.approach3LossInterval(parameters: 1e9, tokens: 2e10), "no bootstrap")
     }
+
+    /// `fit --store --law chinchilla` hands its own approach-3 fit and resamples to the analysis:
+    /// the result is the same as the analysis's own, and a bootstrap of another size is not reused.
+    func testAHandedOverApproachThreeFitGivesTheSameResult() throws {
+        let store = try syntheticStore()
+        var options = FitOptions()
+        options.threads = 2
+        options.grid = ["log_E": [0.5], "log_A": [5, 8], "log_B": [5, 8], "alpha": [0.5], "beta": [0.5]]
+        let own = try StoreAnalysis.analyze(store, bootstrap: 12, seed: 3, fitOptions: options)
+        let data = FitData(try store.measurements())
+        let fit = try LawFitter.fit(ChinchillaLaw(), to: data, options: options)
+        let boot = try Bootstrap.run(fit, data: data, options: BootstrapOptions(samples: 12, seed: 3), fitOptions: options)
+        let handed = try StoreAnalysis.analyze(store, bootstrap: 12, seed: 3, fitOptions: options,
+                                               approach3Fit: fit, approach3Bootstrap: boot)
+        XCTAssertEqual(handed, own)
+        XCTAssertEqual(handed.approach3Bootstrap, own.approach3Bootstrap)
+        // A 5-sample bootstrap does not stand in for the 12 asked for.
+        let small = try Bootstrap.run(fit, data: data, options: BootstrapOptions(samples: 5, seed: 3), fitOptions: options)
+        let redone = try StoreAnalysis.analyze(store, bootstrap: 12, seed: 3, fitOptions: options,
+                                               approach3Fit: fit, approach3Bootstrap: small)
+        XCTAssertEqual(redone.approach3Bootstrap?.count, 12)
+        XCTAssertEqual(redone.approach3Bootstrap, own.approach3Bootstrap)
+        // The handed fit is used as it is (here one from a single start, which stops elsewhere in
+        // the last digits), not refitted.
+        var one = options
+        one.grid = ["log_E": [0], "log_A": [4], "log_B": [9], "alpha": [0.3], "beta": [0.6]]
+        let other = try LawFitter.fit(ChinchillaLaw(), to: data, options: one)
+        let used = try StoreAnalysis.analyze(store, bootstrap: 0, fitOptions: options, approach3Fit: other)
+        XCTAssertEqual(used.approach3, ChinchillaParameters(other.parameters))
+        XCTAssertNotEqual(other.parameters, fit.parameters, "the two starts must stop at different points for this check")
+    }
 }

@@ -45,8 +45,13 @@ public struct StoreAnalysisResult: Sendable, Codable, Equatable {
 public enum StoreAnalysis {
     /// Runs all three approaches on the done runs of `store` (optionally one sweep).
     /// `bootstrap` resamples (0: none) give 90% percentile intervals, seeded by `seed`.
+    /// `approach3Fit` is a fit of `ChinchillaLaw` the caller already made, with `fitOptions`, on
+    /// these runs' measurements (`fit --store --law chinchilla`), so the multi-start fit runs once;
+    /// `approach3Bootstrap` (its resamples, made with `seed`) is reused when it has `bootstrap`
+    /// samples at the 90% level.
     public static func analyze(_ store: RunStore, sweep: Int64? = nil, bootstrap: Int = 200, seed: UInt64 = 0,
-                               fitOptions: FitOptions = FitOptions()) throws -> StoreAnalysisResult {
+                               fitOptions: FitOptions = FitOptions(), approach3Fit: LawFit? = nil,
+                               approach3Bootstrap: BootstrapResult? = nil) throws -> StoreAnalysisResult {
         let runs = try store.runs(sweep: sweep).filter { $0.status == .done && $0.finalValidationLoss != nil }
         let measurements = try store.measurements(sweep: sweep)
         var notes: [String] = []
@@ -73,10 +78,15 @@ public enum StoreAnalysis {
         var approach3: ChinchillaParameters? = nil, intervals: [String: [Double]]? = nil, samples: [[Double]]? = nil
         if measurements.count > 5 {
             let data = FitData(measurements)
-            let fit = try LawFitter.fit(ChinchillaLaw(), to: data, options: fitOptions)
+            let reusable = approach3Fit.flatMap { f in f.formula is ChinchillaLaw && f.points == data.count ? f : nil }
+            let fit = try reusable ?? LawFitter.fit(ChinchillaLaw(), to: data, options: fitOptions)
             approach3 = ChinchillaParameters(fit.parameters)
             if bootstrap > 0 {
-                let boot = try Bootstrap.run(fit, data: data, options: BootstrapOptions(samples: bootstrap, seed: seed), fitOptions: fitOptions)
+                let options = BootstrapOptions(samples: bootstrap, seed: seed)
+                let given = approach3Bootstrap.flatMap { b in
+                    reusable != nil && b.samples.count + b.failed == bootstrap && b.level == options.level ? b : nil
+                }
+                let boot = try given ?? Bootstrap.run(fit, data: data, options: options, fitOptions: fitOptions)
                 intervals = boot.parameterIntervals.merging(boot.intervals { p in
                     let c = ChinchillaParameters(p)
                     return ["a": c.a, "b": c.b]

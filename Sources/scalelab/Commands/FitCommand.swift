@@ -105,7 +105,10 @@ struct FitCommand: ParsableCommand {
                                version: ScaleLabVersion.current)
         let approaches = try store.map { path in
             let runStore = try RunStore.open(path: path, create: false)
-            let result = try StoreAnalysis.analyze(runStore, bootstrap: max(bootstrap, 200), seed: seed, fitOptions: options)
+            // The plain Chinchilla law on the store's runs is approach 3 itself: hand it over.
+            let same = formula is ChinchillaLaw
+            let result = try StoreAnalysis.analyze(runStore, bootstrap: max(bootstrap, 200), seed: seed, fitOptions: options,
+                                                   approach3Fit: same ? fit : nil, approach3Bootstrap: same ? boot : nil)
             try StoreAnalysis.save(result, to: runStore, version: ScaleLabVersion.current)
             return result
         }
