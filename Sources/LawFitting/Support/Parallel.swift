@@ -28,6 +28,5 @@ func parallelMap<T>(_ count: Int, threads: Int, _ body: @Sendable (Int) -> T) ->
 
 /// Seconds elapsed since `start`.
 public func secondsSince(_ start: ContinuousClock.Instant) -> Double {
-    let d = ContinuousClock.now - start
-    return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    (ContinuousClock.now - start) / .seconds(1)
 }

@@ -76,7 +76,7 @@ public func train(_ config: TrainingConfig, corpus: Corpus, options: TrainingOpt
     let targets = UnsafeMutablePointer<UInt8>.allocate(capacity: h.microBatch * T)
     defer { inputs.deallocate(); targets.deallocate() }
     let clock = ContinuousClock(), start = clock.now
-    func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
+    func seconds(_ d: Duration) -> Double { d / .seconds(1) }
     func elapsed() -> Double { priorSeconds + seconds(clock.now - start) }
     var evaluationSeconds = 0.0
     // Steady-state timing starts after the session's first few steps (and leaves out evaluation).
