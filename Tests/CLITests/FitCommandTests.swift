@@ -53,7 +53,7 @@ final class FitCommandTests: XCTestCase {
         XCTAssertEqual(derived["a"] ?? 0, 0.28 / 0.62, accuracy: 1e-3)
         XCTAssertEqual(derived["b"] ?? 0, 0.34 / 0.62, accuracy: 1e-3)
         let fit = try XCTUnwrap(doc["fit"] as? [String: Any])
-        for key in ["objective", "rmse_log", "points", "starts", "converged_starts", "status"] {
+        for key in ["objective", "rmseLog", "points", "starts", "convergedStarts", "status"] {
             XCTAssertNotNil(fit[key], "fit.\(key)")
         }
         XCTAssertEqual(fit["points"] as? Int, 12)

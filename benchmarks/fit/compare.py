@@ -76,7 +76,7 @@ def details(label, doc):
     if "objective" in fit:
         extra.append(f"objective={fit['objective']:.10g}")
     if "starts" in fit:
-        extra.append(f"starts={fit['starts']} converged={fit.get('converged_starts', '?')}")
+        extra.append(f"starts={fit['starts']} converged={fit.get('convergedStarts', '?')}")
     if "seconds" in fit:
         extra.append(f"in-process fit seconds={fit['seconds']:.2f}")
     if doc.get("extrapolated"):

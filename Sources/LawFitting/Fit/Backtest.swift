@@ -8,11 +8,6 @@ public struct BacktestResult: Sendable {
         public var predicted: Double
         /// `(predicted − loss)/loss`.
         public var relativeError: Double
-
-        enum CodingKeys: String, CodingKey {
-            case input, loss, predicted
-            case relativeError = "relative_error"
-        }
     }
 
     public let fit: LawFit

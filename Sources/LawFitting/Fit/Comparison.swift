@@ -16,12 +16,6 @@ public struct ComparisonRow: Sendable, Codable, Equatable {
     public var holdoutMeanAbsoluteRelativeError: Double?
     public var status: String
     public var parameters: [String: Double]
-
-    enum CodingKeys: String, CodingKey {
-        case law, points, objective, aic, bic, status, parameters
-        case parameterCount = "parameter_count", rmseLog = "rmse_log"
-        case holdoutRmseLog = "holdout_rmse_log", holdoutMeanAbsoluteRelativeError = "holdout_mean_abs_relative_error"
-    }
 }
 
 public enum Comparison {

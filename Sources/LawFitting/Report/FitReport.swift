@@ -1,6 +1,7 @@
 import ScalingLaws
 
-/// The JSON document of `scalelab fit --json`; its keys are a contract for scripts and tests.
+/// The JSON document of `scalelab fit --json`; its keys (the property names, camelCase like every
+/// `--json` document) are a contract for scripts and tests.
 public struct FitReport: Codable, Sendable, Equatable {
     public struct Summary: Codable, Sendable, Equatable {
         public var objective: Double
@@ -16,12 +17,6 @@ public struct FitReport: Codable, Sendable, Equatable {
         /// Over the best starts: each parameter's [min, max] (how much the answer depends on the start).
         public var spread: [String: [Double]]
         public var bestStartObjectives: [Double]
-
-        enum CodingKeys: String, CodingKey {
-            case objective, points, starts, status, message, seconds, spread, evaluations
-            case objectiveKind = "objective_kind", rmseLog = "rmse_log", convergedStarts = "converged_starts"
-            case bestStartObjectives = "best_start_objectives"
-        }
     }
 
     public struct Budget: Codable, Sendable, Equatable {
@@ -36,7 +31,7 @@ public struct FitReport: Codable, Sendable, Equatable {
         public var level: Double
         public var seed: UInt64
         public var seconds: Double
-        /// Every refit's parameters, in `parameter_order`: what `plan --fit` turns into intervals.
+        /// Every refit's parameters, in `parameterOrder`: what `plan --fit` turns into intervals.
         public var parameters: [[Double]]
     }
 
@@ -46,11 +41,6 @@ public struct FitReport: Codable, Sendable, Equatable {
         public var meanAbsoluteRelativeError: Double
         public var parameters: [String: Double]
         public var predictions: [BacktestResult.Prediction]
-
-        enum CodingKeys: String, CodingKey {
-            case k, parameters, predictions
-            case rmseLog = "rmse_log", meanAbsoluteRelativeError = "mean_abs_relative_error"
-        }
     }
 
     public var law: String
@@ -78,12 +68,6 @@ public struct FitReport: Codable, Sendable, Equatable {
             self.points = points
             self.hash = hash
         }
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case law, formula, parameters, fixed, intervals, derived, budgets, fit, bootstrap, holdout, data
-        case parameterOrder = "parameter_order", derivedIntervals = "derived_intervals"
-        case scalelabVersion = "scalelab_version"
     }
 }
 

@@ -2,7 +2,7 @@ import ScalingLaws
 
 /// Rebuilding a law from a fit report.
 public enum FittedLaw {
-    /// The law a report describes, with `parameters` (in `parameter_order`) as its free values,
+    /// The law a report describes, with `parameters` (in `parameterOrder`) as its free values,
     /// expressed in its base form: fixed parameters filled in, tied exponents untied.
     public static func baseLaw(of report: FitReport, parameters p: [Double]) throws -> Law {
         guard let formula = LawForms.named(report.law) else {

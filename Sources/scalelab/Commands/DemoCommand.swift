@@ -212,14 +212,4 @@ struct DemoSummary: Codable {
     var farPlan: ComputeOptimalPlan
     var store: String
     var seconds: Double
-
-    enum CodingKeys: String, CodingKey {
-        case budgets, runs, approaches, store, seconds
-        case heldOutBudget = "held_out_budget", forecastParameters = "forecast_parameters", forecastTokens = "forecast_tokens"
-        case backtestMeanAbsoluteError = "backtest_mean_abs_error", backtestBestRunError = "backtest_best_run_error"
-        case forecastLoss = "forecast_loss", forecastInterval = "forecast_interval", measuredLoss = "measured_loss", forecastError = "forecast_error"
-        case frontierBacktestBestRunError = "frontier_backtest_best_run_error", frontierForecastLoss = "frontier_forecast_loss"
-        case frontierForecastInterval = "frontier_forecast_interval", frontierForecastError = "frontier_forecast_error"
-        case farBudget = "far_budget", farPlan = "far_plan"
-    }
 }

@@ -160,11 +160,6 @@ struct ComparisonReport: Codable {
     var holdout: Int
     var laws: [ComparisonRow]
     var scalelabVersion: String
-
-    enum CodingKeys: String, CodingKey {
-        case file, points, hash, holdout, laws
-        case scalelabVersion = "scalelab_version"
-    }
 }
 
 /// `--n-column` etc.: name the columns when the common names don't find them.
