@@ -136,6 +136,15 @@ struct DemoCommand: ParsableCommand {
             say("   the compute frontier L*(C) (no irreducible term) forecasts \(Output.number(f, digits: 5))"
                 + (frontierInterval.map { " (\(Output.number($0[0], digits: 5))–\(Output.number($0[1], digits: 5)))" } ?? ""))
         }
+        // The two laws weighted by their back-tests (ForecastCombination): fixed before training.
+        let combination = backtestBest.flatMap { b in frontierBacktest.flatMap { ForecastCombination(backtestErrors: b.relativeError, $0) } }
+        let combined = combination.flatMap { c in frontierForecast.map { c.combine(predicted, $0) } }
+        let combinedInterval = combination.flatMap { c in interval.flatMap { i in frontierInterval.map { c.combine(interval: i, $0) } } }
+        if let c = combination, let f = combined {
+            say("   weighted by their back-tests (\(Output.number(c.weight, digits: 3)) on approach 3, \(Output.number(1 - c.weight, digits: 3)) "
+                + "on the frontier): forecast \(Output.number(f, digits: 5))"
+                + (combinedInterval.map { " (\(Output.number($0[0], digits: 5))–\(Output.number($0[1], digits: 5)))" } ?? ""))
+        }
         summary = try LadderExecution.run(store: store, path: path, data: data, workers: 1, threads: defaultThreadCount, quiet: json)
         if summary.stopped { throw ExitCode(130) }
         let trained = try store.run(id: planned.id!)
@@ -150,6 +159,11 @@ struct DemoCommand: ParsableCommand {
                 "; the frontier's error \(Output.percent((f - measured) / measured))"
                     + ((min(f, predicted)...max(f, predicted)).contains(measured) ? ", so the two laws bracket it" : "")
             } ?? ""))
+        let combinedError = combined.map { ($0 - measured) / measured }
+        if let e = combinedError {
+            say("   the back-test-weighted forecast's error \(Output.percent(e))"
+                + (combinedInterval.map { measured >= $0[0] && measured <= $0[1] ? ", inside its interval" : ", outside its interval" } ?? ""))
+        }
 
         // 5. Plan 100× beyond the ladder.
         let far = 100 * budgets.last!
@@ -167,6 +181,8 @@ struct DemoCommand: ParsableCommand {
                                  frontierBacktestBestRunError: frontierBacktest, frontierForecastLoss: frontierForecast,
                                  frontierForecastInterval: frontierInterval,
                                  frontierForecastError: frontierForecast.map { ($0 - measured) / measured },
+                                 combination: combination, combinedForecastLoss: combined,
+                                 combinedForecastInterval: combinedInterval, combinedForecastError: combinedError,
                                  farBudget: far, farPlan: plan, store: path, seconds: secondsSince(clock))
         try Output.writeJSON(result, to: (dir as NSString).appendingPathComponent("summary.json"))
         say("Done in \(Output.duration(result.seconds)); store \(path), summary \(dir)/summary.json, report \(reportPath)")
@@ -208,6 +224,13 @@ struct DemoSummary: Codable {
     var frontierForecastLoss: Double?
     var frontierForecastInterval: [Double]?
     var frontierForecastError: Double?
+    /// Approach 3's and the frontier's forecasts weighted by their back-test errors
+    /// (`ForecastCombination`; nil without both back-tests): the weight, the combined forecast,
+    /// its interval (the two 90% intervals combined end by end) and its error.
+    var combination: ForecastCombination?
+    var combinedForecastLoss: Double?
+    var combinedForecastInterval: [Double]?
+    var combinedForecastError: Double?
     var farBudget: Double
     var farPlan: ComputeOptimalPlan
     var store: String
