@@ -79,6 +79,17 @@ final class FitCommandTests: XCTestCase {
         let optimal = try XCTUnwrap(doc["computeOptimal"] as? [String: Any])
         XCTAssertEqual((optimal["parameters"] as? Double ?? 0) / 3.22e10, 1, accuracy: 0.01)
         XCTAssertNotNil(doc["intervals"] as? [String: [Double]])
+
+        // A report with a non-finite number (written as "nan", the way `fit` writes one) still
+        // reads; one without its parameter order says which key is missing.
+        var text = try String(contentsOfFile: out, encoding: .utf8)
+        let spread = try XCTUnwrap(text.range(of: #""spread" : {"#))
+        text.replaceSubrange(spread, with: #""spread" : { "nan_demo" : [ "nan", "inf" ], "#)
+        try text.write(toFile: out, atomically: true, encoding: .utf8)
+        let withNaN = try CLIRunner.run(["plan", "--fit", out, "--compute", "5.76e23"])
+        XCTAssertEqual(withNaN.status, 0, withNaN.stderr)
+        try text.replacingOccurrences(of: #""parameterOrder""#, with: #""parameter_order""#).write(toFile: out, atomically: true, encoding: .utf8)
+        try expectFailure(["plan", "--fit", out, "--compute", "5.76e23"], contains: [out, #"no key "parameterOrder""#, "scalelab fit FILE --out"])
     }
 
     /// `--law all` fits every applicable law and ranks them.

@@ -105,9 +105,7 @@ struct ReportSourceOptions: ParsableArguments {
     func reportInput(command: String) throws -> ReportInput {
         if let input {
             guard let data = FileManager.default.contents(atPath: input) else { throw CommandFailure("cannot read \(input)") }
-            let decoder = JSONDecoder()
-            decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-            do { return try decoder.decode(ReportInput.self, from: data) } catch {
+            do { return try Output.decodeJSON(ReportInput.self, from: data) } catch {
                 throw CommandFailure("\(input) is not a report input written by --save-input: \(error)")
             }
         }

@@ -12,6 +12,30 @@ enum Output {
 
     static func printJSON<T: Encodable>(_ value: T) throws { print(try json(value)) }
 
+    /// Decodes a document `json` wrote (non-finite numbers as "inf", "-inf", "nan"). A failure
+    /// throws a message naming what is wrong and where, e.g. `no key "parameterOrder"`.
+    static func decodeJSON<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        do { return try decoder.decode(type, from: data) } catch let error as DecodingError {
+            throw CommandFailure(describe(error))
+        }
+    }
+
+    /// A decoding error in words: what is missing or wrong, at which key path.
+    static func describe(_ error: DecodingError) -> String {
+        func at(_ path: [any CodingKey]) -> String {
+            path.isEmpty ? "" : " at " + path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch error {
+        case .keyNotFound(let key, let c): return "no key \"\(key.stringValue)\"\(at(c.codingPath))"
+        case .valueNotFound(let type, let c): return "no value (expected \(type))\(at(c.codingPath))"
+        case .typeMismatch(let type, let c): return "expected \(type)\(at(c.codingPath))"
+        case .dataCorrupted(let c): return "\(c.debugDescription)\(at(c.codingPath))"
+        @unknown default: return "\(error)"
+        }
+    }
+
     /// Writes `value` as JSON to `path`, atomically.
     static func writeJSON<T: Encodable>(_ value: T, to path: String) throws {
         try Data((try json(value) + "\n").utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
