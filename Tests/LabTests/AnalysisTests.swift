@@ -114,4 +114,62 @@ final class AnalysisTests: XCTestCase {
         XCTAssertEqual(used.approach3, ChinchillaParameters(other.parameters))
         XCTAssertNotEqual(other.parameters, fit.parameters, "the two starts must stop at different points for this check")
     }
+
+    /// On runs from an exact Chinchilla law the approach-3 back-test is exact, so the combination
+    /// puts (almost) all its weight on approach 3 and every forecast of approach 3 is the truth.
+    func testLadderBacktestAndForecastOnAnExactLaw() throws {
+        let store = try syntheticStore()
+        var options = FitOptions()
+        options.threads = 2
+        options.grid = ["log_E": [0.5], "log_A": [5, 8], "log_B": [5, 8], "alpha": [0.5], "beta": [0.5]]
+        let analysis = try StoreAnalysis.analyze(store, bootstrap: 20, fitOptions: options)
+        let bt = try XCTUnwrap(try LadderBacktest.run(store: store, sweep: 1, analysis: analysis, fitOptions: options))
+        XCTAssertEqual(bt.budget, 1e18)
+        XCTAssertEqual(bt.runs, 7)
+        let best = try XCTUnwrap(bt.approach3BestRun)
+        XCTAssertEqual(best.loss, (0..<7).map { i -> Double in
+            let N = truth.optimalParameters(compute: 1e18) * pow(10, -0.6 + 0.2 * Double(i))
+            return truth.loss(parameters: N, tokens: 1e18 / (6 * N))
+        }.min()!, accuracy: 1e-12, "the budget's lowest loss")
+        XCTAssertEqual(best.relativeError, 0, accuracy: 1e-4)
+        XCTAssertLessThan(try XCTUnwrap(bt.approach3MeanAbsoluteError), 1e-4)
+        // The frontier has no E: through three minima of E + (stuff)·C^-x it over-shoots the fall.
+        let frontierError = try XCTUnwrap(bt.frontierBestRunError)
+        XCTAssertLessThan(frontierError, -1e-3)
+        let weight = try XCTUnwrap(bt.combination?.weight)
+        XCTAssertEqual(weight, 1, accuracy: 0.05)
+
+        let C = 4e18, N = truth.optimalParameters(compute: C), D = C / (6 * N)
+        let f = try XCTUnwrap(LadderForecast(analysis: analysis, backtest: bt, parameters: N, tokens: D, compute: C))
+        let measured = truth.loss(parameters: N, tokens: D)
+        XCTAssertEqual(f.approach3, measured, accuracy: 1e-4 * measured)
+        XCTAssertEqual(try XCTUnwrap(f.combined), weight * f.approach3 + (1 - weight) * f.frontier!, accuracy: 1e-12)
+        let interval = try XCTUnwrap(f.combinedInterval)
+        XCTAssertLessThanOrEqual(interval[0], interval[1])
+        let e = f.errors(measured: measured)
+        XCTAssertEqual(e.approach3, 0, accuracy: 1e-4)
+        XCTAssertLessThan(abs(e.combined!), abs(e.frontier!), "the weights favour the law whose back-test was right")
+        XCTAssertEqual(e.bracketed, e.frontier! <= 0 && e.approach3 >= 0 || e.frontier! >= 0 && e.approach3 <= 0)
+    }
+
+    /// Too few runs below the largest budget for approach 3: no back-test of it, no combination,
+    /// and no error either.
+    func testLadderBacktestWithTooFewRunsForApproachThree() throws {
+        let store = try RunStore.open(path: try temporaryDirectory(self).appendingPathComponent("b.sqlite").path)
+        var runs: [StoredRun] = []
+        for C in [1e15, 1e16] {
+            for N in [1e5, 1e6, 1e7] {
+                var r = StoredRun(sweepID: 0, parameters: N, status: .done, createdAt: Date())
+                r.tokens = C / (6 * N); r.flops = C; r.budget = C
+                r.finalValidationLoss = truth.loss(parameters: N, tokens: C / (6 * N))
+                runs.append(r)
+            }
+        }
+        _ = try store.insert(Sweep(name: "small", kind: "isoflop", specJSON: "{}", scalelabVersion: "t", createdAt: Date()), runs: runs)
+        let analysis = try StoreAnalysis.analyze(store, bootstrap: 0)
+        let bt = try XCTUnwrap(try LadderBacktest.run(store: store, sweep: 1, analysis: analysis))
+        XCTAssertEqual(bt.budget, 1e16)
+        XCTAssertNil(bt.approach3BestRun, "3 runs left for 5 parameters")
+        XCTAssertNil(bt.combination)
+    }
 }

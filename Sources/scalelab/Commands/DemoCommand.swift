@@ -92,26 +92,15 @@ struct DemoCommand: ParsableCommand {
             + "\(Output.number(law.B))/D^\(Output.number(law.beta))")
         say(ApproachesText.render(analysis).split(separator: "\n").map { "   " + $0 }.joined(separator: "\n"))
 
-        // Judge the law by extrapolation inside the ladder first (SCIENCE.md): fit approach 3 on the
-        // lower budgets, predict the largest budget's runs.
-        let ladderRuns = try store.runs(sweep: ladderSweep).filter { $0.status == .done && $0.finalValidationLoss != nil }
-        let topBudget = ladderRuns.compactMap(\.budget).max() ?? .nan
-        let topCount = ladderRuns.filter { $0.budget == topBudget }.count
-        var backtest: BacktestResult? = nil, backtestBest: BacktestResult.Prediction? = nil
-        if topCount >= 1, let b = try? Backtest.run(ChinchillaLaw(), data: FitData(try store.measurements(sweep: ladderSweep)), holdout: topCount) {
-            let best = b.predictions.min { $0.loss < $1.loss }!
-            (backtest, backtestBest) = (b, best)
-            say("   Back-test: fitted on the lower budgets, the law predicts the \(topCount) runs at C = \(Output.sci(topBudget)) with "
-                + "mean |error| \(String(format: "%.2f%%", 100 * b.meanAbsoluteRelativeError)); their best run: \(Output.number(best.predicted, digits: 5)) "
-                + "predicted, \(Output.number(best.loss, digits: 5)) measured (\(Output.percent(best.relativeError)))")
+        // Judge both laws by extrapolation inside the ladder first (SCIENCE.md): refit without the
+        // largest budget, predict it.
+        let backtest = try LadderBacktest.run(store: store, sweep: ladderSweep, analysis: analysis)
+        if let bt = backtest, let best = bt.approach3BestRun {
+            say("   Back-test: fitted on the lower budgets, the law predicts the \(bt.runs) runs at C = \(Output.sci(bt.budget)) with "
+                + "mean |error| \(String(format: "%.2f%%", 100 * (bt.approach3MeanAbsoluteError ?? .nan))); their best run: "
+                + "\(Output.number(best.predicted, digits: 5)) predicted, \(Output.number(best.loss, digits: 5)) measured (\(Output.percent(best.relativeError)))")
         }
-
-        // The frontier law (no irreducible term) judged the same way: its line through the lower
-        // budgets' IsoFLOP minima, at the largest budget, against that budget's best run.
-        let topBest = ladderRuns.filter { $0.budget == topBudget }.compactMap(\.finalValidationLoss).min()
-        let lowerFrontier = IsoFLOPAnalysis.frontier(analysis.parabolas.filter { $0.compute < topBudget * 0.99 })
-        let frontierBacktest = lowerFrontier.flatMap { f in topBest.map { (f.loss(compute: topBudget) - $0) / $0 } }
-        if let e = frontierBacktest {
+        if let e = backtest?.frontierBestRunError {
             say("   Back-test of the compute frontier L*(C) the same way: its best run predicted \(Output.percent(e))")
         }
 
@@ -124,26 +113,21 @@ struct DemoCommand: ParsableCommand {
         }
         let forecastSweep = try store.sweeps()[1].id!
         let planned = try store.runs(sweep: forecastSweep)[0]
-        let predicted = law.loss(parameters: planned.parameters, tokens: planned.tokens ?? .nan)
-        let interval = analysis.approach3LossInterval(parameters: planned.parameters, tokens: planned.tokens ?? .nan)
+        let forecast = LadderForecast(analysis: analysis, backtest: backtest, parameters: planned.parameters,
+                                      tokens: planned.tokens ?? .nan, compute: heldOut)!
+        func range(_ i: [Double]?, _ label: String = "") -> String {
+            i.map { " (\(label)\(Output.number($0[0], digits: 5))–\(Output.number($0[1], digits: 5)))" } ?? ""
+        }
         say("4. Forecast at C = \(Output.sci(heldOut)) (4× the largest budget): best loss \(Output.number(law.optimalLoss(compute: heldOut)))"
             + " at N_opt = \(Output.sci(law.optimalParameters(compute: heldOut))); the shape rule's nearest model has "
-            + "N = \(Output.sci(planned.parameters)), D = \(Output.sci(planned.tokens ?? .nan)): forecast loss \(Output.number(predicted, digits: 5))"
-            + (interval.map { " (90% bootstrap interval \(Output.number($0[0], digits: 5))–\(Output.number($0[1], digits: 5)))" } ?? ""))
-        let frontierForecast = analysis.frontier.map { $0.loss(compute: heldOut) }
-        let frontierInterval = analysis.frontier?.lossInterval(compute: heldOut)
-        if let f = frontierForecast {
-            say("   the compute frontier L*(C) (no irreducible term) forecasts \(Output.number(f, digits: 5))"
-                + (frontierInterval.map { " (\(Output.number($0[0], digits: 5))–\(Output.number($0[1], digits: 5)))" } ?? ""))
+            + "N = \(Output.sci(forecast.parameters)), D = \(Output.sci(forecast.tokens)): forecast loss \(Output.number(forecast.approach3, digits: 5))"
+            + range(forecast.approach3Interval, "90% bootstrap interval "))
+        if let f = forecast.frontier {
+            say("   the compute frontier L*(C) (no irreducible term) forecasts \(Output.number(f, digits: 5))" + range(forecast.frontierInterval))
         }
-        // The two laws weighted by their back-tests (ForecastCombination): fixed before training.
-        let combination = backtestBest.flatMap { b in frontierBacktest.flatMap { ForecastCombination(backtestErrors: b.relativeError, $0) } }
-        let combined = combination.flatMap { c in frontierForecast.map { c.combine(predicted, $0) } }
-        let combinedInterval = combination.flatMap { c in interval.flatMap { i in frontierInterval.map { c.combine(interval: i, $0) } } }
-        if let c = combination, let f = combined {
+        if let c = forecast.combination, let f = forecast.combined {
             say("   weighted by their back-tests (\(Output.number(c.weight, digits: 3)) on approach 3, \(Output.number(1 - c.weight, digits: 3)) "
-                + "on the frontier): forecast \(Output.number(f, digits: 5))"
-                + (combinedInterval.map { " (\(Output.number($0[0], digits: 5))–\(Output.number($0[1], digits: 5)))" } ?? ""))
+                + "on the frontier): forecast \(Output.number(f, digits: 5))" + range(forecast.combinedInterval))
         }
         summary = try LadderExecution.run(store: store, path: path, data: data, workers: 1, threads: defaultThreadCount, quiet: json)
         if summary.stopped { throw ExitCode(130) }
@@ -151,18 +135,13 @@ struct DemoCommand: ParsableCommand {
         guard let measured = trained.finalValidationLoss else {
             throw CommandFailure("the forecast run ended \(trained.status.rawValue): \(trained.message ?? "no message")")
         }
-        let error = (predicted - measured) / measured
-        let inside = interval.map { measured >= $0[0] && measured <= $0[1] }
-        say("   trained: validation loss \(Output.number(measured, digits: 5)); forecast error \(Output.percent(error))"
-            + (inside.map { $0 ? ", inside the interval" : ", outside the interval" } ?? "")
-            + (frontierForecast.map { f in
-                "; the frontier's error \(Output.percent((f - measured) / measured))"
-                    + ((min(f, predicted)...max(f, predicted)).contains(measured) ? ", so the two laws bracket it" : "")
-            } ?? ""))
-        let combinedError = combined.map { ($0 - measured) / measured }
-        if let e = combinedError {
-            say("   the back-test-weighted forecast's error \(Output.percent(e))"
-                + (combinedInterval.map { measured >= $0[0] && measured <= $0[1] ? ", inside its interval" : ", outside its interval" } ?? ""))
+        let errors = forecast.errors(measured: measured)
+        func inside(_ b: Bool?, _ whose: String) -> String { b.map { $0 ? ", inside \(whose) interval" : ", outside \(whose) interval" } ?? "" }
+        say("   trained: validation loss \(Output.number(measured, digits: 5)); forecast error \(Output.percent(errors.approach3))"
+            + inside(errors.approach3Inside, "the")
+            + (errors.frontier.map { "; the frontier's error \(Output.percent($0))" + (errors.bracketed == true ? ", so the two laws bracket it" : "") } ?? ""))
+        if let e = errors.combined {
+            say("   the back-test-weighted forecast's error \(Output.percent(e))" + inside(errors.combinedInside, "its"))
         }
 
         // 5. Plan 100× beyond the ladder.
@@ -173,16 +152,8 @@ struct DemoCommand: ParsableCommand {
 
         let reportPath = try StoreReport.write(store: store, heldOutSweeps: [forecastSweep], bootstrap: bootstrap,
                                                to: (dir as NSString).appendingPathComponent("report.html"))
-        let result = DemoSummary(budgets: budgets, runs: analysis.runs, approaches: analysis, heldOutBudget: heldOut,
-                                 forecastParameters: planned.parameters, forecastTokens: planned.tokens ?? .nan,
-                                 backtestMeanAbsoluteError: backtest?.meanAbsoluteRelativeError,
-                                 backtestBestRunError: backtestBest?.relativeError,
-                                 forecastLoss: predicted, forecastInterval: interval, measuredLoss: measured, forecastError: error,
-                                 frontierBacktestBestRunError: frontierBacktest, frontierForecastLoss: frontierForecast,
-                                 frontierForecastInterval: frontierInterval,
-                                 frontierForecastError: frontierForecast.map { ($0 - measured) / measured },
-                                 combination: combination, combinedForecastLoss: combined,
-                                 combinedForecastInterval: combinedInterval, combinedForecastError: combinedError,
+        let result = DemoSummary(budgets: budgets, runs: analysis.runs, approaches: analysis, backtest: backtest,
+                                 heldOutBudget: heldOut, forecast: forecast, errors: errors,
                                  farBudget: far, farPlan: plan, store: path, seconds: secondsSince(clock))
         try Output.writeJSON(result, to: (dir as NSString).appendingPathComponent("summary.json"))
         say("Done in \(Output.duration(result.seconds)); store \(path), summary \(dir)/summary.json, report \(reportPath)")
@@ -205,32 +176,13 @@ struct DemoSummary: Codable {
     var budgets: [Double]
     var runs: Int
     var approaches: StoreAnalysisResult
+    /// Both laws refitted without the ladder's largest budget and scored on it.
+    var backtest: LadderBacktest?
     var heldOutBudget: Double
-    var forecastParameters: Double
-    var forecastTokens: Double
-    /// Approach 3 fitted without the ladder's largest budget, on that budget's runs: mean
-    /// |relative error|, and the signed error on its best run (nil if the back-test could not run).
-    var backtestMeanAbsoluteError: Double?
-    var backtestBestRunError: Double?
-    var forecastLoss: Double
-    /// The 90% bootstrap interval of `forecastLoss` (nil with --bootstrap 0).
-    var forecastInterval: [Double]?
-    var measuredLoss: Double
-    var forecastError: Double
-    /// The same for approach 2's compute frontier `L*(C) = (C_c/C)^α_C` (nil without 2 bracketed
-    /// vertices): its back-test error on the largest budget's best run, its forecast at the held-out
-    /// budget with the 90% bootstrap interval, and its error against the measured loss.
-    var frontierBacktestBestRunError: Double?
-    var frontierForecastLoss: Double?
-    var frontierForecastInterval: [Double]?
-    var frontierForecastError: Double?
-    /// Approach 3's and the frontier's forecasts weighted by their back-test errors
-    /// (`ForecastCombination`; nil without both back-tests): the weight, the combined forecast,
-    /// its interval (the two 90% intervals combined end by end) and its error.
-    var combination: ForecastCombination?
-    var combinedForecastLoss: Double?
-    var combinedForecastInterval: [Double]?
-    var combinedForecastError: Double?
+    /// Approach 3's, the frontier's and the back-test-weighted forecasts of the held-out run, made
+    /// before it was trained, and their errors once it was.
+    var forecast: LadderForecast
+    var errors: LadderForecast.Errors
     var farBudget: Double
     var farPlan: ComputeOptimalPlan
     var store: String
