@@ -6,6 +6,7 @@
 #
 #   bash benchmarks/train/run.sh            # needs data/shakespeare.txt (scripts/fetch-corpus.sh)
 #   THREADS=2 BATCH=8 STEPS=10 bash benchmarks/train/run.sh
+#   REPEATS=5 SHAPES=2:64:4:128 bash benchmarks/train/run.sh   # 5 interleaved runs per side: medians, ratio range
 #   PYTHON=/path/to/python (with torch) — default: python3; without torch the PyTorch column is empty.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -14,6 +15,7 @@ BATCH=${BATCH:-8}
 STEPS=${STEPS:-10}
 PYTHON=${PYTHON:-python3}
 SHAPES=${SHAPES:-"2:64:4:128 4:128:4:128 4:256:8:256 4:512:8:256"}   # layers:d_model:heads:context
+REPEATS=${REPEATS:-1}   # runs per shape and side, interleaved (ScaleLab, PyTorch, ScaleLab, ...)
 
 [ -s data/shakespeare.txt ] || bash scripts/fetch-corpus.sh
 # The Makefile's release flags (`make build`): the element-wise kernels rely on this CPU's vectors.
@@ -44,46 +46,58 @@ peak_anon() {
 rows=()
 for s in $SHAPES; do
     IFS=: read -r L C NH T <<<"$s"
-    echo "run.sh: L=$L d=$C heads=$NH T=$T ..." >&2
-    peak_anon "$work/scalelab-$s.anon" .build/release/scalelab train --layers "$L" --d-model "$C" --heads "$NH" --context "$T" \
-        --batch "$BATCH" --tokens $((STEPS * BATCH * T)) --threads "$THREADS" --curve-points 1 \
-        --data "$work/corpus.txt" --json > "$work/scalelab-$s.json"
-    if [ $have_torch = 1 ]; then
-        peak_anon "$work/torch-$s.anon" "$PYTHON" benchmarks/train/torch_gpt.py --layers "$L" --d-model "$C" --heads "$NH" --context "$T" \
-            --batch "$BATCH" --steps "$STEPS" --threads "$THREADS" --data "$work/corpus.txt" > "$work/torch-$s.json"
-    else
-        echo '{}' > "$work/torch-$s.json"
-        echo 0 > "$work/torch-$s.anon"
-    fi
+    for r in $(seq 1 "$REPEATS"); do
+        echo "run.sh: L=$L d=$C heads=$NH T=$T (run $r of $REPEATS) ..." >&2
+        peak_anon "$work/scalelab-$s-$r.anon" .build/release/scalelab train --layers "$L" --d-model "$C" --heads "$NH" --context "$T" \
+            --batch "$BATCH" --tokens $((STEPS * BATCH * T)) --threads "$THREADS" --curve-points 1 \
+            --data "$work/corpus.txt" --json > "$work/scalelab-$s-$r.json"
+        if [ $have_torch = 1 ]; then
+            peak_anon "$work/torch-$s-$r.anon" "$PYTHON" benchmarks/train/torch_gpt.py --layers "$L" --d-model "$C" --heads "$NH" --context "$T" \
+                --batch "$BATCH" --steps "$STEPS" --threads "$THREADS" --data "$work/corpus.txt" > "$work/torch-$s-$r.json"
+        else
+            echo '{}' > "$work/torch-$s-$r.json"
+            echo 0 > "$work/torch-$s-$r.anon"
+        fi
+    done
     rows+=("$s")
 done
 
-"$PYTHON" - "$work" "${rows[@]}" <<'PY'
-import json, sys, platform, datetime, os
-work, shapes = sys.argv[1], sys.argv[2:]
+"$PYTHON" - "$work" "$REPEATS" "${rows[@]}" <<'PY'
+import json, sys, platform, datetime, os, statistics
+work, repeats, shapes = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
 print(f"# {datetime.date.today()}  {platform.machine()}  {os.cpu_count()} cores  "
-      f"threads={os.environ.get('THREADS', os.cpu_count())} batch={os.environ.get('BATCH', 8)}")
+      f"threads={os.environ.get('THREADS', os.cpu_count())} batch={os.environ.get('BATCH', 8)}"
+      + (f"  medians of {repeats} interleaved runs per side" if repeats > 1 else ""))
 print(f"{'shape (L/d/h/T)':>16} {'N':>10} {'ScaleLab tok/s':>15} {'PyTorch tok/s':>14} {'ratio':>6} "
       f"{'MFU':>6} {'sgemm peak':>11} {'buffers':>9} {'anon RSS':>9} {'anon/buf':>9} {'RSS growth':>11} {'growth/buf':>11} "
       f"{'peak RSS':>9} {'torch anon':>11} {'torch RSS':>10}")
+ranges = []
 for s in shapes:
-    r = json.load(open(f"{work}/scalelab-{s}.json"))
-    t = json.load(open(f"{work}/torch-{s}.json"))
-    ts = t.get("tokens_per_second")
+    runs = [json.load(open(f"{work}/scalelab-{s}-{i}.json")) for i in range(1, repeats + 1)]
+    torch_runs = [json.load(open(f"{work}/torch-{s}-{i}.json")) for i in range(1, repeats + 1)]
+    r, t = runs[0], torch_runs[0]
     mb = lambda b: f"{b / 2**20:.0f} MB" if b else "-"
     # Both sides time the same steps: everything after the first 2 (torch_gpt.py --warmup-steps 2).
-    ours = r.get("steadyTokensPerSecond") or r["tokensPerSecond"]
-    mfu = ours * r["executedFLOPsPerToken"] / r["peakFLOPS"]
+    speeds = [x.get("steadyTokensPerSecond") or x["tokensPerSecond"] for x in runs]
+    torch_speeds = [x["tokens_per_second"] for x in torch_runs if x.get("tokens_per_second")]
+    ours = statistics.median(speeds)
+    ts = statistics.median(torch_speeds) if torch_speeds else None
+    mfu = statistics.median(x.get("steadyTokensPerSecond", x["tokensPerSecond"]) * x["executedFLOPsPerToken"] / x["peakFLOPS"] for x in runs)
     torch_s = f"{ts:.0f}" if ts else "-"
     ratio = f"{ours / ts:.2f}" if ts else "-"
-    anon = int(open(f"{work}/scalelab-{s}.anon").read())
-    torch_anon = int(open(f"{work}/torch-{s}.anon").read())
-    rss = r.get("peakResidentBytes") or 0
-    growth = rss - (r.get("baselineResidentBytes") or 0)
+    if len(torch_speeds) == len(speeds) > 1:
+        pair = sorted(a / b for a, b in zip(speeds, torch_speeds))
+        ranges.append(f"{s.replace(':', '/')}: run-by-run ratios {', '.join(f'{x:.2f}' for x in pair)}")
+    anon = max(int(open(f"{work}/scalelab-{s}-{i}.anon").read()) for i in range(1, repeats + 1))
+    torch_anon = max(int(open(f"{work}/torch-{s}-{i}.anon").read()) for i in range(1, repeats + 1))
+    rss = max(x.get("peakResidentBytes") or 0 for x in runs)
+    growth = max((x.get("peakResidentBytes") or 0) - (x.get("baselineResidentBytes") or 0) for x in runs)
     print(f"{s.replace(':', '/'):>16} {r['parameters']:>10} {ours:>15.0f} {torch_s:>14} {ratio:>6} "
           f"{100 * mfu:>5.1f}% {r['peakFLOPS'] / 1e9:>7.0f} GF/s {mb(r['bufferBytes']):>9} {mb(anon):>9} "
           f"{anon / r['bufferBytes']:>9.2f} {mb(growth):>11} {growth / r['bufferBytes']:>11.2f} {mb(rss):>9} "
           f"{mb(torch_anon):>11} {mb(t.get('peak_rss_bytes')):>10}")
+for line in ranges:
+    print(line)
 print("anon RSS: peak private anonymous memory (RssAnon, sampled every 20 ms): every buffer the process "
       "allocates, including OpenBLAS's, but not the shared-library code it maps; anon/buf compares it with what "
       "the parameter, AdamW and activation buffers need by arithmetic.")
