@@ -9,10 +9,18 @@ final class TransformerTests: XCTestCase {
     }
 
     /// Whole-model gradient: the Float backward pass against a central difference of the
-    /// independent Double reference forward, at random (non-degenerate) parameters.
+    /// independent Double reference forward, at random (non-degenerate) parameters, at head sizes
+    /// 4, 8 and 16 and a context (5) that is not a multiple of anything.
     func testGradientMatchesNumericalGradientOfReferenceModel() throws {
-        let shape = ModelShape(layers: 2, dModel: 8, heads: 2, context: 4)
-        let B = 2
+        for shape in [ModelShape(layers: 2, dModel: 8, heads: 2, context: 4),
+                      ModelShape(layers: 1, dModel: 16, heads: 2, context: 5),
+                      ModelShape(layers: 1, dModel: 16, heads: 1, context: 5)] {
+            try checkGradient(shape)
+        }
+    }
+
+    func checkGradient(_ shape: ModelShape) throws {
+        let B = 2, T = shape.context
         let model = try makeModel(shape, microBatch: B) as! TransformerModel
         var rng = SeededGenerator(seed: 7)
         let n = model.parameterCount
@@ -24,18 +32,18 @@ final class TransformerTests: XCTestCase {
             }
         }
         for i in 0..<n { model.parameters[i] = Float(params[i]) }
-        let x = tokens(B * 4, seed: 1), y = tokens(B * 4, seed: 2)
+        let x = tokens(B * T, seed: 1), y = tokens(B * T, seed: 2)
 
         let loss = x.withUnsafeBufferPointer { xp in y.withUnsafeBufferPointer { yp in
             model.forward(inputs: xp.baseAddress!, targets: yp.baseAddress!, batch: B) } }
         let refLoss = referenceTransformerLoss(params, shape: shape, inputs: x, targets: y, batch: B)
-        XCTAssertEqual(loss, refLoss, accuracy: 1e-5, "forward loss vs Double reference")
+        XCTAssertEqual(loss, refLoss, accuracy: 1e-5, "forward loss vs Double reference, \(shape)")
         model.zeroGradients()
         model.backward(lossScale: 1)
 
         // Every parameter except most of wte (check every 5th entry there; its rows are alike).
         let layout = TransformerLayout(shape)
-        let checked = (0..<n).filter { $0 >= layout.wpe || $0 % 5 == 0 || x.contains(UInt8($0 / 8)) }
+        let checked = (0..<n).filter { $0 >= layout.wpe || $0 % 5 == 0 || x.contains(UInt8($0 / shape.dModel)) }
         var worst = 0.0, worstIndex = -1
         for i in checked {
             var p = params, h = 1e-5
@@ -47,7 +55,7 @@ final class TransformerTests: XCTestCase {
             if err > worst { worst = err; worstIndex = i }
         }
         let name = model.tensors.first { $0.offset <= worstIndex && worstIndex < $0.offset + $0.count }?.name ?? "?"
-        XCTAssertLessThan(worst, 1e-3, "worst relative error at parameter \(worstIndex) (\(name))")
+        XCTAssertLessThan(worst, 1e-3, "worst relative error at parameter \(worstIndex) (\(name)), \(shape)")
         XCTAssertGreaterThan(checked.count, 1000)
     }
 
