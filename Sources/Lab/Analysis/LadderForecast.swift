@@ -84,7 +84,8 @@ public struct LadderForecast: Sendable, Codable, Equatable {
         func error(_ f: Double?) -> Double? { f.map { ($0 - measured) / measured } }
         func holds(_ i: [Double]?) -> Bool? { i.map { measured >= $0[0] && measured <= $0[1] } }
         return Errors(measured: measured, approach3: error(approach3)!, approach3Inside: holds(approach3Interval),
-                      frontier: error(frontier), combined: error(combined), combinedInside: holds(combinedInterval))
+                      frontier: error(frontier), frontierInside: holds(frontierInterval),
+                      combined: error(combined), combinedInside: holds(combinedInterval))
     }
 
     /// Each forecast's relative error against the measured loss.
@@ -93,6 +94,7 @@ public struct LadderForecast: Sendable, Codable, Equatable {
         public var approach3: Double
         public var approach3Inside: Bool?
         public var frontier: Double?
+        public var frontierInside: Bool?
         public var combined: Double?
         public var combinedInside: Bool?
 

@@ -115,20 +115,20 @@ struct DemoCommand: ParsableCommand {
         let planned = try store.runs(sweep: forecastSweep)[0]
         let forecast = LadderForecast(analysis: analysis, backtest: backtest, parameters: planned.parameters,
                                       tokens: planned.tokens ?? .nan, compute: heldOut)!
-        func range(_ i: [Double]?, _ label: String = "") -> String {
-            i.map { " (\(label)\(Output.number($0[0], digits: 5))–\(Output.number($0[1], digits: 5)))" } ?? ""
+        say("4. Forecast at C = \(Output.sci(heldOut)) (4× the largest budget), before training it: approach 3's N_opt = "
+            + "\(Output.sci(law.optimalParameters(compute: heldOut))); the shape rule's nearest model has N = \(Output.sci(forecast.parameters)), "
+            + "D = \(Output.sci(forecast.tokens))")
+        func row(_ name: String, _ loss: Double?, _ interval: [Double]?) -> [String] {
+            let f = { (x: Double) in String(format: "%.4f", x) }
+            return [name, loss.map(f) ?? "-", interval.map { "\(f($0[0]))–\(f($0[1]))" } ?? "-"]
         }
-        say("4. Forecast at C = \(Output.sci(heldOut)) (4× the largest budget): best loss \(Output.number(law.optimalLoss(compute: heldOut)))"
-            + " at N_opt = \(Output.sci(law.optimalParameters(compute: heldOut))); the shape rule's nearest model has "
-            + "N = \(Output.sci(forecast.parameters)), D = \(Output.sci(forecast.tokens)): forecast loss \(Output.number(forecast.approach3, digits: 5))"
-            + range(forecast.approach3Interval, "90% bootstrap interval "))
-        if let f = forecast.frontier {
-            say("   the compute frontier L*(C) (no irreducible term) forecasts \(Output.number(f, digits: 5))" + range(forecast.frontierInterval))
-        }
+        var rows = [row("approach 3, L(N, D)", forecast.approach3, forecast.approach3Interval)]
+        if let f = forecast.frontier { rows.append(row("compute frontier, L*(C)", f, forecast.frontierInterval)) }
         if let c = forecast.combination, let f = forecast.combined {
-            say("   weighted by their back-tests (\(Output.number(c.weight, digits: 3)) on approach 3, \(Output.number(1 - c.weight, digits: 3)) "
-                + "on the frontier): forecast \(Output.number(f, digits: 5))" + range(forecast.combinedInterval))
+            rows.append(row("back-test weighted: \(String(format: "%.2f", c.weight)) × approach 3 + \(String(format: "%.2f", 1 - c.weight)) × frontier", f,
+                            forecast.combinedInterval))
         }
+        say(Output.table(["forecast", "loss", "90% interval"], rows).split(separator: "\n").map { "   " + $0 }.joined(separator: "\n"))
         summary = try LadderExecution.run(store: store, path: path, data: data, workers: 1, threads: defaultThreadCount, quiet: json)
         if summary.stopped { throw ExitCode(130) }
         let trained = try store.run(id: planned.id!)
@@ -136,13 +136,13 @@ struct DemoCommand: ParsableCommand {
             throw CommandFailure("the forecast run ended \(trained.status.rawValue): \(trained.message ?? "no message")")
         }
         let errors = forecast.errors(measured: measured)
-        func inside(_ b: Bool?, _ whose: String) -> String { b.map { $0 ? ", inside \(whose) interval" : ", outside \(whose) interval" } ?? "" }
-        say("   trained: validation loss \(Output.number(measured, digits: 5)); forecast error \(Output.percent(errors.approach3))"
-            + inside(errors.approach3Inside, "the")
-            + (errors.frontier.map { "; the frontier's error \(Output.percent($0))" + (errors.bracketed == true ? ", so the two laws bracket it" : "") } ?? ""))
-        if let e = errors.combined {
-            say("   the back-test-weighted forecast's error \(Output.percent(e))" + inside(errors.combinedInside, "its"))
+        func scored(_ name: String, _ e: Double?, _ inside: Bool?) -> String? {
+            e.map { "\(name) \(Output.percent($0))" + (inside.map { $0 ? " (inside its interval)" : " (outside its interval)" } ?? "") }
         }
+        say("   trained: validation loss \(String(format: "%.4f", measured)). Forecast errors: "
+            + [scored("approach 3", errors.approach3, errors.approach3Inside), scored("frontier", errors.frontier, errors.frontierInside),
+               scored("back-test weighted", errors.combined, errors.combinedInside)].compactMap { $0 }.joined(separator: ", ")
+            + (errors.bracketed == true ? "; the two laws bracket the measured loss" : ""))
 
         // 5. Plan 100× beyond the ladder.
         let far = 100 * budgets.last!
