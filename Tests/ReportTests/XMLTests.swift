@@ -63,6 +63,27 @@ final class XMLTests: XCTestCase {
         XCTAssertEqual(outline.texts["title"], "Scaling laws for a <synthetic> ladder & friends", "escaped and round-tripped")
     }
 
+    /// Forecasts made before training get their own section (linked from the contents), scored
+    /// against the measured loss; an input without them has no such section.
+    func testForecastsSectionOnlyWhenGiven() throws {
+        var input = try TestInput.load()
+        XCTAssertFalse(HTMLReport.render(input).contains("id=\"forecasts\""))
+        input.forecasts = [ReportForecast(method: "approach 3 <L(N, D)>", compute: 1.2e13, loss: 1.6328, interval: [1.5568, 1.6727],
+                                          measured: 1.5542),
+                           ReportForecast(method: "back-test weighted", compute: 1.2e13, loss: 1.56, interval: [1.4965, 1.6112],
+                                          measured: 1.5542),
+                           ReportForecast(method: "not trained yet", compute: 4e13, loss: 1.5)]
+        let html = HTMLReport.render(input)
+        let outline = XMLOutline.parse(html)
+        XCTAssertNil(outline.error, String(describing: outline.error))
+        XCTAssertTrue(html.contains("<a href=\"#forecasts\">Forecasts before training</a>"))
+        XCTAssertTrue(html.contains("approach 3 &lt;L(N, D)&gt;"), "escaped")
+        XCTAssertTrue(html.contains("+5.06%"), "(1.6328 − 1.5542)/1.5542")
+        XCTAssertTrue(html.contains("+0.37%"))
+        XCTAssertEqual(try XCTUnwrap(input.forecasts?[0].relativeError), 0.0505727, accuracy: 1e-6)
+        XCTAssertNil(input.forecasts?[2].relativeError)
+    }
+
     /// Markup-like text anywhere in a chart is escaped, and comes back unchanged from a parser.
     func testTextIsEscaped() {
         let nasty = "a < b & \"c\" > 'd' </svg>"

@@ -29,8 +29,10 @@ public enum HTMLReport {
         keyNumbers(&h, a)
         h.open("nav", [("aria-label", "Contents")])
         h.open("ol")
-        let sections = [("figures", "Figures"), ("parameters", "Fitted parameters"), ("plan", "Plan"),
-                        ("comparison", "Comparison of laws"), ("isoflop-table", "IsoFLOP minima"), ("provenance", "Provenance")]
+        let hasForecasts = !(input.forecasts ?? []).isEmpty
+        let sections = [("figures", "Figures"), ("parameters", "Fitted parameters"), ("plan", "Plan")]
+            + (hasForecasts ? [("forecasts", "Forecasts before training")] : [])
+            + [("comparison", "Comparison of laws"), ("isoflop-table", "IsoFLOP minima"), ("provenance", "Provenance")]
         for (id, name) in sections { h.element("li", markup: "<a href=\"#\(id)\">\(h.escape(name))</a>") }
         h.close("ol")
         h.close("nav")
@@ -50,6 +52,7 @@ public enum HTMLReport {
         h.close("section")
         HTMLTables.parameters(&h, a)
         HTMLTables.plan(&h, a)
+        if hasForecasts { HTMLTables.forecasts(&h, a) }
         HTMLTables.comparison(&h, a)
         HTMLTables.isoflop(&h, a)
         HTMLTables.provenance(&h, a)

@@ -76,6 +76,22 @@ enum HTMLTables {
         h.close("section")
     }
 
+    /// The forecasts of a run made before it was trained, each scored against the loss it reached.
+    static func forecasts(_ h: inout HTMLBuilder, _ a: ReportAnalysis) {
+        h.open("section", [("id", "forecasts")])
+        h.element("h2", text: "Forecasts before training")
+        let rows = a.input.forecasts ?? []
+        h.table(caption: "Each forecast was made before the run was trained; error = (forecast − measured)/measured",
+                header: ["forecast", "C (FLOPs)", "loss", "90% interval", "measured", "error", "in interval"],
+                rows: rows.map { f in
+                    let inside = f.measured.flatMap { m in f.interval.map { m >= $0[0] && m <= $0[1] ? "yes" : "no" } }
+                    return [f.method, num(f.compute), num(f.loss), f.interval.map(interval) ?? "–", f.measured.map(num) ?? "–",
+                            f.relativeError.map { (($0 >= 0) ? "+" : "−") + SVGText.fixed(abs($0) * 100, decimals: 2) + "%" } ?? "–",
+                            inside ?? "–"]
+                }, numeric: [1, 2, 4, 5])
+        h.close("section")
+    }
+
     static func comparison(_ h: inout HTMLBuilder, _ a: ReportAnalysis) {
         h.open("section", [("id", "comparison")])
         h.element("h2", text: "Comparison of laws")

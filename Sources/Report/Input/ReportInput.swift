@@ -20,17 +20,42 @@ public struct ReportInput: Sendable, Codable, Equatable {
     public var comparison: LawComparison?
     /// Compute budgets (FLOPs) to plan for and to extrapolate the figures to.
     public var budgets: [Double]
+    /// Forecasts made before a run was trained, with the loss it then reached (the demo's
+    /// held-out run); nil or empty: no such section.
+    public var forecasts: [ReportForecast]?
     public var provenance: Provenance
 
     public init(title: String, runs: [ReportRun], fits: [FitReport] = [], comparison: LawComparison? = nil,
-                budgets: [Double] = [], provenance: Provenance) {
+                budgets: [Double] = [], forecasts: [ReportForecast]? = nil, provenance: Provenance) {
         self.title = title
         self.runs = runs
         self.fits = fits
         self.comparison = comparison
         self.budgets = budgets
+        self.forecasts = forecasts
         self.provenance = provenance
     }
+}
+
+/// One forecast of a run's loss, made before it was trained: which law, at what compute, the
+/// forecast and its interval, and the loss measured afterwards (nil if not trained yet).
+public struct ReportForecast: Sendable, Codable, Equatable {
+    public var method: String
+    public var compute: Double
+    public var loss: Double
+    public var interval: [Double]?
+    public var measured: Double?
+
+    public init(method: String, compute: Double, loss: Double, interval: [Double]? = nil, measured: Double? = nil) {
+        self.method = method
+        self.compute = compute
+        self.loss = loss
+        self.interval = interval
+        self.measured = measured
+    }
+
+    /// `(loss − measured)/measured`, nil before the run is trained.
+    public var relativeError: Double? { measured.map { (loss - $0) / $0 } }
 }
 
 /// One training run: its scale, its final loss, and (from the store) its learning curve.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Lab
+import Report
 import LawFitting
 import ScalingLaws
 import Trainer
@@ -150,7 +151,17 @@ struct DemoCommand: ParsableCommand {
         say("5. Plan at C = \(Output.sci(far)) (100× the largest budget): N_opt = \(Output.sci(plan.parameters)), "
             + "D_opt = \(Output.sci(plan.tokens)) (\(Output.number(plan.tokensPerParameter)) tokens/parameter), loss \(Output.number(plan.loss))")
 
-        let reportPath = try StoreReport.write(store: store, heldOutSweeps: [forecastSweep], bootstrap: bootstrap,
+        var forecasts = [ReportForecast(method: "approach 3, L(N, D)", compute: heldOut, loss: forecast.approach3,
+                                        interval: forecast.approach3Interval, measured: measured)]
+        if let f = forecast.frontier {
+            forecasts.append(ReportForecast(method: "compute frontier, L*(C)", compute: heldOut, loss: f, interval: forecast.frontierInterval,
+                                            measured: measured))
+        }
+        if let c = forecast.combination, let f = forecast.combined {
+            forecasts.append(ReportForecast(method: "back-test weighted (\(String(format: "%.2f", c.weight)) × approach 3)", compute: heldOut,
+                                            loss: f, interval: forecast.combinedInterval, measured: measured))
+        }
+        let reportPath = try StoreReport.write(store: store, heldOutSweeps: [forecastSweep], bootstrap: bootstrap, forecasts: forecasts,
                                                to: (dir as NSString).appendingPathComponent("report.html"))
         let result = DemoSummary(budgets: budgets, runs: analysis.runs, approaches: analysis, backtest: backtest,
                                  heldOutBudget: heldOut, forecast: forecast, errors: errors,

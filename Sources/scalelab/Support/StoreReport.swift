@@ -57,17 +57,20 @@ enum StoreReport {
     }
 
     /// Writes the store's report to `path` (HTML) and returns the path; the fits use `bootstrap`
-    /// resamples with `seed`, and every run of `heldOutSweeps` is held out of the back-test.
+    /// resamples with `seed`, and every run of `heldOutSweeps` is held out of the back-test;
+    /// `forecasts` (made before a run was trained) get their own table.
     @discardableResult
     static func write(store: RunStore, sweeps: [Int64]? = nil, heldOutSweeps: [Int64] = [], bootstrap: Int = 100,
-                      seed: UInt64 = 0, budgets: [Double] = [], title: String? = nil, to path: String) throws -> String {
+                      seed: UInt64 = 0, budgets: [Double] = [], title: String? = nil, forecasts: [ReportForecast]? = nil,
+                      to path: String) throws -> String {
         var options = ReportOptions(version: ScaleLabVersion.current, date: ReportSourceOptions.now,
                                     machine: ReportSourceOptions.thisMachine)
         options.title = title
         options.bootstrapSamples = bootstrap
         options.seed = seed
         options.budgets = budgets
-        let input = try input(store: store, options: options, sweeps: sweeps, heldOutSweeps: heldOutSweeps)
+        var input = try input(store: store, options: options, sweeps: sweeps, heldOutSweeps: heldOutSweeps)
+        input.forecasts = forecasts
         try Data(HTMLReport.render(input).utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
         return path
     }
