@@ -70,7 +70,8 @@ let package = Package(
         .testTarget(name: "LawFittingTests", dependencies: ["LawFitting", "ScalingLaws"]),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer"]),
         .testTarget(name: "LabTests", dependencies: ["Lab"]),
-        .testTarget(name: "ReportTests", dependencies: ["Report"]),
+        // The snapshots and the fixture are read by path (#filePath), not bundled.
+        .testTarget(name: "ReportTests", dependencies: ["Report"], exclude: ["Snapshots", "Fixtures"]),
         .testTarget(name: "CLITests", dependencies: ["scalelab"]),
     ]
 )
