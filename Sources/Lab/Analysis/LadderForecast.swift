@@ -1,3 +1,4 @@
+import Foundation
 import LawFitting
 import ScalingLaws
 
@@ -77,6 +78,18 @@ public struct LadderForecast: Sendable, Codable, Equatable {
             combined = c.combine(approach3, f)
             if let a = approach3Interval, let b = frontierInterval { combinedInterval = c.combine(interval: a, b) }
         }
+    }
+
+    /// The forecasts made, each with a short name: approach 3, then the frontier and the
+    /// back-test weighted one when there are.
+    public var named: [(name: String, loss: Double, interval: [Double]?)] {
+        var out: [(name: String, loss: Double, interval: [Double]?)] = [("approach 3, L(N, D)", approach3, approach3Interval)]
+        if let f = frontier { out.append(("compute frontier, L*(C)", f, frontierInterval)) }
+        if let c = combination, let f = combined {
+            out.append(("back-test weighted: \(String(format: "%.2f", c.weight)) × approach 3 + \(String(format: "%.2f", 1 - c.weight)) × frontier",
+                        f, combinedInterval))
+        }
+        return out
     }
 
     /// `(forecast − measured)/measured` of each forecast, and whether its interval holds `measured`.

@@ -55,7 +55,6 @@ struct DemoCommand: ParsableCommand {
 
     func run() throws {
         let clock = ContinuousClock.now
-        let say: (String) -> Void = { line in if !json { print(line) } else { FileHandle.standardError.write(Data((line + "\n").utf8)) } }
         guard FileManager.default.fileExists(atPath: data) else {
             throw ValidationError("no corpus at \(data); fetch it with `bash scripts/fetch-corpus.sh` (or `make demo`), or pass --data PATH")
         }
@@ -64,7 +63,56 @@ struct DemoCommand: ParsableCommand {
         if !resume { try Self.removeStore(at: path) }
         let store = try RunStore.open(path: path, create: true)
 
-        // 1. Plan the ladder (once; a resumed demo keeps its plan).
+        // 1. Plan the ladder (once; a resumed demo keeps its plan). 2. Train it.
+        let ladderSweep = try planLadder(in: store)
+        say("2. Training (\(workers) workers; progress on stderr)")
+        if try LadderExecution.run(store: store, path: path, data: data, workers: workers, threads: nil, quiet: json).stopped {
+            throw ExitCode(130)
+        }
+
+        // 3. Fit approaches 1, 2, 3 on the ladder alone, then judge both forecasting laws by
+        // extrapolation inside the ladder (SCIENCE.md): refit without the largest budget, predict it.
+        let analysis = try StoreAnalysis.analyze(store, sweep: ladderSweep, bootstrap: bootstrap, seed: 0)
+        try StoreAnalysis.save(analysis, to: store, version: ScaleLabVersion.current)
+        guard let law = analysis.approach3 else {
+            throw CommandFailure("the ladder's runs could not be fitted: \(analysis.notes.joined(separator: "; "))")
+        }
+        say("3. Fit on \(analysis.runs) runs: L = \(Output.number(law.E)) + \(Output.number(law.A))/N^\(Output.number(law.alpha)) + "
+            + "\(Output.number(law.B))/D^\(Output.number(law.beta))")
+        say(ApproachesText.render(analysis).split(separator: "\n").map { "   " + $0 }.joined(separator: "\n"))
+        let backtest = try LadderBacktest.run(store: store, sweep: ladderSweep, analysis: analysis)
+        DemoText.backtest(backtest).forEach(say)
+
+        // 4. Forecast before training: the compute-optimal model at 4× the largest budget.
+        let heldOut = 4 * budgets.last!
+        let (forecast, forecastSweep, errors) = try forecastAndTrain(store: store, path: path, analysis: analysis, law: law,
+                                                                     backtest: backtest, compute: heldOut)
+
+        // 5. Plan 100× beyond the ladder.
+        let far = 100 * budgets.last!
+        let plan = try law.computeOptimalPlan(compute: far)
+        say("5. Plan at C = \(Output.sci(far)) (100× the largest budget): N_opt = \(Output.sci(plan.parameters)), "
+            + "D_opt = \(Output.sci(plan.tokens)) (\(Output.number(plan.tokensPerParameter)) tokens/parameter), loss \(Output.number(plan.loss))")
+
+        let forecasts = forecast.named.map { ReportForecast(method: $0.name, compute: heldOut, loss: $0.loss, interval: $0.interval,
+                                                            measured: errors.measured) }
+        let reportPath = try StoreReport.write(store: store, heldOutSweeps: [forecastSweep], bootstrap: bootstrap, forecasts: forecasts,
+                                               to: (dir as NSString).appendingPathComponent("report.html"))
+        let result = DemoSummary(budgets: budgets, runs: analysis.runs, approaches: analysis, backtest: backtest,
+                                 heldOutBudget: heldOut, forecast: forecast, errors: errors,
+                                 farBudget: far, farPlan: plan, store: path, seconds: secondsSince(clock))
+        try Output.writeJSON(result, to: (dir as NSString).appendingPathComponent("summary.json"))
+        say("Done in \(Output.duration(result.seconds)); store \(path), summary \(dir)/summary.json, report \(reportPath)")
+        if json { try Output.printJSON(result) }
+    }
+
+    /// A line of progress: on stdout, or on stderr with --json (stdout then holds only the JSON).
+    private func say(_ line: String) {
+        if json { FileHandle.standardError.write(Data((line + "\n").utf8)) } else { print(line) }
+    }
+
+    /// Step 1: the IsoFLOP ladder, planned and stored unless the store has it; its sweep id.
+    private func planLadder(in store: RunStore) throws -> Int64 {
         if try store.sweeps().isEmpty {
             // ±0.5 decades around Epoch's N_opt. (±1 decade was tried: it adds d_model-8 models whose
             // losses made the approach-3 forecast worse, 20% instead of 3% off on the quick ladder.)
@@ -76,99 +124,33 @@ struct DemoCommand: ParsableCommand {
                 + "\(Output.sci(budgets.last!)) FLOPs, estimated \(Output.duration((plan.estimatedSeconds ?? .nan) / Double(workers))) "
                 + "with \(workers) worker\(workers == 1 ? "" : "s")")
         }
-        let ladderSweep = try store.sweeps().first!.id!
+        return try store.sweeps().first!.id!
+    }
 
-        // 2. Train it.
-        say("2. Training (\(workers) workers; progress on stderr)")
-        var summary = try LadderExecution.run(store: store, path: path, data: data, workers: workers, threads: nil, quiet: json)
-        if summary.stopped { throw ExitCode(130) }
-
-        // 3. Fit: approaches 1, 2, 3 on the ladder alone.
-        let analysis = try StoreAnalysis.analyze(store, sweep: ladderSweep, bootstrap: bootstrap, seed: 0)
-        try StoreAnalysis.save(analysis, to: store, version: ScaleLabVersion.current)
-        guard let law = analysis.approach3 else {
-            throw CommandFailure("the ladder's runs could not be fitted: \(analysis.notes.joined(separator: "; "))")
-        }
-        say("3. Fit on \(analysis.runs) runs: L = \(Output.number(law.E)) + \(Output.number(law.A))/N^\(Output.number(law.alpha)) + "
-            + "\(Output.number(law.B))/D^\(Output.number(law.beta))")
-        say(ApproachesText.render(analysis).split(separator: "\n").map { "   " + $0 }.joined(separator: "\n"))
-
-        // Judge both laws by extrapolation inside the ladder first (SCIENCE.md): refit without the
-        // largest budget, predict it.
-        let backtest = try LadderBacktest.run(store: store, sweep: ladderSweep, analysis: analysis)
-        if let bt = backtest, let best = bt.approach3BestRun {
-            say("   Back-test: fitted on the lower budgets, the law predicts the \(bt.runs) runs at C = \(Output.sci(bt.budget)) with "
-                + "mean |error| \(String(format: "%.2f%%", 100 * (bt.approach3MeanAbsoluteError ?? .nan))); their best run: "
-                + "\(Output.number(best.predicted, digits: 5)) predicted, \(Output.number(best.loss, digits: 5)) measured (\(Output.percent(best.relativeError)))")
-        }
-        if let e = backtest?.frontierBestRunError {
-            say("   Back-test of the compute frontier L*(C) the same way: its best run predicted \(Output.percent(e))")
-        }
-
-        // 4. Forecast before training: the compute-optimal model at 4× the largest budget.
-        let heldOut = 4 * budgets.last!
+    /// Step 4: plan approach 3's compute-optimal model at `compute` (once), forecast its loss three
+    /// ways, then train it (all threads) and score the forecasts.
+    private func forecastAndTrain(store: RunStore, path: String, analysis: StoreAnalysisResult, law: ChinchillaParameters,
+                                  backtest: LadderBacktest?, compute: Double) throws -> (LadderForecast, Int64, LadderForecast.Errors) {
         if try store.sweeps().count < 2 {
-            let spec = LadderSpec(kind: .isoflop, budgets: [heldOut], count: 1, spreadDecades: 0,
+            let spec = LadderSpec(kind: .isoflop, budgets: [compute], count: 1, spreadDecades: 0,
                                   priorName: "approach-3 fit of the demo ladder", prior: law, seed: seed)
             _ = try store.add(try LadderPlanner.plan(spec), name: "demo forecast", version: ScaleLabVersion.current)
         }
-        let forecastSweep = try store.sweeps()[1].id!
-        let planned = try store.runs(sweep: forecastSweep)[0]
+        let sweep = try store.sweeps()[1].id!
+        let planned = try store.runs(sweep: sweep)[0]
         let forecast = LadderForecast(analysis: analysis, backtest: backtest, parameters: planned.parameters,
-                                      tokens: planned.tokens ?? .nan, compute: heldOut)!
-        say("4. Forecast at C = \(Output.sci(heldOut)) (4× the largest budget), before training it: approach 3's N_opt = "
-            + "\(Output.sci(law.optimalParameters(compute: heldOut))); the shape rule's nearest model has N = \(Output.sci(forecast.parameters)), "
-            + "D = \(Output.sci(forecast.tokens))")
-        func row(_ name: String, _ loss: Double?, _ interval: [Double]?) -> [String] {
-            let f = { (x: Double) in String(format: "%.4f", x) }
-            return [name, loss.map(f) ?? "-", interval.map { "\(f($0[0]))–\(f($0[1]))" } ?? "-"]
+                                      tokens: planned.tokens ?? .nan, compute: compute)!
+        say(DemoText.forecast(forecast, optimalParameters: law.optimalParameters(compute: compute)))
+        if try LadderExecution.run(store: store, path: path, data: data, workers: 1, threads: defaultThreadCount, quiet: json).stopped {
+            throw ExitCode(130)
         }
-        var rows = [row("approach 3, L(N, D)", forecast.approach3, forecast.approach3Interval)]
-        if let f = forecast.frontier { rows.append(row("compute frontier, L*(C)", f, forecast.frontierInterval)) }
-        if let c = forecast.combination, let f = forecast.combined {
-            rows.append(row("back-test weighted: \(String(format: "%.2f", c.weight)) × approach 3 + \(String(format: "%.2f", 1 - c.weight)) × frontier", f,
-                            forecast.combinedInterval))
-        }
-        say(Output.table(["forecast", "loss", "90% interval"], rows).split(separator: "\n").map { "   " + $0 }.joined(separator: "\n"))
-        summary = try LadderExecution.run(store: store, path: path, data: data, workers: 1, threads: defaultThreadCount, quiet: json)
-        if summary.stopped { throw ExitCode(130) }
         let trained = try store.run(id: planned.id!)
         guard let measured = trained.finalValidationLoss else {
             throw CommandFailure("the forecast run ended \(trained.status.rawValue): \(trained.message ?? "no message")")
         }
         let errors = forecast.errors(measured: measured)
-        func scored(_ name: String, _ e: Double?, _ inside: Bool?) -> String? {
-            e.map { "\(name) \(Output.percent($0))" + (inside.map { $0 ? " (inside its interval)" : " (outside its interval)" } ?? "") }
-        }
-        say("   trained: validation loss \(String(format: "%.4f", measured)). Forecast errors: "
-            + [scored("approach 3", errors.approach3, errors.approach3Inside), scored("frontier", errors.frontier, errors.frontierInside),
-               scored("back-test weighted", errors.combined, errors.combinedInside)].compactMap { $0 }.joined(separator: ", ")
-            + (errors.bracketed == true ? "; the two laws bracket the measured loss" : ""))
-
-        // 5. Plan 100× beyond the ladder.
-        let far = 100 * budgets.last!
-        let plan = try law.computeOptimalPlan(compute: far)
-        say("5. Plan at C = \(Output.sci(far)) (100× the largest budget): N_opt = \(Output.sci(plan.parameters)), "
-            + "D_opt = \(Output.sci(plan.tokens)) (\(Output.number(plan.tokensPerParameter)) tokens/parameter), loss \(Output.number(plan.loss))")
-
-        var forecasts = [ReportForecast(method: "approach 3, L(N, D)", compute: heldOut, loss: forecast.approach3,
-                                        interval: forecast.approach3Interval, measured: measured)]
-        if let f = forecast.frontier {
-            forecasts.append(ReportForecast(method: "compute frontier, L*(C)", compute: heldOut, loss: f, interval: forecast.frontierInterval,
-                                            measured: measured))
-        }
-        if let c = forecast.combination, let f = forecast.combined {
-            forecasts.append(ReportForecast(method: "back-test weighted (\(String(format: "%.2f", c.weight)) × approach 3)", compute: heldOut,
-                                            loss: f, interval: forecast.combinedInterval, measured: measured))
-        }
-        let reportPath = try StoreReport.write(store: store, heldOutSweeps: [forecastSweep], bootstrap: bootstrap, forecasts: forecasts,
-                                               to: (dir as NSString).appendingPathComponent("report.html"))
-        let result = DemoSummary(budgets: budgets, runs: analysis.runs, approaches: analysis, backtest: backtest,
-                                 heldOutBudget: heldOut, forecast: forecast, errors: errors,
-                                 farBudget: far, farPlan: plan, store: path, seconds: secondsSince(clock))
-        try Output.writeJSON(result, to: (dir as NSString).appendingPathComponent("summary.json"))
-        say("Done in \(Output.duration(result.seconds)); store \(path), summary \(dir)/summary.json, report \(reportPath)")
-        if json { try Output.printJSON(result) }
+        say(DemoText.errors(errors))
+        return (forecast, sweep, errors)
     }
 
     /// Removes a previous demo's store and run files (only what the demo itself writes).

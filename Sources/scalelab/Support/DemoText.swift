@@ -1,0 +1,41 @@
+import Foundation
+import Lab
+import ScalingLaws
+
+/// The demo's lines about its back-tests and forecasts (`scalelab demo`, steps 3 and 4).
+enum DemoText {
+    /// Both laws' back-tests on the ladder's largest budget.
+    static func backtest(_ bt: LadderBacktest?) -> [String] {
+        var lines: [String] = []
+        if let bt, let best = bt.approach3BestRun {
+            lines.append("   Back-test: fitted on the lower budgets, the law predicts the \(bt.runs) runs at C = \(Output.sci(bt.budget)) with "
+                + "mean |error| \(String(format: "%.2f%%", 100 * (bt.approach3MeanAbsoluteError ?? .nan))); their best run: "
+                + "\(Output.number(best.predicted, digits: 5)) predicted, \(Output.number(best.loss, digits: 5)) measured (\(Output.percent(best.relativeError)))")
+        }
+        if let e = bt?.frontierBestRunError {
+            lines.append("   Back-test of the compute frontier L*(C) the same way: its best run predicted \(Output.percent(e))")
+        }
+        return lines
+    }
+
+    /// The heading of step 4 and the table of forecasts (loss, 90% interval).
+    static func forecast(_ f: LadderForecast, optimalParameters: Double) -> String {
+        let heading = "4. Forecast at C = \(Output.sci(f.compute)) (4× the largest budget), before training it: approach 3's N_opt = "
+            + "\(Output.sci(optimalParameters)); the shape rule's nearest model has N = \(Output.sci(f.parameters)), D = \(Output.sci(f.tokens))"
+        let loss = { (x: Double) in String(format: "%.4f", x) }
+        let rows = f.named.map { [$0.name, loss($0.loss), $0.interval.map { "\(loss($0[0]))–\(loss($0[1]))" } ?? "-"] }
+        let table = Output.table(["forecast", "loss", "90% interval"], rows).split(separator: "\n").map { "   " + $0 }
+        return ([heading] + table).joined(separator: "\n")
+    }
+
+    /// The line after the held-out run trained: its loss and each forecast's error.
+    static func errors(_ e: LadderForecast.Errors) -> String {
+        func scored(_ name: String, _ error: Double?, _ inside: Bool?) -> String? {
+            error.map { "\(name) \(Output.percent($0))" + (inside.map { $0 ? " (inside its interval)" : " (outside its interval)" } ?? "") }
+        }
+        return "   trained: validation loss \(String(format: "%.4f", e.measured)). Forecast errors: "
+            + [scored("approach 3", e.approach3, e.approach3Inside), scored("frontier", e.frontier, e.frontierInside),
+               scored("back-test weighted", e.combined, e.combinedInside)].compactMap { $0 }.joined(separator: ", ")
+            + (e.bracketed == true ? "; the two laws bracket the measured loss" : "")
+    }
+}
