@@ -32,12 +32,14 @@ public struct LadderBacktest: Sendable, Codable, Equatable {
         guard let top = done.compactMap(\.budget).max() else { return nil }
         let topRuns = done.filter { $0.budget == top }
         var result = LadderBacktest(budget: top, runs: topRuns.count)
-        // Approach 3 needs more points left than its 5 parameters; too few is "no back-test", not an error.
-        if let b = try? Backtest.run(ChinchillaLaw(), data: FitData(try store.measurements(sweep: sweep)), holdout: topRuns.count,
-                                     options: fitOptions) {
+        // Approach 3 needs more points left than its 5 parameters: too few, or no start converging,
+        // is "no back-test", not an error.
+        do {
+            let b = try Backtest.run(ChinchillaLaw(), data: FitData(try store.measurements(sweep: sweep)), holdout: topRuns.count,
+                                     options: fitOptions)
             result.approach3MeanAbsoluteError = b.meanAbsoluteRelativeError
             result.approach3BestRun = b.predictions.min { $0.loss < $1.loss }
-        }
+        } catch FitError.holdoutTooLarge, FitError.noConvergedStart {}
         let best = topRuns.compactMap(\.finalValidationLoss).min()!
         if let lower = IsoFLOPAnalysis.frontier(analysis.parabolas.filter { $0.compute < top * 0.99 }) {
             result.frontierBestRunError = (lower.loss(compute: top) - best) / best
