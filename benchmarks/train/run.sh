@@ -6,7 +6,7 @@
 #
 #   bash benchmarks/train/run.sh            # needs data/shakespeare.txt (scripts/fetch-corpus.sh)
 #   THREADS=2 BATCH=8 STEPS=10 bash benchmarks/train/run.sh
-#   REPEATS=5 SHAPES=2:64:4:128 bash benchmarks/train/run.sh   # 5 interleaved runs per side: medians, ratio range
+#   REPEATS=7 SHAPES=2:64:4:128 bash benchmarks/train/run.sh   # 7 interleaved runs per side (default 3)
 #   PYTHON=/path/to/python (with torch) — default: python3; without torch the PyTorch column is empty.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -15,7 +15,7 @@ BATCH=${BATCH:-8}
 STEPS=${STEPS:-10}
 PYTHON=${PYTHON:-python3}
 SHAPES=${SHAPES:-"2:64:4:128 4:128:4:128 4:256:8:256 4:512:8:256"}   # layers:d_model:heads:context
-REPEATS=${REPEATS:-1}   # runs per shape and side, interleaved (ScaleLab, PyTorch, ScaleLab, ...)
+REPEATS=${REPEATS:-3}   # runs per shape and side, interleaved (ScaleLab, PyTorch, ScaleLab, ...): medians
 
 [ -s data/shakespeare.txt ] || bash scripts/fetch-corpus.sh
 # The Makefile's release flags (`make build`): the element-wise kernels rely on this CPU's vectors.
