@@ -78,4 +78,31 @@ final class StoreReportTests: XCTestCase {
             XCTAssertTrue(r.stderr.contains(message), "\(args): \(r.stderr)")
         }
     }
+
+    /// `fit --store` on imported runs (no planned budgets): approach 2 groups them by their FLOPs,
+    /// and both laws are back-tested on the largest budget, with the weights that make them exact there.
+    func testFitStoreBacktestsImportedLadder() throws {
+        _ = try ladderAndForecast()
+        let r = try CLIRunner.run(["fit", "--store", store, "--law", "chinchilla", "--bootstrap", "20", "--threads", "1", "--json"]
+                                  + ReportCommandTests.grid)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let doc = try XCTUnwrap(try r.json() as? [String: Any])
+        let approaches = try XCTUnwrap(doc["approaches"] as? [String: Any])
+        let a2 = try XCTUnwrap((approaches["approach2"] as? [String: Any])?["a"] as? Double, "approach 2 on imported runs")
+        XCTAssertEqual(a2, 0.5, accuracy: 0.1, "the ladder's sizes were centred on N ∝ C^0.5")
+        XCTAssertNotNil(approaches["frontier"])
+        let backtest = try XCTUnwrap(doc["backtest"] as? [String: Any])
+        XCTAssertEqual(backtest["budget"] as? Double, 1e21, "the forecast run is the largest budget here")
+        XCTAssertEqual(backtest["runs"] as? Int, 1)
+        let best = try XCTUnwrap(backtest["approach3BestRun"] as? [String: Any])
+        XCTAssertLessThan(abs(try XCTUnwrap(best["relativeError"] as? Double)), 0.05, "approach 3 is the law that made the data")
+        XCTAssertNotNil(backtest["frontierBestRunError"] as? Double)
+        let text = try CLIRunner.run(["fit", "--store", store, "--law", "chinchilla", "--bootstrap", "0", "--threads", "1"]
+                                     + ReportCommandTests.grid)
+        XCTAssertEqual(text.status, 0, text.stderr)
+        for line in ["Back-test: fitted on the lower budgets, the law predicts the 1 run at C = 1.000e+21",
+                     "Back-test of the compute frontier", "Weights that make the two exact on this back-test"] {
+            XCTAssertTrue(text.stdout.contains(line), "no '\(line)' in: \(text.stdout)")
+        }
+    }
 }

@@ -24,13 +24,16 @@ public struct LadderBacktest: Sendable, Codable, Equatable {
         approach3BestRun.flatMap { a in frontierBestRunError.flatMap { ForecastCombination(backtestErrors: a.relativeError, $0) } }
     }
 
-    /// Back-tests on the finished runs of `sweep` in `store`, with `analysis` its `StoreAnalysis`
-    /// (for the IsoFLOP parabolas). Nil when the sweep has no finished run with a budget.
-    public static func run(store: RunStore, sweep: Int64, analysis: StoreAnalysisResult,
+    /// Back-tests on the finished runs of `sweep` (nil: every sweep) in `store`, with `analysis`
+    /// its `StoreAnalysis` (for the IsoFLOP parabolas). A run's budget is its planned one, or its
+    /// FLOPs for an imported run; the largest budget's runs are those within 1% of it. Nil when
+    /// no finished run has either.
+    public static func run(store: RunStore, sweep: Int64?, analysis: StoreAnalysisResult,
                            fitOptions: FitOptions = FitOptions()) throws -> LadderBacktest? {
-        let done = try store.runs(sweep: sweep).filter { $0.status == .done && $0.finalValidationLoss != nil && $0.budget != nil }
-        guard let top = done.compactMap(\.budget).max() else { return nil }
-        let topRuns = done.filter { $0.budget == top }
+        let budget = { (r: StoredRun) in r.budget ?? r.flops }
+        let done = try store.runs(sweep: sweep).filter { $0.status == .done && $0.finalValidationLoss != nil && budget($0) != nil }
+        guard let top = done.compactMap(budget).max() else { return nil }
+        let topRuns = done.filter { abs(Foundation.log(budget($0)! / top)) <= 0.01 }
         var result = LadderBacktest(budget: top, runs: topRuns.count)
         // Approach 3 needs more points left than its 5 parameters: too few, or no start converging,
         // is "no back-test", not an error.

@@ -56,9 +56,10 @@ public enum StoreAnalysis {
         let measurements = try store.measurements(sweep: sweep)
         var notes: [String] = []
         // Approach 2: runs grouped by their planned budget (the FLOPs trained differ from it by the
-        // shape rule's rounding), D_opt from the runs' tokens.
+        // shape rule's rounding), or by their FLOPs within 1% for imported runs, which have no
+        // budget; D_opt from the runs' tokens.
         let isoflop = Approaches.isoFLOP(runs.compactMap { r in
-            guard let C = r.budget, let loss = r.finalValidationLoss else { return nil }
+            guard let C = r.budget ?? r.flops, let loss = r.finalValidationLoss else { return nil }
             return IsoFLOPRun(parameters: r.parameters, tokens: r.tokens, compute: C, loss: loss)
         }, bootstrap: bootstrap, seed: seed)
         if isoflop.allocation == nil {

@@ -81,7 +81,7 @@ struct DemoCommand: ParsableCommand {
             + "\(Output.number(law.B))/D^\(Output.number(law.beta))")
         say(ApproachesText.render(analysis).split(separator: "\n").map { "   " + $0 }.joined(separator: "\n"))
         let backtest = try LadderBacktest.run(store: store, sweep: ladderSweep, analysis: analysis)
-        DemoText.backtest(backtest).forEach(say)
+        ForecastText.backtest(backtest).forEach(say)
 
         // 4. Forecast before training: the compute-optimal model at 4× the largest budget.
         let heldOut = 4 * budgets.last!
@@ -140,7 +140,7 @@ struct DemoCommand: ParsableCommand {
         let planned = try store.runs(sweep: sweep)[0]
         let forecast = LadderForecast(analysis: analysis, backtest: backtest, parameters: planned.parameters,
                                       tokens: planned.tokens ?? .nan, compute: compute)!
-        say(DemoText.forecast(forecast, optimalParameters: law.optimalParameters(compute: compute)))
+        say(ForecastText.forecast(forecast, optimalParameters: law.optimalParameters(compute: compute)))
         if try LadderExecution.run(store: store, path: path, data: data, workers: 1, threads: defaultThreadCount, quiet: json).stopped {
             throw ExitCode(130)
         }
@@ -149,7 +149,7 @@ struct DemoCommand: ParsableCommand {
             throw CommandFailure("the forecast run ended \(trained.status.rawValue): \(trained.message ?? "no message")")
         }
         let errors = forecast.errors(measured: measured)
-        say(DemoText.errors(errors))
+        say(ForecastText.errors(errors))
         return (forecast, sweep, errors)
     }
 

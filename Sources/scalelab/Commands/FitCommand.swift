@@ -110,13 +110,17 @@ struct FitCommand: ParsableCommand {
             let result = try StoreAnalysis.analyze(runStore, bootstrap: max(bootstrap, 200), seed: seed, fitOptions: options,
                                                    approach3Fit: same ? fit : nil, approach3Bootstrap: same ? boot : nil)
             try StoreAnalysis.save(result, to: runStore, version: ScaleLabVersion.current)
-            return result
+            return (result, try LadderBacktest.run(store: runStore, sweep: nil, analysis: result, fitOptions: options))
         }
-        let output = StoreFitOutput(report: report, approaches: approaches)
+        let output = StoreFitOutput(report: report, approaches: approaches?.0, backtest: approaches?.1)
         if let out { try Output.writeJSON(output, to: out) }
         if json { return try Output.printJSON(output) }
         print(FitText.render(report))
-        if let approaches { print("\n" + ApproachesText.render(approaches)) }
+        if let (analysis, backtest) = approaches {
+            print("\n" + ApproachesText.render(analysis))
+            let lines = ForecastText.backtest(backtest, withWeight: true)
+            if !lines.isEmpty { print(lines.map { String($0.dropFirst(3)) }.joined(separator: "\n")) }
+        }
     }
 
     /// The measurements of the file, or the finished runs of the store.
@@ -186,15 +190,18 @@ struct ColumnOptions: ParsableArguments {
     }
 }
 
-/// `fit --json`: the fit report; with `--store`, also the three approaches under `approaches`.
+/// `fit --json`: the fit report; with `--store`, also the three approaches under `approaches` and
+/// the back-tests on the largest budget under `backtest`.
 struct StoreFitOutput: Encodable {
     var report: FitReport
     var approaches: StoreAnalysisResult?
+    var backtest: LadderBacktest?
 
     func encode(to encoder: Encoder) throws {
         try report.encode(to: encoder)
         var c = encoder.container(keyedBy: PlanOutput.Key.self)
         try c.encodeIfPresent(approaches, forKey: PlanOutput.Key("approaches"))
+        try c.encodeIfPresent(backtest, forKey: PlanOutput.Key("backtest"))
     }
 }
 
