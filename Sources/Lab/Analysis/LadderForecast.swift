@@ -85,18 +85,6 @@ public struct LadderForecast: Sendable, Codable, Equatable {
         }
     }
 
-    /// The forecasts made, each with a short name: approach 3, then the frontier and the
-    /// back-test weighted one when there are.
-    public var named: [(name: String, loss: Double, interval: [Double]?)] {
-        var out: [(name: String, loss: Double, interval: [Double]?)] = [("approach 3, L(N, D)", approach3, approach3Interval)]
-        if let f = frontier { out.append(("compute frontier, L*(C)", f, frontierInterval)) }
-        if let c = combination, let f = combined {
-            out.append(("back-test weighted: \(String(format: "%.2f", c.weight)) × approach 3 + \(String(format: "%.2f", 1 - c.weight)) × frontier",
-                        f, combinedInterval))
-        }
-        return out
-    }
-
     /// `(forecast − measured)/measured` of each forecast, and whether its interval holds `measured`.
     public func errors(measured: Double) -> Errors {
         func error(_ f: Double?) -> Double? { f.map { ($0 - measured) / measured } }

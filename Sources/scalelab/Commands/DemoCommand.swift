@@ -94,7 +94,7 @@ struct DemoCommand: ParsableCommand {
         say("5. Plan at C = \(Output.sci(far)) (100× the largest budget): N_opt = \(Output.sci(plan.parameters)), "
             + "D_opt = \(Output.sci(plan.tokens)) (\(Output.number(plan.tokensPerParameter)) tokens/parameter), loss \(Output.number(plan.loss))")
 
-        let forecasts = forecast.named.map { ReportForecast(method: $0.name, compute: heldOut, loss: $0.loss, interval: $0.interval,
+        let forecasts = ForecastText.named(forecast).map { ReportForecast(method: $0.name, compute: heldOut, loss: $0.loss, interval: $0.interval,
                                                             measured: errors.measured) }
         let reportPath = try StoreReport.write(store: store, heldOutSweeps: [forecastSweep], bootstrap: bootstrap, forecasts: forecasts,
                                                to: (dir as NSString).appendingPathComponent("report.html"))

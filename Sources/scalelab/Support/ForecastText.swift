@@ -22,12 +22,24 @@ enum ForecastText {
         return lines
     }
 
+    /// The forecasts made, each with a short name: approach 3, then the frontier and the
+    /// back-test weighted one when there are (for the demo's table and its report).
+    static func named(_ f: LadderForecast) -> [(name: String, loss: Double, interval: [Double]?)] {
+        var out: [(name: String, loss: Double, interval: [Double]?)] = [("approach 3, L(N, D)", f.approach3, f.approach3Interval)]
+        if let loss = f.frontier { out.append(("compute frontier, L*(C)", loss, f.frontierInterval)) }
+        if let c = f.combination, let loss = f.combined {
+            out.append(("back-test weighted: \(String(format: "%.2f", c.weight)) × approach 3 + \(String(format: "%.2f", 1 - c.weight)) × frontier",
+                        loss, f.combinedInterval))
+        }
+        return out
+    }
+
     /// The heading of step 4 and the table of forecasts (loss, 90% interval).
     static func forecast(_ f: LadderForecast, optimalParameters: Double) -> String {
         let heading = "4. Forecast at C = \(Output.sci(f.compute)) (4× the largest budget), before training it: approach 3's N_opt = "
             + "\(Output.sci(optimalParameters)); the shape rule's nearest model has N = \(Output.sci(f.parameters)), D = \(Output.sci(f.tokens))"
         let loss = { (x: Double) in String(format: "%.4f", x) }
-        let rows = f.named.map { [$0.name, loss($0.loss), $0.interval.map { "\(loss($0[0]))–\(loss($0[1]))" } ?? "-"] }
+        let rows = named(f).map { [$0.name, loss($0.loss), $0.interval.map { "\(loss($0[0]))–\(loss($0[1]))" } ?? "-"] }
         let table = Output.table(["forecast", "loss", "90% interval"], rows).split(separator: "\n").map { "   " + $0 }
         return ([heading] + table).joined(separator: "\n")
     }
