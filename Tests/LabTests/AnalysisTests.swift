@@ -9,12 +9,14 @@ import ScalingLaws
 final class AnalysisTests: XCTestCase {
     let truth = ChinchillaParameters(E: 1.8, A: 400, B: 2000, alpha: 0.34, beta: 0.36)
 
-    func syntheticStore() throws -> RunStore {
+    /// `truth`'s exact losses on an IsoFLOP grid: at each budget, `sizes` models 0.2 decades apart
+    /// from 0.6 decades below its N_opt.
+    func syntheticStore(budgets: [Double] = [1e15, 1e16, 1e17, 1e18], sizes: Int = 7) throws -> RunStore {
         let store = try RunStore.open(path: try temporaryDirectory(self).appendingPathComponent("a.sqlite").path)
         var runs: [StoredRun] = []
-        for C in [1e15, 1e16, 1e17, 1e18] {
+        for C in budgets {
             let center = truth.optimalParameters(compute: C)
-            for i in 0..<7 {
+            for i in 0..<sizes {
                 let N = center * pow(10, -0.6 + 0.2 * Double(i)), D = C / (6 * N)
                 var r = StoredRun(sweepID: 0, parameters: N, status: .done, createdAt: Date())
                 r.tokens = D; r.flops = C; r.budget = C
@@ -155,17 +157,7 @@ final class AnalysisTests: XCTestCase {
     /// Too few runs below the largest budget for approach 3: no back-test of it, no combination,
     /// and no error either.
     func testLadderBacktestWithTooFewRunsForApproachThree() throws {
-        let store = try RunStore.open(path: try temporaryDirectory(self).appendingPathComponent("b.sqlite").path)
-        var runs: [StoredRun] = []
-        for C in [1e15, 1e16] {
-            for N in [1e5, 1e6, 1e7] {
-                var r = StoredRun(sweepID: 0, parameters: N, status: .done, createdAt: Date())
-                r.tokens = C / (6 * N); r.flops = C; r.budget = C
-                r.finalValidationLoss = truth.loss(parameters: N, tokens: C / (6 * N))
-                runs.append(r)
-            }
-        }
-        _ = try store.insert(Sweep(name: "small", kind: "isoflop", specJSON: "{}", scalelabVersion: "t", createdAt: Date()), runs: runs)
+        let store = try syntheticStore(budgets: [1e15, 1e16], sizes: 3)
         let analysis = try StoreAnalysis.analyze(store, bootstrap: 0)
         let bt = try XCTUnwrap(try LadderBacktest.run(store: store, sweep: 1, analysis: analysis))
         XCTAssertEqual(bt.budget, 1e16)

@@ -26,14 +26,15 @@ public struct LadderBacktest: Sendable, Codable, Equatable {
 
     /// Back-tests on the finished runs of `sweep` (nil: every sweep) in `store`, with `analysis`
     /// its `StoreAnalysis` (for the IsoFLOP parabolas). A run's budget is its planned one, or its
-    /// FLOPs for an imported run; the largest budget's runs are those within 1% of it. Nil when
-    /// no finished run has either.
+    /// FLOPs for an imported run; the largest budget's runs are those within `tolerance` of it
+    /// (|ln C/C_top|, as `Approaches.isoFLOP` groups budgets). Nil when no finished run has either.
     public static func run(store: RunStore, sweep: Int64?, analysis: StoreAnalysisResult,
-                           fitOptions: FitOptions = FitOptions()) throws -> LadderBacktest? {
+                           fitOptions: FitOptions = FitOptions(), tolerance: Double = 0.01) throws -> LadderBacktest? {
         let budget = { (r: StoredRun) in r.budget ?? r.flops }
+        let belowTop = { (C: Double, top: Double) in Foundation.log(top / C) > tolerance }
         let done = try store.runs(sweep: sweep).filter { $0.status == .done && $0.finalValidationLoss != nil && budget($0) != nil }
         guard let top = done.compactMap(budget).max() else { return nil }
-        let topRuns = done.filter { abs(Foundation.log(budget($0)! / top)) <= 0.01 }
+        let topRuns = done.filter { !belowTop(budget($0)!, top) }
         var result = LadderBacktest(budget: top, runs: topRuns.count)
         // Approach 3 needs more points left than its 5 parameters: too few, or no start converging,
         // is "no back-test", not an error.
@@ -44,7 +45,7 @@ public struct LadderBacktest: Sendable, Codable, Equatable {
             result.approach3BestRun = b.predictions.min { $0.loss < $1.loss }
         } catch FitError.holdoutTooLarge, FitError.noConvergedStart {}
         let best = topRuns.compactMap(\.finalValidationLoss).min()!
-        if let lower = IsoFLOPAnalysis.frontier(analysis.parabolas.filter { $0.compute < top * 0.99 }) {
+        if let lower = IsoFLOPAnalysis.frontier(analysis.parabolas.filter { belowTop($0.compute, top) }) {
             result.frontierBestRunError = (lower.loss(compute: top) - best) / best
         }
         return result
@@ -87,11 +88,11 @@ public struct LadderForecast: Sendable, Codable, Equatable {
 
     /// `(forecast − measured)/measured` of each forecast, and whether its interval holds `measured`.
     public func errors(measured: Double) -> Errors {
-        func error(_ f: Double?) -> Double? { f.map { ($0 - measured) / measured } }
+        func error(_ f: Double) -> Double { (f - measured) / measured }
         func holds(_ i: [Double]?) -> Bool? { i.map { measured >= $0[0] && measured <= $0[1] } }
-        return Errors(measured: measured, approach3: error(approach3)!, approach3Inside: holds(approach3Interval),
-                      frontier: error(frontier), frontierInside: holds(frontierInterval),
-                      combined: error(combined), combinedInside: holds(combinedInterval))
+        return Errors(measured: measured, approach3: error(approach3), approach3Inside: holds(approach3Interval),
+                      frontier: frontier.map(error), frontierInside: holds(frontierInterval),
+                      combined: combined.map(error), combinedInside: holds(combinedInterval))
     }
 
     /// Each forecast's relative error against the measured loss.

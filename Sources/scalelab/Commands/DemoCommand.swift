@@ -81,7 +81,7 @@ struct DemoCommand: ParsableCommand {
             + "\(Output.number(law.B))/D^\(Output.number(law.beta))")
         say(ApproachesText.render(analysis).split(separator: "\n").map { "   " + $0 }.joined(separator: "\n"))
         let backtest = try LadderBacktest.run(store: store, sweep: ladderSweep, analysis: analysis)
-        ForecastText.backtest(backtest).forEach(say)
+        ForecastText.backtest(backtest).forEach { say("   " + $0) }
 
         // 4. Forecast before training: the compute-optimal model at 4× the largest budget.
         let heldOut = 4 * budgets.last!

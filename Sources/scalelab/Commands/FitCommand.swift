@@ -119,7 +119,7 @@ struct FitCommand: ParsableCommand {
         if let (analysis, backtest) = approaches {
             print("\n" + ApproachesText.render(analysis))
             let lines = ForecastText.backtest(backtest, withWeight: true)
-            if !lines.isEmpty { print(lines.map { String($0.dropFirst(3)) }.joined(separator: "\n")) }
+            if !lines.isEmpty { print(lines.joined(separator: "\n")) }
         }
     }
 

@@ -149,8 +149,7 @@ enum PlanLawSource {
             do {
                 report = try Output.decodeJSON(FitReport.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
             } catch {
-                throw ValidationError("cannot read the fit report \(path): \((error as? CommandFailure)?.description ?? error.localizedDescription); "
-                                      + "write one with `scalelab fit FILE --out \(path)`")
+                throw ValidationError("cannot read the fit report \(path): \(error.localizedDescription); write one with `scalelab fit FILE --out \(path)`")
             }
             func planningLaw(_ values: [Double]) throws -> PlanningLaw {
                 do { return try PlanningLaw(FittedLaw.baseLaw(of: report, parameters: values)) } catch {

@@ -4,19 +4,19 @@ import ScalingLaws
 
 /// Lines about a ladder's back-tests and forecasts (`scalelab demo`, steps 3 and 4; `fit --store`).
 enum ForecastText {
-    /// Both laws' back-tests on the ladder's largest budget.
+    /// Both laws' back-tests on the ladder's largest budget (the demo indents them under step 3).
     static func backtest(_ bt: LadderBacktest?, withWeight: Bool = false) -> [String] {
         var lines: [String] = []
         if let bt, let best = bt.approach3BestRun {
-            lines.append("   Back-test: fitted on the lower budgets, the law predicts the \(bt.runs) run\(bt.runs == 1 ? "" : "s") at C = \(Output.sci(bt.budget)) with "
+            lines.append("Back-test: fitted on the lower budgets, the law predicts the \(bt.runs) run\(bt.runs == 1 ? "" : "s") at C = \(Output.sci(bt.budget)) with "
                 + "mean |error| \(String(format: "%.2f%%", 100 * (bt.approach3MeanAbsoluteError ?? .nan))); their best run: "
                 + "\(Output.number(best.predicted, digits: 5)) predicted, \(Output.number(best.loss, digits: 5)) measured (\(Output.percent(best.relativeError)))")
         }
         if let e = bt?.frontierBestRunError {
-            lines.append("   Back-test of the compute frontier L*(C) the same way: its best run predicted \(Output.percent(e))")
+            lines.append("Back-test of the compute frontier L*(C) the same way: its best run predicted \(Output.percent(e))")
         }
         if withWeight, let c = bt?.combination {
-            lines.append("   Weights that make the two exact on this back-test: \(String(format: "%.2f", c.weight)) × approach 3 + "
+            lines.append("Weights that make the two exact on this back-test: \(String(format: "%.2f", c.weight)) × approach 3 + "
                          + "\(String(format: "%.2f", 1 - c.weight)) × frontier (the demo's back-test weighted forecast)")
         }
         return lines
