@@ -28,13 +28,18 @@ final class AnalysisTests: XCTestCase {
         return store
     }
 
-    func testApproachesTwoAndThreeRecoverTheExponentAndAreSaved() throws {
-        let store = try syntheticStore()
+    /// A few starts instead of the 4,500-point grid: the debug build is slow, and an exact law is
+    /// found from any nearby start.
+    var fewStarts: FitOptions {
         var options = FitOptions()
         options.threads = 2
-        // A few starts instead of the 4,500-point grid: the debug build is slow, and an exact law
-        // is found from any nearby start.
         options.grid = ["log_E": [0.5], "log_A": [5, 8], "log_B": [5, 8], "alpha": [0.5], "beta": [0.5]]
+        return options
+    }
+
+    func testApproachesTwoAndThreeRecoverTheExponentAndAreSaved() throws {
+        let store = try syntheticStore()
+        let options = fewStarts
         let r = try StoreAnalysis.analyze(store, bootstrap: 20, fitOptions: options)
         XCTAssertEqual(r.runs, 28)
         XCTAssertEqual(r.parabolas.count, 4)
@@ -90,9 +95,7 @@ final class AnalysisTests: XCTestCase {
     /// the result is the same as the analysis's own, and a bootstrap of another size is not reused.
     func testAHandedOverApproachThreeFitGivesTheSameResult() throws {
         let store = try syntheticStore()
-        var options = FitOptions()
-        options.threads = 2
-        options.grid = ["log_E": [0.5], "log_A": [5, 8], "log_B": [5, 8], "alpha": [0.5], "beta": [0.5]]
+        let options = fewStarts
         let own = try StoreAnalysis.analyze(store, bootstrap: 12, seed: 3, fitOptions: options)
         let data = FitData(try store.measurements())
         let fit = try LawFitter.fit(ChinchillaLaw(), to: data, options: options)
@@ -121,9 +124,7 @@ final class AnalysisTests: XCTestCase {
     /// puts (almost) all its weight on approach 3 and every forecast of approach 3 is the truth.
     func testLadderBacktestAndForecastOnAnExactLaw() throws {
         let store = try syntheticStore()
-        var options = FitOptions()
-        options.threads = 2
-        options.grid = ["log_E": [0.5], "log_A": [5, 8], "log_B": [5, 8], "alpha": [0.5], "beta": [0.5]]
+        let options = fewStarts
         let analysis = try StoreAnalysis.analyze(store, bootstrap: 20, fitOptions: options)
         let bt = try XCTUnwrap(try LadderBacktest.run(store: store, sweep: 1, analysis: analysis, fitOptions: options))
         XCTAssertEqual(bt.budget, 1e18)
