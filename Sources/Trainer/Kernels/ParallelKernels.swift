@@ -5,17 +5,6 @@
 /// Rows per chunk below which threading costs more than it saves.
 let minParallelElements = 1 << 14
 
-func layernormForwardParallel(
-    _ out: UnsafeMutablePointer<Float>, _ mean: UnsafeMutablePointer<Float>, _ rstd: UnsafeMutablePointer<Float>,
-    _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>,
-    rows BT: Int, channels C: Int, threads: Int
-) {
-    parallelChunks(BT, threads: threads, minChunk: max(1, minParallelElements / C)) { r in
-        layernormForward(out + r.lowerBound * C, mean + r.lowerBound, rstd + r.lowerBound,
-                         inp + r.lowerBound * C, weight, bias, rows: r.count, channels: C)
-    }
-}
-
 func layernormBackwardParallel(
     _ dinp: UnsafeMutablePointer<Float>, _ dweight: UnsafeMutablePointer<Float>, _ dbias: UnsafeMutablePointer<Float>,
     _ dout: UnsafePointer<Float>, _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
@@ -26,19 +15,21 @@ func layernormBackwardParallel(
         layernormBackward(dinp, dweight, dbias, dout, inp, weight, mean, rstd, rows: BT, channels: C)
         return
     }
-    parallelChunks(BT, threads: threads, minChunk: max(1, minParallelElements / C)) { r in
-        let o = r.lowerBound
-        layernormBackward(dinp + o * C, nil, nil, dout + o * C, inp + o * C, weight, mean + o, rstd + o,
-                          rows: r.count, channels: C)
-    }
-    parallelChunks(C, threads: threads) { cs in
-        layernormBackwardParameters(dweight, dbias, dout, inp, mean, rstd, rows: BT, channels: C, range: cs)
-    }
-}
-
-func geluForwardParallel(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, count N: Int, threads: Int) {
-    parallelChunks(N, threads: threads, minChunk: minParallelElements) { r in
-        geluForward(out + r.lowerBound, inp + r.lowerBound, count: r.count)
+    // One hand-off for both: part i takes the i-th block of rows (input gradient) and of channels.
+    let rowParts = max(1, min(threads, BT / max(1, minParallelElements / C))), channelParts = min(threads, C)
+    let parts = max(rowParts, channelParts)
+    parallelChunks(parts, threads: parts) { ps in
+        for i in ps {
+            if i < rowParts {
+                let r = chunkRange(BT, parts: rowParts, index: i), o = r.lowerBound
+                layernormBackward(dinp + o * C, nil, nil, dout + o * C, inp + o * C, weight, mean + o, rstd + o,
+                                  rows: r.count, channels: C)
+            }
+            if i < channelParts {
+                layernormBackwardParameters(dweight, dbias, dout, inp, mean, rstd, rows: BT, channels: C,
+                                            range: chunkRange(C, parts: channelParts, index: i))
+            }
+        }
     }
 }
 
@@ -62,17 +53,6 @@ func crossEntropyForwardParallel(
 /// Rows per GEMM chunk below which a split is not worth a thread hand-off.
 let minParallelRows = 64
 
-func matmulForwardParallel(
-    _ out: UnsafeMutablePointer<Float>,
-    _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
-    rows BT: Int, inChannels C: Int, outChannels OC: Int, threads: Int
-) {
-    parallelChunks(BT, threads: threads, minChunk: minParallelRows) { r in
-        matmulForward(out + r.lowerBound * OC, inp + r.lowerBound * C, weight, bias,
-                      rows: r.count, inChannels: C, outChannels: OC)
-    }
-}
-
 /// Input gradient split by rows, weight and bias gradients split by output channel: every
 /// thread writes its own block, so no reduction crosses threads. `accumulateInput: false`
 /// overwrites dinp instead of adding (see `matmulBackwardInput`); the weight gradients always add.
@@ -82,12 +62,21 @@ func matmulBackwardParallel(
     _ dout: UnsafePointer<Float>, _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
     rows BT: Int, inChannels C: Int, outChannels OC: Int, threads: Int, accumulateInput: Bool = true
 ) {
-    parallelChunks(BT, threads: threads, minChunk: minParallelRows) { r in
-        matmulBackwardInput(dinp + r.lowerBound * C, dout + r.lowerBound * OC, weight,
-                            rows: r.count, inChannels: C, outChannels: OC, accumulate: accumulateInput)
-    }
-    parallelChunks(OC, threads: threads, minChunk: 16) { os in
-        matmulBackwardWeight(dweight, dbias, dout, inp, rows: BT, inChannels: C, outChannels: OC, range: os)
+    // One hand-off for both products: part i takes the i-th block of rows and of channels.
+    let rowParts = max(1, min(threads, BT / minParallelRows)), channelParts = max(1, min(threads, OC / 16))
+    let parts = max(rowParts, channelParts)
+    parallelChunks(parts, threads: parts) { ps in
+        for i in ps {
+            if i < rowParts {
+                let r = chunkRange(BT, parts: rowParts, index: i)
+                matmulBackwardInput(dinp + r.lowerBound * C, dout + r.lowerBound * OC, weight,
+                                    rows: r.count, inChannels: C, outChannels: OC, accumulate: accumulateInput)
+            }
+            if i < channelParts {
+                let os = chunkRange(OC, parts: channelParts, index: i)
+                matmulBackwardWeight(dweight, dbias, dout, inp, rows: BT, inChannels: C, outChannels: OC, range: os)
+            }
+        }
     }
 }
 
@@ -112,13 +101,6 @@ func attentionBackwardParallel(
             attentionBackward(dqkv, scratch + p * T * T, dout, qkv, att, batch: B, time: T, channels: C, heads: NH,
                               pairs: chunkRange(B * NH, parts: parts, index: p), accumulate: accumulate)
         }
-    }
-}
-
-func residualForwardParallel(_ out: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
-                             count N: Int, threads: Int) {
-    parallelChunks(N, threads: threads, minChunk: minParallelElements) { r in
-        residualForward(out + r.lowerBound, a + r.lowerBound, b + r.lowerBound, count: r.count)
     }
 }
 

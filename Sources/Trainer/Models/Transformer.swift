@@ -56,25 +56,38 @@ public final class TransformerModel: LanguageModel {
         targets.update(from: tokensOut, count: BT)
         lastBatch = B
 
+        // Every kernel but attention works on rows independently, so the kernels between two
+        // attentions run as one chain on each thread's block of rows (one hand-off per chain, not
+        // one per kernel, and a block's activations are still in cache for the next kernel).
+        // Attention needs whole sequences and is split by (sequence, head) pairs.
         embeddingForward(a + acts.encoded, inputs, p + layout.wte, p + layout.wpe, batch: B, time: T, channels: C)
         for l in 0..<shape.layers {
             let w = layout.layers[l], x = acts.layers[l]
             let residual = l == 0 ? a + acts.encoded : a + acts.layers[l - 1].res3
-            layernormForwardParallel(a + x.ln1, a + x.ln1Mean, a + x.ln1Rstd, residual, p + w.ln1w, p + w.ln1b, rows: BT, channels: C, threads: n)
-            matmulForwardParallel(a + x.qkv, a + x.ln1, p + w.qkvw, p + w.qkvb, rows: BT, inChannels: C, outChannels: 3 * C, threads: n)
+            parallelChunks(BT, threads: n, minChunk: minParallelRows) { r in
+                let o = r.lowerBound, R = r.count
+                layernormForward(a + x.ln1 + o * C, a + x.ln1Mean + o, a + x.ln1Rstd + o, residual + o * C, p + w.ln1w, p + w.ln1b, rows: R, channels: C)
+                matmulForward(a + x.qkv + o * 3 * C, a + x.ln1 + o * C, p + w.qkvw, p + w.qkvb, rows: R, inChannels: C, outChannels: 3 * C)
+            }
             attentionForwardParallel(a + x.atty, a + x.att, a + x.qkv, batch: B, time: T, channels: C, heads: NH, threads: n)
-            matmulForwardParallel(a + x.attproj, a + x.atty, p + w.attprojw, p + w.attprojb, rows: BT, inChannels: C, outChannels: C, threads: n)
-            residualForwardParallel(a + x.res2, residual, a + x.attproj, count: BT * C, threads: n)
-            layernormForwardParallel(a + x.ln2, a + x.ln2Mean, a + x.ln2Rstd, a + x.res2, p + w.ln2w, p + w.ln2b, rows: BT, channels: C, threads: n)
-            matmulForwardParallel(a + x.fch, a + x.ln2, p + w.fcw, p + w.fcb, rows: BT, inChannels: C, outChannels: F, threads: n)
-            geluForwardParallel(a + x.fchGelu, a + x.fch, count: BT * F, threads: n)
-            matmulForwardParallel(a + x.fcproj, a + x.fchGelu, p + w.fcprojw, p + w.fcprojb, rows: BT, inChannels: F, outChannels: C, threads: n)
-            residualForwardParallel(a + x.res3, a + x.res2, a + x.fcproj, count: BT * C, threads: n)
+            parallelChunks(BT, threads: n, minChunk: minParallelRows) { r in
+                let o = r.lowerBound, R = r.count
+                matmulForward(a + x.attproj + o * C, a + x.atty + o * C, p + w.attprojw, p + w.attprojb, rows: R, inChannels: C, outChannels: C)
+                residualForward(a + x.res2 + o * C, residual + o * C, a + x.attproj + o * C, count: R * C)
+                layernormForward(a + x.ln2 + o * C, a + x.ln2Mean + o, a + x.ln2Rstd + o, a + x.res2 + o * C, p + w.ln2w, p + w.ln2b, rows: R, channels: C)
+                matmulForward(a + x.fch + o * F, a + x.ln2 + o * C, p + w.fcw, p + w.fcb, rows: R, inChannels: C, outChannels: F)
+                geluForward(a + x.fchGelu + o * F, a + x.fch + o * F, count: R * F)
+                matmulForward(a + x.fcproj + o * C, a + x.fchGelu + o * F, p + w.fcprojw, p + w.fcprojb, rows: R, inChannels: F, outChannels: C)
+                residualForward(a + x.res3 + o * C, a + x.res2 + o * C, a + x.fcproj + o * C, count: R * C)
+            }
         }
         let top = a + acts.layers[shape.layers - 1].res3
-        layernormForwardParallel(a + acts.lnf, a + acts.lnfMean, a + acts.lnfRstd, top, p + layout.lnfw, p + layout.lnfb, rows: BT, channels: C, threads: n)
-        matmulForwardParallel(a + acts.logits, a + acts.lnf, p + layout.wte, nil, rows: BT, inChannels: C, outChannels: V, threads: n)
-        crossEntropyForwardParallel(a + acts.probs, a + acts.losses, a + acts.logits, targets, rows: BT, vocab: V, threads: n)
+        parallelChunks(BT, threads: n, minChunk: minParallelRows) { r in
+            let o = r.lowerBound, R = r.count
+            layernormForward(a + acts.lnf + o * C, a + acts.lnfMean + o, a + acts.lnfRstd + o, top + o * C, p + layout.lnfw, p + layout.lnfb, rows: R, channels: C)
+            matmulForward(a + acts.logits + o * V, a + acts.lnf + o * C, p + layout.wte, nil, rows: R, inChannels: C, outChannels: V)
+            crossEntropyForward(a + acts.probs + o * V, a + acts.losses + o, a + acts.logits + o * V, targets + o, rows: R, vocab: V)
+        }
         return sumLosses(a + acts.losses, count: BT) / Double(BT)
     }
 

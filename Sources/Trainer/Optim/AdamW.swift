@@ -123,13 +123,31 @@ func globalNorm(_ g: UnsafePointer<Float>, count n: Int, threads: Int) -> Double
         let o = out.baseAddress!
         parallelChunks(parts, threads: threads) { ps in
             for p in ps {
-                var s = 0.0
-                for i in chunkRange(n, parts: parts, index: p) { let x = Double(g[i]); s += x * x }
-                o[p] = s
+                o[p] = sumOfSquares(g, chunkRange(n, parts: parts, index: p))
             }
         }
     }
     return partial.reduce(0, +).squareRoot()
+}
+
+/// `Σ g[i]²` over `range` in Double, in sixteen running sums (lane k takes the i ≡ k mod 16; the
+/// lanes are then added in order, then the tail): a fixed order, and no chain of dependent adds.
+@inline(__always)
+func sumOfSquares(_ g: UnsafePointer<Float>, _ range: Range<Int>) -> Double {
+    var lo = SIMD8<Double>(), hi = SIMD8<Double>()
+    var i = range.lowerBound
+    while i + 16 <= range.upperBound {
+        let x = load16(g + i)
+        let a = SIMD8<Double>(x.lowHalf), b = SIMD8<Double>(x.highHalf)
+        lo.addProduct(a, a)
+        hi.addProduct(b, b)
+        i += 16
+    }
+    var s = 0.0
+    for k in 0..<8 { s += lo[k] }
+    for k in 0..<8 { s += hi[k] }
+    for i in i..<range.upperBound { let x = Double(g[i]); s += x * x }
+    return s
 }
 
 /// Floats per partial sum of `globalNorm`: enough chunks to share among threads at small
