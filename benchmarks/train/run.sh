@@ -5,16 +5,21 @@
 # MFU against this machine's measured sgemm peak, and peak memory against the arithmetic need.
 #
 #   bash benchmarks/train/run.sh            # needs data/shakespeare.txt (scripts/fetch-corpus.sh)
-#   THREADS=2 BATCH=8 STEPS=10 bash benchmarks/train/run.sh
-#   REPEATS=7 SHAPES=2:64:4:128 bash benchmarks/train/run.sh   # 7 interleaved runs per side (default 3)
+#   THREADS=2 BATCH=8 bash benchmarks/train/run.sh
+#   REPEATS=7 SHAPES=2:64:4:128:200 bash benchmarks/train/run.sh   # 7 interleaved runs per side (default 3)
+#
+# Each shape is layers:d_model:heads:context:steps. Both sides time the steps after the first 2;
+# the step counts give every timed run about a second or more (10 steps of the smallest shape
+# time only ~60 ms, where start-up effects and the host's noise dominate). The timing runs run
+# alone; peak memory comes from one more run per side and shape, sampled every 20 ms (the
+# sampler forks a process 50 times a second, which would slow the timed runs).
 #   PYTHON=/path/to/python (with torch) — default: python3; without torch the PyTorch column is empty.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 THREADS=${THREADS:-$(nproc)}
 BATCH=${BATCH:-8}
-STEPS=${STEPS:-10}
 PYTHON=${PYTHON:-python3}
-SHAPES=${SHAPES:-"2:64:4:128 4:128:4:128 4:256:8:256 4:512:8:256"}   # layers:d_model:heads:context
+SHAPES=${SHAPES:-"2:64:4:128:200 4:128:4:128:50 4:256:8:256:12 4:512:8:256:10"}   # layers:d_model:heads:context:steps
 REPEATS=${REPEATS:-3}   # runs per shape and side, interleaved (ScaleLab, PyTorch, ScaleLab, ...): medians
 
 [ -s data/shakespeare.txt ] || bash scripts/fetch-corpus.sh
@@ -45,18 +50,29 @@ peak_anon() {
 
 rows=()
 for s in $SHAPES; do
-    IFS=: read -r L C NH T <<<"$s"
-    for r in $(seq 1 "$REPEATS"); do
-        echo "run.sh: L=$L d=$C heads=$NH T=$T (run $r of $REPEATS) ..." >&2
-        peak_anon "$work/scalelab-$s-$r.anon" .build/release/scalelab train --layers "$L" --d-model "$C" --heads "$NH" --context "$T" \
-            --batch "$BATCH" --tokens $((STEPS * BATCH * T)) --threads "$THREADS" --curve-points 1 \
-            --data "$work/corpus.txt" --json > "$work/scalelab-$s-$r.json"
+    IFS=: read -r L C NH T STEPS <<<"$s"
+    ours=(.build/release/scalelab train --layers "$L" --d-model "$C" --heads "$NH" --context "$T"
+          --batch "$BATCH" --tokens $((STEPS * BATCH * T)) --threads "$THREADS" --curve-points 1
+          --data "$work/corpus.txt" --json)
+    theirs=("$PYTHON" benchmarks/train/torch_gpt.py --layers "$L" --d-model "$C" --heads "$NH" --context "$T"
+            --batch "$BATCH" --steps "$STEPS" --threads "$THREADS" --data "$work/corpus.txt")
+    for r in $(seq 0 "$REPEATS"); do
+        # Run 0 measures memory (sampled); runs 1...REPEATS are timed.
+        echo "run.sh: L=$L d=$C heads=$NH T=$T, $STEPS steps ($([ "$r" = 0 ] && echo "memory run" || echo "timed run $r of $REPEATS")) ..." >&2
+        if [ "$r" = 0 ]; then
+            peak_anon "$work/scalelab-$s.anon" "${ours[@]}" > /dev/null
+        else
+            "${ours[@]}" > "$work/scalelab-$s-$r.json"
+        fi
         if [ $have_torch = 1 ]; then
-            peak_anon "$work/torch-$s-$r.anon" "$PYTHON" benchmarks/train/torch_gpt.py --layers "$L" --d-model "$C" --heads "$NH" --context "$T" \
-                --batch "$BATCH" --steps "$STEPS" --threads "$THREADS" --data "$work/corpus.txt" > "$work/torch-$s-$r.json"
+            if [ "$r" = 0 ]; then
+                peak_anon "$work/torch-$s.anon" "${theirs[@]}" > /dev/null
+            else
+                "${theirs[@]}" > "$work/torch-$s-$r.json"
+            fi
         else
             echo '{}' > "$work/torch-$s-$r.json"
-            echo 0 > "$work/torch-$s-$r.anon"
+            echo 0 > "$work/torch-$s.anon"
         fi
     done
     rows+=("$s")
@@ -68,10 +84,11 @@ work, repeats, shapes = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
 print(f"# {datetime.date.today()}  {platform.machine()}  {os.cpu_count()} cores  "
       f"threads={os.environ.get('THREADS', os.cpu_count())} batch={os.environ.get('BATCH', 8)}"
       + (f"  medians of {repeats} interleaved runs per side" if repeats > 1 else ""))
-print(f"{'shape (L/d/h/T)':>16} {'N':>10} {'ScaleLab tok/s':>15} {'PyTorch tok/s':>14} {'ratio':>6} "
+print(f"{'shape (L/d/h/T)':>16} {'steps':>5} {'N':>10} {'ScaleLab tok/s':>15} {'PyTorch tok/s':>14} {'ratio':>6} "
       f"{'MFU':>6} {'sgemm peak':>11} {'buffers':>9} {'anon RSS':>9} {'anon/buf':>9} {'RSS growth':>11} {'growth/buf':>11} "
       f"{'peak RSS':>9} {'torch anon':>11} {'torch RSS':>10}")
 ranges = []
+label = lambda s: '/'.join(s.split(':')[:4])
 for s in shapes:
     runs = [json.load(open(f"{work}/scalelab-{s}-{i}.json")) for i in range(1, repeats + 1)]
     torch_runs = [json.load(open(f"{work}/torch-{s}-{i}.json")) for i in range(1, repeats + 1)]
@@ -87,12 +104,12 @@ for s in shapes:
     ratio = f"{ours / ts:.2f}" if ts else "-"
     if len(torch_speeds) == len(speeds) > 1:
         pair = sorted(a / b for a, b in zip(speeds, torch_speeds))
-        ranges.append(f"{s.replace(':', '/')}: run-by-run ratios {', '.join(f'{x:.2f}' for x in pair)}")
-    anon = max(int(open(f"{work}/scalelab-{s}-{i}.anon").read()) for i in range(1, repeats + 1))
-    torch_anon = max(int(open(f"{work}/torch-{s}-{i}.anon").read()) for i in range(1, repeats + 1))
+        ranges.append(f"{label(s)}: run-by-run ratios {', '.join(f'{x:.2f}' for x in pair)}")
+    anon = int(open(f"{work}/scalelab-{s}.anon").read())
+    torch_anon = int(open(f"{work}/torch-{s}.anon").read())
     rss = max(x.get("peakResidentBytes") or 0 for x in runs)
     growth = max((x.get("peakResidentBytes") or 0) - (x.get("baselineResidentBytes") or 0) for x in runs)
-    print(f"{s.replace(':', '/'):>16} {r['parameters']:>10} {ours:>15.0f} {torch_s:>14} {ratio:>6} "
+    print(f"{label(s):>16} {s.split(':')[4]:>5} {r['parameters']:>10} {ours:>15.0f} {torch_s:>14} {ratio:>6} "
           f"{100 * mfu:>5.1f}% {r['peakFLOPS'] / 1e9:>7.0f} GF/s {mb(r['bufferBytes']):>9} {mb(anon):>9} "
           f"{anon / r['bufferBytes']:>9.2f} {mb(growth):>11} {growth / r['bufferBytes']:>11.2f} {mb(rss):>9} "
           f"{mb(torch_anon):>11} {mb(t.get('peak_rss_bytes')):>10}")
