@@ -81,15 +81,15 @@ public final class LSTMModel: LanguageModel {
         let BT = microBatch * shape.context, H = shape.dModel, V = shape.vocab
         aCount = shape.layers * 9 * BT * H + BT * (2 * V + 1)
         gCount = BT * (2 * H + 4 * H + V) + microBatch * H
-        parameters = .allocate(capacity: layout.count); parameters.initialize(repeating: 0, count: layout.count)
-        gradients = .allocate(capacity: layout.count); gradients.initialize(repeating: 0, count: layout.count)
-        a = .allocate(capacity: aCount); a.initialize(repeating: 0, count: aCount)
-        g = .allocate(capacity: gCount); g.initialize(repeating: 0, count: gCount)
+        parameters = allocateFloats(layout.count); parameters.initialize(repeating: 0, count: layout.count)
+        gradients = allocateFloats(layout.count); gradients.initialize(repeating: 0, count: layout.count)
+        a = allocateFloats(aCount); a.initialize(repeating: 0, count: aCount)
+        g = allocateFloats(gCount); g.initialize(repeating: 0, count: gCount)
         inputs = .allocate(capacity: BT); targets = .allocate(capacity: BT)
     }
 
     deinit {
-        parameters.deallocate(); gradients.deallocate(); a.deallocate(); g.deallocate()
+        deallocateFloats(parameters); deallocateFloats(gradients); deallocateFloats(a); deallocateFloats(g)
         inputs.deallocate(); targets.deallocate()
     }
 

@@ -30,10 +30,10 @@ public final class TransformerModel: LanguageModel {
         layout = TransformerLayout(shape)
         acts = TransformerActivations(shape, batch: microBatch)
         scratch = TransformerGradientScratch(shape, batch: microBatch, threads: self.threads)
-        parameters = .allocate(capacity: layout.count)
-        gradients = .allocate(capacity: layout.count)
-        a = .allocate(capacity: acts.count)
-        g = .allocate(capacity: scratch.count)
+        parameters = allocateFloats(layout.count)
+        gradients = allocateFloats(layout.count)
+        a = allocateFloats(acts.count)
+        g = allocateFloats(scratch.count)
         inputs = .allocate(capacity: microBatch * shape.context)
         targets = .allocate(capacity: microBatch * shape.context)
         parameters.initialize(repeating: 0, count: layout.count)
@@ -43,7 +43,7 @@ public final class TransformerModel: LanguageModel {
     }
 
     deinit {
-        parameters.deallocate(); gradients.deallocate(); a.deallocate(); g.deallocate()
+        deallocateFloats(parameters); deallocateFloats(gradients); deallocateFloats(a); deallocateFloats(g)
         inputs.deallocate(); targets.deallocate()
     }
 

@@ -32,8 +32,8 @@ public final class AdamW {
     public init(config: AdamWConfig, tensors: [ParameterTensor], count: Int) {
         self.config = config
         self.count = count
-        m = .allocate(capacity: count); m.initialize(repeating: 0, count: count)
-        v = .allocate(capacity: count); v.initialize(repeating: 0, count: count)
+        m = allocateFloats(count); m.initialize(repeating: 0, count: count)
+        v = allocateFloats(count); v.initialize(repeating: 0, count: count)
         var merged: [(range: Range<Int>, decays: Bool)] = []
         for t in tensors.sorted(by: { $0.offset < $1.offset }) {
             let r = t.offset..<(t.offset + t.count)
@@ -44,7 +44,7 @@ public final class AdamW {
         ranges = merged
     }
 
-    deinit { m.deallocate(); v.deallocate() }
+    deinit { deallocateFloats(m); deallocateFloats(v) }
 
     /// Applies one update with learning rate `lr`. Returns the gradient's global L2 norm
     /// before clipping (computed in Double, in a fixed order for a given thread count).
