@@ -48,13 +48,26 @@ func matmulBackward(
 /// `dinp += dout · W` for the BT rows given; with `accumulate: false`, `dinp = dout · W` (for a
 /// scratch gradient this product alone writes, which then needs no zeroing first).
 /// dinp (BT, C), dout (BT, OC), weight (OC, C).
+///
+/// With C ≤ 64 the rows go in pieces of `narrowProductRows`: OpenBLAS hands a piece that small
+/// to its small-matrix kernel, which reads dout in place, instead of packing a (BT, OC) panel
+/// for just C columns of output. On the benchmark machine (OpenBLAS 0.3.21, Cooperlake kernels,
+/// one thread) 512 rows with C = 64, OC = 256 took 228 µs in one call and 184 µs in 32-row
+/// pieces; with C ≥ 128 one call is faster. Each row's sum is formed the same way in every
+/// piece, so the split does not depend on the thread count.
 func matmulBackwardInput(
     _ dinp: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
     rows BT: Int, inChannels C: Int, outChannels OC: Int, accumulate: Bool = true
 ) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(BT), Int32(C), Int32(OC),
-                1, dout, Int32(OC), weight, Int32(C), accumulate ? 1 : 0, dinp, Int32(C))
+    let piece = C <= 64 ? narrowProductRows : max(1, BT)
+    for r in stride(from: 0, to: BT, by: piece) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(min(piece, BT - r)), Int32(C), Int32(OC),
+                    1, dout + r * OC, Int32(OC), weight, Int32(C), accumulate ? 1 : 0, dinp + r * C, Int32(C))
+    }
 }
+
+/// Rows per call of `matmulBackwardInput` when its output has at most 64 columns.
+let narrowProductRows = 32
 
 /// `dW[o] += Σ_rows dout[·, o] · inp`, `dbias[o] += Σ_rows dout[·, o]` for output channels o in
 /// `os` only (rows summed in order), so channel ranges can go to different threads.
