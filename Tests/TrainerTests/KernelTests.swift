@@ -20,6 +20,36 @@ final class KernelTests: XCTestCase {
         assertClose(out.doubles, refNoBias, rtol: 1e-5, atol: 1e-5, "matmul forward without bias")
     }
 
+    /// `out = residual + inp·Wᵀ + bias`, into a separate buffer and in place over the residual.
+    func testMatmulResidualForwardMatchesReference() {
+        let inp = toFloatExact(randomDoubles(BT * C, seed: 31))
+        let w = toFloatExact(randomDoubles(OC * C, seed: 32))
+        let b = toFloatExact(randomDoubles(OC, seed: 33))
+        let res = toFloatExact(randomDoubles(BT * OC, seed: 34))
+        let proj = matmulForwardReference(inp: inp, weight: w, bias: b, rows: BT, inChannels: C, outChannels: OC)
+        let ref = zip(res, proj).map { $0 + $1 }
+        let fi = FloatBuffer(inp), fw = FloatBuffer(w), fb = FloatBuffer(b), fr = FloatBuffer(res)
+        let out = FloatBuffer(zeros: BT * OC)
+        matmulResidualForward(out.p, fr.c, fi.c, fw.c, fb.c, rows: BT, inChannels: C, outChannels: OC)
+        assertClose(out.doubles, ref, rtol: 1e-5, atol: 1e-5, "residual + projection")
+        matmulResidualForward(fr.p, fr.c, fi.c, fw.c, fb.c, rows: BT, inChannels: C, outChannels: OC)
+        XCTAssertEqual(fr.doubles, out.doubles, "in place")
+    }
+
+    /// The input gradient in 32-row pieces (C ≤ 64: 70 rows = 32 + 32 + 6) and in one call (C > 64).
+    func testMatmulBackwardInputInPiecesMatchesReference() {
+        for (rows, c, oc) in [(70, 8, 5), (70, 72, 5)] {
+            let w = toFloatExact(randomDoubles(oc * c, seed: 41))
+            let dout = toFloatExact(randomDoubles(rows * oc, seed: 42))
+            let ref = matmulBackwardReference(dout: dout, inp: [Double](repeating: 0, count: rows * c), weight: w,
+                                              rows: rows, inChannels: c, outChannels: oc).dinp
+            let di = FloatBuffer(zeros: rows * c), fd = FloatBuffer(dout), fw = FloatBuffer(w)
+            di.p.update(repeating: .nan, count: rows * c)
+            matmulBackwardInput(di.p, fd.c, fw.c, rows: rows, inChannels: c, outChannels: oc, accumulate: false)
+            assertClose(di.doubles, ref, rtol: 1e-4, atol: 1e-5, "dinp, \(rows) rows, C \(c)")
+        }
+    }
+
     func testFillRowsCopiesTheRowIntoEveryRow() {
         for rows in [0, 1, 2, 3, 5, 8, 13] {
             let out = FloatBuffer(zeros: max(1, rows * 3)), row = FloatBuffer([1, -2, 3])
@@ -147,16 +177,6 @@ final class KernelTests: XCTestCase {
         assertClose(dx.doubles, g, rtol: 1e-4, atol: 1e-5, "gelu backward, accumulate false")
     }
 
-    func testResidualBackwardAddsIntoBoth() {
-        let a = FloatBuffer([1, 2]), b = FloatBuffer([10, 20]), out = FloatBuffer(zeros: 2)
-        residualForward(out.p, a.c, b.c, count: 2)
-        XCTAssertEqual(out.doubles, [11, 22])
-        let da = FloatBuffer([1, 1]), db = FloatBuffer([0, 0]), dout = FloatBuffer([0.5, -2])
-        residualBackward(da.p, db.p, dout.c, count: 2)
-        XCTAssertEqual(da.doubles, [1.5, -1])
-        XCTAssertEqual(db.doubles, [0.5, -2])
-    }
-
     func testEmbeddingForwardAndBackward() {
         let B = 2, T = 3, V = 5, Cc = 4
         let tokens: [UInt8] = [1, 4, 1, 0, 1, 2]   // token 1 repeats: its gradient must sum
@@ -189,41 +209,38 @@ final class KernelTests: XCTestCase {
         let V = 256, rows = 3
         let logits = toFloatExact(randomDoubles(rows * V, scale: 3, seed: 17))
         let targets: [UInt8] = [0, 255, 97]
-        let probs = FloatBuffer(zeros: rows * V), losses = FloatBuffer(zeros: rows), fl = FloatBuffer(logits)
+        let buffer = FloatBuffer(logits), losses = FloatBuffer(zeros: rows)
         targets.withUnsafeBufferPointer { t in
-            crossEntropyForward(probs.p, losses.p, fl.c, t.baseAddress!, rows: rows, vocab: V)
+            crossEntropyForward(buffer.p, losses.p, t.baseAddress!, rows: rows, vocab: V)
         }
         let ref = crossEntropyReference(logits: logits, targets: targets, rows: rows, vocab: V)
         assertClose(losses.doubles, ref, rtol: 1e-5, atol: 1e-5, "cross-entropy forward")
+        for r in 0..<rows {   // the logits became probabilities
+            XCTAssertEqual(buffer.doubles[r * V..<(r + 1) * V].reduce(0, +), 1, accuracy: 1e-5, "row \(r)")
+        }
         let scale = 1.0 / Double(rows)
         let g = numericalGradient(logits) {
             crossEntropyReference(logits: $0, targets: targets, rows: rows, vocab: V).reduce(0, +) * scale
         }
         assertClose(crossEntropyBackwardReference(logits: logits, targets: targets, scale: scale, rows: rows, vocab: V),
                     g, rtol: 1e-6, atol: 1e-8, "reference cross-entropy gradient vs finite difference")
-        let d = FloatBuffer(zeros: rows * V)
         targets.withUnsafeBufferPointer { t in
-            crossEntropyBackward(d.p, probs.c, t.baseAddress!, scale: Float(scale), rows: rows, vocab: V)
+            crossEntropyBackward(buffer.p, t.baseAddress!, scale: Float(scale), rows: rows, vocab: V)
         }
-        assertClose(d.doubles, g, rtol: 1e-4, atol: 1e-6, "cross-entropy backward")
-        d.p.update(repeating: .nan, count: rows * V)   // accumulate: false overwrites whatever was there
-        targets.withUnsafeBufferPointer { t in
-            crossEntropyBackward(d.p, probs.c, t.baseAddress!, scale: Float(scale), rows: rows, vocab: V, accumulate: false)
-        }
-        assertClose(d.doubles, g, rtol: 1e-4, atol: 1e-6, "cross-entropy backward, accumulate false")
+        assertClose(buffer.doubles, g, rtol: 1e-4, atol: 1e-6, "cross-entropy backward")
     }
 
     func testCrossEntropyIsFiniteForHugeLogitsAndNaNPropagates() {
         let V = 4
-        let probs = FloatBuffer(zeros: V), losses = FloatBuffer(zeros: 1)
+        let losses = FloatBuffer(zeros: 1)
         let big = FloatBuffer([1e30, 0, -1e30, 5])
         [UInt8(0)].withUnsafeBufferPointer { t in
-            crossEntropyForward(probs.p, losses.p, big.c, t.baseAddress!, rows: 1, vocab: V)
+            crossEntropyForward(big.p, losses.p, t.baseAddress!, rows: 1, vocab: V)
         }
         XCTAssertEqual(losses.doubles[0], 0, accuracy: 1e-6)
         let bad = FloatBuffer([.nan, 0, 0, 0])
         [UInt8(1)].withUnsafeBufferPointer { t in
-            crossEntropyForward(probs.p, losses.p, bad.c, t.baseAddress!, rows: 1, vocab: V)
+            crossEntropyForward(bad.p, losses.p, t.baseAddress!, rows: 1, vocab: V)
         }
         XCTAssertFalse(losses.doubles[0].isFinite)
     }

@@ -1,46 +1,40 @@
 import Foundation
 
-/// Softmax over the vocabulary fused with cross-entropy:
+/// Softmax over the vocabulary fused with cross-entropy, in place:
 /// `p = softmax(logits)`, `loss[r] = −ln p[r, target[r]]` (nats).
 ///
-/// probs (BT, V), losses (BT), logits (BT, V), targets (BT). The max is subtracted before
-/// exponentiating, so large logits cannot overflow. A non-finite logit gives a non-finite
-/// loss, which the training loop turns into status `diverged`.
+/// logits (BT, V) in, probabilities out; losses (BT), targets (BT). In place because nothing
+/// needs the logits afterwards, and because a loop that writes through one pointer and reads
+/// through another that may alias it (the same buffer passed twice) is not vectorized. The
+/// max is subtracted before exponentiating, so large logits cannot overflow. A non-finite logit
+/// gives a non-finite loss, which the training loop turns into status `diverged`.
 func crossEntropyForward(
-    _ probs: UnsafeMutablePointer<Float>, _ losses: UnsafeMutablePointer<Float>,
-    _ logits: UnsafePointer<Float>, _ targets: UnsafePointer<UInt8>,
-    rows BT: Int, vocab V: Int
+    _ logits: UnsafeMutablePointer<Float>, _ losses: UnsafeMutablePointer<Float>,
+    _ targets: UnsafePointer<UInt8>, rows BT: Int, vocab V: Int
 ) {
     for r in 0..<BT {
-        let z = logits + r * V, p = probs + r * V
-        let m = rowMax(z, count: V)
-        for v in 0..<V { p[v] = fastExp(z[v] - m) }
+        let p = logits + r * V
+        let m = rowMax(p, count: V), zt = p[Int(targets[r])]
+        for v in 0..<V { p[v] = fastExp(p[v] - m) }
         let s = rowSum(p, count: V), inv = 1 / s
         for v in 0..<V { p[v] *= inv }
-        let t = Int(targets[r])
         // A NaN logit is skipped by max() but poisons the sum, so the loss is NaN too.
-        losses[r] = (m + logf(s)) - z[t]
+        losses[r] = (m + logf(s)) - zt
     }
 }
 
-/// Backward of `crossEntropyForward` for the loss `scale · Σ_r loss[r]`:
-/// `dlogits[r, v] += scale · (p[r, v] − 1[v = target[r]])`.
+/// Backward of `crossEntropyForward` for the loss `scale · Σ_r loss[r]`, in place:
+/// `dlogits[r, v] = scale · (p[r, v] − 1[v = target[r]])`.
 ///
-/// For the mean over BT rows, `scale = 1/BT` (times 1/steps under gradient accumulation).
-/// With `accumulate: false`, `dlogits = …` instead (a scratch gradient this kernel alone
-/// writes, which then needs no zeroing first).
+/// probs (BT, V) in (from `crossEntropyForward`), dlogits out. For the mean over BT rows,
+/// `scale = 1/BT` (times 1/steps under gradient accumulation).
 func crossEntropyBackward(
-    _ dlogits: UnsafeMutablePointer<Float>,
-    _ probs: UnsafePointer<Float>, _ targets: UnsafePointer<UInt8>, scale: Float,
-    rows BT: Int, vocab V: Int, accumulate: Bool = true
+    _ probs: UnsafeMutablePointer<Float>, _ targets: UnsafePointer<UInt8>, scale: Float,
+    rows BT: Int, vocab V: Int
 ) {
     for r in 0..<BT {
-        let d = dlogits + r * V, p = probs + r * V
-        if accumulate {
-            for v in 0..<V { d[v] += scale * p[v] }
-        } else {
-            for v in 0..<V { d[v] = scale * p[v] }
-        }
+        let d = probs + r * V
+        for v in 0..<V { d[v] *= scale }
         d[Int(targets[r])] -= scale
     }
 }

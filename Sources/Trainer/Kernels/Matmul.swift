@@ -18,6 +18,25 @@ func matmulForward(
                 1, inp, Int32(C), weight, Int32(C), beta, out, Int32(OC))
 }
 
+/// A projection added into the residual stream: `out = residual + inp · Wᵀ + bias`.
+///
+/// out, residual (BT, OC), inp (BT, C), weight (OC, C), bias (OC); out may be residual. The
+/// rows of `residual + bias` are written first and `cblas_sgemm` adds the product to them
+/// (beta = 1): one pass over out instead of three (bias rows, product, residual sum), and no
+/// (BT, OC) buffer for the projection, which the backward pass never reads.
+func matmulResidualForward(
+    _ out: UnsafeMutablePointer<Float>, _ residual: UnsafePointer<Float>,
+    _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>,
+    rows BT: Int, inChannels C: Int, outChannels OC: Int
+) {
+    for r in 0..<BT {
+        let y = out + r * OC, x = residual + r * OC
+        for o in 0..<OC { y[o] = x[o] + bias[o] }
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(BT), Int32(OC), Int32(C),
+                1, inp, Int32(C), weight, Int32(C), 1, out, Int32(OC))
+}
+
 /// Every row of out (rows, C) set to `row` (C), by doubling: the rows filled so far are copied
 /// after themselves, so it takes log₂(rows) + 1 copies rather than one short copy per row.
 func fillRows(_ out: UnsafeMutablePointer<Float>, with row: UnsafePointer<Float>, rows: Int, channels C: Int) {

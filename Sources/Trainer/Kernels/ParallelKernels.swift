@@ -41,12 +41,12 @@ func geluBackwardParallel(_ dinp: UnsafeMutablePointer<Float>, _ inp: UnsafePoin
 }
 
 func crossEntropyForwardParallel(
-    _ probs: UnsafeMutablePointer<Float>, _ losses: UnsafeMutablePointer<Float>,
-    _ logits: UnsafePointer<Float>, _ targets: UnsafePointer<UInt8>, rows BT: Int, vocab V: Int, threads: Int
+    _ logits: UnsafeMutablePointer<Float>, _ losses: UnsafeMutablePointer<Float>,
+    _ targets: UnsafePointer<UInt8>, rows BT: Int, vocab V: Int, threads: Int
 ) {
     parallelChunks(BT, threads: threads, minChunk: max(1, minParallelElements / V)) { r in
         let o = r.lowerBound
-        crossEntropyForward(probs + o * V, losses + o, logits + o * V, targets + o, rows: r.count, vocab: V)
+        crossEntropyForward(logits + o * V, losses + o, targets + o, rows: r.count, vocab: V)
     }
 }
 
@@ -105,12 +105,11 @@ func attentionBackwardParallel(
 }
 
 func crossEntropyBackwardParallel(
-    _ dlogits: UnsafeMutablePointer<Float>, _ probs: UnsafePointer<Float>, _ targets: UnsafePointer<UInt8>,
-    scale: Float, rows BT: Int, vocab V: Int, threads: Int, accumulate: Bool = true
+    _ probs: UnsafeMutablePointer<Float>, _ targets: UnsafePointer<UInt8>,
+    scale: Float, rows BT: Int, vocab V: Int, threads: Int
 ) {
     parallelChunks(BT, threads: threads, minChunk: max(1, minParallelElements / V)) { r in
         let o = r.lowerBound
-        crossEntropyBackward(dlogits + o * V, probs + o * V, targets + o, scale: scale, rows: r.count, vocab: V,
-                             accumulate: accumulate)
+        crossEntropyBackward(probs + o * V, targets + o, scale: scale, rows: r.count, vocab: V)
     }
 }

@@ -34,11 +34,11 @@ struct LSTMLayout {
 }
 
 /// Per layer: xh (BT, 2H) = [x_t, h_{t−1}], gates (BT, 4H), c, tc = tanh(c), h (BT, H); then
-/// logits, probs (BT, V), losses (BT). Gradient scratch: two (BT, H) buffers for ∂h, dgates
-/// (BT, 4H), dc (B, H), dlogits (BT, V).
+/// logits (BT, V; then the probabilities, then in backward their gradient, all in place), losses
+/// (BT). Gradient scratch: two (BT, H) buffers for ∂h, dgates (BT, 4H), dc (B, H).
 func LSTMActivationFloatsPerSequence(_ s: ModelShape) -> Int {
     let T = s.context, H = s.dModel, V = s.vocab
-    return s.layers * T * 9 * H + T * (2 * V + 1) + T * (2 * H + 4 * H + V) + H
+    return s.layers * T * 9 * H + T * (V + 1) + T * (2 * H + 4 * H) + H
 }
 
 /// A stacked-LSTM byte language model: `x_0 = wte[token]`, each layer an LSTM over time
@@ -69,8 +69,7 @@ public final class LSTMModel: LanguageModel {
     private func tanhCell(_ l: Int) -> UnsafeMutablePointer<Float> { cell(l) + BTmax * shape.dModel }
     private func hidden(_ l: Int) -> UnsafeMutablePointer<Float> { tanhCell(l) + BTmax * shape.dModel }
     private var logits: UnsafeMutablePointer<Float> { a + shape.layers * 9 * BTmax * shape.dModel }
-    private var probs: UnsafeMutablePointer<Float> { logits + BTmax * shape.vocab }
-    private var losses: UnsafeMutablePointer<Float> { probs + BTmax * shape.vocab }
+    private var losses: UnsafeMutablePointer<Float> { logits + BTmax * shape.vocab }
 
     init(_ shape: ModelShape, microBatch: Int, threads: Int) {
         precondition(shape.architecture == .lstm, "LSTMModel needs an LSTM shape, got \(shape)")
@@ -79,8 +78,8 @@ public final class LSTMModel: LanguageModel {
         self.threads = max(1, threads)
         layout = LSTMLayout(shape)
         let BT = microBatch * shape.context, H = shape.dModel, V = shape.vocab
-        aCount = shape.layers * 9 * BT * H + BT * (2 * V + 1)
-        gCount = BT * (2 * H + 4 * H + V) + microBatch * H
+        aCount = shape.layers * 9 * BT * H + BT * (V + 1)
+        gCount = BT * (2 * H + 4 * H) + microBatch * H
         parameters = allocateFloats(layout.count); parameters.initialize(repeating: 0, count: layout.count)
         gradients = allocateFloats(layout.count); gradients.initialize(repeating: 0, count: layout.count)
         a = allocateFloats(aCount); a.initialize(repeating: 0, count: aCount)
@@ -123,7 +122,7 @@ public final class LSTMModel: LanguageModel {
             }
         }
         matmulForward(logits, hidden(shape.layers - 1), p + layout.wte, nil, rows: BT, inChannels: H, outChannels: V)
-        crossEntropyForwardParallel(probs, losses, logits, targets, rows: BT, vocab: V, threads: threads)
+        crossEntropyForwardParallel(logits, losses, targets, rows: BT, vocab: V, threads: threads)
         return sumLosses(losses, count: BT) / Double(BT)
     }
 
@@ -132,10 +131,9 @@ public final class LSTMModel: LanguageModel {
         precondition(B > 0, "backward before forward")
         let T = shape.context, H = shape.dModel, V = shape.vocab, BT = B * T, p = UnsafePointer(parameters), d = gradients
         var dh = g, dlow = g + BT * H
-        let dgates = g + 2 * BT * H, dlogits = dgates + 4 * BT * H, dc = dlogits + BT * V
-        dlogits.update(repeating: 0, count: BT * V)
+        let dgates = g + 2 * BT * H, dc = dgates + 4 * BT * H, dlogits = logits
         dh.update(repeating: 0, count: BT * H)
-        crossEntropyBackward(dlogits, probs, targets, scale: lossScale / Float(BT), rows: BT, vocab: V)
+        crossEntropyBackward(dlogits, targets, scale: lossScale / Float(BT), rows: BT, vocab: V)
         matmulBackward(dh, d + layout.wte, nil, dlogits, hidden(shape.layers - 1), p + layout.wte, rows: BT, inChannels: H, outChannels: V)
         for l in stride(from: shape.layers - 1, through: 0, by: -1) {
             let w = p + layout.layers[l].w, gt = gates(l), c = cell(l), tc = tanhCell(l)

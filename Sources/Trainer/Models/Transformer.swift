@@ -72,13 +72,11 @@ public final class TransformerModel: LanguageModel {
             attentionForwardParallel(a + x.atty, a + x.att, a + x.qkv, batch: B, time: T, channels: C, heads: NH, threads: n)
             parallelChunks(BT, threads: n, minChunk: minParallelRows) { r in
                 let o = r.lowerBound, R = r.count
-                matmulForward(a + x.attproj + o * C, a + x.atty + o * C, p + w.attprojw, p + w.attprojb, rows: R, inChannels: C, outChannels: C)
-                residualForward(a + x.res2 + o * C, residual + o * C, a + x.attproj + o * C, count: R * C)
+                matmulResidualForward(a + x.res2 + o * C, residual + o * C, a + x.atty + o * C, p + w.attprojw, p + w.attprojb, rows: R, inChannels: C, outChannels: C)
                 layernormForward(a + x.ln2 + o * C, a + x.ln2Mean + o, a + x.ln2Rstd + o, a + x.res2 + o * C, p + w.ln2w, p + w.ln2b, rows: R, channels: C)
                 matmulForward(a + x.fch + o * F, a + x.ln2 + o * C, p + w.fcw, p + w.fcb, rows: R, inChannels: C, outChannels: F)
                 geluForward(a + x.fchGelu + o * F, a + x.fch + o * F, count: R * F)
-                matmulForward(a + x.fcproj + o * C, a + x.fchGelu + o * F, p + w.fcprojw, p + w.fcprojb, rows: R, inChannels: F, outChannels: C)
-                residualForward(a + x.res3 + o * C, a + x.res2 + o * C, a + x.fcproj + o * C, count: R * C)
+                matmulResidualForward(a + x.res3 + o * C, a + x.res2 + o * C, a + x.fchGelu + o * F, p + w.fcprojw, p + w.fcprojb, rows: R, inChannels: F, outChannels: C)
             }
         }
         let top = a + acts.layers[shape.layers - 1].res3
@@ -86,7 +84,7 @@ public final class TransformerModel: LanguageModel {
             let o = r.lowerBound, R = r.count
             layernormForward(a + acts.lnf + o * C, a + acts.lnfMean + o, a + acts.lnfRstd + o, top + o * C, p + layout.lnfw, p + layout.lnfb, rows: R, channels: C)
             matmulForward(a + acts.logits + o * V, a + acts.lnf + o * C, p + layout.wte, nil, rows: R, inChannels: C, outChannels: V)
-            crossEntropyForward(a + acts.probs + o * V, a + acts.losses + o, a + acts.logits + o * V, targets + o, rows: R, vocab: V)
+            crossEntropyForward(a + acts.logits + o * V, a + acts.losses + o, targets + o, rows: R, vocab: V)
         }
         return sumLosses(a + acts.losses, count: BT) / Double(BT)
     }
@@ -99,8 +97,8 @@ public final class TransformerModel: LanguageModel {
         let dres = g + scratch.dres, dln = g + scratch.dln
         dres.update(repeating: 0, count: BT * C)
 
-        crossEntropyBackwardParallel(g + scratch.dlogits, a + acts.probs, targets, scale: lossScale / Float(BT), rows: BT, vocab: V, threads: n, accumulate: false)
-        matmulBackwardParallel(g + scratch.dlnf, d + layout.wte, nil, g + scratch.dlogits, a + acts.lnf, p + layout.wte, rows: BT, inChannels: C, outChannels: V, threads: n, accumulateInput: false)
+        crossEntropyBackwardParallel(a + acts.logits, targets, scale: lossScale / Float(BT), rows: BT, vocab: V, threads: n)
+        matmulBackwardParallel(g + scratch.dlnf, d + layout.wte, nil, a + acts.logits, a + acts.lnf, p + layout.wte, rows: BT, inChannels: C, outChannels: V, threads: n, accumulateInput: false)
         let top = a + acts.layers[shape.layers - 1].res3
         layernormBackwardParallel(dres, d + layout.lnfw, d + layout.lnfb, g + scratch.dlnf, top, p + layout.lnfw, a + acts.lnfMean, a + acts.lnfRstd, rows: BT, channels: C, threads: n)
         for l in stride(from: shape.layers - 1, through: 0, by: -1) {

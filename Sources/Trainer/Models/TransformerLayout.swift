@@ -56,10 +56,12 @@ struct TransformerLayout {
 /// Everything the backward pass reads is kept; nothing else is.
 struct TransformerActivations {
     struct Layer {
-        var ln1 = 0, ln1Mean = 0, ln1Rstd = 0, qkv = 0, atty = 0, att = 0, attproj = 0, res2 = 0
-        var ln2 = 0, ln2Mean = 0, ln2Rstd = 0, fch = 0, fchGelu = 0, fcproj = 0, res3 = 0
+        var ln1 = 0, ln1Mean = 0, ln1Rstd = 0, qkv = 0, atty = 0, att = 0, res2 = 0
+        var ln2 = 0, ln2Mean = 0, ln2Rstd = 0, fch = 0, fchGelu = 0, res3 = 0
     }
-    let encoded: Int, lnf: Int, lnfMean: Int, lnfRstd: Int, logits: Int, probs: Int, losses: Int
+    /// `logits` (BT, V) holds the logits, then (in place) their softmax, then in the backward
+    /// pass the gradient of the loss with respect to the logits.
+    let encoded: Int, lnf: Int, lnfMean: Int, lnfRstd: Int, logits: Int, losses: Int
     let layers: [Layer]
     let count: Int
 
@@ -73,14 +75,14 @@ struct TransformerActivations {
             var y = Layer()
             y.ln1 = take(BT * C); y.ln1Mean = take(BT); y.ln1Rstd = take(BT)
             y.qkv = take(BT * 3 * C); y.atty = take(BT * C); y.att = take(B * NH * T * T)
-            y.attproj = take(BT * C); y.res2 = take(BT * C)
+            y.res2 = take(BT * C)
             y.ln2 = take(BT * C); y.ln2Mean = take(BT); y.ln2Rstd = take(BT)
-            y.fch = take(BT * F); y.fchGelu = take(BT * F); y.fcproj = take(BT * C); y.res3 = take(BT * C)
+            y.fch = take(BT * F); y.fchGelu = take(BT * F); y.res3 = take(BT * C)
             layers.append(y)
         }
         self.layers = layers
         lnf = take(BT * C); lnfMean = take(BT); lnfRstd = take(BT)
-        logits = take(BT * V); probs = take(BT * V); losses = take(BT)
+        logits = take(BT * V); losses = take(BT)
         count = n
     }
 }
@@ -89,7 +91,7 @@ struct TransformerActivations {
 /// intermediate gradients, reused layer after layer (the backward walks layers one at a time).
 struct TransformerGradientScratch {
     let dres: Int, dln: Int, dqkv: Int, datty: Int, dfch: Int, dfchGelu: Int
-    let dlnf: Int, dlogits: Int, attScratch: Int
+    let dlnf: Int, attScratch: Int
     let count: Int
 
     init(_ s: ModelShape, batch B: Int, threads: Int = 1) {
@@ -97,7 +99,7 @@ struct TransformerGradientScratch {
         var n = 0
         func take(_ k: Int) -> Int { defer { n += k }; return n }
         dres = take(BT * C); dln = take(BT * C); dqkv = take(BT * 3 * C); datty = take(BT * C)
-        dfch = take(BT * F); dfchGelu = take(BT * F); dlnf = take(BT * C); dlogits = take(BT * V)
+        dfch = take(BT * F); dfchGelu = take(BT * F); dlnf = take(BT * C)
         attScratch = take(T * T * max(1, threads))   // one (T, T) per thread
         count = n
     }
