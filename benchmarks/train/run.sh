@@ -89,6 +89,10 @@ print(f"{'shape (L/d/h/T)':>16} {'steps':>5} {'N':>10} {'ScaleLab tok/s':>15} {'
       f"{'peak RSS':>9} {'torch anon':>11} {'torch RSS':>10}")
 ranges = []
 label = lambda s: '/'.join(s.split(':')[:4])
+# The machine's sgemm peak: the highest of the probes every ScaleLab run makes (a probe that ran
+# while the host was busy reads low, and a low peak would inflate MFU, even past 100%).
+all_runs = [json.load(open(f"{work}/scalelab-{s}-{i}.json")) for s in shapes for i in range(1, repeats + 1)]
+peak = max(x["peakFLOPS"] for x in all_runs)
 for s in shapes:
     runs = [json.load(open(f"{work}/scalelab-{s}-{i}.json")) for i in range(1, repeats + 1)]
     torch_runs = [json.load(open(f"{work}/torch-{s}-{i}.json")) for i in range(1, repeats + 1)]
@@ -99,7 +103,7 @@ for s in shapes:
     torch_speeds = [x["tokens_per_second"] for x in torch_runs if x.get("tokens_per_second")]
     ours = statistics.median(speeds)
     ts = statistics.median(torch_speeds) if torch_speeds else None
-    mfu = statistics.median(x.get("steadyTokensPerSecond", x["tokensPerSecond"]) * x["executedFLOPsPerToken"] / x["peakFLOPS"] for x in runs)
+    mfu = ours * r["executedFLOPsPerToken"] / peak
     torch_s = f"{ts:.0f}" if ts else "-"
     ratio = f"{ours / ts:.2f}" if ts else "-"
     if len(torch_speeds) == len(speeds) > 1:
@@ -110,11 +114,14 @@ for s in shapes:
     rss = max(x.get("peakResidentBytes") or 0 for x in runs)
     growth = max((x.get("peakResidentBytes") or 0) - (x.get("baselineResidentBytes") or 0) for x in runs)
     print(f"{label(s):>16} {s.split(':')[4]:>5} {r['parameters']:>10} {ours:>15.0f} {torch_s:>14} {ratio:>6} "
-          f"{100 * mfu:>5.1f}% {r['peakFLOPS'] / 1e9:>7.0f} GF/s {mb(r['bufferBytes']):>9} {mb(anon):>9} "
+          f"{100 * mfu:>5.1f}% {peak / 1e9:>7.0f} GF/s {mb(r['bufferBytes']):>9} {mb(anon):>9} "
           f"{anon / r['bufferBytes']:>9.2f} {mb(growth):>11} {growth / r['bufferBytes']:>11.2f} {mb(rss):>9} "
           f"{mb(torch_anon):>11} {mb(t.get('peak_rss_bytes')):>10}")
 for line in ranges:
     print(line)
+probes = ", ".join(f"{x['peakFLOPS'] / 1e9:.0f}" for x in all_runs)
+print(f"MFU: median tokens/s times the FLOPs the kernels execute per token, over the sgemm peak (the highest of "
+      f"{len(all_runs)} probes, one per ScaleLab run: {probes} GF/s).")
 print("anon RSS: peak private anonymous memory (RssAnon, sampled every 20 ms): every buffer the process "
       "allocates, including OpenBLAS's, but not the shared-library code it maps; anon/buf compares it with what "
       "the parameter, AdamW and activation buffers need by arithmetic.")
