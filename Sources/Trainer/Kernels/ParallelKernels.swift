@@ -15,21 +15,13 @@ func layernormBackwardParallel(
         layernormBackward(dinp, dweight, dbias, dout, inp, weight, mean, rstd, rows: BT, channels: C)
         return
     }
-    // One hand-off for both: part i takes the i-th block of rows (input gradient) and of channels.
-    let rowParts = max(1, min(threads, BT / max(1, minParallelElements / C))), channelParts = min(threads, C)
-    let parts = max(rowParts, channelParts)
-    parallelChunks(parts, threads: parts) { ps in
-        for i in ps {
-            if i < rowParts {
-                let r = chunkRange(BT, parts: rowParts, index: i), o = r.lowerBound
-                layernormBackward(dinp + o * C, nil, nil, dout + o * C, inp + o * C, weight, mean + o, rstd + o,
-                                  rows: r.count, channels: C)
-            }
-            if i < channelParts {
-                layernormBackwardParameters(dweight, dbias, dout, inp, mean, rstd, rows: BT, channels: C,
-                                            range: chunkRange(C, parts: channelParts, index: i))
-            }
-        }
+    parallelRowsAndChannels(rows: BT, rowParts: max(1, min(threads, BT / max(1, minParallelElements / C))),
+                            channels: C, channelParts: min(threads, C)) { r in
+        let o = r.lowerBound
+        layernormBackward(dinp + o * C, nil, nil, dout + o * C, inp + o * C, weight, mean + o, rstd + o,
+                          rows: r.count, channels: C)
+    } _: { cs in
+        layernormBackwardParameters(dweight, dbias, dout, inp, mean, rstd, rows: BT, channels: C, range: cs)
     }
 }
 
@@ -62,21 +54,12 @@ func matmulBackwardParallel(
     _ dout: UnsafePointer<Float>, _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
     rows BT: Int, inChannels C: Int, outChannels OC: Int, threads: Int, accumulateInput: Bool = true
 ) {
-    // One hand-off for both products: part i takes the i-th block of rows and of channels.
-    let rowParts = max(1, min(threads, BT / minParallelRows)), channelParts = max(1, min(threads, OC / 16))
-    let parts = max(rowParts, channelParts)
-    parallelChunks(parts, threads: parts) { ps in
-        for i in ps {
-            if i < rowParts {
-                let r = chunkRange(BT, parts: rowParts, index: i)
-                matmulBackwardInput(dinp + r.lowerBound * C, dout + r.lowerBound * OC, weight,
-                                    rows: r.count, inChannels: C, outChannels: OC, accumulate: accumulateInput)
-            }
-            if i < channelParts {
-                let os = chunkRange(OC, parts: channelParts, index: i)
-                matmulBackwardWeight(dweight, dbias, dout, inp, rows: BT, inChannels: C, outChannels: OC, range: os)
-            }
-        }
+    parallelRowsAndChannels(rows: BT, rowParts: max(1, min(threads, BT / minParallelRows)),
+                            channels: OC, channelParts: max(1, min(threads, OC / 16))) { r in
+        matmulBackwardInput(dinp + r.lowerBound * C, dout + r.lowerBound * OC, weight,
+                            rows: r.count, inChannels: C, outChannels: OC, accumulate: accumulateInput)
+    } _: { os in
+        matmulBackwardWeight(dweight, dbias, dout, inp, rows: BT, inChannels: C, outChannels: OC, range: os)
     }
 }
 

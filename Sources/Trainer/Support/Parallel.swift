@@ -19,6 +19,22 @@ func parallelChunks(_ count: Int, threads: Int, minChunk: Int = 1, _ body: (Rang
     }
 }
 
+/// Two splits in one hand-off: part i runs `rowBlock` on the i-th of `rowParts` blocks of
+/// `0..<rows` and `channelBlock` on the i-th of `channelParts` blocks of `0..<channels` (for a
+/// backward pass whose input gradient splits by rows and whose parameter gradient splits by
+/// channel, with no data shared between the two halves).
+@inline(__always)
+func parallelRowsAndChannels(rows: Int, rowParts: Int, channels: Int, channelParts: Int,
+                             _ rowBlock: (Range<Int>) -> Void, _ channelBlock: (Range<Int>) -> Void) {
+    let parts = max(rowParts, channelParts)
+    parallelChunks(parts, threads: parts) { ps in
+        for i in ps {
+            if i < rowParts { rowBlock(chunkRange(rows, parts: rowParts, index: i)) }
+            if i < channelParts { channelBlock(chunkRange(channels, parts: channelParts, index: i)) }
+        }
+    }
+}
+
 /// The `index`-th of `parts` contiguous, nearly equal ranges covering `0..<count`.
 @inline(__always)
 func chunkRange(_ count: Int, parts: Int, index: Int) -> Range<Int> {
