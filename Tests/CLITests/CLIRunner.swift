@@ -53,7 +53,7 @@ enum CLIRunner {
         // stream can fill up and block the child while we read the other.
         let out = Pipe()
         let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("scalelab-stderr-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: errURL) }
         let errHandle = try FileHandle(forWritingTo: errURL)
         process.standardOutput = out

@@ -64,7 +64,7 @@ final class StoreTests: XCTestCase {
     func testDamagedPagesBehindAValidHeaderAreRefused() throws {
         let (store, path) = try newStore()
         _ = try store.insert(sweep(), runs: [queuedRun(tinyConfig())])
-        try store.pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+        _ = try store.pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
         try store.pool.close()
         var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         var rng = SeededGenerator(seed: 3)

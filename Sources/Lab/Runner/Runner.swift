@@ -96,7 +96,7 @@ public final class LadderRunner {
         try? FileManager.default.removeItem(atPath: record)
         try? FileManager.default.removeItem(atPath: progressFile)
         let resumed = FileManager.default.fileExists(atPath: checkpoint)
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: options.executable)
         process.arguments = WorkerCommand.arguments(for: config, data: options.data, record: record, checkpoint: checkpoint,

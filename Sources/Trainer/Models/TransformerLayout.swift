@@ -95,7 +95,7 @@ struct TransformerGradientScratch {
     let count: Int
 
     init(_ s: ModelShape, batch B: Int, threads: Int = 1) {
-        let T = s.context, C = s.dModel, F = s.dFF, V = s.vocab, BT = B * T
+        let T = s.context, C = s.dModel, F = s.dFF, BT = B * T
         var n = 0
         func take(_ k: Int) -> Int { defer { n += k }; return n }
         dres = take(BT * C); dln = take(BT * C); dqkv = take(BT * 3 * C); datty = take(BT * C)
