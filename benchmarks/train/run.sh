@@ -91,10 +91,11 @@ ranges = []
 label = lambda s: '/'.join(s.split(':')[:4])
 # The machine's sgemm peak: the highest of the probes every ScaleLab run makes (a probe that ran
 # while the host was busy reads low, and a low peak would inflate MFU, even past 100%).
-all_runs = [json.load(open(f"{work}/scalelab-{s}-{i}.json")) for s in shapes for i in range(1, repeats + 1)]
+runs_of = {s: [json.load(open(f"{work}/scalelab-{s}-{i}.json")) for i in range(1, repeats + 1)] for s in shapes}
+all_runs = [x for s in shapes for x in runs_of[s]]
 peak = max(x["peakFLOPS"] for x in all_runs)
 for s in shapes:
-    runs = [json.load(open(f"{work}/scalelab-{s}-{i}.json")) for i in range(1, repeats + 1)]
+    runs = runs_of[s]
     torch_runs = [json.load(open(f"{work}/torch-{s}-{i}.json")) for i in range(1, repeats + 1)]
     r, t = runs[0], torch_runs[0]
     mb = lambda b: f"{b / 2**20:.0f} MB" if b else "-"

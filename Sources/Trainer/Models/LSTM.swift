@@ -80,10 +80,10 @@ public final class LSTMModel: LanguageModel {
         let BT = microBatch * shape.context, H = shape.dModel, V = shape.vocab
         aCount = shape.layers * 9 * BT * H + BT * (V + 1)
         gCount = BT * (2 * H + 4 * H) + microBatch * H
-        parameters = allocateFloats(layout.count); parameters.initialize(repeating: 0, count: layout.count)
-        gradients = allocateFloats(layout.count); gradients.initialize(repeating: 0, count: layout.count)
-        a = allocateFloats(aCount); a.initialize(repeating: 0, count: aCount)
-        g = allocateFloats(gCount); g.initialize(repeating: 0, count: gCount)
+        parameters = allocateFloats(layout.count)
+        gradients = allocateFloats(layout.count)
+        a = allocateFloats(aCount)
+        g = allocateFloats(gCount)
         inputs = .allocate(capacity: BT); targets = .allocate(capacity: BT)
     }
 

@@ -36,10 +36,6 @@ public final class TransformerModel: LanguageModel {
         g = allocateFloats(scratch.count)
         inputs = .allocate(capacity: microBatch * shape.context)
         targets = .allocate(capacity: microBatch * shape.context)
-        parameters.initialize(repeating: 0, count: layout.count)
-        gradients.initialize(repeating: 0, count: layout.count)
-        a.initialize(repeating: 0, count: acts.count)
-        g.initialize(repeating: 0, count: scratch.count)
     }
 
     deinit {

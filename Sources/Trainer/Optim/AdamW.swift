@@ -32,8 +32,8 @@ public final class AdamW {
     public init(config: AdamWConfig, tensors: [ParameterTensor], count: Int) {
         self.config = config
         self.count = count
-        m = allocateFloats(count); m.initialize(repeating: 0, count: count)
-        v = allocateFloats(count); v.initialize(repeating: 0, count: count)
+        m = allocateFloats(count)
+        v = allocateFloats(count)
         var merged: [(range: Range<Int>, decays: Bool)] = []
         for t in tensors.sorted(by: { $0.offset < $1.offset }) {
             let r = t.offset..<(t.offset + t.count)

@@ -2,8 +2,8 @@
 import Glibc
 #endif
 
-/// A float buffer for parameters, optimizer moments, activations or gradients, backed by
-/// 2 MiB pages where the OS allows it. Release it with `deallocateFloats`.
+/// A zeroed float buffer for parameters, optimizer moments, activations or gradients, backed
+/// by 2 MiB pages where the OS allows it. Release it with `deallocateFloats`.
 ///
 /// A training step streams tens of MB of activations; with 4 KiB pages every 4 KiB it touches
 /// needs its own TLB entry. On Linux a buffer of 2 MiB or more starts on a 2 MiB boundary and its
@@ -17,10 +17,12 @@ func allocateFloats(_ count: Int) -> UnsafeMutablePointer<Float> {
     let status = posix_memalign(&raw, bytes >= block ? block : 64, bytes)
     precondition(status == 0 && raw != nil, "allocateFloats: cannot allocate \(bytes) bytes (posix_memalign: \(status))")
     if bytes >= block { _ = madvise(raw, bytes / block * block, 14 /* MADV_HUGEPAGE */) }
-    return raw!.bindMemory(to: Float.self, capacity: count)
+    let p = raw!.bindMemory(to: Float.self, capacity: count)
     #else
-    return .allocate(capacity: count)
+    let p = UnsafeMutablePointer<Float>.allocate(capacity: count)
     #endif
+    p.initialize(repeating: 0, count: count)
+    return p
 }
 
 /// Frees a buffer from `allocateFloats`.
