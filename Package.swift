@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Trainer", targets: ["Trainer"]),
         .library(name: "Lab", targets: ["Lab"]),
         .library(name: "Report", targets: ["Report"]),
+        .library(name: "Analysis", targets: ["Analysis"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -60,13 +61,17 @@ let package = Package(
             name: "Lab",
             dependencies: ["Trainer", "ScalingLaws", "LawFitting", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        // SVG charts and the self-contained HTML report.
+        // SVG charts and the self-contained HTML report: a pure renderer of a ReportInput.
         .target(name: "Report", dependencies: ["ScalingLaws", "LawFitting"]),
+        // The one analysis layer: one options value; fit → bootstrap → back-test → comparison of a
+        // file or a store, Chinchilla's approaches, ladder back-tests and forecasts, plan
+        // intervals, and the report's input. Every command and the demo go through it.
+        .target(name: "Analysis", dependencies: ["ScalingLaws", "LawFitting", "Lab", "Report"]),
         // The command line: thin commands over the libraries.
         .executableTarget(
             name: "scalelab",
             dependencies: [
-                "ScalingLaws", "LawFitting", "Trainer", "Lab", "Report",
+                "ScalingLaws", "LawFitting", "Trainer", "Lab", "Report", "Analysis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -74,6 +79,7 @@ let package = Package(
         .testTarget(name: "LawFittingTests", dependencies: ["LawFitting", "ScalingLaws"]),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer"]),
         .testTarget(name: "LabTests", dependencies: ["Lab"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Lab", "LawFitting", "ScalingLaws"]),
         // The snapshots and the fixture are read by path (#filePath), not bundled.
         .testTarget(name: "ReportTests", dependencies: ["Report"], exclude: ["Snapshots", "Fixtures"]),
         .testTarget(name: "CLITests", dependencies: ["scalelab"]),

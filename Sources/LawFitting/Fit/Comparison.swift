@@ -67,3 +67,17 @@ public enum Comparison {
         }.map(\.element)
     }
 }
+
+/// The comparison of laws: every row, and how many of the largest points were held out.
+public struct LawComparison: Sendable, Codable, Equatable {
+    public var holdout: Int
+    public var rows: [ComparisonRow]
+    /// The laws whose fit failed, each with why; nil when every law was fitted.
+    public var dropped: [String]?
+
+    public init(holdout: Int, rows: [ComparisonRow], dropped: [String]? = nil) {
+        self.holdout = holdout
+        self.rows = rows
+        self.dropped = dropped
+    }
+}

@@ -112,17 +112,6 @@ public struct ReportRun: Sendable, Codable, Equatable {
     public typealias CurvePoint = LearningCurve.Point
 }
 
-/// The comparison of laws: every row, and how many of the largest points were held out.
-public struct LawComparison: Sendable, Codable, Equatable {
-    public var holdout: Int
-    public var rows: [ComparisonRow]
-
-    public init(holdout: Int, rows: [ComparisonRow]) {
-        self.holdout = holdout
-        self.rows = rows
-    }
-}
-
 /// Where a report came from: enough to reproduce it. The date and machine are inputs (not read
 /// from the clock or the host here), so tests can pin them and the bytes are reproducible.
 public struct Provenance: Sendable, Codable, Equatable {

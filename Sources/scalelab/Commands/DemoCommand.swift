@@ -1,3 +1,4 @@
+import Analysis
 import ArgumentParser
 import Foundation
 import Lab
@@ -24,7 +25,7 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Folder for the store, run records and summary.") var dir = "demo"
     @Option(help: "Worker processes (threads per worker = cores / workers).") var workers = 2
     @Flag(help: "Continue an interrupted demo in --dir instead of starting afresh.") var resume = false
-    @Option(help: "Bootstrap resamples for the intervals.") var bootstrap = 200
+    @Option(help: "Bootstrap resamples for the intervals.") var bootstrap = AnalysisOptions.defaultBootstrap
     @Option(help: "Seed of every run (a different seed replicates the demo).") var seed: UInt64 = 0
     @Option(name: .customLong("smallest-budget"), help: "The ladder's smallest budget in FLOPs (default 3e9 with --quick, else 3e10).")
     var smallestBudget: Double?
@@ -72,7 +73,9 @@ struct DemoCommand: ParsableCommand {
 
         // 3. Fit approaches 1, 2, 3 on the ladder alone, then judge both forecasting laws by
         // extrapolation inside the ladder (SCIENCE.md): refit without the largest budget, predict it.
-        let analysis = try StoreAnalysis.analyze(store, sweep: ladderSweep, bootstrap: bootstrap, seed: 0)
+        var options = AnalysisOptions()
+        options.bootstrap = bootstrap
+        let analysis = try StoreAnalysis.analyze(store, sweep: ladderSweep, options: options)
         try StoreAnalysis.save(analysis, to: store, version: ScaleLabVersion.current)
         guard let law = analysis.approach3 else {
             throw CommandFailure("the ladder's runs could not be fitted: \(analysis.notes.joined(separator: "; "))")
@@ -80,7 +83,7 @@ struct DemoCommand: ParsableCommand {
         say("3. Fit on \(analysis.runs) runs: L = \(Output.number(law.E)) + \(Output.number(law.A))/N^\(Output.number(law.alpha)) + "
             + "\(Output.number(law.B))/D^\(Output.number(law.beta))")
         say(ApproachesText.render(analysis).split(separator: "\n").map { "   " + $0 }.joined(separator: "\n"))
-        let backtest = try LadderBacktest.run(store: store, sweep: ladderSweep, analysis: analysis)
+        let backtest = try LadderBacktest.run(store: store, sweep: ladderSweep, analysis: analysis, options: options)
         ForecastText.backtest(backtest).forEach { say("   " + $0) }
 
         // 4. Forecast before training: the compute-optimal model at 4× the largest budget.
@@ -96,7 +99,13 @@ struct DemoCommand: ParsableCommand {
 
         let forecasts = ForecastText.named(forecast).map { ReportForecast(method: $0.name, compute: heldOut, loss: $0.loss, interval: $0.interval,
                                                             measured: errors.measured) }
-        let reportPath = try StoreReport.write(store: store, heldOutSweeps: [forecastSweep], bootstrap: bootstrap, forecasts: forecasts,
+        // The page shows what the demo did: the held-out run out of the back-test, the forecasts
+        // made before it trained, and the budget planned 100× beyond the ladder.
+        options.budgets = [far]
+        let reportPath = try StoreReport.write(store: store, options: options,
+                                               context: ReportContext(version: ScaleLabVersion.current, date: ReportContext.now,
+                                                                      machine: ReportContext.thisMachine),
+                                               heldOutSweeps: [forecastSweep], forecasts: forecasts,
                                                to: (dir as NSString).appendingPathComponent("report.html"))
         let result = DemoSummary(budgets: budgets, runs: analysis.runs, approaches: analysis, backtest: backtest,
                                  heldOutBudget: heldOut, forecast: forecast, errors: errors,

@@ -1,3 +1,4 @@
+import Analysis
 import ArgumentParser
 import Foundation
 import LawFitting
@@ -32,35 +33,38 @@ struct PlanCommand: ParsableCommand {
         if let t = targetLoss, !(t > 0 && t.isFinite) { throw ValidationError("--target-loss must be a positive loss, got \(t)") }
         if let u = uniqueTokens, !(u > 0 && u.isFinite) { throw ValidationError("--unique-tokens must be positive, got \(u)") }
         if let t = inferenceTokens, !(t >= 0 && t.isFinite) { throw ValidationError("--inference-tokens must be ≥ 0, got \(t)") }
-        _ = try lawSource.resolve()
+        if fit == nil, PublishedLaws.named(law) == nil {
+            throw ValidationError(PlanningError.unknownLaw(law, known: PublishedLaws.identifiers).description)
+        }
     }
 
-    /// Where the law comes from: the catalog, or a fit report.
-    var lawSource: PlanLawSource { fit.map(PlanLawSource.fitted) ?? .published(law) }
-
     func run() throws {
-        let resolved = try lawSource.resolve()
         let request = PlanRequest(compute: compute, targetLoss: targetLoss, uniqueTokens: uniqueTokens,
                                   inferenceTokens: inferenceTokens)
-        func plan(_ law: PlanningLaw) throws -> PlanReport {
+        let result: PlanAnalysis
+        if let fit {
+            let report: FitReport
             do {
-                return try Planner.plan(request, law: law, name: resolved.name, citation: resolved.citation,
-                                        parameterConvention: resolved.parameterConvention)
+                report = try Output.decodeJSON(FitReport.self, from: Data(contentsOf: URL(fileURLWithPath: fit)))
+            } catch {
+                throw CommandFailure("cannot read the fit report \(fit): \(error.localizedDescription); write one with `scalelab fit FILE --out \(fit)`")
+            }
+            result = try PlanAnalysis.run(request, report: report, source: fit)
+        } else {
+            let entry = PublishedLaws.named(law)!
+            do {
+                result = PlanAnalysis(plan: try Planner.plan(request, law: PlanningLaw(entry), name: entry.identifier,
+                                                             citation: entry.citation, parameterConvention: entry.parameterConvention),
+                                      refits: 0)
             } catch {
                 throw CommandFailure(error.description)
             }
         }
-        let report = try plan(resolved.law)
-        // Bootstrap intervals: plan with every refit's parameters, take percentiles of every number.
-        var intervals: [String: [Double]]? = nil
-        if let samples = resolved.bootstrapLaws, !samples.isEmpty {
-            let reports = samples.compactMap { try? plan($0) }
-            intervals = try PlanIntervals.percentiles(of: reports, level: resolved.bootstrapLevel)
-        }
-        if json { return try Output.printJSON(PlanOutput(plan: report, intervals: intervals, intervalLevel: intervals == nil ? nil : resolved.bootstrapLevel)) }
+        let (report, intervals) = (result.plan, result.intervals)
+        if json { return try Output.printJSON(PlanOutput(plan: report, intervals: intervals, intervalLevel: result.level)) }
         print(PlanRendering.render(report))
-        if let intervals {
-            print("\n\(Int((resolved.bootstrapLevel * 100).rounded()))% bootstrap intervals (\(resolved.bootstrapLaws!.count) refits):")
+        if let intervals, let level = result.level {
+            print("\n\(Int((level * 100).rounded()))% bootstrap intervals (\(result.refits) refits):")
             print(Output.table(["quantity", "low", "high"], intervals.keys.sorted().map { k in
                 [k, Output.sci(intervals[k]![0]), Output.sci(intervals[k]![1])]
             }))
@@ -88,80 +92,6 @@ struct PlanOutput: Encodable {
         init(_ s: String) { stringValue = s }
         init?(stringValue: String) { self.stringValue = stringValue }
         init?(intValue: Int) { nil }
-    }
-}
-
-/// Percentile intervals of every number in a set of plans.
-enum PlanIntervals {
-    static func percentiles(of reports: [PlanReport], level: Double) throws -> [String: [Double]] {
-        var values: [String: [Double]] = [:]
-        for r in reports {
-            let object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(r))
-            flatten(object, prefix: "", into: &values)
-        }
-        let tail = (1 - level) / 2
-        var out: [String: [Double]] = [:]
-        for (key, v) in values where !key.hasPrefix("request.") {
-            let sorted = v.filter(\.isFinite).sorted()
-            guard sorted.count == reports.count, let lo = sorted.first, let hi = sorted.last, lo != hi else { continue }
-            out[key] = [quantile(sorted: sorted, tail), quantile(sorted: sorted, 1 - tail)]
-        }
-        return out
-    }
-
-    private static func flatten(_ value: Any, prefix: String, into out: inout [String: [Double]]) {
-        if let d = value as? [String: Any] {
-            for (k, v) in d { flatten(v, prefix: prefix.isEmpty ? k : prefix + "." + k, into: &out) }
-        } else if let n = value as? NSNumber {
-            out[prefix, default: []].append(n.doubleValue)
-        }
-    }
-}
-
-/// A law ready for the planner, with the labels of its report.
-struct ResolvedPlanLaw {
-    var law: PlanningLaw
-    var name: String
-    var citation: Citation?
-    var parameterConvention: String
-    /// One law per bootstrap refit, when the law came from a bootstrap fit.
-    var bootstrapLaws: [PlanningLaw]? = nil
-    var bootstrapLevel = 0.9
-}
-
-/// Where `scalelab plan` takes its law from.
-enum PlanLawSource {
-    /// An identifier of the catalog of published laws.
-    case published(String)
-    /// A fit report (`scalelab fit --out FILE.json`).
-    case fitted(String)
-
-    func resolve() throws -> ResolvedPlanLaw {
-        switch self {
-        case .published(let name):
-            guard let entry = PublishedLaws.named(name) else {
-                throw ValidationError(PlanningError.unknownLaw(name, known: PublishedLaws.identifiers).description)
-            }
-            return ResolvedPlanLaw(law: PlanningLaw(entry), name: entry.identifier, citation: entry.citation,
-                                   parameterConvention: entry.parameterConvention)
-        case .fitted(let path):
-            let report: FitReport
-            do {
-                report = try Output.decodeJSON(FitReport.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
-            } catch {
-                throw ValidationError("cannot read the fit report \(path): \(error.localizedDescription); write one with `scalelab fit FILE --out \(path)`")
-            }
-            func planningLaw(_ values: [Double]) throws -> PlanningLaw {
-                do { return try PlanningLaw(FittedLaw.baseLaw(of: report, parameters: values)) } catch {
-                    throw ValidationError("\(path): \(error)")
-                }
-            }
-            let best = try planningLaw(report.parameterOrder.map { report.parameters[$0] ?? .nan })
-            let samples = try report.bootstrap.map { try $0.parameters.map(planningLaw) }
-            return ResolvedPlanLaw(law: best, name: "\(report.law) fitted to \(report.data?.file ?? path)",
-                                   citation: nil, parameterConvention: "as in the fitted data",
-                                   bootstrapLaws: samples, bootstrapLevel: report.bootstrap?.level ?? 0.9)
-        }
     }
 }
 

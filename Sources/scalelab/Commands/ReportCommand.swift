@@ -1,3 +1,4 @@
+import Analysis
 import ArgumentParser
 import Foundation
 import Lab
@@ -52,29 +53,10 @@ struct ReportSourceOptions: ParsableArguments {
             help: "With --store: hold this sweep's runs (the largest by compute) out of the back-test (repeatable).")
     var heldOutSweeps: [Int64] = []
 
-    @Option(name: .customLong("budget"), parsing: .upToNextOption, help: "Compute budgets (FLOPs) to plan for and extrapolate to.")
-    var budgets: [PositiveNumber] = []
-
-    @Option(parsing: .unconditional, help: "Bootstrap resamples of the main fit (0: no bands or intervals).")
-    var bootstrap = 100
-
-    @Option(help: "Seed of the bootstrap resampling.")
-    var seed: UInt64 = 0
-
-    @Option(help: "The main law (default: chinchilla when runs have N and D, else power-c).")
-    var law: String?
-
-    @Option(name: .customLong("holdout-largest"), parsing: .unconditional, help: "Runs held out in the back-tests (default: a tenth).")
-    var holdoutLargest: Int?
+    @OptionGroup var analysis: AnalysisArguments
 
     @Flag(name: .customLong("no-compare"), help: "Skip fitting every applicable law for the comparison table.")
     var noCompare = false
-
-    @Option(name: .customLong("grid"), help: "Start values of a fitting parameter of any law, e.g. --grid alpha=0.3,0.5.")
-    var grid: [NamedValues] = []
-
-    @Option(help: "Threads for the fits (default: all cores).")
-    var threads: Int?
 
     @Option(help: "The date to record (default: now, ISO 8601 UTC).")
     var date: String?
@@ -91,14 +73,11 @@ struct ReportSourceOptions: ParsableArguments {
         if store == nil, !sweeps.isEmpty || !heldOutSweeps.isEmpty {
             throw ValidationError("--sweep and --held-out-sweep need --store")
         }
-        if let k = holdoutLargest, !heldOutSweeps.isEmpty {
+        if let k = analysis.holdoutLargest, !heldOutSweeps.isEmpty {
             throw ValidationError("--holdout-largest \(k) and --held-out-sweep both choose the held-out runs; give one")
         }
-        guard bootstrap >= 0 else { throw ValidationError("--bootstrap must be 0 or more, got \(bootstrap)") }
-        if let k = holdoutLargest, k < 1 { throw ValidationError("--holdout-largest must be at least 1, got \(k)") }
-        if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1, got \(t)") }
-        if let law, LawForms.named(law) == nil {
-            throw ValidationError("unknown law '\(law)'; known laws: \(LawForms.identifiers.joined(separator: ", "))")
+        if analysis.law?.lowercased() == "all" {
+            throw ValidationError("a report fits one main law and compares every applicable law beside it; name one law, or leave --law out")
         }
     }
 
@@ -109,37 +88,14 @@ struct ReportSourceOptions: ParsableArguments {
                 throw CommandFailure("\(input) is not a report input written by --save-input: \(error)")
             }
         }
-        var options = ReportOptions(version: ScaleLabVersion.current, date: date ?? Self.now, machine: machine ?? Self.thisMachine)
-        options.law = law
-        options.budgets = budgets.map(\.value)
-        options.bootstrapSamples = bootstrap
-        options.seed = seed
-        options.holdout = holdoutLargest
+        var options = analysis.options
         options.compareLaws = !noCompare
-        options.command = command
-        for g in grid { options.grid[g.name] = g.values }
-        if let threads { options.fitOptions.threads = threads }
+        let context = ReportContext(version: ScaleLabVersion.current, date: date ?? ReportContext.now,
+                                    machine: machine ?? ReportContext.thisMachine, command: command)
         if let store {
-            let runStore = try RunStore.open(path: store, create: false)
-            return try StoreReport.input(store: runStore, options: options, sweeps: sweeps.isEmpty ? nil : sweeps,
-                                         heldOutSweeps: heldOutSweeps)
+            return try StoreReport.input(store: try RunStore.open(path: store, create: false), options: options, context: context,
+                                         sweeps: sweeps.isEmpty ? nil : sweeps, heldOutSweeps: heldOutSweeps)
         }
-        let set = try columns.reader.read(path: file!)
-        do { return try ReportBuilder.input(from: set, options: options) } catch { throw CommandFailure(error.description) }
-    }
-
-    static var now: String {
-        let f = ISO8601DateFormatter()
-        f.timeZone = TimeZone(identifier: "UTC")
-        return f.string(from: Date())
-    }
-
-    static var thisMachine: String {
-        var u = utsname()
-        uname(&u)
-        func text<T>(_ field: T) -> String {
-            withUnsafeBytes(of: field) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        }
-        return "\(text(u.sysname)) \(text(u.machine)), \(ProcessInfo.processInfo.activeProcessorCount) cores"
+        return try ReportBuilder.input(from: try columns.reader.read(path: file!), options: options, context: context)
     }
 }

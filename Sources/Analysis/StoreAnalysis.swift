@@ -1,4 +1,5 @@
 import Foundation
+import Lab
 import LawFitting
 import ScalingLaws
 import Trainer
@@ -26,32 +27,38 @@ public struct StoreAnalysisResult: Sendable, Codable, Equatable {
     public var published: [String: Double]
     /// Why an approach was skipped.
     public var notes: [String]
+    /// Central mass of every interval of this analysis (not encoded: the intervals carry it).
+    public var level = AnalysisOptions.defaultLevel
 
     enum CodingKeys: String, CodingKey {
         case runs, dataHash, approach1, approach2, parabolas, frontier, approach3, approach3Intervals, published, notes
     }
 
-    /// The percentile interval (`level`, e.g. 90%) of approach 3's predicted loss at (N, D) over
-    /// the analysis's bootstrap refits: a forecast's honest uncertainty. Nil without resamples.
-    public func approach3LossInterval(parameters: Double, tokens: Double, level: Double = 0.9) -> [Double]? {
+    /// The percentile interval (`level`, default the analysis's own, e.g. 90%) of approach 3's
+    /// predicted loss at (N, D) over the analysis's bootstrap refits: a forecast's honest
+    /// uncertainty. Nil without resamples.
+    public func approach3LossInterval(parameters: Double, tokens: Double, level: Double? = nil) -> [Double]? {
         guard let samples = approach3Bootstrap, !samples.isEmpty else { return nil }
         return BootstrapResult.percentileInterval(samples.map { ChinchillaParameters($0).loss(parameters: parameters, tokens: tokens) },
-                                                  level: level)
+                                                  level: level ?? self.level)
     }
 }
 
 /// Analysis from the store: approach 3 on finished runs, approach 2 from IsoFLOP sweeps,
 /// approach 1 from learning curves; returns a Codable result and can save the fits.
 public enum StoreAnalysis {
-    /// Runs all three approaches on the done runs of `store` (optionally one sweep).
-    /// `bootstrap` resamples (0: none) give 90% percentile intervals, seeded by `seed`.
-    /// `approach3Fit` is a fit of `ChinchillaLaw` the caller already made, with `fitOptions`, on
-    /// these runs' measurements (`fit --store --law chinchilla`), so the multi-start fit runs once;
-    /// `approach3Bootstrap` (its resamples, made with `seed`) is reused when it has `bootstrap`
-    /// samples at the 90% level.
-    public static func analyze(_ store: RunStore, sweep: Int64? = nil, bootstrap: Int = 200, seed: UInt64 = 0,
-                               fitOptions: FitOptions = FitOptions(), approach3Fit: LawFit? = nil,
-                               approach3Bootstrap: BootstrapResult? = nil) throws -> StoreAnalysisResult {
+    /// Runs all three approaches on the done runs of `store` (optionally one sweep), with
+    /// `options.bootstrap` resamples for percentile intervals at `options.level`, seeded by
+    /// `options.seed`, and `options.fit` for every fit. `approach3` is the main-law analysis the
+    /// caller already made of these runs' measurements with the same options (`fit --store`): when
+    /// its law is plain Chinchilla its fit (and its bootstrap, when it has the resamples asked
+    /// for) is approach 3, so the multi-start fit runs once.
+    public static func analyze(_ store: RunStore, sweep: Int64? = nil, options: AnalysisOptions = AnalysisOptions(),
+                               approach3 given: LawAnalysis? = nil) throws -> StoreAnalysisResult {
+        let bootstrap = options.bootstrap, seed = options.seed, level = options.level
+        let fitOptions = options.fitOptions(for: ChinchillaLaw())
+        let approach3Fit = given.flatMap { $0.fit.formula is ChinchillaLaw ? $0.fit : nil }
+        let approach3Bootstrap = approach3Fit == nil ? nil : given?.bootstrap
         let runs = try store.runs(sweep: sweep).filter { $0.status == .done && $0.finalValidationLoss != nil }
         let measurements = try store.measurements(sweep: sweep)
         var notes: [String] = []
@@ -61,7 +68,7 @@ public enum StoreAnalysis {
         let isoflop = Approaches.isoFLOP(runs.compactMap { r in
             guard let C = r.budget ?? r.flops, let loss = r.finalValidationLoss else { return nil }
             return IsoFLOPRun(parameters: r.parameters, tokens: r.tokens, compute: C, loss: loss)
-        }, bootstrap: bootstrap, seed: seed)
+        }, tolerance: options.budgetTolerance, bootstrap: bootstrap, level: level, seed: seed)
         if isoflop.allocation == nil {
             let vertices = isoflop.parabolas.filter(\.bracketed).count
             notes.append("approach 2 needs IsoFLOP budgets with at least 4 sizes each and a parabola whose minimum lies "
@@ -74,7 +81,7 @@ public enum StoreAnalysis {
             return LearningCurve(parameters: r.parameters, flopsPerToken: config.shape.trainingFLOPsPerToken,
                                  warmupTokens: Double(config.hyperparameters.warmupTokens),
                                  points: points.map { LearningCurve.Point(tokens: $0.tokens, loss: $0.validationLoss) })
-        }, bootstrap: bootstrap, seed: seed)?.allocation
+        }, bootstrap: bootstrap, level: level, seed: seed)?.allocation
         if approach1 == nil { notes.append("approach 1 needs learning curves of at least 2 model sizes on the envelope") }
         var approach3: ChinchillaParameters? = nil, intervals: [String: [Double]]? = nil, samples: [[Double]]? = nil
         if measurements.count > 5 {
@@ -83,11 +90,11 @@ public enum StoreAnalysis {
             let fit = try reusable ?? LawFitter.fit(ChinchillaLaw(), to: data, options: fitOptions)
             approach3 = ChinchillaParameters(fit.parameters)
             if bootstrap > 0 {
-                let options = BootstrapOptions(samples: bootstrap, seed: seed)
-                let given = approach3Bootstrap.flatMap { b in
-                    reusable != nil && b.samples.count + b.failed == bootstrap && b.level == options.level ? b : nil
+                let resampling = options.bootstrapOptions
+                let handed = approach3Bootstrap.flatMap { b in
+                    reusable != nil && b.samples.count + b.failed == bootstrap && b.level == level ? b : nil
                 }
-                let boot = try given ?? Bootstrap.run(fit, data: data, options: options, fitOptions: fitOptions)
+                let boot = try handed ?? Bootstrap.run(fit, data: data, options: resampling, fitOptions: fitOptions)
                 intervals = boot.parameterIntervals.merging(boot.intervals { p in
                     let c = ChinchillaParameters(p)
                     return ["a": c.a, "b": c.b]
@@ -103,7 +110,7 @@ public enum StoreAnalysis {
                                    approach3: approach3, approach3Intervals: intervals, approach3Bootstrap: samples,
                                    published: PublishedLaws.hoffmann2022ApproachExponents
                                        .merging(["epoch2024": PublishedLaws.epoch2024.a]) { x, _ in x },
-                                   notes: notes)
+                                   notes: notes, level: level)
     }
 
     /// Saves each approach's fit in the store (law, method, data hash, parameters, intervals).
@@ -131,5 +138,33 @@ public enum StoreAnalysis {
                                      parameters: ["E": c.E, "A": c.A, "B": c.B, "alpha": c.alpha, "beta": c.beta, "a": c.a, "b": c.b],
                                      intervals: r.approach3Intervals, scalelabVersion: version))
         }
+    }
+}
+
+/// `scalelab fit --store`: the main law on a store's finished runs, the three approaches (approach
+/// 3 is the main fit itself when that is plain Chinchilla), and both forecasting laws back-tested
+/// on the largest budget.
+public struct StoreFit: Sendable {
+    public var law: LawAnalysis
+    public var approaches: StoreAnalysisResult
+    public var backtest: LadderBacktest?
+
+    /// Analyses the done runs of `store` (of `sweep`, when given) and saves the approaches' fits in it.
+    public static func run(_ store: RunStore, sweep: Int64? = nil, options: AnalysisOptions, version: String) throws -> StoreFit {
+        let set = try StoreAnalysis.measurementSet(store, sweep: sweep)
+        let law = try LawAnalysis.run(set, options: options, version: version)
+        let approaches = try StoreAnalysis.analyze(store, sweep: sweep, options: options, approach3: law)
+        try StoreAnalysis.save(approaches, to: store, version: version)
+        let backtest = try LadderBacktest.run(store: store, sweep: sweep, analysis: approaches, options: options)
+        return StoreFit(law: law, approaches: approaches, backtest: backtest)
+    }
+}
+
+extension StoreAnalysis {
+    /// The finished runs of `store` (of `sweep`, when given) as measurements named by the store's path.
+    public static func measurementSet(_ store: RunStore, sweep: Int64? = nil) throws -> MeasurementSet {
+        let runs = try store.measurements(sweep: sweep)
+        guard !runs.isEmpty else { throw AnalysisError.noRuns(source: store.path) }
+        return MeasurementSet(measurements: runs, source: store.path, format: .csv)
     }
 }

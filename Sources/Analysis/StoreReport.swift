@@ -8,9 +8,9 @@ import ScalingLaws
 ///
 /// The finished runs become `ReportRun`s named by run id, with their planned IsoFLOP budget and
 /// their learning curves, warm-up points dropped (`LearningCurve.pointsAfterWarmup`, the rule
-/// approach 1 uses). The fits are made the way `scalelab report FILE` makes them
+/// approach 1 uses). The fits are made the way a report of a file makes them
 /// (`ReportBuilder.input`), from the store's measurements.
-enum StoreReport {
+public enum StoreReport {
     /// The report input of the done runs of `store` (of `sweeps` only, when given).
     ///
     /// The runs of `heldOutSweeps` (e.g. the demo's forecast run, trained after the fit) are the
@@ -18,27 +18,26 @@ enum StoreReport {
     /// the loss-against-compute figure rings them. They must be the largest runs by C, as a
     /// back-test holds out the largest; otherwise this throws. Without them, the back-test holds
     /// out `options.holdout` runs (default a tenth), as for a file.
-    static func input(store: RunStore, options: ReportOptions, sweeps: [Int64]? = nil,
-                      heldOutSweeps: [Int64] = []) throws -> ReportInput {
+    public static func input(store: RunStore, options: AnalysisOptions, context: ReportContext, sweeps: [Int64]? = nil,
+                             heldOutSweeps: [Int64] = []) throws -> ReportInput {
         let done = try store.runs().filter { $0.status == .done && $0.finalValidationLoss != nil }
         let measurements = try store.measurements()
         precondition(done.count == measurements.count, "store: \(done.count) done runs but \(measurements.count) measurements")
         let keep = done.indices.filter { sweeps?.contains(done[$0].sweepID) ?? true }
-        guard !keep.isEmpty else { throw CommandFailure("\(store.path) has no finished runs" + (sweeps == nil ? "" : " in sweeps \(sweeps!)")) }
+        guard !keep.isEmpty else { throw AnalysisError.noRuns(source: store.path + (sweeps.map { " (sweeps \($0))" } ?? "")) }
         let runs = keep.map { done[$0] }
         var options = options
         let held = runs.filter { heldOutSweeps.contains($0.sweepID) }
         if !held.isEmpty {
             let others = runs.filter { !heldOutSweeps.contains($0.sweepID) }.map { $0.flops ?? 0 }
             guard held.map({ $0.flops ?? 0 }).min()! > others.max() ?? 0 else {
-                throw CommandFailure("the held-out runs of sweeps \(heldOutSweeps) are not the \(held.count) largest by compute; "
-                                     + "a back-test holds out the largest")
+                throw AnalysisError.badOption("the held-out runs of sweeps \(heldOutSweeps) are not the \(held.count) largest by "
+                                              + "compute; a back-test holds out the largest")
             }
             options.holdout = held.count
         }
         let set = MeasurementSet(measurements: keep.map { measurements[$0] }, source: store.path, format: .csv)
-        var input: ReportInput
-        do { input = try ReportBuilder.input(from: set, options: options) } catch { throw CommandFailure(error.description) }
+        var input = try ReportBuilder.input(from: set, options: options, context: context)
         let curves = try store.curves()
         input.runs = zip(runs, input.runs).map { stored, run in
             var r = run
@@ -56,20 +55,13 @@ enum StoreReport {
         return input
     }
 
-    /// Writes the store's report to `path` (HTML) and returns the path; the fits use `bootstrap`
-    /// resamples with `seed`, and every run of `heldOutSweeps` is held out of the back-test;
-    /// `forecasts` (made before a run was trained) get their own table.
+    /// Writes the store's report to `path` (HTML) and returns the path: the fits use `options`,
+    /// every run of `heldOutSweeps` is held out of the back-test, and `forecasts` (made before a
+    /// run was trained) get their own table.
     @discardableResult
-    static func write(store: RunStore, sweeps: [Int64]? = nil, heldOutSweeps: [Int64] = [], bootstrap: Int = 100,
-                      seed: UInt64 = 0, budgets: [Double] = [], title: String? = nil, forecasts: [ReportForecast]? = nil,
-                      to path: String) throws -> String {
-        var options = ReportOptions(version: ScaleLabVersion.current, date: ReportSourceOptions.now,
-                                    machine: ReportSourceOptions.thisMachine)
-        options.title = title
-        options.bootstrapSamples = bootstrap
-        options.seed = seed
-        options.budgets = budgets
-        var input = try input(store: store, options: options, sweeps: sweeps, heldOutSweeps: heldOutSweeps)
+    public static func write(store: RunStore, options: AnalysisOptions, context: ReportContext, sweeps: [Int64]? = nil,
+                             heldOutSweeps: [Int64] = [], forecasts: [ReportForecast]? = nil, to path: String) throws -> String {
+        var input = try input(store: store, options: options, context: context, sweeps: sweeps, heldOutSweeps: heldOutSweeps)
         input.forecasts = forecasts
         try Data(HTMLReport.render(input).utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
         return path

@@ -1,4 +1,5 @@
 import Foundation
+import Lab
 import LawFitting
 import ScalingLaws
 
@@ -26,10 +27,12 @@ public struct LadderBacktest: Sendable, Codable, Equatable {
 
     /// Back-tests on the finished runs of `sweep` (nil: every sweep) in `store`, with `analysis`
     /// its `StoreAnalysis` (for the IsoFLOP parabolas). A run's budget is its planned one, or its
-    /// FLOPs for an imported run; the largest budget's runs are those within `tolerance` of it
-    /// (|ln C/C_top|, as `Approaches.isoFLOP` groups budgets). Nil when no finished run has either.
+    /// FLOPs for an imported run; the largest budget's runs are those within
+    /// `options.budgetTolerance` of it (|ln C/C_top|, as `Approaches.isoFLOP` groups budgets).
+    /// Nil when no finished run has either.
     public static func run(store: RunStore, sweep: Int64?, analysis: StoreAnalysisResult,
-                           fitOptions: FitOptions = FitOptions(), tolerance: Double = 0.01) throws -> LadderBacktest? {
+                           options: AnalysisOptions = AnalysisOptions()) throws -> LadderBacktest? {
+        let tolerance = options.budgetTolerance, fitOptions = options.fitOptions(for: ChinchillaLaw())
         let budget = { (r: StoredRun) in r.budget ?? r.flops }
         let belowTop = { (C: Double, top: Double) in Foundation.log(top / C) > tolerance }
         let done = try store.runs(sweep: sweep).filter { $0.status == .done && $0.finalValidationLoss != nil && budget($0) != nil }

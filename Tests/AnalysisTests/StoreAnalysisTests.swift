@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+@testable import Analysis
 @testable import Lab
 import LawFitting
 import ScalingLaws
@@ -37,10 +38,19 @@ final class AnalysisTests: XCTestCase {
         return options
     }
 
+    /// Analysis options with `bootstrap` resamples (seeded by `seed`) and `fit` for every fit.
+    func options(bootstrap: Int, seed: UInt64 = 0, fit: FitOptions? = nil) -> AnalysisOptions {
+        var o = AnalysisOptions()
+        o.bootstrap = bootstrap
+        o.seed = seed
+        o.fit = fit ?? fewStarts
+        return o
+    }
+
     func testApproachesTwoAndThreeRecoverTheExponentAndAreSaved() throws {
         let store = try syntheticStore()
         let options = fewStarts
-        let r = try StoreAnalysis.analyze(store, bootstrap: 20, fitOptions: options)
+        let r = try StoreAnalysis.analyze(store, options: self.options(bootstrap: 20, fit: options))
         XCTAssertEqual(r.runs, 28)
         XCTAssertEqual(r.parabolas.count, 4)
         XCTAssertTrue(r.parabolas.allSatisfy(\.bracketed))
@@ -79,12 +89,12 @@ final class AnalysisTests: XCTestCase {
 
     /// The published exponents shown beside the fits are the catalog's (Hoffmann et al. 2022, Table 2).
     func testPublishedExponentsComeFromTheCatalog() throws {
-        let r = try StoreAnalysis.analyze(try syntheticStore(), bootstrap: 0, fitOptions: {
+        let r = try StoreAnalysis.analyze(try syntheticStore(), options: options(bootstrap: 0, fit: {
             var o = FitOptions()
             o.threads = 2
             o.grid = ["log_E": [0.5], "log_A": [5], "log_B": [8], "alpha": [0.5], "beta": [0.5]]
             return o
-        }())
+        }()))
         for (method, a) in PublishedLaws.named("hoffmann2022")!.allocationExponents { XCTAssertEqual(r.published[method], a, method) }
         XCTAssertEqual(r.published["epoch2024"], PublishedLaws.epoch2024.a)
         XCTAssertNil(r.approach2?.aInterval, "no bootstrap")
@@ -96,18 +106,19 @@ final class AnalysisTests: XCTestCase {
     func testAHandedOverApproachThreeFitGivesTheSameResult() throws {
         let store = try syntheticStore()
         let options = fewStarts
-        let own = try StoreAnalysis.analyze(store, bootstrap: 12, seed: 3, fitOptions: options)
-        let data = FitData(try store.measurements())
-        let fit = try LawFitter.fit(ChinchillaLaw(), to: data, options: options)
-        let boot = try Bootstrap.run(fit, data: data, options: BootstrapOptions(samples: 12, seed: 3), fitOptions: options)
-        let handed = try StoreAnalysis.analyze(store, bootstrap: 12, seed: 3, fitOptions: options,
-                                               approach3Fit: fit, approach3Bootstrap: boot)
+        let twelve = self.options(bootstrap: 12, seed: 3, fit: options)
+        let own = try StoreAnalysis.analyze(store, options: twelve)
+        let set = try StoreAnalysis.measurementSet(store)
+        let law = try LawAnalysis.run(set, options: twelve, version: "t")
+        let (data, fit) = (law.data, law.fit)
+        XCTAssertEqual(law.bootstrap?.samples.count, 12)
+        let handed = try StoreAnalysis.analyze(store, options: twelve, approach3: law)
         XCTAssertEqual(handed, own)
         XCTAssertEqual(handed.approach3Bootstrap, own.approach3Bootstrap)
         // A 5-sample bootstrap does not stand in for the 12 asked for.
-        let small = try Bootstrap.run(fit, data: data, options: BootstrapOptions(samples: 5, seed: 3), fitOptions: options)
-        let redone = try StoreAnalysis.analyze(store, bootstrap: 12, seed: 3, fitOptions: options,
-                                               approach3Fit: fit, approach3Bootstrap: small)
+        var small = law
+        small.bootstrap = try Bootstrap.run(fit, data: data, options: BootstrapOptions(samples: 5, seed: 3), fitOptions: options)
+        let redone = try StoreAnalysis.analyze(store, options: twelve, approach3: small)
         XCTAssertEqual(redone.approach3Bootstrap?.count, 12)
         XCTAssertEqual(redone.approach3Bootstrap, own.approach3Bootstrap)
         // The handed fit is used as it is (here one from a single start, which stops elsewhere in
@@ -115,7 +126,9 @@ final class AnalysisTests: XCTestCase {
         var one = options
         one.grid = ["log_E": [0], "log_A": [4], "log_B": [9], "alpha": [0.3], "beta": [0.6]]
         let other = try LawFitter.fit(ChinchillaLaw(), to: data, options: one)
-        let used = try StoreAnalysis.analyze(store, bootstrap: 0, fitOptions: options, approach3Fit: other)
+        var otherLaw = law
+        otherLaw.fit = other
+        let used = try StoreAnalysis.analyze(store, options: self.options(bootstrap: 0, fit: options), approach3: otherLaw)
         XCTAssertEqual(used.approach3, ChinchillaParameters(other.parameters))
         XCTAssertNotEqual(other.parameters, fit.parameters, "the two starts must stop at different points for this check")
     }
@@ -125,8 +138,9 @@ final class AnalysisTests: XCTestCase {
     func testLadderBacktestAndForecastOnAnExactLaw() throws {
         let store = try syntheticStore()
         let options = fewStarts
-        let analysis = try StoreAnalysis.analyze(store, bootstrap: 20, fitOptions: options)
-        let bt = try XCTUnwrap(try LadderBacktest.run(store: store, sweep: 1, analysis: analysis, fitOptions: options))
+        let analysis = try StoreAnalysis.analyze(store, options: self.options(bootstrap: 20, fit: options))
+        let bt = try XCTUnwrap(try LadderBacktest.run(store: store, sweep: 1, analysis: analysis,
+                                                      options: self.options(bootstrap: 20, fit: options)))
         XCTAssertEqual(bt.budget, 1e18)
         XCTAssertEqual(bt.runs, 7)
         let best = try XCTUnwrap(bt.approach3BestRun)
@@ -159,10 +173,18 @@ final class AnalysisTests: XCTestCase {
     /// and no error either.
     func testLadderBacktestWithTooFewRunsForApproachThree() throws {
         let store = try syntheticStore(budgets: [1e15, 1e16], sizes: 3)
-        let analysis = try StoreAnalysis.analyze(store, bootstrap: 0)
+        let analysis = try StoreAnalysis.analyze(store, options: options(bootstrap: 0, fit: FitOptions()))
         let bt = try XCTUnwrap(try LadderBacktest.run(store: store, sweep: 1, analysis: analysis))
         XCTAssertEqual(bt.budget, 1e16)
         XCTAssertNil(bt.approach3BestRun, "3 runs left for 5 parameters")
         XCTAssertNil(bt.combination)
     }
+}
+
+/// A fresh temporary folder per test, removed at the end.
+func temporaryDirectory(_ test: XCTestCase) throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("analysis-tests-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    test.addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+    return url
 }
