@@ -57,7 +57,7 @@ struct DemoCommand: ParsableCommand {
     func run() throws {
         let clock = ContinuousClock.now
         guard FileManager.default.fileExists(atPath: data) else {
-            throw ValidationError("no corpus at \(data); fetch it with `bash scripts/fetch-corpus.sh` (or `make demo`), or pass --data PATH")
+            throw CommandFailure("no corpus at \(data); fetch it with `bash scripts/fetch-corpus.sh` (or `make demo`), or pass --data PATH")
         }
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let path = (dir as NSString).appendingPathComponent("scalelab.sqlite")

@@ -110,18 +110,15 @@ struct ColumnOptions: ParsableArguments {
     @Option(name: .customLong("loss-column"), help: "Column of the loss.") var loss: String?
     @Option(help: "Input format: csv or jsonl (default: from the file extension).") var format: String?
 
-    var reader: MeasurementReader {
-        get throws {
-            var fileFormat: MeasurementFileFormat? = nil
-            if let format {
-                guard let f = MeasurementFileFormat(rawValue: format.lowercased()) else {
-                    throw ValidationError("--format must be one of \(MeasurementFileFormat.allCases.map(\.rawValue).joined(separator: ", ")), got \(format)")
-                }
-                fileFormat = f
-            }
-            return MeasurementReader(mapping: ColumnMapping(parameters: n, tokens: d, compute: c, uniqueTokens: u, loss: loss),
-                                     format: fileFormat)
+    func validate() throws {
+        if let format, MeasurementFileFormat(rawValue: format.lowercased()) == nil {
+            throw ValidationError("--format must be one of \(MeasurementFileFormat.allCases.map(\.rawValue).joined(separator: ", ")), got \(format)")
         }
+    }
+
+    var reader: MeasurementReader {
+        MeasurementReader(mapping: ColumnMapping(parameters: n, tokens: d, compute: c, uniqueTokens: u, loss: loss),
+                          format: format.flatMap { MeasurementFileFormat(rawValue: $0.lowercased()) })
     }
 }
 

@@ -40,7 +40,7 @@ struct ImportCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let set = try readImportFile(path: file, reader: try columns.reader)
+        let set = try readImportFile(path: file, reader: columns.reader)
         let store = try storeOptions.open()
         let summary = try store.importMeasurements(set, name: name, version: ScaleLabVersion.current)
         if json { return try Output.printJSON(summary) }

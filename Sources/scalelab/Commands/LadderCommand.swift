@@ -77,6 +77,8 @@ extension LadderCommand {
                               range: range?.values, rule: ShapeRule(architecture: a, context: context), seed: seed)
         }
 
+        func validate() throws { _ = try spec() }
+
         func run() throws {
             var plan = try LadderPlanner.plan(try spec())
             let store = dryRun ? nil : try storeOptions.open()
@@ -281,7 +283,7 @@ enum LadderExecution {
     static func run(store: RunStore, path: String, data: String, workers: Int, threads: Int?,
                     maxAttempts: Int = 3, quiet: Bool) throws -> RunnerSummary {
         guard FileManager.default.fileExists(atPath: data) else {
-            throw ValidationError(TrainerError.missingData(path: data).description)
+            throw CommandFailure(TrainerError.missingData(path: data).description)
         }
         let cores = ProcessInfo.processInfo.activeProcessorCount
         var options = RunnerOptions(executable: WorkerCommand.currentExecutable(), workers: workers,

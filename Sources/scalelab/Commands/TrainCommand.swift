@@ -44,6 +44,7 @@ struct TrainCommand: ParsableCommand {
         if let microBatch, let batch, batch % microBatch != 0 {
             throw ValidationError("--micro-batch \(microBatch) must divide --batch \(batch)")
         }
+        do { _ = try makeConfig() } catch let e as TrainerError { throw ValidationError(e.description) }
     }
 
     func makeConfig() throws -> TrainingConfig {
@@ -75,7 +76,7 @@ struct TrainCommand: ParsableCommand {
         do {
             config = try makeConfig()
             corpus = try Corpus.load(path: data)
-        } catch let e as TrainerError { throw ValidationError(e.description) }
+        } catch let e as TrainerError { throw CommandFailure(e.description) }
 
         let stop = StopRequest()
         signal(SIGINT, SIG_IGN)
@@ -98,7 +99,7 @@ struct TrainCommand: ParsableCommand {
                                       progress: { progress.update($0) })
         let record: RunRecord
         do { record = try train(config, corpus: corpus, options: options) } catch let e as TrainerError {
-            throw ValidationError(e.description)
+            throw CommandFailure(e.description)
         }
         progress.finish()
 
