@@ -42,10 +42,10 @@ final class ReportCommandTests: XCTestCase {
                                    "--date", "2025-01-01", "--machine", "pinned machine"] + Self.grid)
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(r.stdout, "", "the page goes to --out, not stdout")
-        XCTAssertTrue(r.stderr.contains("5 figures"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("6 figures"), r.stderr)
         let html = try String(contentsOfFile: out, encoding: .utf8)
         XCTAssertTrue(html.hasPrefix("<!DOCTYPE html>"))
-        XCTAssertEqual(html.components(separatedBy: "<svg ").count - 1, 5, "loss-compute, isoflop, allocation, residuals, backtest")
+        XCTAssertEqual(html.components(separatedBy: "<svg ").count - 1, 6, "loss-compute, isoflop, allocation-parameters, allocation-tokens, residuals, backtest")
         XCTAssertFalse(html.contains("<script"))
         for expected in ["pinned machine", "2025-01-01", "Budget C = 1e22 FLOPs", "Hoffmann 2022", "approach 2: IsoFLOP",
                          "4 resamples, seed 3", "Not drawn — Learning curves"] {

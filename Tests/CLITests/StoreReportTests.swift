@@ -44,11 +44,11 @@ final class StoreReportTests: XCTestCase {
                                    "--bootstrap", "4", "--no-compare", "--threads", "1", "--date", "2025-01-01",
                                    "--machine", "pinned machine"] + ReportCommandTests.grid)
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertTrue(r.stderr.contains("(5 figures, 19 runs)"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("(6 figures, 19 runs)"), r.stderr)
         let html = try String(contentsOfFile: out, encoding: .utf8)
         XCTAssertTrue(html.hasPrefix("<!DOCTYPE html>"))
         XCTAssertTrue(html.hasSuffix("</html>\n"), String(html.suffix(40)))
-        XCTAssertEqual(html.components(separatedBy: "<svg ").count - 1, 5, "loss-compute, isoflop, allocation, residuals, backtest")
+        XCTAssertEqual(html.components(separatedBy: "<svg ").count - 1, 6, "loss-compute, isoflop, allocation-parameters, allocation-tokens, residuals, backtest")
         XCTAssertEqual(html.components(separatedBy: "<svg ").count, html.components(separatedBy: "</svg>").count)
         XCTAssertFalse(html.contains("<script"))
         for expected in ["Scaling laws for lab.sqlite", "run 19 (held out)", "held out in back-test", "held out (the 1 largest)",

@@ -41,24 +41,71 @@ final class AnalysisTests: XCTestCase {
     /// of C and loss alone still gets loss against compute.
     func testFiguresFollowTheInput() throws {
         var input = try TestInput.load()
-        XCTAssertEqual(Figures.all(ReportAnalysis(input)).charts.count, 6)
+        XCTAssertEqual(Figures.all(ReportAnalysis(input)).charts.count, 7)
         for i in input.runs.indices { input.runs[i].learningCurve = nil }
         input.fits[0].holdout = nil
         let (charts, missing) = Figures.all(ReportAnalysis(input))
-        XCTAssertEqual(charts.map(\.0), [.lossCompute, .isoflop, .allocation, .residuals])
+        XCTAssertEqual(charts.map(\.0), [.lossCompute, .isoflop, .allocationParameters, .allocationTokens, .residuals])
         XCTAssertEqual(missing.map(\.kind), [.learningCurves, .backtest])
         XCTAssertTrue(missing[0].reason.contains("learning curve"))
         let bare = ReportInput(title: "t", runs: input.runs.map { ReportRun(compute: $0.compute, loss: $0.loss) },
                                provenance: input.provenance)
-        XCTAssertEqual(Figures.all(ReportAnalysis(bare)).charts.map(\.0), [.lossCompute, .allocation])
+        XCTAssertEqual(Figures.all(ReportAnalysis(bare)).charts.map(\.0), [.lossCompute, .allocationParameters, .allocationTokens])
     }
 
-    /// The published laws overlaid on the allocation figure are the catalog's, at the budget.
+    /// The published laws overlaid on the allocation panels are the catalog's, at the budget:
+    /// N_opt in the parameters panel, D_opt in the tokens panel.
     func testAllocationSummaryQuotesCatalog() throws {
-        let chart = try Figures.chart(.allocation, ReportAnalysis(try TestInput.load()))
+        let analysis = ReportAnalysis(try TestInput.load())
+        let parameters = try Figures.chart(.allocationParameters, analysis)
+        let tokens = try Figures.chart(.allocationTokens, analysis)
         // Hoffmann et al.'s closed form at 1e22 FLOPs: N_opt = G·(C/6)^a ≈ 5.16e9, D_opt ≈ 3.23e11.
         XCTAssertEqual(PublishedLaws.hoffmann2022.optimalParameters(compute: 1e22), 5.16e9, accuracy: 0.01e9)
-        XCTAssertTrue(chart.summary.contains("Hoffmann 2022 N = 5.16e9, D = 3.23e11"),
-                      chart.summary)
+        XCTAssertTrue(parameters.summary.contains("Hoffmann 2022 N = 5.16e9;"), parameters.summary)
+        XCTAssertTrue(tokens.summary.contains("Hoffmann 2022 D = 3.23e11;"), tokens.summary)
+        XCTAssertFalse(parameters.summary.contains("D = "), parameters.summary)
+        XCTAssertFalse(tokens.summary.contains("N = "), tokens.summary)
+    }
+
+    /// Each allocation panel has solid lines only, one legend entry per source (the same colour
+    /// in both panels), the bootstrap band and the IsoFLOP minima, and no other entries.
+    func testAllocationPanelsHaveTheirOwnLegends() throws {
+        let analysis = ReportAnalysis(try TestInput.load())
+        let names = ["approach 3: chinchilla fit", "approach 2: IsoFLOP", "approach 1: envelope",
+                     "Kaplan 2020", "Hoffmann 2022", "Epoch 2024 refit"]
+        var colours: [[String]] = []
+        for kind in [FigureKind.allocationParameters, .allocationTokens] {
+            let chart = try Figures.chart(kind, analysis)
+            XCTAssertEqual(chart.id, kind.rawValue)
+            let legend = try XCTUnwrap(chart.legend)
+            XCTAssertEqual(legend.map(\.label), ["bootstrap band"] + names + ["IsoFLOP minima"], kind.rawValue)
+            colours.append(legend.compactMap { e in
+                if case let .line(color, _, dash) = e.swatch { XCTAssertNil(dash); return color }
+                return nil
+            })
+            let lines = chart.layers.compactMap { l -> LineLayer? in if case .line(let line) = l { line } else { nil } }
+            XCTAssertEqual(lines.count, names.count, kind.rawValue)
+            XCTAssertTrue(lines.allSatisfy { $0.dash == nil }, "solid lines only")
+            XCTAssertTrue(chart.layers.contains { if case .verticalRule = $0 { true } else { false } }, "budget rule")
+        }
+        XCTAssertEqual(colours[0], colours[1], "a source has the same colour in both panels")
+        XCTAssertEqual(Set(colours[0]).count, names.count)
+    }
+
+    /// An input with nothing to place on a compute axis (no C, no N and D, no budget) draws no
+    /// allocation panel; the page says why, for each, and still renders.
+    func testAllocationUnavailableWithoutCompute() throws {
+        let input = try TestInput.load()
+        let bare = ReportInput(title: "t", runs: input.runs.map { ReportRun(name: $0.name, loss: $0.loss) },
+                               provenance: input.provenance)
+        let (charts, missing) = Figures.all(ReportAnalysis(bare))
+        XCTAssertFalse(charts.contains { $0.0 == .allocationParameters || $0.0 == .allocationTokens })
+        let allocation = missing.filter { $0.kind == .allocationParameters || $0.kind == .allocationTokens }
+        XCTAssertEqual(allocation.map(\.kind), [.allocationParameters, .allocationTokens])
+        XCTAssertTrue(allocation.allSatisfy { $0.reason.contains("no run has C") }, "\(allocation)")
+        let html = HTMLReport.render(bare)
+        XCTAssertTrue(html.contains("Not drawn — Compute-optimal allocation: parameters: no run has C"))
+        XCTAssertTrue(html.contains("Not drawn — Compute-optimal allocation: training tokens: no run has C"))
+        XCTAssertTrue(html.hasSuffix("</html>\n"))
     }
 }

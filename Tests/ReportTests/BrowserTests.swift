@@ -64,7 +64,7 @@ final class BrowserTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: dir) }
         let input = try TestInput.load()
         let expected = Figures.all(ReportAnalysis(input)).charts.count
-        XCTAssertEqual(expected, 6)
+        XCTAssertEqual(expected, 7)
         let page = dir.appendingPathComponent("report.html"), blank = dir.appendingPathComponent("blank.html")
         try HTMLReport.render(input).write(to: page, atomically: true, encoding: .utf8)
         try "<!DOCTYPE html><html><body></body></html>".write(to: blank, atomically: true, encoding: .utf8)

@@ -6,7 +6,8 @@ import ScalingLaws
 public enum FigureKind: String, Sendable, Codable, CaseIterable {
     case lossCompute = "loss-compute"
     case isoflop
-    case allocation
+    case allocationParameters = "allocation-parameters"
+    case allocationTokens = "allocation-tokens"
     case learningCurves = "learning-curves"
     case residuals
     case backtest
@@ -16,7 +17,8 @@ public enum FigureKind: String, Sendable, Codable, CaseIterable {
         switch self {
         case .lossCompute: "Loss against compute"
         case .isoflop: "IsoFLOP curves"
-        case .allocation: "Compute-optimal allocation"
+        case .allocationParameters: "Compute-optimal allocation: parameters"
+        case .allocationTokens: "Compute-optimal allocation: training tokens"
         case .learningCurves: "Learning curves"
         case .residuals: "Residuals of the fit"
         case .backtest: "Back-test: predicted against measured loss"
@@ -97,7 +99,8 @@ public enum Figures {
         switch kind {
         case .lossCompute: try lossCompute(a)
         case .isoflop: try isoflop(a)
-        case .allocation: try allocation(a)
+        case .allocationParameters: try allocationParameters(a)
+        case .allocationTokens: try allocationTokens(a)
         case .learningCurves: try learningCurves(a)
         case .residuals: try residuals(a)
         case .backtest: try backtest(a)
