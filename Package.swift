@@ -82,6 +82,7 @@ let package = Package(
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Lab", "LawFitting", "ScalingLaws"]),
         // The snapshots and the fixture are read by path (#filePath), not bundled.
         .testTarget(name: "ReportTests", dependencies: ["Report"], exclude: ["Snapshots", "Fixtures"]),
-        .testTarget(name: "CLITests", dependencies: ["scalelab"]),
+        // The --help snapshots are read by path (#filePath), not bundled.
+        .testTarget(name: "CLITests", dependencies: ["scalelab"], exclude: ["Snapshots"]),
     ]
 )

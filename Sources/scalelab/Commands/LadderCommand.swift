@@ -55,7 +55,7 @@ extension LadderCommand {
         @Option(help: "Seed of every run.") var seed: UInt64 = 0
         @Option(help: "Name of the sweep.") var name: String?
         @Option(help: "Skip calibration: assume this many training FLOP/s.") var throughput: PositiveNumber?
-        @Option(help: "Threads the estimate assumes (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
+        @Option(help: "Threads the estimate assumes (default: all cores).") var threads: Int?
         @Flag(name: .customLong("dry-run"), help: "Print the plan without storing it.") var dryRun = false
         @OptionGroup var storeOptions: StoreOptions
         @Flag(help: "Print one JSON document.") var json = false
@@ -70,7 +70,7 @@ extension LadderCommand {
             }
             let a = try Architecture.parse(arch)
             guard context >= 1 else { throw ValidationError("--context must be at least 1, got \(context)") }
-            guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
+            if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
             return LadderSpec(kind: k, budgets: budgets?.values ?? [], count: k == .isoflop ? sizesPerBudget : (count ?? sizesPerBudget),
                               spreadDecades: spread, priorName: law.identifier, prior: p,
                               fixedValue: k == .fixedSize ? size?.value : (k == .fixedData ? tokens?.value : nil),
@@ -79,16 +79,19 @@ extension LadderCommand {
 
         func validate() throws { _ = try spec() }
 
+        /// `--threads`, or all cores.
+        var threadCount: Int { threads ?? ProcessInfo.processInfo.activeProcessorCount }
+
         func run() throws {
             var plan = try LadderPlanner.plan(try spec())
             let store = dryRun ? nil : try storeOptions.open()
             if let throughput {
-                plan.estimate(with: ThroughputEstimate(source: "given: --throughput", threads: threads,
+                plan.estimate(with: ThroughputEstimate(source: "given: --throughput", threads: threadCount,
                                                        points: [.init(flopsPerToken: 1, flopsPerSecond: throughput.value)]))
             } else if let measured = try store.flatMap({ try Calibration.estimate(from: $0) }) {
                 plan.estimate(with: measured)
             } else {
-                plan.estimate(with: try Calibration.estimate(for: plan, threads: threads))
+                plan.estimate(with: try Calibration.estimate(for: plan, threads: threadCount))
             }
             let stored = try store?.add(plan, name: name, version: ScaleLabVersion.current)
             let report = LadderPlanReport(store: dryRun ? nil : storeOptions.store, sweepID: stored?.sweep.id,

@@ -29,7 +29,7 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("weight-decay"), help: "AdamW decoupled weight decay on matrices.") var weightDecay: Double = 0.1
     @Option(name: .customLong("final-lr-fraction"), help: "The cosine decays to this fraction of the peak learning rate.") var finalLRFraction: Double = 0.1
     @Option(help: "Random seed (initialization and data order).") var seed: UInt64 = 0
-    @Option(help: "Threads for OpenBLAS and the kernels.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Threads for OpenBLAS and the kernels (default: all cores).") var threads: Int?
     @Option(help: "Text file or folder of text files.") var data: String = "data/shakespeare.txt"
     @Option(help: "Where to write the run record (JSON).") var out: String?
     @Option(help: "Checkpoint file (default: <out>.ckpt when --out is set).") var checkpoint: String?
@@ -63,7 +63,8 @@ struct TrainCommand: ParsableCommand {
         if let warmupTokens { h.warmupTokens = warmupTokens }
         h.adamw.weightDecay = weightDecay
         h.finalLearningRateFraction = finalLRFraction
-        var config = TrainingConfig(shape: shape, tokens: tokens, seed: seed, hyperparameters: h, threads: threads)
+        var config = TrainingConfig(shape: shape, tokens: tokens, seed: seed, hyperparameters: h,
+                                    threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
         config.curvePoints = curvePoints
         config.checkpointEverySteps = checkpointEvery
         try config.validate()
