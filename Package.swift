@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // ScaleLab: train ladders of small language models, fit scaling laws, plan compute.
 //
-// Data flow (see DESIGN.md): corpus → Trainer → run records → store → LawFitting → ScalingLaws → planner → report.
+// Data flow (see docs/design.md): corpus → Trainer → run records → store → LawFitting → ScalingLaws → planner → report.
 // The pure math (ScalingLaws, LawFitting) depends on nothing but the standard library and swift-numerics;
 // only Trainer touches BLAS; only the scalelab command touches argument parsing.
 import PackageDescription

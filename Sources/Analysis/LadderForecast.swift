@@ -3,7 +3,7 @@ import Lab
 import LawFitting
 import ScalingLaws
 
-/// The two laws judged by extrapolation inside a ladder (SCIENCE.md: hold out the largest
+/// The two laws judged by extrapolation inside a ladder (docs/science.md, §Back-tests: hold out the largest
 /// budget, fit the rest, predict it), before anything beyond the ladder is forecast.
 ///
 /// Approach 3 is refitted without the largest budget's runs and predicts each of them; the compute

@@ -3,7 +3,7 @@ import Foundation
 import ScalingLaws
 import XCTest
 
-/// Known answers from published data (SCIENCE.md, values marked "checked").
+/// Known answers from published data (docs/science.md, §Known answers).
 final class PublishedDataTests: XCTestCase {
     /// Muennighoff et al. 2023: the published constants reproduce the README's two losses.
     func testDataConstrainedLawReproducesPublishedLosses() {

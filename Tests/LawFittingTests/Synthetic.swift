@@ -28,7 +28,7 @@ enum Synthetic {
     static func pow10(_ x: Double) -> Double { exp(x * log(10.0)) }
 }
 
-/// The constants of SCIENCE.md used across tests.
+/// The published constants used across tests (docs/science.md, §Published constants).
 enum Published {
     static let epoch2024 = ChinchillaParameters(E: 1.82, A: 482, B: 2085, alpha: 0.348, beta: 0.366)
     static let hoffmann2022 = ChinchillaParameters(E: 1.69, A: 406.4, B: 410.7, alpha: 0.34, beta: 0.28)

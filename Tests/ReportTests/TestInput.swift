@@ -13,7 +13,7 @@ enum TestInput {
     static let snapshots = directory.appendingPathComponent("Snapshots")
     static var updating: Bool { ProcessInfo.processInfo.environment["SCALELAB_UPDATE_SNAPSHOTS"] == "1" }
 
-    /// The law the ladder is drawn from: Epoch AI's refit (SCIENCE.md).
+    /// The law the ladder is drawn from: Epoch AI's refit (docs/science.md, §Published constants).
     static let law = PublishedLaws.epoch2024
 
     /// 4 budgets × 7 sizes spaced by √10 around each budget's N_opt; 1% deterministic noise;

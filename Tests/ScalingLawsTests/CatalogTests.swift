@@ -50,7 +50,7 @@ final class CatalogTests: XCTestCase {
     }
 
     /// Llama 3: only D_opt = 0.29·C^0.53 is published; at 3.8e25 FLOPs it gives 10.5T tokens,
-    /// not the paper's 16.55T (SCIENCE.md notes the rounded constants do not round-trip).
+    /// not the paper's 16.55T (docs/science.md, §Published allocation laws: the rounded constants do not round-trip).
     func testLlama3Allocation() {
         let a = PublishedLaws.named("llama3-2024")!.allocation!.allocation(compute: 3.8e25)
         XCTAssertEqual(a.tokens, 1.046e13, accuracy: 0.001e13)

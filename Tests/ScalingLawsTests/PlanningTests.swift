@@ -5,7 +5,7 @@ final class PlanningTests: XCTestCase {
     let hoffmann = PublishedLaws.hoffmann2022
     let muennighoff = DataConstrainedParameters(PublishedLaws.muennighoff2023)
 
-    /// SCIENCE.md: Hoffmann's rounded constants at C = 5.76e23 give N_opt ≈ 3.22e10, D_opt ≈ 2.98e12.
+    /// docs/science.md, §Known answers: Hoffmann's rounded constants at C = 5.76e23 give N_opt ≈ 3.22e10, D_opt ≈ 2.98e12.
     func testHoffmannClosedFormKnownAnswer() throws {
         let plan = try hoffmann.computeOptimalPlan(compute: 5.76e23)
         XCTAssertEqual(plan.parameters, 3.22e10, accuracy: 0.005e10)
@@ -41,7 +41,7 @@ final class PlanningTests: XCTestCase {
         XCTAssertThrowsError(try hoffmann.computeOptimalPlan(compute: -1e20))
     }
 
-    /// The two published values of Muennighoff et al.'s C4 law (SCIENCE.md, checked).
+    /// The two published values of Muennighoff et al.'s C4 law (docs/science.md, §Known answers).
     func testMuennighoffPublishedValues() {
         XCTAssertEqual(muennighoff.loss(parameters: 6.34e9, tokens: 242e9, uniqueTokens: 25e9), 2.2256440889984477, accuracy: 1e-9)
         XCTAssertEqual(muennighoff.loss(parameters: 8.67e9, tokens: 178e9, uniqueTokens: 25e9), 2.2269634075087867, accuracy: 1e-9)

@@ -8,7 +8,7 @@ E = 1.82, A = 482, B = 2085, alpha = 0.348, beta = 0.366.
 Design (IsoFLOP style, like Hoffmann et al. 2022, arXiv:2203.15556, approach 2):
 - 8 compute budgets C log-spaced from 6e18 to 3e22 FLOPs;
 - per budget, 30 model sizes N log-spaced over +-1.2 decades around the
-  compute-optimal N_opt(C) of the true law (closed form of SCIENCE.md);
+  compute-optimal N_opt(C) of the true law (closed form of docs/science.md, §Chinchilla);
 - D = C / (6 N);
 - loss = L(N, D) * exp(eps), eps ~ Normal(0, 0.01^2) (1% multiplicative noise).
 
@@ -21,7 +21,7 @@ import os
 
 import numpy as np
 
-# Epoch AI 2024 constants (SCIENCE.md, "Functional forms", item 3).
+# Epoch AI 2024 constants (docs/science.md, §Published constants).
 E, A, B, ALPHA, BETA = 1.82, 482.0, 2085.0, 0.348, 0.366
 
 BUDGETS = 8

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Reference Chinchilla approach-3 fit with scipy, for timing and agreement checks.
 
-Objective (SCIENCE.md, "Fitting practice"; Hoffmann et al. 2022, arXiv:2203.15556;
+Objective (docs/science.md, §Fitting; Hoffmann et al. 2022, arXiv:2203.15556;
 Besiroglu et al. 2024, arXiv:2404.10102):
 
     f(a, b, e, alpha, beta) = sum_i Huber_delta( LSE(a - alpha log N_i,

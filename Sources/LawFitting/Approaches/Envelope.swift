@@ -30,7 +30,7 @@ public struct LearningCurve: Sendable, Codable, Equatable {
         self.points = points
     }
 
-    /// The points approach 1 uses, by increasing tokens: after warm-up (SCIENCE.md: points inside
+    /// The points approach 1 uses, by increasing tokens: after warm-up (docs/science.md, §Chinchilla approaches: points inside
     /// warm-up are noise), with a positive, finite loss.
     public var pointsAfterWarmup: [Point] {
         points.filter { $0.tokens > max(warmupTokens, 0) && $0.loss > 0 && $0.loss.isFinite }.sorted { $0.tokens < $1.tokens }

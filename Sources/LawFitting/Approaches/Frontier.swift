@@ -7,7 +7,7 @@ import RealModule
 /// Unlike approach 3 it has no irreducible term, so it cannot saturate: where the Chinchilla fit's
 /// E is poorly determined (a ladder far above the data's entropy) the two bracket the truth from
 /// either side, and a forecast shows both (see the demo). Kaplan's published α_C is 0.050 with
-/// C_c ≈ 3.1e8 PF-days (SCIENCE.md); a CPU ladder on bytes measures its own.
+/// C_c ≈ 3.1e8 PF-days (docs/science.md, §Kaplan); a CPU ladder on bytes measures its own.
 public struct FrontierFit: Sendable, Codable, Equatable {
     /// α_C: the loss falls as C^(−α_C).
     public var exponent: Double

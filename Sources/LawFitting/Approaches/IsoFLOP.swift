@@ -70,7 +70,7 @@ extension Approaches {
     /// Runs whose C agrees within `tolerance` (|ln C/C₀| against the smallest C of the group) form
     /// one budget; a budget needs `minimumSizes` distinct N (4 by default: three points always lie on
     /// a parabola, so a fourth is the first that can disagree). Biased when a budget's sizes are not
-    /// centred on its optimum (SCIENCE.md): a vertex outside the sizes trained is kept but not
+    /// centred on its optimum (docs/science.md, §Chinchilla approaches): a vertex outside the sizes trained is kept but not
     /// `bracketed`, and left out of the power law. Runs with a non-positive or non-finite N, C or
     /// loss are skipped.
     ///

@@ -1,6 +1,6 @@
 import ScalingLaws
 
-/// Judge a law by extrapolation (SCIENCE.md): fit on all but the K largest points, predict those.
+/// Judge a law by extrapolation (docs/science.md, §Back-tests): fit on all but the K largest points, predict those.
 public struct BacktestResult: Sendable {
     public struct Prediction: Sendable, Codable, Equatable {
         public var input: [String: Double]

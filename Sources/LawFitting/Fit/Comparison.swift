@@ -1,6 +1,6 @@
 import ScalingLaws
 
-/// Every applicable law fitted to the same data, ranked by held-out error (SCIENCE.md: judge a law
+/// Every applicable law fitted to the same data, ranked by held-out error (docs/science.md, §Back-tests: judge a law
 /// by extrapolation, not in-sample fit), with AIC and BIC for the in-sample view.
 public struct ComparisonRow: Sendable, Codable, Equatable {
     public var law: String

@@ -1,7 +1,7 @@
 import ScalingLaws
 
 /// Quantities derived from a fitted law: the allocation exponents and, at each compute budget
-/// asked for, the compute-optimal N, D and loss (closed form under C = 6·N·D; SCIENCE.md §3).
+/// asked for, the compute-optimal N, D and loss (closed form under C = 6·N·D; docs/science.md, §Chinchilla).
 public enum Derived {
     /// The law's full set of named parameters, including any held fixed.
     public static func allNamed(_ formula: any LawFormula, _ p: [Double]) -> [String: Double] {

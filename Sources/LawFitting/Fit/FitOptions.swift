@@ -1,6 +1,6 @@
 import ScalingLaws
 
-/// How to fit a law. Every default follows SCIENCE.md's fitting practice.
+/// How to fit a law. Every default follows docs/science.md, §Fitting.
 public struct FitOptions: Sendable {
     /// Huber or least squares in log space; nil takes the form's `defaultObjective`.
     public var objective: FitObjectiveKind?

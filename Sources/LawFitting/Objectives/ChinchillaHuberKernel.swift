@@ -1,7 +1,7 @@
 import ScalingLaws
 
 /// The Chinchilla approach-3 objective written out for speed (Hoffmann et al. 2022,
-/// arXiv:2203.15556, §3.3; SCIENCE.md "Fitting practice"):
+/// arXiv:2203.15556, §3.3; docs/science.md, §Fitting):
 ///
 /// `Σ_i Huber_δ( LSE(a − α·log N_i, b − β·log D_i, e) − log L_i )`, θ = (e, a, b, α, β).
 ///

@@ -11,7 +11,7 @@ extension Figures {
         var tokens: (Double) -> Double?
     }
 
-    /// The published laws overlaid on every allocation figure (SCIENCE.md §2–3).
+    /// The published laws overlaid on every allocation figure (docs/science.md, §Kaplan and §Chinchilla).
     static var publishedSources: [AllocationSource] { [
         AllocationSource(name: "Kaplan 2020", color: Palette.vermillion,
                          parameters: { PublishedLaws.kaplanAllocation.allocation(compute: $0).parameters },

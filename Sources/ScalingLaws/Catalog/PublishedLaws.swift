@@ -61,10 +61,10 @@ public enum PublishedLaws {
     public static let hoffmann2022ApproachExponents: [String: Double] = [
         "approach-1": 0.50, "approach-2": 0.49, "approach-3": 0.46,
     ]
-    /// Epoch AI's 2024 re-fit of Hoffmann et al.'s approach-3 data, rounded as in SCIENCE.md.
+    /// Epoch AI's 2024 re-fit of Hoffmann et al.'s approach-3 data, rounded as in docs/science.md, §Published constants.
     public static let epoch2024 = ChinchillaParameters(E: 1.82, A: 482, B: 2085, alpha: 0.348, beta: 0.366)
     /// Muennighoff et al. 2023, C4 fit (E, A, B, α, β, R_D*, R_N*), from the authors' code
-    /// (reproduced in SCIENCE.md, checked against their two published loss values).
+    /// (reproduced in docs/science.md, §Published constants; checked against their two published loss values).
     public static let muennighoff2023: [Double] = [
         _exp(0.6254804), _exp(6.255414), _exp(7.3049974), 0.3526596, 0.3526596, 15.387756, 5.309743,
     ]

@@ -7,7 +7,7 @@ public enum ParameterScale: String, Sendable, Codable, Equatable {
     case logarithmic
 }
 
-/// One parameter of a functional form: its name as in SCIENCE.md, the values it may take,
+/// One parameter of a functional form: its name as in docs/science.md, the values it may take,
 /// how it is fitted, and the values a multi-start fit tries (in fitting space).
 public struct ParameterSpec: Sendable, Equatable {
     public var name: String

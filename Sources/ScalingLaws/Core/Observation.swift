@@ -1,4 +1,4 @@
-/// The quantities a scaling law can depend on, with the letters SCIENCE.md uses.
+/// The quantities a scaling law can depend on, with the letters docs/science.md uses (§Conventions).
 public enum ScaleVariable: String, Sendable, Codable, CaseIterable, Hashable {
     /// N: model parameters.
     case parameters = "N"

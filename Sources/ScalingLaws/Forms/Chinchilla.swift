@@ -11,7 +11,7 @@ public struct ChinchillaLaw: LawFormula {
     public var variables: [ScaleVariable] { [.parameters, .tokens] }
     public var defaultObjective: FitObjectiveKind { .huber }
 
-    /// The grid of SCIENCE.md: α, β ∈ {0, 0.5, …, 2}, e ∈ {−1, −0.5, …, 1}, a, b ∈ {0, 5, …, 25}.
+    /// The grid of docs/science.md, §Fitting: α, β ∈ {0, 0.5, …, 2}, e ∈ {−1, −0.5, …, 1}, a, b ∈ {0, 5, …, 25}.
     public var parameters: [ParameterSpec] {
         let exponents = stride(from: 0.0, through: 2.0, by: 0.5).map { $0 }
         let scales = stride(from: 0.0, through: 25.0, by: 5.0).map { $0 }

@@ -34,7 +34,7 @@ struct DemoCommand: ParsableCommand {
     @Flag(help: "Print one JSON summary on stdout.") var json = false
 
     /// Four budgets log-spaced from the smallest to the largest (two decades by default), five
-    /// sizes each (SCIENCE.md: IsoFLOP, approach 2).
+    /// sizes each (docs/science.md, §Chinchilla approaches: IsoFLOP, approach 2).
     var budgets: [Double] {
         let (low, high) = budgetRange
         return (0..<4).map { low * pow(high / low, Double($0) / 3) }
@@ -72,7 +72,7 @@ struct DemoCommand: ParsableCommand {
         }
 
         // 3. Fit approaches 1, 2, 3 on the ladder alone, then judge both forecasting laws by
-        // extrapolation inside the ladder (SCIENCE.md): refit without the largest budget, predict it.
+        // extrapolation inside the ladder (docs/science.md, §Back-tests): refit without the largest budget, predict it.
         var options = AnalysisOptions()
         options.bootstrap = bootstrap
         let analysis = try StoreAnalysis.analyze(store, sweep: ladderSweep, options: options)
