@@ -81,7 +81,7 @@ let package = Package(
         .testTarget(name: "LabTests", dependencies: ["Lab"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Lab", "LawFitting", "ScalingLaws"]),
         // The snapshots and the fixture are read by path (#filePath), not bundled.
-        .testTarget(name: "ReportTests", dependencies: ["Report"], exclude: ["Snapshots", "Fixtures"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Analysis"], exclude: ["Snapshots", "Fixtures"]),
         // The --help snapshots are read by path (#filePath), not bundled.
         .testTarget(name: "CLITests", dependencies: ["scalelab"], exclude: ["Snapshots"]),
     ]

@@ -48,11 +48,29 @@ public enum ReportBuilder {
         let main = try LawAnalysis.run(set, options: options, version: context.version)
         let comparison = options.compareLaws ? try LawAnalysis.compare(set, options: options) : nil
         let name = URL(fileURLWithPath: set.source).lastPathComponent
+        let runs = set.measurements.map { ReportRun($0) }
         return ReportInput(
             title: context.title ?? "Scaling laws for \(name)",
-            runs: set.measurements.map { ReportRun($0) }, fits: [main.report], comparison: comparison, budgets: options.budgets,
+            runs: runs, fits: [main.report], comparison: comparison, approaches: approaches(runs),
+            budgets: options.budgets,
             provenance: Provenance(source: set.source, dataHash: set.contentHash, scalelabVersion: context.version,
                                    seed: options.seed, bootstrapSamples: options.bootstrap, date: context.date,
                                    machine: context.machine, command: context.command))
+    }
+
+    /// Approaches 2 and 1 on a report's runs: IsoFLOP parabolas over the runs' planned budgets
+    /// (else their C, given or 6·N·D) and the envelope of their learning curves, which the
+    /// report places at C = 6·N·D (the curves carry tokens; warm-up already dropped).
+    public static func approaches(_ runs: [ReportRun]) -> ReportApproaches? {
+        let iso = Approaches.isoFLOP(runs.compactMap { r in
+            guard let N = r.parameters, let C = r.budget ?? r.effectiveCompute else { return nil }
+            return IsoFLOPRun(parameters: N, tokens: r.tokens, compute: C, loss: r.loss)
+        })
+        let envelope = Approaches.envelope(runs.compactMap { r in
+            guard let N = r.parameters, let curve = r.learningCurve else { return nil }
+            return LearningCurve(parameters: N, points: curve)
+        })
+        let isoflop = iso.parabolas.isEmpty ? nil : iso
+        return isoflop == nil && envelope == nil ? nil : ReportApproaches(isoflop: isoflop, envelope: envelope)
     }
 }

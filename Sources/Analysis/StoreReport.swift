@@ -52,6 +52,7 @@ public enum StoreReport {
             }
             return r
         }
+        input.approaches = ReportBuilder.approaches(input.runs)
         return input
     }
 

@@ -1,3 +1,4 @@
+import Analysis
 import Foundation
 import LawFitting
 import Report
@@ -60,7 +61,7 @@ enum TestInput {
             + Comparison.run([ChinchillaLaw()], data: data, holdout: 4, options: options)
         return ReportInput(
             title: "Scaling laws for a <synthetic> ladder & friends", runs: runs, fits: [report],
-            comparison: LawComparison(holdout: 4, rows: rows), budgets: [1e22],
+            comparison: LawComparison(holdout: 4, rows: rows), approaches: ReportBuilder.approaches(runs), budgets: [1e22],
             provenance: Provenance(source: "ladder.csv", dataHash: hash, scalelabVersion: "0.1.0", seed: 7, bootstrapSamples: 24,
                                    date: "2025-01-01T00:00:00Z", machine: "test machine", command: "scalelab report ladder.csv --budget 1e22"))
     }

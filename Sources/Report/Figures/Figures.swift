@@ -40,25 +40,17 @@ public struct ReportAnalysis: Sendable {
     public let main: FittedCurves?
     /// Every fit that can be evaluated, in input order.
     public let fits: [FittedCurves]
-    /// Approach 2 (`Approaches.isoFLOP`), when runs share compute budgets.
+    /// Approach 2 from the input, when runs share compute budgets.
     public let isoflop: IsoFLOPAnalysis?
-    /// Approach 1 (`Approaches.envelope`), when runs have learning curves.
+    /// Approach 1 from the input, when runs have learning curves.
     public let envelope: EnvelopeAnalysis?
 
     public init(_ input: ReportInput) {
         self.input = input
         fits = input.fits.compactMap(FittedCurves.init)
         main = fits.first
-        let iso = Approaches.isoFLOP(input.runs.compactMap { r in
-            guard let N = r.parameters, let C = r.budget ?? r.effectiveCompute else { return nil }
-            return IsoFLOPRun(parameters: N, tokens: r.tokens, compute: C, loss: r.loss)
-        })
-        isoflop = iso.parabolas.isEmpty ? nil : iso
-        // The report places curves at C = 6·N·D (the curves carry tokens only; warm-up already dropped).
-        envelope = Approaches.envelope(input.runs.compactMap { r in
-            guard let N = r.parameters, let curve = r.learningCurve else { return nil }
-            return LearningCurve(parameters: N, points: curve)
-        })
+        isoflop = input.approaches?.isoflop.flatMap { $0.parabolas.isEmpty ? nil : $0 }
+        envelope = input.approaches?.envelope
     }
 
     /// The runs that have C (given or 6·N·D), with it.

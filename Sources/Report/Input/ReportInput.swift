@@ -1,14 +1,13 @@
 import LawFitting
 import ScalingLaws
 
-/// Everything a report shows, as one Codable value: the runs, the fits, the budgets asked for,
-/// and where it all came from.
+/// Everything a report shows, as one Codable value: the runs, the fits, the approaches, the
+/// budgets asked for, and where it all came from.
 ///
-/// Anything that can fill this in can be reported: `ReportBuilder` does it from a measurements
-/// file; the run store fills `runs` (with learning curves) from its records and `fits` with
-/// `FitReport`s of the fits it made. The report computes nothing that is not a function of
-/// this value (IsoFLOP parabolas, frontiers, bands are derived from it when rendering), so the
-/// same input always gives the same bytes.
+/// Anything that can fill this in can be reported: the analysis layer (`ReportBuilder` and
+/// `StoreReport` in the Analysis target) does it from a measurements file or a run store. The
+/// report fits nothing: it draws and tabulates this value (evaluating the fitted laws it holds
+/// at the points it draws), so the same input always gives the same bytes.
 public struct ReportInput: Sendable, Codable, Equatable {
     /// The page heading, e.g. `Scaling laws for chinchilla_240.csv`.
     public var title: String
@@ -18,6 +17,9 @@ public struct ReportInput: Sendable, Codable, Equatable {
     public var fits: [FitReport]
     /// Every applicable law fitted and back-tested on the same data (`Comparison.run`).
     public var comparison: LawComparison?
+    /// Chinchilla's approaches 2 (IsoFLOP parabolas and the frontier through their minima) and
+    /// 1 (the envelope of the learning curves) on these runs; nil: no such curves or tables.
+    public var approaches: ReportApproaches?
     /// Compute budgets (FLOPs) to plan for and to extrapolate the figures to.
     public var budgets: [Double]
     /// Forecasts made before a run was trained, with the loss it then reached (the demo's
@@ -26,14 +28,30 @@ public struct ReportInput: Sendable, Codable, Equatable {
     public var provenance: Provenance
 
     public init(title: String, runs: [ReportRun], fits: [FitReport] = [], comparison: LawComparison? = nil,
-                budgets: [Double] = [], forecasts: [ReportForecast]? = nil, provenance: Provenance) {
+                approaches: ReportApproaches? = nil, budgets: [Double] = [], forecasts: [ReportForecast]? = nil,
+                provenance: Provenance) {
         self.title = title
         self.runs = runs
         self.fits = fits
         self.comparison = comparison
+        self.approaches = approaches
         self.budgets = budgets
         self.forecasts = forecasts
         self.provenance = provenance
+    }
+}
+
+/// Approaches 2 and 1 of Hoffmann et al. 2022 on a report's runs, as the analysis made them.
+public struct ReportApproaches: Sendable, Codable, Equatable {
+    /// IsoFLOP parabolas (budgets with 4 or more sizes) and, with 2 or more bracketed minima, the
+    /// allocation and compute frontier through them; nil when no budget has a parabola.
+    public var isoflop: IsoFLOPAnalysis?
+    /// The envelope of the learning curves; nil without curves of 2 or more sizes.
+    public var envelope: EnvelopeAnalysis?
+
+    public init(isoflop: IsoFLOPAnalysis? = nil, envelope: EnvelopeAnalysis? = nil) {
+        self.isoflop = isoflop
+        self.envelope = envelope
     }
 }
 
