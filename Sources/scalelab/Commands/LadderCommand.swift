@@ -289,23 +289,11 @@ enum LadderExecution {
                                     data: URL(fileURLWithPath: data).path,
                                     workDirectory: RunnerOptions.defaultWorkDirectory(store: path))
         options.maxAttempts = maxAttempts
-        let stop = StopRequest()
-        signal(SIGINT, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
-        let sources = [SIGINT, SIGTERM].map { sig in
-            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            s.setEventHandler { stop.request() }
-            s.resume()
-            return s
+        return try Interrupts.stoppingOn([SIGINT, SIGTERM]) { stop in
+            let display = RunnerDisplay(terminal: !quiet && isatty(STDERR_FILENO) == 1, quiet: quiet)
+            let summary = try LadderRunner(store: store, options: options, stop: stop).run { display.show($0) }
+            display.finish()
+            return summary
         }
-        defer {
-            sources.forEach { $0.cancel() }
-            signal(SIGINT, SIG_DFL)
-            signal(SIGTERM, SIG_DFL)
-        }
-        let display = RunnerDisplay(terminal: !quiet && isatty(STDERR_FILENO) == 1, quiet: quiet)
-        let summary = try LadderRunner(store: store, options: options, stop: stop).run { display.show($0) }
-        display.finish()
-        return summary
     }
 }

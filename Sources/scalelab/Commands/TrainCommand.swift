@@ -77,39 +77,36 @@ struct TrainCommand: ParsableCommand {
             corpus = try Corpus.load(path: data)
         } catch let e as TrainerError { throw ValidationError(e.description) }
 
-        let stop = StopRequest()
-        signal(SIGINT, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        source.setEventHandler { stop.request() }
-        source.resume()
-        defer { source.cancel(); signal(SIGINT, SIG_DFL) }
+        // SIGINT (Ctrl-C, or the runner stopping its workers): checkpoint and write an interrupted record.
+        let record = try Interrupts.stoppingOn([SIGINT]) { stop -> RunRecord in
+            let progress = ProgressLine(enabled: !json && isatty(STDERR_FILENO) == 1, file: progressFile)
+            let peak = SGEMMPeakCommand.measureInChildProcess(threads: config.threads) ?? measureSGEMMPeak(threads: config.threads)
+            if !json {
+                FileHandle.standardError.write(Data(("scalelab train: \(config.shape.architecture.rawValue) L=\(layers) d=\(dModel) T=\(context), " +
+                    "N=\(config.shape.parameterCount) (non-embedding \(config.shape.nonEmbeddingParameterCount)), " +
+                    "\(config.steps) steps × \(config.tokensPerStep) tokens, lr \(config.hyperparameters.learningRate), " +
+                    "batch \(config.hyperparameters.batch)/\(config.hyperparameters.microBatch), sgemm peak \(Int(peak / 1e9)) GFLOP/s\n").utf8))
+            }
+            let options = TrainingOptions(version: ScaleLabVersion.current,
+                                          checkpointPath: checkpoint ?? out.map { $0 + ".ckpt" },
+                                          resume: resume, stop: stop, peakFLOPS: peak,
+                                          progress: { progress.update($0) })
+            let record: RunRecord
+            do { record = try train(config, corpus: corpus, options: options) } catch let e as TrainerError {
+                throw ValidationError(e.description)
+            }
+            progress.finish()
 
-        let progress = ProgressLine(enabled: !json && isatty(STDERR_FILENO) == 1, file: progressFile)
-        let peak = SGEMMPeakCommand.measureInChildProcess(threads: config.threads) ?? measureSGEMMPeak(threads: config.threads)
-        if !json {
-            FileHandle.standardError.write(Data(("scalelab train: \(config.shape.architecture.rawValue) L=\(layers) d=\(dModel) T=\(context), " +
-                "N=\(config.shape.parameterCount) (non-embedding \(config.shape.nonEmbeddingParameterCount)), " +
-                "\(config.steps) steps × \(config.tokensPerStep) tokens, lr \(config.hyperparameters.learningRate), " +
-                "batch \(config.hyperparameters.batch)/\(config.hyperparameters.microBatch), sgemm peak \(Int(peak / 1e9)) GFLOP/s\n").utf8))
-        }
-        let options = TrainingOptions(version: ScaleLabVersion.current,
-                                      checkpointPath: checkpoint ?? out.map { $0 + ".ckpt" },
-                                      resume: resume, stop: stop, peakFLOPS: peak,
-                                      progress: { progress.update($0) })
-        let record: RunRecord
-        do { record = try train(config, corpus: corpus, options: options) } catch let e as TrainerError {
-            throw ValidationError(e.description)
-        }
-        progress.finish()
-
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let data = try encoder.encode(record)
-        if let out { try data.write(to: URL(fileURLWithPath: out)) }
-        if json {
-            print(String(decoding: data, as: UTF8.self))
-        } else {
-            FileHandle.standardError.write(Data(summary(record).utf8))
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            let data = try encoder.encode(record)
+            if let out { try data.write(to: URL(fileURLWithPath: out)) }
+            if json {
+                print(String(decoding: data, as: UTF8.self))
+            } else {
+                FileHandle.standardError.write(Data(summary(record).utf8))
+            }
+            return record
         }
         if record.status == .diverged { throw ExitCode(2) }
         if record.status == .interrupted { throw ExitCode(130) }
