@@ -76,6 +76,6 @@ let package = Package(
         .testTarget(name: "LabTests", dependencies: ["Lab"]),
         // The snapshots and the fixture are read by path (#filePath), not bundled.
         .testTarget(name: "ReportTests", dependencies: ["Report"], exclude: ["Snapshots", "Fixtures"]),
-        .testTarget(name: "CLITests", dependencies: ["scalelab"]),
+        .testTarget(name: "CLITests", dependencies: ["scalelab", "Lab", "Trainer"]),
     ]
 )

@@ -111,10 +111,11 @@ extension LadderCommand {
             commandName: "run",
             abstract: "Train the store's queued and interrupted runs in worker processes; resumable.",
             discussion: """
-            Each run is a child `scalelab train` process with --threads = cores / --workers on its \
-            first start. Ctrl-C or SIGTERM stops every worker cleanly (each checkpoints); running \
-            the command again skips done runs and continues interrupted ones from their \
-            checkpoints. Records, checkpoints and worker logs go to <store>.runs/.
+            Each run trains in a child `scalelab worker` process, on the run's stored config (written \
+            to <store>.runs/run-<id>.config.json), with cores / --workers threads on its first start. \
+            Ctrl-C or SIGTERM stops every worker cleanly (each checkpoints); running the command again \
+            skips done runs and continues interrupted ones from their checkpoints. Records, \
+            checkpoints and worker logs go to <store>.runs/.
             """
         )
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import Lab
 import Trainer
 
 /// `scalelab train`: one training run; a live progress line on stderr, the run record to --out.
@@ -71,24 +72,63 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         let config: TrainingConfig
-        let corpus: Corpus
+        do { config = try makeConfig() } catch let e as TrainerError { throw ValidationError(e.description) }
+        try TrainExecution.run(config, data: data, out: out, checkpoint: checkpoint ?? out.map { $0 + ".ckpt" },
+                               resume: resume, progressFile: progressFile, json: json)
+    }
+}
+
+/// `scalelab worker` (hidden): what `ladder run` starts for each run. Trains the `TrainingConfig`
+/// in the file the runner wrote (`run-<id>.config.json`, the store's value for the run) exactly,
+/// resuming from `--checkpoint` when it exists, and prints only the record as JSON.
+struct WorkerSubcommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: WorkerCommand.subcommand,
+        abstract: "Train one run of a ladder from the config file the runner wrote (used by `ladder run`).",
+        shouldDisplay: false
+    )
+
+    @Option(help: "The run's TrainingConfig as JSON (written by the runner).") var config: String
+    @Option(help: "Text file or folder of text files.") var data: String
+    @Option(help: "Where to write the run record (JSON).") var out: String
+    @Option(help: "Checkpoint file; resumed from when it exists.") var checkpoint: String
+    @Option(name: .customLong("progress-file"), help: "Keep the latest progress as JSON in this file.") var progressFile: String?
+
+    func run() throws {
+        let c: TrainingConfig
         do {
-            config = try makeConfig()
-            corpus = try Corpus.load(path: data)
-        } catch let e as TrainerError { throw ValidationError(e.description) }
+            c = try WorkerCommand.readConfig(at: config)
+            try c.validate()
+        } catch let e as WorkerCommand.ConfigFileError {
+            throw ValidationError(e.description)
+        } catch let e as TrainerError {
+            throw ValidationError("\(config): \(e.description)")
+        }
+        try TrainExecution.run(c, data: data, out: out, checkpoint: checkpoint, resume: true, progressFile: progressFile, json: true)
+    }
+}
+
+/// One training run as `train` and `worker` do it: load the corpus, train with SIGINT turned
+/// into a checkpoint and an `interrupted` record, write the record, exit 2 if it diverged and
+/// 130 if interrupted.
+enum TrainExecution {
+    static func run(_ config: TrainingConfig, data: String, out: String?, checkpoint: String?, resume: Bool,
+                    progressFile: String?, json: Bool) throws {
+        let corpus: Corpus
+        do { corpus = try Corpus.load(path: data) } catch let e as TrainerError { throw ValidationError(e.description) }
 
         // SIGINT (Ctrl-C, or the runner stopping its workers): checkpoint and write an interrupted record.
         let record = try Interrupts.stoppingOn([SIGINT]) { stop -> RunRecord in
             let progress = ProgressLine(enabled: !json && isatty(STDERR_FILENO) == 1, file: progressFile)
             let peak = SGEMMPeakCommand.measureInChildProcess(threads: config.threads) ?? measureSGEMMPeak(threads: config.threads)
             if !json {
-                FileHandle.standardError.write(Data(("scalelab train: \(config.shape.architecture.rawValue) L=\(layers) d=\(dModel) T=\(context), " +
-                    "N=\(config.shape.parameterCount) (non-embedding \(config.shape.nonEmbeddingParameterCount)), " +
+                let s = config.shape
+                FileHandle.standardError.write(Data(("scalelab train: \(s.architecture.rawValue) L=\(s.layers) d=\(s.dModel) T=\(s.context), " +
+                    "N=\(s.parameterCount) (non-embedding \(s.nonEmbeddingParameterCount)), " +
                     "\(config.steps) steps × \(config.tokensPerStep) tokens, lr \(config.hyperparameters.learningRate), " +
                     "batch \(config.hyperparameters.batch)/\(config.hyperparameters.microBatch), sgemm peak \(Int(peak / 1e9)) GFLOP/s\n").utf8))
             }
-            let options = TrainingOptions(version: ScaleLabVersion.current,
-                                          checkpointPath: checkpoint ?? out.map { $0 + ".ckpt" },
+            let options = TrainingOptions(version: ScaleLabVersion.current, checkpointPath: checkpoint,
                                           resume: resume, stop: stop, peakFLOPS: peak,
                                           progress: { progress.update($0) })
             let record: RunRecord
@@ -112,7 +152,7 @@ struct TrainCommand: ParsableCommand {
         if record.status == .interrupted { throw ExitCode(130) }
     }
 
-    func summary(_ r: RunRecord) -> String {
+    static func summary(_ r: RunRecord) -> String {
         var s = "\(r.status.rawValue): \(r.message)\n"
         s += String(format: "tokens %d in %.1f s (%.0f tokens/s), %.3g FLOPs", r.tokens, r.wallSeconds, r.tokensPerSecond, r.flops)
         if let mfu = r.mfu { s += String(format: ", MFU %.1f%%", 100 * mfu) }
