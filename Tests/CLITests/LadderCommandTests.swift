@@ -138,7 +138,7 @@ final class LadderCommandTests: XCTestCase {
         config.hyperparameters.adamw.clipNorm = 0.5
         config.validationFraction = 0.2
         config.curveValidationBytes = 4096
-        let json = StoredRun.encode(config), id = Int64(ids[0])
+        let json = try StoreJSON.encode(config, what: "config_json"), id = Int64(ids[0])
         try lab.write { db in try db.execute(sql: "UPDATE run SET config_json = ? WHERE id = ?", arguments: [json, id]) }
         _ = try ok(["ladder", "run", "--store", store, "--data", corpus, "--threads", "1"])
         for id in ids.map(Int64.init) {
@@ -187,6 +187,23 @@ final class LadderCommandTests: XCTestCase {
                                          "--out", a, "--checkpoint", a + ".ckpt"])
         XCTAssertNotEqual(missing.status, 0)
         XCTAssertTrue(missing.stderr.contains("none.json"), missing.stderr)
+    }
+
+    /// A run whose stored config was damaged through SQL stops `ladder status` and `ladder run`
+    /// with an error naming the store, the run, the column and what to do; nothing is trained.
+    func testCorruptConfigColumnIsAnErrorNamingTheRun() throws {
+        let ids = try planTiny()
+        let lab = try RunStore.open(path: store, create: false)
+        let id = Int64(ids[0])
+        try lab.write { db in try db.execute(sql: "UPDATE run SET config_json = '{\"shape\":' WHERE id = ?", arguments: [id]) }
+        for args in [["ladder", "status", "--store", store], ["ladder", "run", "--store", store, "--data", corpus]] {
+            let r = try CLIRunner.run(args)
+            XCTAssertNotEqual(r.status, 0, args.joined(separator: " "))
+            XCTAssertTrue(r.stderr.contains("\(store): run \(id): column config_json cannot be read (not valid JSON)"), r.stderr)
+            XCTAssertTrue(r.stderr.contains("Restore") && r.stderr.contains("DELETE FROM run WHERE id = \(id)"), r.stderr)
+        }
+        let states = try lab.read { db in try String.fetchAll(db, sql: "SELECT status FROM run") }
+        XCTAssertEqual(Set(states), ["queued"], "nothing was claimed or trained")
     }
 
     /// kill -9 one worker mid-run: the other run finishes, the killed one is relaunched from its
