@@ -9,8 +9,7 @@ import Trainer
 ///
 /// Each signal is set to `SIG_IGN` first, so its default action (terminate) can no longer run,
 /// and a dispatch source reports it instead; used by `train` and `worker` (SIGINT, through
-/// `TrainExecution`) and by `ladder run` and
-/// `demo` (SIGINT and SIGTERM, through `LadderExecution`).
+/// `TrainExecution`) and by `ladder run` and `demo` (SIGINT and SIGTERM, through `LadderExecution`).
 enum Interrupts {
     static func stoppingOn<T>(_ signals: [Int32], _ body: (StopRequest) throws -> T) rethrows -> T {
         let stop = StopRequest()
