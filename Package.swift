@@ -83,6 +83,6 @@ let package = Package(
         // The snapshots and the fixture are read by path (#filePath), not bundled.
         .testTarget(name: "ReportTests", dependencies: ["Report", "Analysis"], exclude: ["Snapshots", "Fixtures"]),
         // The --help snapshots are read by path (#filePath), not bundled.
-        .testTarget(name: "CLITests", dependencies: ["scalelab"], exclude: ["Snapshots"]),
+        .testTarget(name: "CLITests", dependencies: ["scalelab", "Lab", "Trainer"], exclude: ["Snapshots"]),
     ]
 )

@@ -8,7 +8,7 @@ struct ScaleLab: ParsableCommand {
         version: ScaleLabVersion.current,
         subcommands: [DemoCommand.self, TrainCommand.self, LadderCommand.self, FitCommand.self, PlanCommand.self,
                       FlopsCommand.self, LawsCommand.self, ReportCommand.self, PlotCommand.self,
-                      ImportCommand.self, ExportCommand.self, SGEMMPeakCommand.self]
+                      ImportCommand.self, ExportCommand.self, SGEMMPeakCommand.self, WorkerSubcommand.self]
     )
 }
 

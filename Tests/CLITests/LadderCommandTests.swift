@@ -1,4 +1,6 @@
 import Foundation
+@testable import Lab
+import Trainer
 import XCTest
 
 /// `scalelab ladder plan|run|status`, `import` and `export` as a user runs them, including the
@@ -123,6 +125,85 @@ final class LadderCommandTests: XCTestCase {
         let bad = try CLIRunner.run(["train", "--tokens", "2048", "--data", corpus, "--final-lr-fraction", "2"])
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.stderr.contains("--final-lr-fraction must be in [0, 1], got 2"), bad.stderr)
+    }
+
+    /// The runner hands each worker its run's stored config as a file (`run-<id>.config.json`,
+    /// removed when the run is done), so every field reaches the trainer, including those
+    /// `scalelab train` has no flag for (AdamW betas and clip, the validation split, the curve bytes).
+    func testWorkersTrainTheStoredConfigEvenWhereTrainHasNoFlag() throws {
+        let ids = try planTiny()
+        let lab = try RunStore.open(path: store, create: false)
+        var config = try XCTUnwrap(try lab.run(id: Int64(ids[0])).trainingConfig)
+        config.hyperparameters.adamw.beta2 = 0.99
+        config.hyperparameters.adamw.clipNorm = 0.5
+        config.validationFraction = 0.2
+        config.curveValidationBytes = 4096
+        let json = try StoreJSON.encode(config, what: "config_json"), id = Int64(ids[0])
+        try lab.write { db in try db.execute(sql: "UPDATE run SET config_json = ? WHERE id = ?", arguments: [json, id]) }
+        _ = try ok(["ladder", "run", "--store", store, "--data", corpus, "--threads", "1"])
+        for id in ids.map(Int64.init) {
+            let run = try lab.run(id: id)
+            XCTAssertEqual(run.status, .done, run.message ?? "")
+            let record = try XCTUnwrap(run.runRecord)
+            XCTAssertEqual(record.config, run.trainingConfig)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: store + ".runs/run-\(id).config.json"))
+        }
+        let trained = try XCTUnwrap(try lab.run(id: Int64(ids[0])).runRecord).config
+        XCTAssertEqual(trained.hyperparameters.adamw.beta2, 0.99)
+        XCTAssertEqual(trained.hyperparameters.adamw.clipNorm, 0.5)
+        XCTAssertEqual(trained.validationFraction, 0.2)
+        XCTAssertEqual(trained.curveValidationBytes, 4096)
+    }
+
+    /// `scalelab worker --config` trains bitwise what `scalelab train` trains for the same config,
+    /// and the same again when run twice: the config file changes nothing but how it arrives.
+    func testWorkerTrainsBitwiseLikeTrain() throws {
+        func record(_ path: String) throws -> RunRecord {
+            try JSONDecoder().decode(RunRecord.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        }
+        let a = dir.appendingPathComponent("a.json").path
+        _ = try ok(["train", "--layers", "1", "--d-model", "8", "--heads", "1", "--context", "16", "--tokens", "2048",
+                    "--batch", "4", "--threads", "1", "--seed", "3", "--data", corpus, "--out", a, "--json"])
+        let byTrain = try record(a)
+        let configFile = dir.appendingPathComponent("run-1.config.json").path
+        try WorkerCommand.writeConfig(byTrain.config, to: configFile)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: configFile + ".tmp"))
+        XCTAssertEqual(try WorkerCommand.readConfig(at: configFile), byTrain.config)
+        var byWorker: [RunRecord] = []
+        for name in ["b", "c"] {
+            let out = dir.appendingPathComponent("\(name).json").path
+            let r = try ok(WorkerCommand.arguments(config: configFile, data: corpus, record: out,
+                                                   checkpoint: out + ".ckpt", progress: nil))
+            XCTAssertTrue(r.stdout.contains("\"status\" : \"completed\""), r.stdout)
+            byWorker.append(try record(out))
+        }
+        for w in byWorker {
+            XCTAssertEqual(w.config, byTrain.config)
+            XCTAssertEqual(w.stepLosses.map(\.bitPattern), byTrain.stepLosses.map(\.bitPattern))
+            XCTAssertEqual(w.learningCurve.map(\.validationLoss.bitPattern), byTrain.learningCurve.map(\.validationLoss.bitPattern))
+            XCTAssertEqual(w.finalValidationLoss?.bitPattern, byTrain.finalValidationLoss?.bitPattern)
+        }
+        let missing = try CLIRunner.run(["worker", "--config", dir.appendingPathComponent("none.json").path, "--data", corpus,
+                                         "--out", a, "--checkpoint", a + ".ckpt"])
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.stderr.contains("none.json"), missing.stderr)
+    }
+
+    /// A run whose stored config was damaged through SQL stops `ladder status` and `ladder run`
+    /// with an error naming the store, the run, the column and what to do; nothing is trained.
+    func testCorruptConfigColumnIsAnErrorNamingTheRun() throws {
+        let ids = try planTiny()
+        let lab = try RunStore.open(path: store, create: false)
+        let id = Int64(ids[0])
+        try lab.write { db in try db.execute(sql: "UPDATE run SET config_json = '{\"shape\":' WHERE id = ?", arguments: [id]) }
+        for args in [["ladder", "status", "--store", store], ["ladder", "run", "--store", store, "--data", corpus]] {
+            let r = try CLIRunner.run(args)
+            XCTAssertNotEqual(r.status, 0, args.joined(separator: " "))
+            XCTAssertTrue(r.stderr.contains("\(store): run \(id): column config_json cannot be read (not valid JSON)"), r.stderr)
+            XCTAssertTrue(r.stderr.contains("Restore") && r.stderr.contains("DELETE FROM run WHERE id = \(id)"), r.stderr)
+        }
+        let states = try lab.read { db in try String.fetchAll(db, sql: "SELECT status FROM run") }
+        XCTAssertEqual(Set(states), ["queued"], "nothing was claimed or trained")
     }
 
     /// kill -9 one worker mid-run: the other run finishes, the killed one is relaunched from its

@@ -97,6 +97,12 @@ final class PlanTests: XCTestCase {
         XCTAssertEqual(try store.summary().plannedFLOPs, plan.totalFLOPs, accuracy: 1e-6 * plan.totalFLOPs)
         let decoded = try JSONDecoder().decode(LadderPlan.self, from: Data(sweep.specJSON.utf8))
         XCTAssertEqual(decoded, plan)
-        for r in plan.runs { XCTAssertNoThrow(try WorkerCommand.check(r.config)) }
+        // Every planned config reaches a worker whole: the config file round-trips it exactly.
+        let file = try temporaryDirectory(self).appendingPathComponent("run.config.json").path
+        for r in plan.runs {
+            try WorkerCommand.writeConfig(r.config, to: file)
+            XCTAssertEqual(try WorkerCommand.readConfig(at: file), r.config)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: file + ".tmp"))
     }
 }

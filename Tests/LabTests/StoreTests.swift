@@ -18,7 +18,7 @@ final class StoreTests: XCTestCase {
 
     func queuedRun(_ config: TrainingConfig, budget: Double? = nil) -> StoredRun {
         var r = StoredRun(sweepID: 0, parameters: Double(config.shape.parameterCount), status: .queued, createdAt: Date())
-        r.configJSON = StoredRun.encode(config)
+        r.configJSON = try! StoreJSON.encode(config, what: "config_json")
         r.tokens = Double(config.tokens)
         r.flops = config.shape.trainingFLOPsPerToken * Double(config.tokens)
         r.budget = budget
@@ -186,13 +186,53 @@ final class StoreTests: XCTestCase {
 
     func testFitsRoundTrip() throws {
         let (store, _) = try newStore()
-        let fit = StoredFit(law: "chinchilla", method: "approach-3", dataHash: "abc", points: 9,
-                            parameters: ["E": 1.5, "alpha": 0.3], intervals: ["alpha": [0.2, 0.4]], scalelabVersion: "t")
+        let fit = try StoredFit(law: "chinchilla", method: "approach-3", dataHash: "abc", points: 9,
+                                parameters: ["E": 1.5, "alpha": 0.3], intervals: ["alpha": [0.2, 0.4]], scalelabVersion: "t")
         let id = try store.save(fit)
         let back = try store.fits()
         XCTAssertEqual(back.count, 1)
         XCTAssertEqual(back[0].id, id)
         XCTAssertEqual(back[0].parameters, ["E": 1.5, "alpha": 0.3])
         XCTAssertEqual(back[0].intervals, ["alpha": [0.2, 0.4]])
+    }
+
+    /// A JSON column damaged through SQL is an error naming the store, the run or fit, the column
+    /// and what to do, from every read of it; it never silently becomes nil or {}.
+    func testCorruptJSONColumnsAreNamedErrors() throws {
+        let (store, path) = try newStore()
+        let (_, runs) = try store.insert(sweep(), runs: [queuedRun(tinyConfig()), queuedRun(tinyConfig(seed: 2))])
+        let id = runs[0].id!   // the first the runner would claim
+        func corrupt(_ sql: String) throws { try store.write { db in try db.execute(sql: sql) } }
+        func expect(_ table: String, _ id: Int64, _ column: String, file: StaticString = #filePath, line: UInt = #line,
+                    _ body: () throws -> Void) {
+            XCTAssertThrowsError(try body(), file: file, line: line) { e in
+                guard case let .corruptColumn(p, t, i, c, _)? = e as? StoreError else {
+                    return XCTFail("\(e)", file: file, line: line)
+                }
+                XCTAssertEqual([p, t, "\(i)", c], [path, table, "\(id)", column], file: file, line: line)
+                let text = "\(e)"
+                XCTAssertTrue(text.contains("\(table) \(id)") && text.contains(column) && text.contains("backup"), text, file: file, line: line)
+            }
+        }
+        try corrupt("UPDATE run SET config_json = '{\"shape\": 3' WHERE id = \(id)")
+        expect("run", id, "config_json") { _ = try store.runs() }
+        expect("run", id, "config_json") { _ = try store.run(id: id) }
+        expect("run", id, "config_json") { _ = try store.claimNextRun(runnerPID: 1, threads: 1, maxAttempts: 3) }
+        XCTAssertEqual(try store.read { db in try String.fetchAll(db, sql: "SELECT status FROM run ORDER BY id") }, ["queued", "queued"],
+                       "a failed claim leaves every run as it was")
+        try corrupt("UPDATE run SET config_json = '[]' WHERE id = \(id)")   // valid JSON, not a config
+        expect("run", id, "config_json") { _ = try store.runs() }
+        try corrupt("UPDATE run SET config_json = NULL, record_json = 'not json', status = 'running', runner_pid = 0 WHERE id = \(id)")
+        expect("run", id, "record_json") { _ = try store.runs() }
+        expect("run", id, "record_json") { _ = try store.abandonedRuns(isAlive: { _ in false }) }
+        try corrupt("UPDATE run SET record_json = NULL WHERE id = \(id)")
+        XCTAssertNil(try store.run(id: id).trainingConfig, "no config is not an error: imported runs have none")
+
+        let fit = try store.save(StoredFit(law: "chinchilla", method: "approach-3", dataHash: "abc", points: 9,
+                                           parameters: ["E": 1.5], intervals: nil, scalelabVersion: "t"))
+        try corrupt("UPDATE fit SET parameters_json = '{\"E\": \"x\"}' WHERE id = \(fit)")
+        expect("fit", fit, "parameters_json") { _ = try store.fits() }
+        try corrupt("UPDATE fit SET parameters_json = '{}', intervals_json = '{\"E\": 1' WHERE id = \(fit)")
+        expect("fit", fit, "intervals_json") { _ = try store.fits() }
     }
 }

@@ -1,4 +1,5 @@
 import LawFitting
+import ScalingLaws
 import Testing
 
 /// The back-test-weighted combination of two forecasts: exact on its back-test, and exact at the

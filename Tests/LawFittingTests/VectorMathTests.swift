@@ -1,5 +1,6 @@
 import Foundation
 @testable import LawFitting
+import ScalingLaws
 import XCTest
 
 /// The four-lane exp and log of the approach-3 kernel agree with libm to a few ulp.

@@ -53,6 +53,22 @@ final class AnalysisTests: XCTestCase {
         XCTAssertEqual(Figures.all(ReportAnalysis(bare)).charts.map(\.0), [.lossCompute, .allocationParameters, .allocationTokens])
     }
 
+    /// The report fits nothing: runs that share budgets get IsoFLOP curves only when the input
+    /// carries approach 2, and learning curves get no envelope without approach 1.
+    func testTheReportDrawsOnlyWhatTheInputCarries() throws {
+        var input = try TestInput.load()
+        XCTAssertNotNil(ReportAnalysis(input).isoflop)
+        XCTAssertNotNil(ReportAnalysis(input).envelope)
+        input.approaches = nil
+        let a = ReportAnalysis(input)
+        XCTAssertNil(a.isoflop)
+        XCTAssertNil(a.envelope)
+        let (charts, missing) = Figures.all(a)
+        XCTAssertFalse(charts.map(\.0).contains(.isoflop))
+        XCTAssertEqual(missing.map(\.kind), [.isoflop])
+        XCTAssertFalse(HTMLReport.render(input).contains("approach 1: envelope"))
+    }
+
     /// The published laws overlaid on the allocation panels are the catalog's, at the budget:
     /// N_opt in the parameters panel, D_opt in the tokens panel.
     func testAllocationSummaryQuotesCatalog() throws {

@@ -13,11 +13,12 @@ extension RunStore {
         case .fixedSize: defaultName = String(format: "fixed-size N=%.3g", spec.fixedValue ?? 0)
         case .fixedData: defaultName = String(format: "fixed-data D=%.3g", spec.fixedValue ?? 0)
         }
-        let sweep = Sweep(name: name ?? defaultName, kind: spec.kind.rawValue, specJSON: StoredRun.encode(plan),
+        let sweep = Sweep(name: name ?? defaultName, kind: spec.kind.rawValue,
+                          specJSON: try StoreJSON.encode(plan, what: "the plan (the sweep's spec_json)"),
                           scalelabVersion: version, createdAt: now)
-        let runs = plan.runs.map { p -> StoredRun in
+        let runs = try plan.runs.map { p throws(StoreError) -> StoredRun in
             var r = StoredRun(sweepID: 0, parameters: Double(p.parameters), status: .queued, createdAt: now)
-            r.configJSON = StoredRun.encode(p.config)
+            r.configJSON = try StoreJSON.encode(p.config, what: "a planned run's config_json")
             r.arch = p.config.shape.architecture.rawValue
             r.seed = Int64(bitPattern: p.config.seed)
             r.nonEmbeddingParameters = Double(p.nonEmbeddingParameters)

@@ -7,9 +7,9 @@ public struct RunnerOptions: Sendable {
     public var executable: String
     /// Worker processes at once. Workers × threads per worker should equal the cores.
     public var workers: Int
-    /// `--threads` of a run's first start (a resumed run keeps the threads it started with).
+    /// Threads of a run's first start, fixed in its stored config (a resumed run keeps the threads it started with).
     public var threadsPerWorker: Int
-    /// The corpus every worker trains on (`scalelab train --data`).
+    /// The corpus every worker trains on (`scalelab worker --data`).
     public var data: String
     /// Where records (`run-<id>.json`), checkpoints (`run-<id>.ckpt`) and logs go.
     public var workDirectory: String

@@ -23,6 +23,10 @@ extension LadderRunner {
             }
             if let r = Self.readRecord(record), r.config == run.trainingConfig {
                 try store.record(run: id, r)
+                if r.status == .completed {
+                    try? FileManager.default.removeItem(atPath: run.checkpointPath ?? paths(id).checkpoint)   // best effort, as in `finish`
+                    try? FileManager.default.removeItem(atPath: paths(id).config)
+                }
                 onEvent(.recovered(runID: id, message: "runner \(run.runnerPID ?? 0) is gone; stored the record its worker left (\(r.status.rawValue))"))
             } else {
                 let m = "runner \(run.runnerPID ?? 0) is gone; will resume from the last checkpoint"

@@ -2,13 +2,15 @@ import Foundation
 import LawFitting
 import Trainer
 
-/// Runs a store's queued and interrupted runs as child `scalelab train` processes.
+/// Runs a store's queued and interrupted runs as child `scalelab worker` processes.
 ///
 /// - Each run is claimed in one store transaction (`RunStore.claimNextRun`), so two runners on
 ///   one store never train the same run.
-/// - A worker writes its record to `run-<id>.json` and checkpoints every
-///   `config.checkpointEverySteps` steps to `run-<id>.ckpt`; it always runs with `--resume`, so
-///   a relaunch continues from the last checkpoint bitwise.
+/// - Before each launch the runner writes the run's stored `TrainingConfig` to
+///   `run-<id>.config.json` (atomically) and the worker trains exactly that value. A worker writes
+///   its record to `run-<id>.json` and checkpoints every `config.checkpointEverySteps` steps to
+///   `run-<id>.ckpt`; it always resumes from the checkpoint when there is one, so a relaunch
+///   continues bitwise. The config file and the checkpoint are removed when the run completes.
 /// - A worker killed by a signal marks its run `interrupted` (relaunched from its checkpoint,
 ///   up to `maxAttempts` launches, then `failed`); a worker that exits with an error and no
 ///   record marks it `failed` with the last line of its log; the other workers go on.
@@ -39,9 +41,9 @@ public final class LadderRunner {
         self.stop = stop
     }
 
-    func paths(_ id: Int64) -> (record: String, checkpoint: String, log: String, progress: String) {
+    func paths(_ id: Int64) -> (record: String, checkpoint: String, log: String, progress: String, config: String) {
         let base = (options.workDirectory as NSString).appendingPathComponent("run-\(id)")
-        return (base + ".json", base + ".ckpt", base + ".log", base + ".progress.json")
+        return (base + ".json", base + ".ckpt", base + ".log", base + ".progress.json", base + ".config.json")
     }
 
     /// Trains until no run is left to claim or `stop` is requested; reports through `onEvent`.
@@ -84,12 +86,12 @@ public final class LadderRunner {
     /// Starts a worker for a claimed run; marks the run failed (and returns nil) if it cannot.
     func launch(_ run: StoredRun) throws -> Active? {
         let id = run.id!
-        let (record, checkpoint, log, progressFile) = paths(id)
+        let (record, checkpoint, log, progressFile, configFile) = paths(id)
         guard let config = run.trainingConfig else {
-            try store.mark(run: id, .failed, message: "the stored config cannot be decoded")
+            try store.mark(run: id, .failed, message: "the run has no training config (an imported run cannot be trained)")
             return nil
         }
-        do { try WorkerCommand.check(config) } catch {
+        do { try WorkerCommand.writeConfig(config, to: configFile) } catch {
             try store.mark(run: id, .failed, message: error.description)
             return nil
         }
@@ -99,8 +101,8 @@ public final class LadderRunner {
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: options.executable)
-        process.arguments = WorkerCommand.arguments(for: config, data: options.data, record: record, checkpoint: checkpoint,
-                                                    progress: progressFile)
+        process.arguments = WorkerCommand.arguments(config: configFile, data: options.data, record: record,
+                                                    checkpoint: checkpoint, progress: progressFile)
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle(forWritingAtPath: log)
         process.standardInput = FileHandle.nullDevice
@@ -128,7 +130,10 @@ public final class LadderRunner {
                 return (.failed, m)
             }
             try store.record(run: id, record)
-            if record.status == .completed { try? FileManager.default.removeItem(atPath: paths(id).checkpoint) }
+            if record.status == .completed {
+                try? FileManager.default.removeItem(atPath: paths(id).checkpoint)
+                try? FileManager.default.removeItem(atPath: paths(id).config)
+            }
             try? FileManager.default.removeItem(atPath: paths(id).progress)
             return (try store.run(id: id).status, record.message)
         }

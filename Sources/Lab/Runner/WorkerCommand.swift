@@ -1,41 +1,58 @@
 import Foundation
 import Trainer
 
-/// How a worker process is started: the `scalelab train` command line for a stored config.
+/// How a worker process is started: `scalelab worker --config run-<id>.config.json …`.
+///
+/// The runner writes the run's stored `TrainingConfig` (the value in the store's `config_json`
+/// column) to a config file next to the run's record and checkpoint, and the worker trains
+/// exactly that value: every field, with nothing turned into command-line flags and parsed
+/// back. The command line names the run's files, so `isWorker` can still tell a live worker of
+/// a run by its command line naming the run's record file.
 public enum WorkerCommand {
-    /// Why a config cannot be handed to `scalelab train`.
-    public struct NotRepresentable: Error, CustomStringConvertible, Sendable {
-        public var description: String
+    /// The hidden `scalelab` subcommand a worker runs.
+    public static let subcommand = "worker"
+
+    /// `worker …` arguments: train the config in `config`, writing the record to `record` and
+    /// checkpoints to `checkpoint` (resuming from it when it exists), printing JSON only.
+    public static func arguments(config: String, data: String, record: String, checkpoint: String,
+                                 progress: String? = nil) -> [String] {
+        [subcommand, "--config", config, "--data", data, "--out", record, "--checkpoint", checkpoint]
+            + (progress.map { ["--progress-file", $0] } ?? [])
     }
 
-    /// Checks that every field `scalelab train` cannot set on its command line has the
-    /// trainer's default, so the child trains exactly `config` (the runner also compares the
-    /// child's record with the stored config afterwards).
-    public static func check(_ c: TrainingConfig) throws(NotRepresentable) {
-        var reference = AdamWConfig()
-        reference.weightDecay = c.hyperparameters.adamw.weightDecay
-        let plain = TrainingConfig(shape: c.shape, tokens: c.tokens)
-        guard c.hyperparameters.adamw == reference,
-              c.hyperparameters.finalLearningRateFraction == Hyperparameters.defaults(for: c.shape, tokens: c.tokens).finalLearningRateFraction,
-              c.validationFraction == plain.validationFraction,
-              c.curveValidationBytes == plain.curveValidationBytes else {
-            throw NotRepresentable(description: "the run's config sets AdamW betas/epsilon/clip, the final learning-rate fraction, the validation fraction or the curve bytes, which `scalelab train` cannot take on its command line")
+    /// A config file that cannot be written or read, with the file and the reason.
+    public struct ConfigFileError: Error, CustomStringConvertible, Sendable {
+        public var path: String
+        public var detail: String
+        public var description: String { "\(path): \(detail)" }
+    }
+
+    /// Writes `config` to `path` atomically: to `<path>.tmp`, then renamed over `path`, so a
+    /// worker (or anyone) never reads half a file.
+    public static func writeConfig(_ config: TrainingConfig, to path: String) throws(ConfigFileError) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let tmp = path + ".tmp"
+        do {
+            try encoder.encode(config).write(to: URL(fileURLWithPath: tmp))
+        } catch {
+            throw ConfigFileError(path: path, detail: "cannot write the run's config file: \(error.localizedDescription)")
+        }
+        guard rename(tmp, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(atPath: tmp)   // best effort: the rename's error is the one to report
+            throw ConfigFileError(path: path, detail: "cannot rename \(tmp) to it: \(reason)")
         }
     }
 
-    /// `train …` arguments that reproduce `config`, writing the record to `record` and
-    /// checkpoints to `checkpoint`, resuming from it when it exists, printing JSON only.
-    public static func arguments(for c: TrainingConfig, data: String, record: String, checkpoint: String,
-                                 progress: String? = nil) -> [String] {
-        let s = c.shape, h = c.hyperparameters
-        return ["train", "--arch", s.architecture.rawValue, "--layers", "\(s.layers)", "--d-model", "\(s.dModel)",
-                "--heads", "\(s.heads)", "--context", "\(s.context)", "--d-ff", "\(s.dFF)", "--tokens", "\(c.tokens)",
-                "--batch", "\(h.batch)", "--micro-batch", "\(h.microBatch)", "--lr", "\(h.learningRate)",
-                "--warmup-tokens", "\(h.warmupTokens)", "--weight-decay", "\(h.adamw.weightDecay)",
-                "--final-lr-fraction", "\(h.finalLearningRateFraction)", "--seed", "\(c.seed)",
-                "--threads", "\(c.threads)", "--curve-points", "\(c.curvePoints)",
-                "--checkpoint-every", "\(c.checkpointEverySteps)", "--data", data, "--out", record,
-                "--checkpoint", checkpoint, "--resume", "--json"] + (progress.map { ["--progress-file", $0] } ?? [])
+    /// Reads a config file written by `writeConfig`.
+    public static func readConfig(at path: String) throws(ConfigFileError) -> TrainingConfig {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigFileError(path: path, detail: "cannot read the run's config file (missing or unreadable); `scalelab ladder run` writes it before it starts a worker")
+        }
+        do { return try JSONDecoder().decode(TrainingConfig.self, from: data) } catch {
+            throw ConfigFileError(path: path, detail: "not a training config (JSON of a TrainingConfig): \(error)")
+        }
     }
 
     /// This program's own executable: `/proc/self/exe` on Linux, else `argv[0]` made absolute.
@@ -59,8 +76,8 @@ public enum WorkerCommand {
         return stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
     }
 
-    /// Whether live process `pid` is a worker writing `record` (its command line names it):
-    /// guards against signalling an unrelated process that reused the pid.
+    /// Whether live process `pid` is a worker writing `record` (its command line names the
+    /// record file, see `arguments`): guards against signalling an unrelated process that reused the pid.
     static func isWorker(_ pid: Int32, writing record: String) -> Bool {
         guard isAlive(pid), let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
         return data.split(separator: 0).contains { String(decoding: $0, as: UTF8.self) == record }

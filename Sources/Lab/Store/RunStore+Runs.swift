@@ -30,21 +30,28 @@ extension RunStore {
     }
 
     /// The runs of one sweep (or of all), by id.
+    ///
+    /// Throws `StoreError.corruptColumn` if a run's config or record JSON does not decode (as do
+    /// `run(id:)`, `claimNextRun` and `abandonedRuns`), naming the run and the column.
     public func runs(sweep: Int64? = nil) throws(StoreError) -> [StoredRun] {
-        try read { db in
+        let runs = try read { db in
             var request = StoredRun.order(Column("id"))
             if let sweep { request = request.filter(Column("sweep_id") == sweep) }
             return try request.fetchAll(db)
         }
+        for r in runs { try r.checkColumns(path: path) }
+        return runs
     }
 
     /// One run; throws `noSuchRun` if the id is not in the store.
     public func run(id: Int64) throws(StoreError) -> StoredRun {
         let path = self.path
-        return try read { db in
+        let run = try read { db in
             guard let r = try StoredRun.fetchOne(db, key: id) else { throw StoreError.noSuchRun(path: path, id: id) }
             return r
         }
+        try run.checkColumns(path: path)
+        return run
     }
 
     /// The learning curve of one run, by step.
@@ -104,8 +111,11 @@ extension RunStore {
     }
 
     /// All saved fits, oldest first.
+    /// Throws `StoreError.corruptColumn` if a fit's parameters or intervals JSON does not decode.
     public func fits() throws(StoreError) -> [StoredFit] {
-        try read { db in try StoredFit.order(Column("id")).fetchAll(db) }
+        let fits = try read { db in try StoredFit.order(Column("id")).fetchAll(db) }
+        for f in fits { try f.checkColumns(path: path) }
+        return fits
     }
 
     /// Inserts a sweep and its runs in one transaction; returns the sweep with its id and the runs.
@@ -133,15 +143,17 @@ extension RunStore {
     /// thread count to `threads` (a resumed run keeps the threads it started with, because the
     /// order of floating-point sums, and so a bitwise resume, depends on them).
     public func claimNextRun(runnerPID: Int32, threads: Int, maxAttempts: Int) throws(StoreError) -> StoredRun? {
-        try write { db in
+        let path = self.path
+        return try write { db in
             guard var run = try StoredRun.fetchOne(db, sql: """
                 SELECT * FROM run WHERE config_json IS NOT NULL AND attempts < ?
                 AND status IN ('queued', 'interrupted')
                 ORDER BY status = 'interrupted' DESC, flops, id LIMIT 1
                 """, arguments: [maxAttempts]) else { return nil }
+            try run.checkColumns(path: path)   // throwing rolls back: the run stays as it was
             if run.startedAt == nil, var config = run.trainingConfig {
                 config.threads = threads
-                run.configJSON = StoredRun.encode(config)
+                run.configJSON = try StoreJSON.encode(config, what: "run \(run.id ?? 0)'s config_json")
                 run.startedAt = Date()
             }
             run.status = .running
@@ -207,7 +219,7 @@ extension RunStore {
             run.finalBitsPerByte = r.finalValidationBitsPerByte
             run.workerPID = nil
             run.heartbeat = Date()
-            if r.status != .interrupted { run.recordJSON = StoredRun.encode(r) }
+            if r.status != .interrupted { run.recordJSON = try StoreJSON.encode(r, what: "run \(id)'s record_json") }
             try run.update(db)
             try StoredCurvePoint.filter(Column("run_id") == id).deleteAll(db)
             for p in r.learningCurve {
@@ -221,27 +233,34 @@ extension RunStore {
     /// Runs marked `running` by a runner that is no longer alive (`isAlive(runnerPID)` false):
     /// what a new runner must recover before it starts.
     public func abandonedRuns(isAlive: @Sendable (Int32) -> Bool) throws(StoreError) -> [StoredRun] {
-        try read { db in
+        let running = try read { db in
             try StoredRun.filter(Column("status") == RunState.running.rawValue).order(Column("id")).fetchAll(db)
-        }.filter { r in !(r.runnerPID.map { isAlive(Int32($0)) } ?? false) }
+        }
+        for r in running { try r.checkColumns(path: path) }
+        return running.filter { r in !(r.runnerPID.map { isAlive(Int32($0)) } ?? false) }
     }
 }
 
 extension StoredRun {
     /// The planned run's training configuration (nil for imported runs).
+    ///
+    /// The store checks this column whenever it reads a run (`runs`, `run(id:)`, `claimNextRun`,
+    /// `abandonedRuns`) and throws `StoreError.corruptColumn`, naming the run and the column, for
+    /// one that does not decode; so for a run read from the store, nil means "no config", never
+    /// "unreadable". (The `try?` below cannot fail for such a run.)
     public var trainingConfig: TrainingConfig? {
-        configJSON.flatMap { try? JSONDecoder().decode(TrainingConfig.self, from: Data($0.utf8)) }
+        try? StoreJSON.decode(TrainingConfig.self, from: configJSON, path: "", table: "run", id: id, column: "config_json")
     }
 
-    /// The full record of a finished run (nil until done or diverged, and for imports).
+    /// The full record of a finished run (nil until done or diverged, and for imports); checked
+    /// on every read like `trainingConfig`.
     public var runRecord: RunRecord? {
-        recordJSON.flatMap { try? StoredFit.decoder.decode(RunRecord.self, from: Data($0.utf8)) }
+        try? StoreJSON.decode(RunRecord.self, from: recordJSON, path: "", table: "run", id: id, column: "record_json")
     }
 
-    static func encode<T: Encodable>(_ value: T) -> String {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys]
-        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return String(decoding: (try? e.encode(value)) ?? Data(), as: UTF8.self)
+    /// Throws `corruptColumn` for a config or record column that does not decode.
+    func checkColumns(path: String) throws(StoreError) {
+        _ = try StoreJSON.decode(TrainingConfig.self, from: configJSON, path: path, table: "run", id: id, column: "config_json")
+        _ = try StoreJSON.decode(RunRecord.self, from: recordJSON, path: path, table: "run", id: id, column: "record_json")
     }
 }

@@ -52,7 +52,10 @@ public struct RunStore: Sendable {
             throw .cannotOpen(path: path, detail: "cannot read the file")
         }
         defer { try? handle.close() }
-        let head = (try? handle.read(upToCount: 16)) ?? Data()
+        let head: Data
+        do { head = try handle.read(upToCount: 16) ?? Data() } catch {
+            throw .cannotOpen(path: path, detail: "cannot read the file: \(error.localizedDescription)")
+        }
         if head.isEmpty { return }
         guard head == Data("SQLite format 3\0".utf8) else {
             throw .notADatabase(path: path, detail: "file is not a database: it does not start with the SQLite header")

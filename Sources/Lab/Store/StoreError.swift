@@ -21,6 +21,11 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible, Loc
     case noSuchRun(path: String, id: Int64)
     /// Any other SQLite failure, with SQLite's message.
     case sqlite(path: String, detail: String)
+    /// A JSON column of one run or fit (`table` is `run` or `fit`) does not decode to what it
+    /// holds: the store was edited by hand or damaged. Thrown by every read of that row.
+    case corruptColumn(path: String, table: String, id: Int64, column: String, detail: String)
+    /// A value could not be encoded as JSON for the store (`what` names the column or record).
+    case unencodable(what: String, detail: String)
 
     public var description: String {
         switch self {
@@ -39,6 +44,14 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible, Loc
             return "\(path): no run with id \(id); `scalelab ladder status --store \(path)` lists the runs"
         case let .sqlite(path, detail):
             return "\(path): store error (SQLite: \(detail))"
+        case let .corruptColumn(path, table, id, column, detail):
+            // The sqlite3 shell leaves foreign keys off; a run's curve points go with it only with them on.
+            let delete = "PRAGMA foreign_keys = ON; DELETE FROM \(table) WHERE id = \(id)"
+            return "\(path): \(table) \(id): column \(column) cannot be read (\(detail)); the store was edited or damaged. "
+                + "Restore \(path) from a backup, or repair or delete that \(table) with sqlite3 "
+                + "(for example `sqlite3 \(path) '\(delete)'`), then try again; nothing was changed"
+        case let .unencodable(what, detail):
+            return "cannot encode \(what) as JSON for the store (\(detail)); nothing was written"
         }
     }
 

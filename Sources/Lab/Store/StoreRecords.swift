@@ -140,37 +140,35 @@ public struct StoredFit: Sendable, Codable, Equatable, FetchableRecord, MutableP
         case scalelabVersion = "scalelab_version", createdAt = "created_at"
     }
 
+    /// Throws `StoreError.unencodable` if the parameters or intervals cannot be written as JSON.
     public init(law: String, method: String, dataHash: String, points: Int, parameters: [String: Double],
-                intervals: [String: [Double]]?, scalelabVersion: String, createdAt: Date = Date()) {
+                intervals: [String: [Double]]?, scalelabVersion: String, createdAt: Date = Date()) throws(StoreError) {
         self.law = law
         self.method = method
         self.dataHash = dataHash
         self.points = points
-        self.parametersJSON = Self.encode(parameters)
-        self.intervalsJSON = intervals.map(Self.encode)
+        self.parametersJSON = try StoreJSON.encode(parameters, what: "the \(law) fit's parameters_json")
+        self.intervalsJSON = try intervals.map { v throws(StoreError) in try StoreJSON.encode(v, what: "the \(law) fit's intervals_json") }
         self.scalelabVersion = scalelabVersion
         self.createdAt = createdAt
     }
 
+    /// The fitted parameters by name. The store checks this column whenever it reads fits
+    /// (`fits()` throws `StoreError.corruptColumn` for one that does not decode), so the `try?`
+    /// below cannot fail for a fit read from the store.
     public var parameters: [String: Double] {
-        (try? Self.decoder.decode([String: Double].self, from: Data(parametersJSON.utf8))) ?? [:]
+        (try? StoreJSON.decode([String: Double].self, from: parametersJSON, path: "", table: "fit", id: id, column: "parameters_json")) ?? [:]
     }
 
+    /// The parameters' intervals by name (nil without intervals); checked like `parameters`.
     public var intervals: [String: [Double]]? {
-        intervalsJSON.flatMap { try? Self.decoder.decode([String: [Double]].self, from: Data($0.utf8)) }
+        try? StoreJSON.decode([String: [Double]].self, from: intervalsJSON, path: "", table: "fit", id: id, column: "intervals_json")
     }
 
-    static var decoder: JSONDecoder {
-        let d = JSONDecoder()
-        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return d
-    }
-
-    static func encode<T: Encodable>(_ value: T) -> String {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys]
-        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return String(decoding: (try? e.encode(value)) ?? Data("{}".utf8), as: UTF8.self)
+    /// Throws `corruptColumn` for a parameters or intervals column that does not decode.
+    func checkColumns(path: String) throws(StoreError) {
+        _ = try StoreJSON.decode([String: Double].self, from: parametersJSON, path: path, table: "fit", id: id, column: "parameters_json")
+        _ = try StoreJSON.decode([String: [Double]].self, from: intervalsJSON, path: path, table: "fit", id: id, column: "intervals_json")
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }

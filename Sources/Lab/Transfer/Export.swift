@@ -55,12 +55,16 @@ public enum RunExport {
 
     /// The finished runs as JSON Lines, one object per run with sorted keys.
     public static func jsonLines(_ store: RunStore) throws(StoreError) -> String {
-        try rows(store).map { row in
+        var text = ""
+        for row in try rows(store) {
             var object: [String: Any] = [:]
             for (k, v) in zip(columns, row) { if let v { object[k] = v.json } }
-            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-            return String(decoding: data, as: UTF8.self) + "\n"
-        }.joined()
+            // JSONSerialization refuses only non-finite numbers; say which run rather than write `{}`.
+            do { text += String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self) + "\n" } catch {
+                throw .unencodable(what: "run \(object["run_id"] ?? "?")'s export row", detail: "\(error)")
+            }
+        }
+        return text
     }
 
     /// `csv` or `jsonl` text.

@@ -24,8 +24,8 @@ extension RunStore {
     /// the run's final validation loss and the run as `done`, so fits include it.
     public func importMeasurements(_ set: MeasurementSet, name: String? = nil, version: String) throws(StoreError) -> ImportSummary {
         let now = Date()
-        let spec = StoredFit.encode(["source": set.source, "format": set.format.rawValue, "hash": set.contentHash,
-                                     "rows": "\(set.count)"])
+        let spec = try StoreJSON.encode(["source": set.source, "format": set.format.rawValue, "hash": set.contentHash,
+                                         "rows": "\(set.count)"], what: "the import's description (the sweep's spec_json)")
         let sweep = Sweep(name: name ?? URL(fileURLWithPath: set.source).lastPathComponent, kind: "import",
                           specJSON: spec, scalelabVersion: version, createdAt: now)
         let runs = set.measurements.map { m -> StoredRun in

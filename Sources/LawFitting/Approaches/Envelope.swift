@@ -1,4 +1,5 @@
 import RealModule
+import ScalingLaws
 
 /// One run's learning curve as approach 1 reads it.
 public struct LearningCurve: Sendable, Codable, Equatable {

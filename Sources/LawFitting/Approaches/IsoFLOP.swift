@@ -1,4 +1,5 @@
 import RealModule
+import ScalingLaws
 
 /// One finished run as approach 2 reads it.
 public struct IsoFLOPRun: Sendable, Codable, Equatable {

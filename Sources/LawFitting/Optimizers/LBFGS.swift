@@ -15,6 +15,9 @@ public struct LBFGS: Sendable {
     /// starts at the full-data optimum would not move at all). We measure the decrease relative to
     /// the objective itself.
     public var functionTolerance = 2.220446049250313e-09
+    /// Stop when the accepted step's largest component is at most this relative to the
+    /// parameters (`max_j |Δx_j| ≤ stepTolerance·max(max_j |x_j|, 1)`).
+    public var stepTolerance = 1e-15
     /// Armijo (sufficient decrease) and curvature constants of the strong Wolfe conditions.
     public var c1 = 1e-4
     public var c2 = 0.9
@@ -39,7 +42,7 @@ public struct LBFGS: Sendable {
 
         for iteration in 0..<maxIterations {
             if maxAbs(g) <= gradientTolerance {
-                return OptimizerResult(x: x, value: fx, iterations: iteration, evaluations: evaluations, status: .gradientTolerance)
+                return OptimizerResult(x: x, value: fx, iterations: iteration, evaluations: evaluations, status: .convergedGradient)
             }
             history.direction(g, into: &direction)
             var slope = dot(direction, g)
@@ -54,7 +57,7 @@ public struct LBFGS: Sendable {
                                     initialStep: initialStep, xNew: &xNew, gNew: &gNew)
             evaluations += search.evaluations
             guard let fNew = search.value else {
-                return OptimizerResult(x: x, value: fx, iterations: iteration, evaluations: evaluations, status: .lineSearchFailed)
+                return OptimizerResult(x: x, value: fx, iterations: iteration, evaluations: evaluations, status: .noDecrease)
             }
             // Curvature pair.
             for j in 0..<n { sk[j] = xNew[j] - x[j]; yk[j] = gNew[j] - g[j] }
@@ -65,13 +68,13 @@ public struct LBFGS: Sendable {
             let previous = fx
             fx = fNew
             if decrease <= functionTolerance * max(abs(previous), abs(fNew)) {
-                return OptimizerResult(x: x, value: fx, iterations: iteration + 1, evaluations: evaluations, status: .functionTolerance)
+                return OptimizerResult(x: x, value: fx, iterations: iteration + 1, evaluations: evaluations, status: .convergedObjective)
             }
-            if maxAbs(sk) <= 1e-15 * max(maxAbs(x), 1) {
-                return OptimizerResult(x: x, value: fx, iterations: iteration + 1, evaluations: evaluations, status: .stepTolerance)
+            if maxAbs(sk) <= stepTolerance * max(maxAbs(x), 1) {
+                return OptimizerResult(x: x, value: fx, iterations: iteration + 1, evaluations: evaluations, status: .convergedStep)
             }
         }
-        let status: OptimizerStatus = maxAbs(g) <= gradientTolerance ? .gradientTolerance : .maxIterations
+        let status: OptimizerStatus = maxAbs(g) <= gradientTolerance ? .convergedGradient : .maxIterations
         return OptimizerResult(x: x, value: fx, iterations: maxIterations, evaluations: evaluations, status: status)
     }
 

@@ -35,7 +35,7 @@ public struct LevenbergMarquardt: Sendable {
         for iteration in 0..<maxIterations {
             normalEquations(J, r, m: m, n: n, JtJ: &JtJ, Jtr: &Jtr)
             if maxAbs(Jtr) <= gradientTolerance {
-                return OptimizerResult(x: x, value: cost, iterations: iteration, evaluations: evaluations, status: .gradientTolerance)
+                return OptimizerResult(x: x, value: cost, iterations: iteration, evaluations: evaluations, status: .convergedGradient)
             }
             var accepted = false
             for _ in 0..<60 {
@@ -54,20 +54,20 @@ public struct LevenbergMarquardt: Sendable {
                     lambda = max(lambda / 3, 1e-12)
                     accepted = true
                     if decrease <= functionTolerance * max(previous, 1e-300) {
-                        return OptimizerResult(x: x, value: cost, iterations: iteration + 1, evaluations: evaluations, status: .functionTolerance)
+                        return OptimizerResult(x: x, value: cost, iterations: iteration + 1, evaluations: evaluations, status: .convergedObjective)
                     }
                     if maxAbs(step) <= stepTolerance * max(maxAbs(x), 1) {
-                        return OptimizerResult(x: x, value: cost, iterations: iteration + 1, evaluations: evaluations, status: .stepTolerance)
+                        return OptimizerResult(x: x, value: cost, iterations: iteration + 1, evaluations: evaluations, status: .convergedStep)
                     }
                     break
                 }
                 if maxAbs(step) <= stepTolerance * max(maxAbs(x), 1) {
-                    return OptimizerResult(x: x, value: cost, iterations: iteration, evaluations: evaluations, status: .stepTolerance)
+                    return OptimizerResult(x: x, value: cost, iterations: iteration, evaluations: evaluations, status: .convergedStep)
                 }
                 lambda *= 4
             }
             if !accepted {
-                return OptimizerResult(x: x, value: cost, iterations: iteration, evaluations: evaluations, status: .lineSearchFailed)
+                return OptimizerResult(x: x, value: cost, iterations: iteration, evaluations: evaluations, status: .noDecrease)
             }
         }
         return OptimizerResult(x: x, value: cost, iterations: maxIterations, evaluations: evaluations, status: .maxIterations)

@@ -1,34 +1,52 @@
 /// How an optimizer stopped. Not converging is not an error: the result says so.
-public enum OptimizerStatus: String, Sendable, Codable, Equatable {
-    /// The projected gradient's largest component fell below the tolerance.
-    case gradientTolerance = "converged-gradient"
+///
+/// One vocabulary for both optimizers (L-BFGS and Levenberg–Marquardt): the case names and the
+/// strings written to JSON (`rawValue`) say the same thing. Converged by gradient, by objective
+/// change or by step; the iteration limit; no trial step decreased the objective (L-BFGS's line
+/// search or LM's damping gave up); a non-finite objective at the start point.
+public enum OptimizerStatus: String, Sendable, Codable, Equatable, CaseIterable {
+    /// The gradient's largest component fell below the tolerance.
+    case convergedGradient = "converged-gradient"
     /// The relative decrease of the objective fell below the tolerance.
-    case functionTolerance = "converged-objective"
+    case convergedObjective = "converged-objective"
     /// The step became smaller than the tolerance relative to the parameters.
-    case stepTolerance = "converged-step"
+    case convergedStep = "converged-step"
     /// The iteration limit was reached first.
     case maxIterations = "max-iterations"
-    /// No step along the search direction decreased the objective enough.
-    case lineSearchFailed = "line-search-failed"
-    /// The objective was not finite at the start point.
+    /// No trial step decreased the objective: L-BFGS's line search found no step satisfying the
+    /// Wolfe conditions, or Levenberg–Marquardt raised its damping to the limit without a decrease.
+    /// (Earlier builds wrote "line-search-failed"; that string still decodes to this case.)
+    case noDecrease = "no-decrease"
+    /// The objective (or its gradient/Jacobian) was not finite at the start point.
     case nonFiniteStart = "non-finite-start"
+
+    /// Reads the current strings and the one renamed ("line-search-failed" → "no-decrease").
+    public init(from decoder: any Decoder) throws {
+        let raw = try decoder.singleValueContainer().decode(String.self)
+        if raw == "line-search-failed" { self = .noDecrease; return }
+        guard let status = OptimizerStatus(rawValue: raw) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                debugDescription: "unknown optimizer status '\(raw)'; expected one of \(Self.allCases.map(\.rawValue).joined(separator: ", "))"))
+        }
+        self = status
+    }
 
     /// Whether this counts as a converged start.
     public var isConverged: Bool {
         switch self {
-        case .gradientTolerance, .functionTolerance, .stepTolerance: true
-        case .maxIterations, .lineSearchFailed, .nonFiniteStart: false
+        case .convergedGradient, .convergedObjective, .convergedStep: true
+        case .maxIterations, .noDecrease, .nonFiniteStart: false
         }
     }
 
     /// A sentence for people.
     public var message: String {
         switch self {
-        case .gradientTolerance: "converged: gradient below tolerance"
-        case .functionTolerance: "converged: relative change of the objective below tolerance"
-        case .stepTolerance: "converged: step below tolerance"
+        case .convergedGradient: "converged: gradient below tolerance"
+        case .convergedObjective: "converged: relative change of the objective below tolerance"
+        case .convergedStep: "converged: step below tolerance"
         case .maxIterations: "did not converge: iteration limit reached (raise it or check the data)"
-        case .lineSearchFailed: "did not converge: the line search found no decrease (objective may be non-smooth here)"
+        case .noDecrease: "did not converge: no trial step decreased the objective (it may be non-smooth here, or its gradient wrong)"
         case .nonFiniteStart: "did not start: the objective is not finite at the start point"
         }
     }

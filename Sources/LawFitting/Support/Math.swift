@@ -2,7 +2,6 @@ import RealModule
 
 @usableFromInline @inline(__always) func _exp(_ x: Double) -> Double { Double.exp(x) }
 @usableFromInline @inline(__always) func _log(_ x: Double) -> Double { Double.log(x) }
-@usableFromInline @inline(__always) func _cos(_ x: Double) -> Double { Double.cos(x) }
 
 /// The `q`-quantile (0…1) of sorted values, linear interpolation between order statistics
 /// (type 7 of Hyndman & Fan 1996, numpy's default).

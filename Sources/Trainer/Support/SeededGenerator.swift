@@ -1,4 +1,5 @@
 import Foundation
+import ScalingLaws
 
 /// A seeded pseudo-random generator whose whole state is four words, so it can be checkpointed.
 ///
@@ -8,15 +9,8 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Codable, Equatab
     public var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
 
     public init(seed: UInt64) {
-        var x = seed
-        func splitMix() -> UInt64 {
-            x &+= 0x9E37_79B9_7F4A_7C15
-            var z = x
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        s0 = splitMix(); s1 = splitMix(); s2 = splitMix(); s3 = splitMix()
+        var mixer = SplitMix64(seed: seed)
+        s0 = mixer.next(); s1 = mixer.next(); s2 = mixer.next(); s3 = mixer.next()
     }
 
     public mutating func next() -> UInt64 {

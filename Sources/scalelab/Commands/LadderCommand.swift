@@ -116,10 +116,11 @@ extension LadderCommand {
             commandName: "run",
             abstract: "Train the store's queued and interrupted runs in worker processes; resumable.",
             discussion: """
-            Each run is a child `scalelab train` process with --threads = cores / --workers on its \
-            first start. Ctrl-C or SIGTERM stops every worker cleanly (each checkpoints); running \
-            the command again skips done runs and continues interrupted ones from their \
-            checkpoints. Records, checkpoints and worker logs go to <store>.runs/.
+            Each run trains in a child `scalelab worker` process, on the run's stored config (written \
+            to <store>.runs/run-<id>.config.json), with cores / --workers threads on its first start. \
+            Ctrl-C or SIGTERM stops every worker cleanly (each checkpoints); running the command again \
+            skips done runs and continues interrupted ones from their checkpoints. Records, \
+            checkpoints and worker logs go to <store>.runs/.
             """
         )
 
@@ -294,23 +295,11 @@ enum LadderExecution {
                                     data: URL(fileURLWithPath: data).path,
                                     workDirectory: RunnerOptions.defaultWorkDirectory(store: path))
         options.maxAttempts = maxAttempts
-        let stop = StopRequest()
-        signal(SIGINT, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
-        let sources = [SIGINT, SIGTERM].map { sig in
-            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            s.setEventHandler { stop.request() }
-            s.resume()
-            return s
+        return try Interrupts.stoppingOn([SIGINT, SIGTERM]) { stop in
+            let display = RunnerDisplay(terminal: !quiet && isatty(STDERR_FILENO) == 1, quiet: quiet)
+            let summary = try LadderRunner(store: store, options: options, stop: stop).run { display.show($0) }
+            display.finish()
+            return summary
         }
-        defer {
-            sources.forEach { $0.cancel() }
-            signal(SIGINT, SIG_DFL)
-            signal(SIGTERM, SIG_DFL)
-        }
-        let display = RunnerDisplay(terminal: !quiet && isatty(STDERR_FILENO) == 1, quiet: quiet)
-        let summary = try LadderRunner(store: store, options: options, stop: stop).run { display.show($0) }
-        display.finish()
-        return summary
     }
 }

@@ -73,51 +73,57 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         let config: TrainingConfig
+        do { config = try makeConfig() } catch let e as TrainerError { throw ValidationError(e.description) }
+        try TrainExecution.run(config, data: data, out: out, checkpoint: checkpoint ?? out.map { $0 + ".ckpt" },
+                               resume: resume, progressFile: progressFile, json: json)
+    }
+}
+
+/// One training run as `train` and `worker` do it: load the corpus, train with SIGINT turned
+/// into a checkpoint and an `interrupted` record, write the record, exit 2 if it diverged and
+/// 130 if interrupted.
+enum TrainExecution {
+    static func run(_ config: TrainingConfig, data: String, out: String?, checkpoint: String?, resume: Bool,
+                    progressFile: String?, json: Bool) throws {
         let corpus: Corpus
-        do {
-            config = try makeConfig()
-            corpus = try Corpus.load(path: data)
-        } catch let e as TrainerError { throw CommandFailure(e.description) }
+        do { corpus = try Corpus.load(path: data) } catch let e as TrainerError { throw CommandFailure(e.description) }
 
-        let stop = StopRequest()
-        signal(SIGINT, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        source.setEventHandler { stop.request() }
-        source.resume()
-        defer { source.cancel(); signal(SIGINT, SIG_DFL) }
+        // SIGINT (Ctrl-C, or the runner stopping its workers): checkpoint and write an interrupted record.
+        let record = try Interrupts.stoppingOn([SIGINT]) { stop -> RunRecord in
+            let progress = ProgressLine(enabled: !json && isatty(STDERR_FILENO) == 1, file: progressFile)
+            let peak = SGEMMPeakCommand.measureInChildProcess(threads: config.threads) ?? measureSGEMMPeak(threads: config.threads)
+            if !json {
+                let s = config.shape
+                FileHandle.standardError.write(Data(("scalelab train: \(s.architecture.rawValue) L=\(s.layers) d=\(s.dModel) T=\(s.context), " +
+                    "N=\(s.parameterCount) (non-embedding \(s.nonEmbeddingParameterCount)), " +
+                    "\(config.steps) steps × \(config.tokensPerStep) tokens, lr \(config.hyperparameters.learningRate), " +
+                    "batch \(config.hyperparameters.batch)/\(config.hyperparameters.microBatch), sgemm peak \(Int(peak / 1e9)) GFLOP/s\n").utf8))
+            }
+            let options = TrainingOptions(version: ScaleLabVersion.current, checkpointPath: checkpoint,
+                                          resume: resume, stop: stop, peakFLOPS: peak,
+                                          progress: { progress.update($0) })
+            let record: RunRecord
+            do { record = try train(config, corpus: corpus, options: options) } catch let e as TrainerError {
+                throw CommandFailure(e.description)
+            }
+            progress.finish()
 
-        let progress = ProgressLine(enabled: !json && isatty(STDERR_FILENO) == 1, file: progressFile)
-        let peak = SGEMMPeakCommand.measureInChildProcess(threads: config.threads) ?? measureSGEMMPeak(threads: config.threads)
-        if !json {
-            FileHandle.standardError.write(Data(("scalelab train: \(config.shape.architecture.rawValue) L=\(layers) d=\(dModel) T=\(context), " +
-                "N=\(config.shape.parameterCount) (non-embedding \(config.shape.nonEmbeddingParameterCount)), " +
-                "\(config.steps) steps × \(config.tokensPerStep) tokens, lr \(config.hyperparameters.learningRate), " +
-                "batch \(config.hyperparameters.batch)/\(config.hyperparameters.microBatch), sgemm peak \(Int(peak / 1e9)) GFLOP/s\n").utf8))
-        }
-        let options = TrainingOptions(version: ScaleLabVersion.current,
-                                      checkpointPath: checkpoint ?? out.map { $0 + ".ckpt" },
-                                      resume: resume, stop: stop, peakFLOPS: peak,
-                                      progress: { progress.update($0) })
-        let record: RunRecord
-        do { record = try train(config, corpus: corpus, options: options) } catch let e as TrainerError {
-            throw CommandFailure(e.description)
-        }
-        progress.finish()
-
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let data = try encoder.encode(record)
-        if let out { try data.write(to: URL(fileURLWithPath: out)) }
-        if json {
-            print(String(decoding: data, as: UTF8.self))
-        } else {
-            FileHandle.standardError.write(Data(summary(record).utf8))
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            let data = try encoder.encode(record)
+            if let out { try data.write(to: URL(fileURLWithPath: out)) }
+            if json {
+                print(String(decoding: data, as: UTF8.self))
+            } else {
+                FileHandle.standardError.write(Data(summary(record).utf8))
+            }
+            return record
         }
         if record.status == .diverged { throw ExitCode(2) }
         if record.status == .interrupted { throw ExitCode(130) }
     }
 
-    func summary(_ r: RunRecord) -> String {
+    static func summary(_ r: RunRecord) -> String {
         var s = "\(r.status.rawValue): \(r.message)\n"
         s += String(format: "tokens %d in %.1f s (%.0f tokens/s), %.3g FLOPs", r.tokens, r.wallSeconds, r.tokensPerSecond, r.flops)
         if let mfu = r.mfu { s += String(format: ", MFU %.1f%%", 100 * mfu) }

@@ -1,5 +1,12 @@
-/// SplitMix64 (Steele, Lea & Flood 2014): a small, fast, seedable generator. Bootstrap samples
-/// derive their own generator from (seed, sample index), so results do not depend on threads.
+import RealModule
+
+/// SplitMix64 (Steele, Lea & Flood 2014): a small, fast, seedable generator; the one definition
+/// in ScaleLab. LawFitting's bootstrap draws from it directly (each sample derives its own
+/// generator from (seed, sample index), so results do not depend on threads); the trainer's
+/// `SeededGenerator` seeds its xoshiro256** state from its first four outputs.
+///
+/// Its streams are fixed by known-answer tests (LawFittingTests/RandomTests,
+/// TrainerTests/SeededGeneratorTests): bootstrap intervals and training losses depend on them bitwise.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
@@ -23,6 +30,6 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     public mutating func nextGaussian() -> Double {
         let u1 = Double.random(in: Double.ulpOfOne..<1, using: &self)
         let u2 = Double.random(in: 0..<1, using: &self)
-        return (-2 * _log(u1)).squareRoot() * _cos(2 * Double.pi * u2)
+        return (-2 * Double.log(u1)).squareRoot() * Double.cos(2 * Double.pi * u2)
     }
 }
