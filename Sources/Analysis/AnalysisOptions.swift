@@ -61,8 +61,11 @@ public struct AnalysisOptions: Sendable {
         if let k = holdout, k < 1 { throw .badOption("--holdout-largest must be at least 1, got \(k)") }
         guard fit.threads >= 1 else { throw .badOption("--threads must be at least 1, got \(fit.threads)") }
         for C in budgets where !(C > 0 && C.isFinite) { throw .badOption("--budget must be a positive number of FLOPs, got \(C)") }
-        if let law, LawForms.named(law, variable: variable) == nil {
-            throw .unknownLaw(law)
+        if let law {
+            guard let formula = LawForms.named(law, variable: variable) else { throw .unknownLaw(law) }
+            if let name = fixed.keys.sorted().first(where: { !formula.parameterNames.contains($0) }) {
+                throw .unknownFixedParameter(law: formula.identifier, name: name, known: formula.parameterNames)
+            }
         }
     }
 }
