@@ -9,7 +9,7 @@ SWIFT ?= swift
 RELEASE = -c release -Xswiftc -target-cpu -Xswiftc native
 DEMO_ARGS ?=
 
-.PHONY: deps corpus build demo test bench-fit bench-train
+.PHONY: deps corpus build demo test bench-fit bench-train bench-fit-large
 
 deps:
 	@bash scripts/ensure-deps.sh
@@ -34,3 +34,6 @@ bench-fit: build
 
 bench-train: build
 	bash benchmarks/train/run.sh
+
+bench-fit-large: build
+	bash benchmarks/fit/large.sh

@@ -59,6 +59,34 @@ final class ChinchillaFitTests: XCTestCase {
         XCTAssertLessThanOrEqual(fit.bestStarts[0].objective, fit.bestStarts[9].objective)
     }
 
+    /// Many points: the starts are screened on a fixed sample of `screeningSample` points and the
+    /// best are polished on every point. The answer is the full data's optimum: the same as
+    /// screening on every point, to the optimizer's tolerance.
+    func testScreeningOnASampleFindsTheFullDataOptimum() throws {
+        let truth = Published.epoch2024
+        let data = FitData(Synthetic.isoFLOP(truth, budgets: 40, sizes: 150, noise: 0.02, seed: 7))
+        XCTAssertEqual(data.count, 6_000)
+        var options = FitOptions()
+        options.threads = 2
+        options.grid = ["log_E": [-1, 0.5], "log_A": [0, 5, 10], "log_B": [0, 5, 10], "alpha": [0, 0.5], "beta": [0, 0.5]]
+        options.screeningSample = 1_000
+        let sampled = try LawFitter.fit(ChinchillaLaw(), to: data, options: options)
+        options.screeningSample = nil
+        let full = try LawFitter.fit(ChinchillaLaw(), to: data, options: options)
+        XCTAssertEqual(sampled.starts, 72)
+        XCTAssertEqual(sampled.points, 6_000)
+        XCTAssertEqual(sampled.objective, full.objective, accuracy: 1e-6 * full.objective, "the same optimum")
+        for (s, f) in zip(sampled.parameters, full.parameters) { XCTAssertEqual(s, f, accuracy: 1e-3 * abs(f)) }
+        XCTAssertEqual(ChinchillaParameters(sampled.parameters).a, truth.a, accuracy: 0.02)
+        // Below the sample size nothing changes.
+        let small = FitData(Synthetic.isoFLOP(truth, noise: 0.01, seed: 42))
+        options.screeningSample = 2_000
+        let a = try LawFitter.fit(ChinchillaLaw(), to: small, options: options)
+        options.screeningSample = nil
+        let b = try LawFitter.fit(ChinchillaLaw(), to: small, options: options)
+        XCTAssertEqual(a.theta, b.theta)
+    }
+
     /// Noise-free data: the fit is exact.
     func testExactDataIsFitExactly() throws {
         let truth = Published.hoffmann2022

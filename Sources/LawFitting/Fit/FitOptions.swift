@@ -20,6 +20,11 @@ public struct FitOptions: Sendable {
     /// scipy L-BFGS-B's default stopping point for objectives of order 1e-3), then the best
     /// `spreadCount` are polished with `lbfgs`'s strict tolerance. Nil runs every start strictly.
     public var screeningTolerance: Double? = 1e-6
+    /// With more points than this, the screening phase runs on this many of them (a fixed,
+    /// seeded sample drawn without replacement) and only the polish sees every point: the cost
+    /// of thousands of starts stops growing with the data, and the polish, from the best
+    /// screened starts, finds the full data's optimum. Nil screens on every point.
+    public var screeningSample: Int? = 2_000
     public var levenbergMarquardt = LevenbergMarquardt()
 
     public init() {}
@@ -31,6 +36,17 @@ public struct FitOptions: Sendable {
             o.lbfgs.functionTolerance = max(tolerance, lbfgs.functionTolerance)
         }
         return o
+    }
+
+    /// The points the screening phase fits: all of them, or `screeningSample` of them when
+    /// there are more (and more starts than are polished).
+    func screeningData(_ data: FitData, starts: Int) -> FitData {
+        guard let size = screeningSample, data.count > size, starts > spreadCount else { return data }
+        // A partial Fisher–Yates shuffle with a fixed seed: the same sample on every run.
+        var order = Array(0..<data.count)
+        var rng = SplitMix64(seed: 0x5C12_EE17)
+        for i in 0..<size { order.swapAt(i, Int.random(in: i..<data.count, using: &rng)) }
+        return data.subset(Array(order[..<size]).sorted())
     }
 
     /// The name a parameter has in fitting space: `log_A` for a logarithmic `A`, `alpha` as is.

@@ -49,14 +49,15 @@ public enum LawFitter {
         let clock = ContinuousClock.now
         let kind = options.objective ?? formula.defaultObjective
         let screening = options.screening(starts: starts.count)
+        let screened = options.screeningData(data, starts: starts.count)
         var results = parallelMap(starts.count, threads: options.threads) { i in
-            minimize(formula, data, from: starts[i], kind: kind, options: screening)
+            minimize(formula, screened, from: starts[i], kind: kind, options: screening)
         }
         let screenedConverged = results.filter { $0.status.isConverged && $0.value.isFinite }.count
         var finite = results.indices.filter { results[$0].value.isFinite }
             .sorted { results[$0].value < results[$1].value }
-        if screening.lbfgs.functionTolerance != options.lbfgs.functionTolerance {
-            // Polish the best starts to the strict tolerance, from where screening left them.
+        if screening.lbfgs.functionTolerance != options.lbfgs.functionTolerance || screened.count != data.count {
+            // Polish the best starts on every point to the strict tolerance, from where screening left them.
             let polish = Array(finite.prefix(options.spreadCount))
             let from = polish.map { results[$0].x }
             let polished = parallelMap(polish.count, threads: options.threads) { k in
@@ -67,7 +68,9 @@ public enum LawFitter {
                 results[i] = polished[k]
                 results[i].evaluations = evaluations
             }
-            finite = results.indices.filter { results[$0].value.isFinite }.sorted { results[$0].value < results[$1].value }
+            // Objectives on the sample and on every point are not comparable: rank the polished only.
+            let candidates = screened.count == data.count ? Array(results.indices) : polish
+            finite = candidates.filter { results[$0].value.isFinite }.sorted { results[$0].value < results[$1].value }
         }
         guard let best = finite.first else { throw FitError.noConvergedStart(law: formula.identifier) }
         let specs = formula.parameters

@@ -41,6 +41,10 @@ struct AnalysisArguments: ParsableArguments {
     @Option(help: "Threads for the starts and refits (default: all cores).")
     var threads: Int?
 
+    @Option(name: .customLong("screening-sample"), parsing: .unconditional,
+            help: "With more points than this, screen the starts on a fixed sample of this many and polish the best on every point (0: screen on every point).")
+    var screeningSample = FitOptions().screeningSample ?? 0
+
     /// The analysis options these arguments give; `law` is left out when it is `all` (a comparison).
     var options: AnalysisOptions {
         var o = AnalysisOptions()
@@ -54,12 +58,14 @@ struct AnalysisArguments: ParsableArguments {
         o.budgets = budgets.map(\.value)
         o.fit.objective = objective
         if let threads { o.fit.threads = threads }
+        o.fit.screeningSample = screeningSample > 0 ? screeningSample : nil
         for g in grid { o.fit.grid[g.name] = g.values }
         return o
     }
 
     func validate() throws {
         if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1, got \(t)") }
+        guard screeningSample >= 0 else { throw ValidationError("--screening-sample must be 0 (every point) or more, got \(screeningSample)") }
         do { try options.check() } catch { throw ValidationError(error.description) }
     }
 }
