@@ -59,15 +59,21 @@ public final class LadderRunner {
         do {
             return try trainAll(onEvent)
         } catch let timeout as LockTimeout {
-            throw stopAfterLockTimeout(timeout, onEvent)
+            let (stopped, unrecorded) = stopWorkers(onEvent)
+            throw RunnerLockTimeout(path: store.path, seconds: options.lockTimeout, detail: timeout.detail,
+                                    stoppedRuns: stopped, unrecordedRuns: unrecorded, workDirectory: options.workDirectory)
+        } catch {
+            _ = stopWorkers(onEvent)   // any other failure: still never leave a worker training on alone
+            throw error
         }
     }
 
-    /// The store stayed locked past `lockTimeout`: never abandon a live worker. Stop every worker
-    /// (SIGINT: it checkpoints and writes an `interrupted` record), wait for all, and store what
-    /// each left if the store lets us now; a record not stored stays in its file, and the run
-    /// stays `running` under this (then dead) runner, so the next `ladder run` recovers it.
-    func stopAfterLockTimeout(_ timeout: LockTimeout, _ onEvent: (RunnerEvent) -> Void) -> RunnerLockTimeout {
+    /// The runner cannot go on (the store stayed locked past `lockTimeout`, or another error):
+    /// never abandon a live worker. Stop every worker (SIGINT: it checkpoints and writes an
+    /// `interrupted` record), wait for all, and store what each left if the store lets us now; a
+    /// record not stored stays in its file, and the run stays `running` under this (then dead)
+    /// runner, so the next `ladder run` recovers it. Returns the stopped and the unrecorded runs.
+    func stopWorkers(_ onEvent: (RunnerEvent) -> Void) -> (stopped: [Int64], unrecorded: [Int64]) {
         let stopped = active.map { $0.run.id! }
         for a in active where a.process.isRunning { kill(a.process.processIdentifier, SIGINT) }
         for a in active { a.process.waitUntilExit() }
@@ -81,8 +87,7 @@ public final class LadderRunner {
             }
         }
         active = []
-        return RunnerLockTimeout(path: store.path, seconds: options.lockTimeout, detail: timeout.detail,
-                                 stoppedRuns: stopped, unrecordedRuns: unrecorded, workDirectory: options.workDirectory)
+        return (stopped, unrecorded)
     }
 
     /// A store operation waited for another process's lock longer than `lockTimeout`.
