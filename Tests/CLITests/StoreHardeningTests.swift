@@ -166,4 +166,56 @@ extension LadderCommandTests {
             XCTAssertFalse(FileManager.default.fileExists(atPath: store + suffix), suffix)
         }
     }
+
+    /// Runs `scalelab args` with `folder` mounted read-only: in a private mount namespace
+    /// (`unshare -m`), the folder bind-mounted read-only over itself, as on a read-only mount
+    /// (and unlike chmod, this holds for root too). Nil where mount namespaces are not allowed.
+    func runOnReadOnlyMount(_ folder: String, _ args: [String]) throws -> CLIRunner.Result? {
+        func q(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        let exe = try XCTUnwrap(CLIRunner.executableURL).path
+        let script = "mount --bind \(q(folder)) \(q(folder)) && mount -o remount,bind,ro \(q(folder)) || exit 97; "
+            + "touch \(q(folder + "/probe")) 2>/dev/null && exit 98; exec " + ([exe] + args).map(q).joined(separator: " ")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
+        p.arguments = ["-m", "sh", "-c", script]
+        let out = dir.appendingPathComponent("ro.out").path, err = dir.appendingPathComponent("ro.err").path
+        for f in [out, err] { _ = FileManager.default.createFile(atPath: f, contents: nil) }
+        p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
+        p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: err))
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare") else { return nil }
+        try p.run()
+        p.waitUntilExit()
+        let result = CLIRunner.Result(status: p.terminationStatus, stdout: try String(contentsOfFile: out, encoding: .utf8),
+                                      stderr: try String(contentsOfFile: err, encoding: .utf8))
+        try? FileManager.default.removeItem(atPath: out)
+        try? FileManager.default.removeItem(atPath: err)
+        if result.status == 97 || result.status == 98 || result.stderr.contains("unshare:") { return nil }
+        return result
+    }
+
+    /// Issue 18.4: a store on a read-only mount is read by `ladder status` and `export`, and
+    /// `import` and `ladder run` say that the store is read-only and what to do.
+    func testAStoreOnAReadOnlyMountIsReadAndWritingCommandsSaySo() throws {
+        let ids = try planTiny()
+        _ = try ok(["ladder", "run", "--store", store, "--data", corpus, "--threads", "1"])
+        let good = dir.appendingPathComponent("good.csv").path
+        try "params,tokens,loss\n1e6,2e7,3.5\n".write(toFile: good, atomically: true, encoding: .utf8)
+        let before = try Data(contentsOf: URL(fileURLWithPath: store))
+        guard let status = try runOnReadOnlyMount(dir.path, ["ladder", "status", "--store", store, "--json"]) else {
+            throw XCTSkip("mount namespaces (unshare -m) are not allowed here")
+        }
+        XCTAssertEqual(status.status, 0, status.stderr)
+        let doc = try XCTUnwrap(try status.json() as? [String: Any])
+        XCTAssertEqual((doc["runs"] as? [Any])?.count, ids.count)
+        let export = try XCTUnwrap(try runOnReadOnlyMount(dir.path, ["export", "--store", store, "--format", "csv"]))
+        XCTAssertEqual(export.status, 0, export.stderr)
+        XCTAssertEqual(export.stdout.split(separator: "\n").count, 1 + ids.count, export.stdout)
+        for args in [["import", good, "--store", store], ["ladder", "run", "--store", store, "--data", corpus]] {
+            let r = try XCTUnwrap(try runOnReadOnlyMount(dir.path, args))
+            XCTAssertNotEqual(r.status, 0, args.joined(separator: " "))
+            XCTAssertTrue(r.stderr.contains("\(store): the store is read-only") && r.stderr.contains("copy the store to a writable place"),
+                          r.stderr)
+        }
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: store)), before)
+    }
 }
