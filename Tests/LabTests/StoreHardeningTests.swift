@@ -121,4 +121,27 @@ final class StoreHardeningTests: XCTestCase {
         XCTAssertEqual(try store.run(id: reused.id!).runnerStartTime, start - 1)
         XCTAssertEqual(try store.abandonedRuns(isRunning: { WorkerCommand.isAlive($0, startedAt: $1) }).map(\.id), [reused.id])
     }
+
+    /// A run left `running` by a runner of schema 1 (no start time) under a pid that a live
+    /// process has reused — the store a user upgrades with the run already stuck — is recovered
+    /// once its runner's heartbeat (written every 2 s by a live runner) is older than the lease;
+    /// with a fresh heartbeat it is left to its runner.
+    func testARunOfASchema1RunnerUnderAReusedPIDIsRecoveredWhenItsHeartbeatIsStale() throws {
+        let sleeper = Process()
+        sleeper.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        sleeper.arguments = ["60"]
+        try sleeper.run()
+        defer { sleeper.terminate(); sleeper.waitUntilExit() }
+        let pid = Int64(sleeper.processIdentifier)
+        let store = try RunStore.open(path: try temporaryDirectory(self).appendingPathComponent("s.sqlite").path)
+        let (_, runs) = try store.insert(sweep(), runs: [try queuedRun(), try queuedRun()])
+        let stale = runs[0].id!, fresh = runs[1].id!
+        try store.write { db in
+            try db.execute(sql: "UPDATE run SET status = 'running', runner_pid = ?, heartbeat = datetime('now', '-1 hour') WHERE id = ?",
+                           arguments: [pid, stale])
+            try db.execute(sql: "UPDATE run SET status = 'running', runner_pid = ?, heartbeat = datetime('now') WHERE id = ?",
+                           arguments: [pid, fresh])
+        }
+        XCTAssertEqual(try store.abandonedRuns(isRunning: { WorkerCommand.isAlive($0, startedAt: $1) }).map(\.id), [stale])
+    }
 }

@@ -250,12 +250,22 @@ extension RunStore {
     /// Runs marked `running` by a runner that is no longer running: `isRunning(runnerPID,
     /// runnerStartTime)` false (`WorkerCommand.isAlive(_:startedAt:)`: a live process that reused
     /// the pid has another start time, so its runs are recovered too).
-    public func abandonedRuns(isRunning: @Sendable (_ pid: Int32, _ startTime: Int64?) -> Bool) throws(StoreError) -> [StoredRun] {
+    ///
+    /// A row of schema 1 has no start time, so its pid alone cannot tell its runner from a
+    /// process that reused the pid: such a run is also abandoned when its heartbeat (which a live
+    /// runner writes every 2 s) is older than `lease` seconds.
+    public func abandonedRuns(isRunning: @Sendable (_ pid: Int32, _ startTime: Int64?) -> Bool,
+                              lease: TimeInterval = 600) throws(StoreError) -> [StoredRun] {
         let running = try read { db in
             try StoredRun.filter(Column("status") == RunState.running.rawValue).order(Column("id")).fetchAll(db)
         }
         for r in running { try r.checkColumns(path: path) }
-        return running.filter { r in !(r.runnerPID.map { isRunning(Int32($0), r.runnerStartTime) } ?? false) }
+        let now = Date()
+        return running.filter { r in
+            guard let pid = r.runnerPID else { return true }
+            if r.runnerStartTime == nil, let beat = r.heartbeat, now.timeIntervalSince(beat) > lease { return true }
+            return !isRunning(Int32(pid), r.runnerStartTime)
+        }
     }
 }
 
