@@ -82,6 +82,36 @@ extension LadderCommandTests {
         XCTAssertEqual(Set(runs.map { $0["status"] as? String }), ["done"], "\(runs)")
     }
 
+    /// Issue 18.1: Ctrl-C or SIGTERM while the runner waits for a locked store stops its workers
+    /// at once (it does not wait out --lock-timeout), exits 130, and the next `ladder run` stores
+    /// what they left and finishes every run.
+    func testStoppingTheRunnerWhileItWaitsForTheLockStopsItsWorkersAtOnce() throws {
+        let ids = try planTiny()
+        let err = dir.appendingPathComponent("runner.err").path
+        let runner = try startRunner(["--workers", "2", "--threads", "1", "--lock-timeout", "60"], stderr: err)
+        _ = try XCTUnwrap(try waitForWorkerMidRun(runner), "the ladder finished before a worker could be caught mid-run")
+        let released = try holdWriteLock(for: 15)
+        let deadline = Date().addingTimeInterval(12)
+        while Date() < deadline, runner.isRunning,
+              !((try? String(contentsOfFile: err, encoding: .utf8)) ?? "").contains("waiting for the store") {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        let workers = try status().compactMap { $0["workerPID"] as? Int }.map(Int32.init)
+        XCTAssertEqual(kill(runner.processIdentifier, SIGTERM), 0)
+        runner.waitUntilExit()
+        let stillLocked = released.wait(timeout: .now()) == .timedOut
+        let stderr = try String(contentsOfFile: err, encoding: .utf8)
+        XCTAssertTrue(stderr.contains("waiting for the store"), stderr)
+        XCTAssertTrue(stillLocked, "the runner went on waiting for the lock after it was asked to stop: \(stderr)")
+        XCTAssertEqual(runner.terminationStatus, 130, stderr)
+        for w in workers { XCTAssertFalse(Self.isRunning(w), "worker \(w) trains on after its runner stopped") }
+        released.wait()
+        _ = try ok(["ladder", "run", "--store", store, "--data", corpus, "--threads", "1"])
+        let runs = try status()
+        XCTAssertEqual(runs.map { $0["id"] as? Int }, ids.map { $0 })
+        XCTAssertEqual(Set(runs.map { $0["status"] as? String }), ["done"], "\(runs)")
+    }
+
     /// Issue 18.2: a run marked `running` by a runner whose pid now belongs to an unrelated live
     /// process (here a `sleep` child with another start time) is recovered and trained, and the
     /// unrelated process is not signalled.

@@ -35,7 +35,9 @@ public final class LadderRunner {
         var record: String
     }
     var active: [Active] = []
-    var pendingLockDetail = ""
+    var pendingLockDetail = "", pendingStop = false
+    /// Runs this session finished (for a summary after a stop while the store was locked).
+    var finishedCount = 0
     let clock = ContinuousClock()
 
     public init(store: RunStore, options: RunnerOptions, stop: StopRequest) {
@@ -60,6 +62,12 @@ public final class LadderRunner {
             return try trainAll(onEvent)
         } catch let timeout as LockTimeout {
             let (stopped, unrecorded) = stopWorkers(onEvent)
+            if timeout.stopRequested {
+                // Ctrl-C or SIGTERM while waiting for the lock: stopped as asked; what could not be
+                // stored waits in the record files for the next `ladder run`.
+                let byState = (try? store.summary().byState) ?? [:]
+                return RunnerSummary(finished: finishedCount, byState: byState, stopped: true)
+            }
             throw RunnerLockTimeout(path: store.path, seconds: options.lockTimeout, detail: timeout.detail,
                                     stoppedRuns: stopped, unrecordedRuns: unrecorded, workDirectory: options.workDirectory)
         } catch {
@@ -90,9 +98,11 @@ public final class LadderRunner {
         return (stopped, unrecorded)
     }
 
-    /// A store operation waited for another process's lock longer than `lockTimeout`.
+    /// A store operation waited for another process's lock longer than `lockTimeout`, or a stop
+    /// was requested while it waited.
     struct LockTimeout: Error {
         var detail: String
+        var stopRequested = false
     }
 
     /// Runs a store operation, retrying while another process holds the store's lock, for up to
@@ -108,6 +118,7 @@ public final class LadderRunner {
                 return value
             } catch StoreError.locked(_, let detail) {
                 if clock.now >= deadline { throw LockTimeout(detail: detail) }
+                if stop.isRequested { throw LockTimeout(detail: detail, stopRequested: true) }   // do not wait out the lock
                 if !waited {
                     onEvent(.waiting(message: "waiting for the store: another process holds its lock (SQLite: \(detail)); "
                         + "\(what) waits up to \(Int(options.lockTimeout.rounded())) s (--lock-timeout)"))
@@ -125,6 +136,7 @@ public final class LadderRunner {
             return try retrying("storing run \(a.run.id!)'s result", onEvent) { try finish(a) }
         } catch let timeout as LockTimeout {
             pendingLockDetail = timeout.detail
+            pendingStop = timeout.stopRequested
             return nil
         }
     }
@@ -157,9 +169,10 @@ public final class LadderRunner {
                 if a.process.isRunning { still.append(a); continue }
                 guard let (state, message) = try finishOrKeep(a, onEvent) else {
                     active = still + Array(active[i...])   // this worker and the ones not looked at yet are still ours to settle
-                    throw LockTimeout(detail: pendingLockDetail)
+                    throw LockTimeout(detail: pendingLockDetail, stopRequested: pendingStop)
                 }
                 finished += 1
+                finishedCount = finished
                 if state == .done { sessionFLOPs += a.run.flops ?? 0 }
                 onEvent(.finished(runID: a.run.id!, state: state, message: message))
             }
