@@ -149,12 +149,13 @@ public struct StoreFit: Sendable {
     public var approaches: StoreAnalysisResult
     public var backtest: LadderBacktest?
 
-    /// Analyses the done runs of `store` (of `sweep`, when given) and saves the approaches' fits in it.
+    /// Analyses the done runs of `store` (of `sweep`, when given) and saves the approaches' fits in
+    /// it, unless the store was opened read-only (`RunStore.isReadOnly`): then it only reads.
     public static func run(_ store: RunStore, sweep: Int64? = nil, options: AnalysisOptions, version: String) throws -> StoreFit {
         let set = try StoreAnalysis.measurementSet(store, sweep: sweep)
         let law = try LawAnalysis.run(set, options: options, version: version)
         let approaches = try StoreAnalysis.analyze(store, sweep: sweep, options: options, approach3: law)
-        try StoreAnalysis.save(approaches, to: store, version: version)
+        if !store.isReadOnly { try StoreAnalysis.save(approaches, to: store, version: version) }
         let backtest = try LadderBacktest.run(store: store, sweep: sweep, analysis: approaches, options: options)
         return StoreFit(law: law, approaches: approaches, backtest: backtest)
     }

@@ -84,12 +84,12 @@ final class StoreTests: XCTestCase {
         }
         let before = try dump(store)
         XCTAssertThrowsError(try RunStore.open(path: path)) { e in
-            XCTAssertEqual(e as? StoreError, .newerSchema(path: path, schemaVersion: 1, supported: StoreSchema.version,
+            XCTAssertEqual(e as? StoreError, .newerSchema(path: path, schemaVersion: StoreSchema.version, supported: StoreSchema.version,
                                                           unknownMigrations: ["v2: from the future"]))
         }
         XCTAssertEqual(try dump(store), before)
         let applied = try store.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier") }
-        XCTAssertEqual(applied.count, 2)
+        XCTAssertEqual(applied.count, StoreSchema.migrator.migrations.count + 1)
     }
 
     func testHigherUserVersionIsRefused() throws {
@@ -102,6 +102,46 @@ final class StoreTests: XCTestCase {
         }
         XCTAssertEqual(try dump(store), before)
         XCTAssertEqual(try store.schemaVersion(), 7)
+    }
+
+    /// Issue 18.5: a store refused as newer-schema or as corrupt keeps every byte, and gets no
+    /// -wal or -shm file, whether it is in WAL mode (at rest) or in rollback-journal mode (as
+    /// `sqlite3` or a backup leaves it; a read-write open would switch that to WAL first).
+    func testARefusedOpenChangesNoByteOnDisk() throws {
+        let refusals = ["PRAGMA user_version = 7", "INSERT INTO grdb_migrations (identifier) VALUES ('v9: from the future')",
+                        "damage"]
+        for refusal in refusals {
+            for journal in ["WAL", "DELETE"] {
+                let (store, path) = try newStore()
+                _ = try store.insert(sweep(), runs: [queuedRun(tinyConfig())])
+                try store.pool.close()
+                let q = try DatabaseQueue(path: path)
+                try q.writeWithoutTransaction { db in
+                    if refusal != "damage" { try db.execute(sql: refusal) }
+                    _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = \(journal)")
+                }
+                try q.close()
+                var before = try Data(contentsOf: URL(fileURLWithPath: path))
+                if refusal == "damage" {
+                    var rng = SeededGenerator(seed: 5)
+                    for i in 100..<before.count { before[i] = UInt8(truncatingIfNeeded: rng.next()) }
+                    try before.write(to: URL(fileURLWithPath: path))
+                }
+                XCTAssertEqual(before[18], journal == "WAL" ? 2 : 1, journal)
+                XCTAssertThrowsError(try RunStore.open(path: path), "\(refusal), \(journal)") { e in
+                    switch e as? StoreError {
+                    case .newerSchema?: XCTAssertNotEqual(refusal, "damage")
+                    case .notADatabase?: XCTAssertEqual(refusal, "damage")
+                    default: XCTFail("\(refusal), \(journal): \(e)")
+                    }
+                    XCTAssertTrue("\(e)".contains("nothing was changed"), "\(e)")
+                }
+                XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), before, "\(refusal), \(journal): bytes changed")
+                for suffix in ["-wal", "-shm", "-journal"] {
+                    XCTAssertFalse(FileManager.default.fileExists(atPath: path + suffix), "\(refusal), \(journal): \(suffix)")
+                }
+            }
+        }
     }
 
     /// A second process (here: a second connection pool) that cannot get the write lock gets a

@@ -17,6 +17,10 @@ public struct RunnerOptions: Sendable {
     public var maxAttempts = 3
     /// How often the runner looks at its workers and the stop flag (seconds).
     public var pollInterval = 0.05
+    /// How long one store operation of the runner may wait in all for another process's lock
+    /// (a long import, a `sqlite3` shell) before the runner stops its workers cleanly and exits
+    /// (seconds). Each attempt also waits the store's busy timeout.
+    public var lockTimeout: Double = 120
 
     public init(executable: String, workers: Int, threadsPerWorker: Int, data: String, workDirectory: String) {
         precondition(workers >= 1 && threadsPerWorker >= 1, "workers \(workers) and threads \(threadsPerWorker) must be at least 1")
@@ -60,6 +64,37 @@ public enum RunnerEvent: Sendable {
     case started(WorkerStatus)
     case finished(runID: Int64, state: RunState, message: String)
     case progress(RunnerProgress)
+    /// The store is locked by another process; the runner waits (said once per wait).
+    case waiting(message: String)
+}
+
+/// The store stayed locked by another process past `RunnerOptions.lockTimeout`. The runner
+/// stopped its workers cleanly (each checkpointed and wrote an `interrupted` record) and waited
+/// for them; what it could not store is in their record files, which the next `ladder run`
+/// stores before it resumes the runs.
+public struct RunnerLockTimeout: Error, Sendable, CustomStringConvertible, LocalizedError {
+    public var path: String
+    public var seconds: Double
+    public var detail: String
+    /// Runs whose workers were stopped.
+    public var stoppedRuns: [Int64]
+    /// Runs whose worker's record could not be stored (still `running` in the store, with a dead runner).
+    public var unrecordedRuns: [Int64]
+    public var workDirectory: String
+
+    public var description: String {
+        func list(_ ids: [Int64]) -> String { ids.map(String.init).joined(separator: ", ") }
+        var s = "\(path): the store stayed locked by another process for more than \(Int(seconds.rounded())) s (SQLite: \(detail)); "
+            + "the runner stopped"
+        if !stoppedRuns.isEmpty { s += " its workers (run\(stoppedRuns.count == 1 ? "" : "s") \(list(stoppedRuns)), each checkpointed)" }
+        if !unrecordedRuns.isEmpty {
+            s += "; the records of run\(unrecordedRuns.count == 1 ? "" : "s") \(list(unrecordedRuns)) wait in \(workDirectory)"
+        }
+        return s + ". Let the other process finish (or stop it), then run `scalelab ladder run` again: it stores what the "
+            + "workers left and resumes; nothing was lost. --lock-timeout sets how long the runner waits"
+    }
+
+    public var errorDescription: String? { description }
 }
 
 /// How a `run` call ended.

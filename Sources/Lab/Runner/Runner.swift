@@ -24,6 +24,8 @@ public final class LadderRunner {
     let options: RunnerOptions
     let stop: StopRequest
     let pid = getpid()
+    /// This runner's start time, stored with its pid (survives pid reuse).
+    lazy var startTime = WorkerCommand.startTime(of: getpid())
 
     struct Active {
         var run: StoredRun
@@ -33,6 +35,9 @@ public final class LadderRunner {
         var record: String
     }
     var active: [Active] = []
+    var pendingLockDetail = "", pendingStop = false
+    /// Runs this session finished (for a summary after a stop while the store was locked).
+    var finishedCount = 0
     let clock = ContinuousClock()
 
     public init(store: RunStore, options: RunnerOptions, stop: StopRequest) {
@@ -53,27 +58,129 @@ public final class LadderRunner {
         } catch {
             throw StoreError.cannotOpen(path: options.workDirectory, detail: "cannot create the runs folder: \(error.localizedDescription)")
         }
+        do {
+            return try trainAll(onEvent)
+        } catch let timeout as LockTimeout {
+            let (stopped, unrecorded) = stopWorkers(onEvent)
+            if timeout.stopRequested {
+                // Ctrl-C or SIGTERM while waiting for the lock: stopped as asked; what could not be
+                // stored waits in the record files for the next `ladder run`.
+                let byState = (try? store.summary().byState) ?? [:]
+                return RunnerSummary(finished: finishedCount, byState: byState, stopped: true)
+            }
+            throw RunnerLockTimeout(path: store.path, seconds: options.lockTimeout, detail: timeout.detail,
+                                    stoppedRuns: stopped, unrecordedRuns: unrecorded, workDirectory: options.workDirectory)
+        } catch {
+            _ = stopWorkers(onEvent)   // any other failure: still never leave a worker training on alone
+            throw error
+        }
+    }
+
+    /// The runner cannot go on (the store stayed locked past `lockTimeout`, or another error):
+    /// never abandon a live worker. Stop every worker (SIGINT: it checkpoints and writes an
+    /// `interrupted` record), wait for all, and store what each left if the store lets us now; a
+    /// record not stored stays in its file, and the run stays `running` under this (then dead)
+    /// runner, so the next `ladder run` recovers it. Returns the stopped and the unrecorded runs.
+    func stopWorkers(_ onEvent: (RunnerEvent) -> Void) -> (stopped: [Int64], unrecorded: [Int64]) {
+        let stopped = active.map { $0.run.id! }
+        for a in active where a.process.isRunning { kill(a.process.processIdentifier, SIGINT) }
+        for a in active { a.process.waitUntilExit() }
+        var unrecorded: [Int64] = []
+        for a in active {
+            do {
+                let (state, message) = try finish(a)
+                onEvent(.finished(runID: a.run.id!, state: state, message: message))
+            } catch {
+                unrecorded.append(a.run.id!)
+            }
+        }
+        active = []
+        return (stopped, unrecorded)
+    }
+
+    /// A store operation waited for another process's lock longer than `lockTimeout`, or a stop
+    /// was requested while it waited.
+    struct LockTimeout: Error {
+        var detail: String
+        var stopRequested = false
+    }
+
+    /// Runs a store operation, retrying while another process holds the store's lock, for up to
+    /// `options.lockTimeout` seconds in all; says once (`.waiting`) that it waits. Each attempt
+    /// is one transaction, so a failed attempt left nothing.
+    func retrying<T>(_ what: String, _ onEvent: (RunnerEvent) -> Void, _ body: () throws -> T) throws -> T {
+        let deadline = clock.now + .milliseconds(Int64(options.lockTimeout * 1000))
+        var waited = false
+        while true {
+            do {
+                let value = try body()
+                if waited { onEvent(.waiting(message: "the store is free again; \(what) done")) }
+                return value
+            } catch StoreError.locked(_, let detail) {
+                if clock.now >= deadline { throw LockTimeout(detail: detail) }
+                if stop.isRequested { throw LockTimeout(detail: detail, stopRequested: true) }   // do not wait out the lock
+                if !waited {
+                    onEvent(.waiting(message: "waiting for the store: another process holds its lock (SQLite: \(detail)); "
+                        + "\(what) waits up to \(Int(options.lockTimeout.rounded())) s (--lock-timeout)"))
+                    waited = true
+                }
+                Thread.sleep(forTimeInterval: min(0.2, options.lockTimeout / 10))
+            }
+        }
+    }
+
+    /// Stores what an exited worker left, waiting for a locked store; nil (with the lock's detail
+    /// in `pendingLockDetail`) when the store stayed locked past `lockTimeout`.
+    func finishOrKeep(_ a: Active, _ onEvent: (RunnerEvent) -> Void) throws -> (RunState, String)? {
+        do {
+            return try retrying("storing run \(a.run.id!)'s result", onEvent) { try finish(a) }
+        } catch let timeout as LockTimeout {
+            pendingLockDetail = timeout.detail
+            pendingStop = timeout.stopRequested
+            return nil
+        }
+    }
+
+    /// Marks this runner alive. A missed heartbeat loses nothing, so it is skipped while another
+    /// process holds the lock; any other store error is for the next write to report.
+    func beat() {
+        _ = try? store.heartbeat(runnerPID: pid)
+    }
+
+    func trainAll(_ onEvent: (RunnerEvent) -> Void) throws -> RunnerSummary {
         try recover(onEvent)
         let start = clock.now
         var sessionFLOPs = 0.0, finished = 0, lastBeat = clock.now, lastProgress = clock.now
+        let startTime = self.startTime
         while true {
-            while !stop.isRequested, active.count < options.workers,
-                  let run = try store.claimNextRun(runnerPID: pid, threads: options.threadsPerWorker, maxAttempts: options.maxAttempts) {
-                if let a = try launch(run) { active.append(a); onEvent(.started(a.status)) }
+            while !stop.isRequested, active.count < options.workers {
+                let claimed = try retrying("claiming the next run", onEvent) {
+                    try store.claimNextRun(runnerPID: pid, runnerStartTime: startTime, threads: options.threadsPerWorker,
+                                           maxAttempts: options.maxAttempts)
+                }
+                guard let run = claimed else { break }
+                if let a = try launch(run, onEvent) { onEvent(.started(a.status)) }
             }
             if active.isEmpty { break }
             if stop.isRequested { for a in active { kill(a.process.processIdentifier, SIGINT) } }
             Thread.sleep(forTimeInterval: options.pollInterval)
             var still: [Active] = []
-            for a in active {
+            for (i, a) in active.enumerated() {
                 if a.process.isRunning { still.append(a); continue }
-                let (state, message) = try finish(a)
+                guard let (state, message) = try finishOrKeep(a, onEvent) else {
+                    active = still + Array(active[i...])   // this worker and the ones not looked at yet are still ours to settle
+                    throw LockTimeout(detail: pendingLockDetail, stopRequested: pendingStop)
+                }
                 finished += 1
+                finishedCount = finished
                 if state == .done { sessionFLOPs += a.run.flops ?? 0 }
                 onEvent(.finished(runID: a.run.id!, state: state, message: message))
             }
             active = still
-            if clock.now - lastBeat > .seconds(2) { try store.heartbeat(runnerPID: pid); lastBeat = clock.now }
+            if clock.now - lastBeat > .seconds(2) {
+                beat()
+                lastBeat = clock.now
+            }
             if clock.now - lastProgress > .milliseconds(500) {
                 onEvent(.progress(try progress(sessionFLOPs: sessionFLOPs, since: start)))
                 lastProgress = clock.now
@@ -83,16 +190,20 @@ public final class LadderRunner {
         return RunnerSummary(finished: finished, byState: summary.byState, stopped: stop.isRequested)
     }
 
-    /// Starts a worker for a claimed run; marks the run failed (and returns nil) if it cannot.
-    func launch(_ run: StoredRun) throws -> Active? {
+    /// Starts a worker for a claimed run and adds it to `active` (before it is recorded in the
+    /// store, so a lock timeout still stops it); marks the run failed (and returns nil) if it cannot.
+    func launch(_ run: StoredRun, _ onEvent: (RunnerEvent) -> Void) throws -> Active? {
         let id = run.id!
         let (record, checkpoint, log, progressFile, configFile) = paths(id)
+        func fail(_ message: String) throws {
+            try retrying("marking run \(id) failed", onEvent) { try store.mark(run: id, .failed, message: message) }
+        }
         guard let config = run.trainingConfig else {
-            try store.mark(run: id, .failed, message: "the run has no training config (an imported run cannot be trained)")
+            try fail("the run has no training config (an imported run cannot be trained)")
             return nil
         }
         do { try WorkerCommand.writeConfig(config, to: configFile) } catch {
-            try store.mark(run: id, .failed, message: error.description)
+            try fail(error.description)
             return nil
         }
         try? FileManager.default.removeItem(atPath: record)
@@ -107,15 +218,21 @@ public final class LadderRunner {
         process.standardError = FileHandle(forWritingAtPath: log)
         process.standardInput = FileHandle.nullDevice
         do { try process.run() } catch {
-            try store.mark(run: id, .failed, message: "cannot start \(options.executable): \(error.localizedDescription)")
+            try fail("cannot start \(options.executable): \(error.localizedDescription)")
             return nil
         }
-        try store.setWorker(run: id, pid: process.processIdentifier, resumed: resumed, checkpoint: checkpoint, record: record)
+        let workerPID = process.processIdentifier, workerStart = WorkerCommand.startTime(of: workerPID)
         let s = config.shape
-        let status = WorkerStatus(runID: id, pid: process.processIdentifier,
+        let status = WorkerStatus(runID: id, pid: workerPID,
                                   shape: "\(s.architecture.rawValue) L=\(s.layers) d=\(s.dModel) N=\(s.parameterCount) D=\(config.tokens)",
                                   flops: run.flops ?? 0, seconds: 0, resumed: resumed)
-        return Active(run: run, process: process, status: status, started: clock.now, record: record)
+        let a = Active(run: run, process: process, status: status, started: clock.now, record: record)
+        active.append(a)
+        try retrying("recording run \(id)'s worker", onEvent) {
+            try store.setWorker(run: id, pid: workerPID, startTime: workerStart, resumed: resumed, checkpoint: checkpoint,
+                                record: record)
+        }
+        return a
     }
 
     /// Stores what an exited worker left: its record, or why it has none.
@@ -160,7 +277,7 @@ public final class LadderRunner {
             var s = a.status
             s.seconds = secondsSince(a.started)
             s.progress = FileManager.default.contents(atPath: paths(a.run.id!).progress)
-                .flatMap { try? JSONDecoder().decode(TrainingProgress.self, from: $0) }
+                .flatMap { try? RunRecord.jsonDecoder().decode(TrainingProgress.self, from: $0) }
             return s
         }
         return RunnerProgress(runsDone: done.count, runsTotal: runs.count, flopsDone: flopsDone, flopsTotal: flopsTotal,
@@ -169,7 +286,7 @@ public final class LadderRunner {
 
     static func readRecord(_ path: String) -> RunRecord? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        return try? JSONDecoder().decode(RunRecord.self, from: data)
+        return try? RunRecord.jsonDecoder().decode(RunRecord.self, from: data)
     }
 
     static func lastLine(ofFile path: String) -> String {

@@ -69,6 +69,26 @@ public enum WorkerCommand {
         return !isZombie(pid)
     }
 
+    /// Linux: the start time of process `pid` (field 22 of `/proc/<pid>/stat`, clock ticks since
+    /// boot), or nil where there is none. A pid can be reused by another process; a pid with its
+    /// start time cannot (within one boot), so the store records both for runners and workers.
+    public static func startTime(of pid: Int32) -> Int64? {
+        guard pid > 0, let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        // Fields after the parenthesized command name start with field 3 (the state).
+        let fields = stat[stat.index(after: close)...].split(separator: " ", omittingEmptySubsequences: true)
+        guard fields.count > 19 else { return nil }
+        return Int64(fields[19])
+    }
+
+    /// Whether process `pid` is alive and is the process that was recorded with `startTime`
+    /// (when one was recorded): a live process that reused the pid is not it.
+    public static func isAlive(_ pid: Int32, startedAt startTime: Int64?) -> Bool {
+        guard isAlive(pid) else { return false }
+        guard let startTime, let now = self.startTime(of: pid) else { return true }
+        return now == startTime
+    }
+
     /// Linux: the state field of `/proc/<pid>/stat` (after the parenthesized command name) is `Z`.
     static func isZombie(_ pid: Int32) -> Bool {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
@@ -78,8 +98,9 @@ public enum WorkerCommand {
 
     /// Whether live process `pid` is a worker writing `record` (its command line names the
     /// record file, see `arguments`): guards against signalling an unrelated process that reused the pid.
-    static func isWorker(_ pid: Int32, writing record: String) -> Bool {
-        guard isAlive(pid), let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+    /// With `startTime`, the process must also have that start time.
+    static func isWorker(_ pid: Int32, startedAt startTime: Int64? = nil, writing record: String) -> Bool {
+        guard isAlive(pid, startedAt: startTime), let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
         return data.split(separator: 0).contains { String(decoding: $0, as: UTF8.self) == record }
     }
 }

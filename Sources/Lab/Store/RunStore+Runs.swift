@@ -142,7 +142,10 @@ extension RunStore {
     /// Marks it `running` under `runnerPID`, counts the attempt, and on a first start fixes its
     /// thread count to `threads` (a resumed run keeps the threads it started with, because the
     /// order of floating-point sums, and so a bitwise resume, depends on them).
-    public func claimNextRun(runnerPID: Int32, threads: Int, maxAttempts: Int) throws(StoreError) -> StoredRun? {
+    /// `runnerStartTime` (`WorkerCommand.startTime(of:)`) is kept with the pid, so a later runner
+    /// can tell this runner from another process that reuses its pid.
+    public func claimNextRun(runnerPID: Int32, runnerStartTime: Int64? = nil, threads: Int,
+                             maxAttempts: Int) throws(StoreError) -> StoredRun? {
         let path = self.path
         return try write { db in
             guard var run = try StoredRun.fetchOne(db, sql: """
@@ -158,7 +161,9 @@ extension RunStore {
             }
             run.status = .running
             run.runnerPID = Int64(runnerPID)
+            run.runnerStartTime = runnerStartTime
             run.workerPID = nil
+            run.workerStartTime = nil
             run.heartbeat = Date()
             run.attempts += 1
             try run.update(db)
@@ -167,12 +172,14 @@ extension RunStore {
     }
 
     /// Records the worker process of a running run, and whether it continues from a checkpoint.
-    public func setWorker(run id: Int64, pid: Int32, resumed: Bool, checkpoint: String, record: String) throws(StoreError) {
+    /// `startTime` is the worker's start time (`WorkerCommand.startTime(of:)`), kept with its pid.
+    public func setWorker(run id: Int64, pid: Int32, startTime: Int64? = nil, resumed: Bool, checkpoint: String,
+                          record: String) throws(StoreError) {
         try write { db in
             try db.execute(sql: """
-                UPDATE run SET worker_pid = ?, heartbeat = ?, resumes = resumes + ?, checkpoint_path = ?, record_path = ?
-                WHERE id = ?
-                """, arguments: [Int64(pid), Date(), resumed ? 1 : 0, checkpoint, record, id])
+                UPDATE run SET worker_pid = ?, worker_start_time = ?, heartbeat = ?, resumes = resumes + ?, checkpoint_path = ?,
+                record_path = ? WHERE id = ?
+                """, arguments: [Int64(pid), startTime, Date(), resumed ? 1 : 0, checkpoint, record, id])
         }
     }
 
@@ -187,7 +194,7 @@ extension RunStore {
     /// Sets a run's state and message (a failure, an interruption), clearing its worker.
     public func mark(run id: Int64, _ state: RunState, message: String) throws(StoreError) {
         try write { db in
-            try db.execute(sql: "UPDATE run SET status = ?, message = ?, worker_pid = NULL, heartbeat = ? WHERE id = ?",
+            try db.execute(sql: "UPDATE run SET status = ?, message = ?, worker_pid = NULL, worker_start_time = NULL, heartbeat = ? WHERE id = ?",
                            arguments: [state, message, Date(), id])
         }
     }
@@ -218,11 +225,14 @@ extension RunStore {
             run.finalValidationLoss = r.finalValidationLoss
             run.finalBitsPerByte = r.finalValidationBitsPerByte
             run.workerPID = nil
+            run.workerStartTime = nil
             run.heartbeat = Date()
             if r.status != .interrupted { run.recordJSON = try StoreJSON.encode(r, what: "run \(id)'s record_json") }
             try run.update(db)
             try StoredCurvePoint.filter(Column("run_id") == id).deleteAll(db)
-            for p in r.learningCurve {
+            // A diverged run's non-finite losses stay in its record_json; SQLite cannot hold NaN
+            // in these NOT NULL columns, and fits and figures want finite points.
+            for p in r.learningCurve where [p.trainLoss, p.validationLoss, p.validationBitsPerByte].allSatisfy(\.isFinite) {
                 try StoredCurvePoint(runID: id, step: p.step, tokens: Double(p.tokens), flops: r.flopsPerToken * Double(p.tokens),
                                      trainLoss: p.trainLoss, validationLoss: p.validationLoss,
                                      validationBitsPerByte: p.validationBitsPerByte, learningRate: p.learningRate).insert(db)
@@ -231,13 +241,31 @@ extension RunStore {
     }
 
     /// Runs marked `running` by a runner that is no longer alive (`isAlive(runnerPID)` false):
-    /// what a new runner must recover before it starts.
+    /// what a new runner must recover before it starts. Looks at the pid alone; the runner uses
+    /// `abandonedRuns(isRunning:)`, which also compares start times.
     public func abandonedRuns(isAlive: @Sendable (Int32) -> Bool) throws(StoreError) -> [StoredRun] {
+        try abandonedRuns(isRunning: { pid, _ in isAlive(pid) })
+    }
+
+    /// Runs marked `running` by a runner that is no longer running: `isRunning(runnerPID,
+    /// runnerStartTime)` false (`WorkerCommand.isAlive(_:startedAt:)`: a live process that reused
+    /// the pid has another start time, so its runs are recovered too).
+    ///
+    /// A row of schema 1 has no start time, so its pid alone cannot tell its runner from a
+    /// process that reused the pid: such a run is also abandoned when its heartbeat (which a live
+    /// runner writes every 2 s) is older than `lease` seconds.
+    public func abandonedRuns(isRunning: @Sendable (_ pid: Int32, _ startTime: Int64?) -> Bool,
+                              lease: TimeInterval = 600) throws(StoreError) -> [StoredRun] {
         let running = try read { db in
             try StoredRun.filter(Column("status") == RunState.running.rawValue).order(Column("id")).fetchAll(db)
         }
         for r in running { try r.checkColumns(path: path) }
-        return running.filter { r in !(r.runnerPID.map { isAlive(Int32($0)) } ?? false) }
+        let now = Date()
+        return running.filter { r in
+            guard let pid = r.runnerPID else { return true }
+            if r.runnerStartTime == nil, let beat = r.heartbeat, now.timeIntervalSince(beat) > lease { return true }
+            return !isRunning(Int32(pid), r.runnerStartTime)
+        }
     }
 }
 

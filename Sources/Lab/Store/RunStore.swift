@@ -2,78 +2,157 @@ import Foundation
 import GRDB
 
 /// The run store: one SQLite file (default `scalelab.sqlite`) holding sweeps, runs, learning
-/// curves and fits, opened through a GRDB `DatabasePool`.
+/// curves and fits, opened through a GRDB `DatabasePool` (or, read-only, a `DatabaseQueue`).
 ///
 /// - WAL mode: readers in other processes (`ladder status`, `export`) never wait for the
 ///   runner's writes and always see a committed state.
 /// - Every write is one transaction: a failed import or a crash mid-write leaves nothing half done.
 /// - Opening refuses, before writing anything, a file that is not a database, a store from a
 ///   newer schema (`StoreSchema`), and a store another process keeps locked beyond `busyTimeout`.
+///   The checks run on the file's header and on a read-only connection that creates no file
+///   (SQLite `immutable` when no `-wal` file exists), so a refused store keeps every byte.
+/// - `open(readOnly: true)` (the commands that only read: `ladder status`, `export`, `report
+///   --store`) writes nothing and needs no write permission on the file or its folder.
 ///
 /// `RunStore` is a value that shares its connection pool; copies talk to the same file.
 public struct RunStore: Sendable {
     /// The path given to `open`.
     public let path: String
-    let pool: DatabasePool
+    /// Opened with `readOnly: true`: every write throws `StoreError.readOnly`.
+    public let isReadOnly: Bool
+    let pool: any DatabaseWriter
 
     /// Opens the store at `path`, creating it (and its schema) if `create` and the file is missing.
     ///
+    /// - Parameter readOnly: open for reading only: nothing is written, migrated or created (not
+    ///   even a `-wal` file), so a store on a read-only mount or owned by another user can be read.
     /// - Parameter busyTimeout: how long a write waits for another process's write to finish
     ///   before failing with `StoreError.locked`. Five seconds rides out any single transaction of
-    ///   the runner (each is milliseconds) while still failing fast on a store held locked.
-    public static func open(path: String, create: Bool = true, busyTimeout: TimeInterval = 5) throws(StoreError) -> RunStore {
+    ///   the runner (each is milliseconds); the runner retries on top of it (`RunnerOptions.lockTimeout`).
+    public static func open(path: String, create: Bool = true, readOnly: Bool = false,
+                            busyTimeout: TimeInterval = 5) throws(StoreError) -> RunStore {
         let exists = FileManager.default.fileExists(atPath: path)
-        if !exists && !create { throw .missing(path: path) }
-        if exists { try checkHeader(path) }
+        if !exists && (!create || readOnly) { throw .missing(path: path) }
+        if exists {
+            try checkHeader(path)
+            // Schema and integrity checks on a connection that writes and creates nothing.
+            let checker = try readOnlyQueue(path, busyTimeout: busyTimeout)
+            let applied: Set<String>
+            do { applied = try checkSchema(checker, path: path) } catch {
+                try? checker.close()
+                throw error
+            }
+            if readOnly {
+                guard !applied.isEmpty else {   // an empty SQLite file: no store in it
+                    try? checker.close()
+                    throw .missing(path: path)
+                }
+                return RunStore(path: path, isReadOnly: true, pool: checker)
+            }
+            try? checker.close()
+            if let reason = notWritable(path) { throw .readOnly(path: path, detail: reason) }
+        }
         var config = Configuration()
         config.busyMode = .timeout(busyTimeout)
         config.label = "scalelab-store"
         config.prepareDatabase { db in try db.execute(sql: "PRAGMA foreign_keys = ON") }
         do {
             let pool = try DatabasePool(path: path, configuration: config)
-            let store = RunStore(path: path, pool: pool)
-            try store.checkSchema()
             try StoreSchema.migrator.migrate(pool)
-            return store
+            return RunStore(path: path, isReadOnly: false, pool: pool)
         } catch {
             throw StoreError.from(error, path: path)
         }
     }
 
-    private init(path: String, pool: DatabasePool) {
+    private init(path: String, isReadOnly: Bool, pool: any DatabaseWriter) {
         self.path = path
+        self.isReadOnly = isReadOnly
         self.pool = pool
     }
 
-    /// An existing non-empty file must start with SQLite's 16-byte magic string; checked
-    /// before SQLite touches the file, so random bytes are refused without any change.
+    /// A read-only connection that changes nothing on disk: with SQLite's `immutable` flag when
+    /// no `-wal` or `-journal` file exists (no other process is using the store, and no `-shm`
+    /// or `-wal` file is created, so this also works in a read-only folder), else `mode=ro`, which
+    /// reads the committed state of a store in use through its existing WAL files.
+    private static func readOnlyQueue(_ path: String, busyTimeout: TimeInterval) throws(StoreError) -> DatabaseQueue {
+        var config = Configuration()
+        config.readonly = true
+        config.busyMode = .timeout(busyTimeout)
+        config.label = "scalelab-store-readonly"
+        let inUse = FileManager.default.fileExists(atPath: path + "-wal") || FileManager.default.fileExists(atPath: path + "-journal")
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        // SQLite URI filename: %, ? and # must be escaped in the path.
+        var escaped = ""
+        for c in absolute.unicodeScalars {
+            switch c {
+            case "%": escaped += "%25"
+            case "?": escaped += "%3F"
+            case "#": escaped += "%23"
+            default: escaped.unicodeScalars.append(c)
+            }
+        }
+        let uri = "file:" + escaped + (inUse ? "?mode=ro" : "?mode=ro&immutable=1")
+        do { return try DatabaseQueue(path: uri, configuration: config) } catch {
+            throw StoreError.from(error, path: path)
+        }
+    }
+
+    /// Why a read-write open cannot write `path` (the file, or its folder where SQLite keeps the
+    /// `-wal` and `-shm` files), or nil when it can.
+    public static func notWritable(_ path: String) -> String? {
+        if access(path, W_OK) != 0 {
+            return "the file is not writable: \(String(cString: strerror(errno)))"
+        }
+        let folder = (path as NSString).deletingLastPathComponent
+        let dir = folder.isEmpty ? "." : folder
+        let walFilesExist = FileManager.default.fileExists(atPath: path + "-wal") && FileManager.default.fileExists(atPath: path + "-shm")
+        if !walFilesExist, access(dir, W_OK) != 0 {
+            return "its folder \(dir) is not writable (SQLite keeps \((path as NSString).lastPathComponent)-wal and -shm next to the store): \(String(cString: strerror(errno)))"
+        }
+        return nil
+    }
+
+    /// An existing non-empty file must start with SQLite's 16-byte magic string, and its header's
+    /// schema version (SQLite `user_version`, bytes 60–63) must not be above ours; checked
+    /// before SQLite touches the file, so random bytes and newer stores are refused without any change.
     private static func checkHeader(_ path: String) throws(StoreError) {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw .cannotOpen(path: path, detail: "cannot read the file")
         }
         defer { try? handle.close() }
         let head: Data
-        do { head = try handle.read(upToCount: 16) ?? Data() } catch {
+        do { head = try handle.read(upToCount: 100) ?? Data() } catch {
             throw .cannotOpen(path: path, detail: "cannot read the file: \(error.localizedDescription)")
         }
         if head.isEmpty { return }
-        guard head == Data("SQLite format 3\0".utf8) else {
+        guard head.count == 100, head.prefix(16) == Data("SQLite format 3\0".utf8) else {
             throw .notADatabase(path: path, detail: "file is not a database: it does not start with the SQLite header")
+        }
+        let version = head[60..<64].reduce(0) { $0 << 8 | Int($1) }
+        if version > StoreSchema.version {
+            throw .newerSchema(path: path, schemaVersion: version, supported: StoreSchema.version, unknownMigrations: [])
         }
     }
 
     /// Refuses a store written by a newer schema: a `user_version` above ours or migration
-    /// identifiers we did not register. Read-only; runs before any migration.
-    private func checkSchema() throws {
+    /// identifiers we did not register. Read-only; runs before any migration. Returns the
+    /// migrations the file has. Reading the schema also refuses a damaged file.
+    private static func checkSchema(_ reader: any DatabaseReader, path: String) throws(StoreError) -> Set<String> {
         let migrator = StoreSchema.migrator
-        let (version, applied) = try pool.read { db in
-            (try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0, try migrator.appliedIdentifiers(db))
+        let version: Int, applied: Set<String>
+        do {
+            (version, applied) = try reader.read { db in
+                (try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0, try migrator.appliedIdentifiers(db))
+            }
+        } catch {
+            throw StoreError.from(error, path: path)
         }
         let unknown = applied.subtracting(migrator.migrations).sorted()
         if version > StoreSchema.version || !unknown.isEmpty {
-            throw StoreError.newerSchema(path: path, schemaVersion: version, supported: StoreSchema.version,
-                                         unknownMigrations: unknown)
+            throw .newerSchema(path: path, schemaVersion: version, supported: StoreSchema.version, unknownMigrations: unknown)
         }
+        return applied
     }
 
     /// The schema version of the open file (SQLite `user_version`).
@@ -82,7 +161,9 @@ public struct RunStore: Sendable {
     }
 
     /// Runs `body` in one write transaction; any error rolls it back and is classified.
+    /// A store opened read-only throws `readOnly` without touching the file.
     func write<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws(StoreError) -> T {
+        if isReadOnly { throw .readOnly(path: path, detail: "the store was opened read-only") }
         do { return try pool.write(body) } catch { throw StoreError.from(error, path: path) }
     }
 

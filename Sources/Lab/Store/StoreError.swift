@@ -17,6 +17,9 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible, Loc
     case locked(path: String, detail: String)
     /// The file or its folder cannot be opened (permissions, missing folder).
     case cannotOpen(path: String, detail: String)
+    /// A command that writes got a store it cannot write: a read-only file or folder (another
+    /// user's store, a read-only mount), or a store opened read-only.
+    case readOnly(path: String, detail: String)
     /// A run or sweep id that is not in the store.
     case noSuchRun(path: String, id: Int64)
     /// Any other SQLite failure, with SQLite's message.
@@ -40,6 +43,10 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible, Loc
             return "\(path): the store is locked by another process (SQLite: \(detail)); wait for it to finish (for example a running `scalelab ladder run`) or stop it, then try again; nothing was changed"
         case let .cannotOpen(path, detail):
             return "\(path): cannot open the store (SQLite: \(detail)); check that the folder exists and is writable"
+        case let .readOnly(path, detail):
+            return "\(path): the store is read-only (\(detail)); this command writes to it: make the file and its folder writable "
+                + "for this user, or copy the store to a writable place and pass that to --store. Commands that only read "
+                + "(ladder status, export, report --store, fit --store without saving) work on it as it is; nothing was changed"
         case let .noSuchRun(path, id):
             return "\(path): no run with id \(id); `scalelab ladder status --store \(path)` lists the runs"
         case let .sqlite(path, detail):
@@ -65,7 +72,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible, Loc
         switch db.resultCode {
         case .SQLITE_NOTADB, .SQLITE_CORRUPT: return .notADatabase(path: path, detail: detail)
         case .SQLITE_BUSY, .SQLITE_LOCKED: return .locked(path: path, detail: detail)
-        case .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_READONLY: return .cannotOpen(path: path, detail: detail)
+        case .SQLITE_READONLY: return .readOnly(path: path, detail: detail)
+        case .SQLITE_CANTOPEN, .SQLITE_PERM: return .cannotOpen(path: path, detail: detail)
         default: return .sqlite(path: path, detail: detail)
         }
     }

@@ -72,6 +72,10 @@ public struct StoredRun: Sendable, Codable, Equatable, FetchableRecord, MutableP
     public var recordPath: String?
     public var workerPID: Int64?
     public var runnerPID: Int64?
+    /// Start times (clock ticks since boot, `/proc/<pid>/stat` field 22) of the runner and the
+    /// worker: a pid with its start time survives pid reuse. Nil in rows of schema 1.
+    public var runnerStartTime: Int64?
+    public var workerStartTime: Int64?
     public var heartbeat: Date?
     public var attempts: Int = 0
     public var resumes: Int = 0
@@ -85,6 +89,7 @@ public struct StoredRun: Sendable, Codable, Equatable, FetchableRecord, MutableP
         case finalTrainLoss = "final_train_loss", finalValidationLoss = "final_validation_loss"
         case finalBitsPerByte = "final_bits_per_byte", checkpointPath = "checkpoint_path"
         case recordPath = "record_path", workerPID = "worker_pid", runnerPID = "runner_pid"
+        case runnerStartTime = "runner_start_time", workerStartTime = "worker_start_time"
         case recordJSON = "record_json"
     }
 

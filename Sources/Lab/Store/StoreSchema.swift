@@ -9,7 +9,7 @@ import GRDB
 /// written by a newer ScaleLab and is refused before anything is written.
 enum StoreSchema {
     /// The schema version this build writes and understands.
-    static let version = 1
+    static let version = 2
 
     static var migrator: DatabaseMigrator {
         var m = DatabaseMigrator()
@@ -90,6 +90,15 @@ enum StoreSchema {
                 t.column("created_at", .datetime).notNull()
             }
             try db.execute(sql: "PRAGMA user_version = 1")
+        }
+        m.registerMigration("v2: process start times of runners and workers") { db in
+            try db.alter(table: "run") { t in
+                /// Start time (field 22 of /proc/<pid>/stat, clock ticks since boot) of `runner_pid`
+                /// and `worker_pid`: with the pid it names a process even after the pid is reused.
+                t.add(column: "runner_start_time", .integer)
+                t.add(column: "worker_start_time", .integer)
+            }
+            try db.execute(sql: "PRAGMA user_version = 2")
         }
         return m
     }

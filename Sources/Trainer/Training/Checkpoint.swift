@@ -22,7 +22,7 @@ enum Checkpoint {
     static let magic = Array("SCALELAB-CKPT\n".utf8)
 
     static func write(_ state: CheckpointState, model: any LanguageModel, optimizer: AdamW, to path: String) throws {
-        let json = try JSONEncoder().encode(state)
+        let json = try RunRecord.jsonEncoder(pretty: false).encode(state)
         let n = model.parameterCount
         var data = Data(magic)
         withUnsafeBytes(of: UInt64(json.count).littleEndian) { data.append(contentsOf: $0) }
@@ -52,7 +52,7 @@ enum Checkpoint {
         }
         let length = data.subdata(in: magic.count..<head).withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
         guard data.count >= head + Int(length) else { throw TrainerError.checkpoint("'\(path)' is truncated") }
-        let state = try JSONDecoder().decode(CheckpointState.self, from: data.subdata(in: head..<(head + Int(length))))
+        let state = try RunRecord.jsonDecoder().decode(CheckpointState.self, from: data.subdata(in: head..<(head + Int(length))))
         guard data.count == head + Int(length) + 3 * 4 * state.parameterCount else {
             throw TrainerError.checkpoint("'\(path)' is truncated: expected \(3 * state.parameterCount) floats")
         }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// How a run ended.
 public enum RunStatus: String, Sendable, Codable {
     /// Trained the whole token budget.
@@ -75,6 +77,9 @@ public struct RunRecord: Sendable, Codable, Equatable {
     public var finalValidationLoss: Double?
     public var finalValidationBitsPerByte: Double?
     public var seed: UInt64
+    /// The step (1-based) whose training loss was NaN or infinite, for a diverged run; that loss
+    /// is the last of `stepLosses`. Nil for a run that did not diverge.
+    public var divergedAtStep: Int?
 
     init(version: String, status: RunStatus, message: String, config: TrainingConfig, data: DataSummary,
          parameters: Int, nonEmbeddingParameters: Int) {
@@ -93,4 +98,23 @@ public struct DataSummary: Sendable, Codable, Equatable {
     public var validationBytes: Int
     /// Validation bytes used at learning-curve points (a prefix of the validation set).
     public var curveValidationBytes: Int
+}
+
+extension RunRecord {
+    /// The JSON encoder of run records (and of checkpoints' and progress files' JSON): non-finite
+    /// numbers, such as the losses of a diverged run, as the strings "nan", "inf" and "-inf", as
+    /// everywhere ScaleLab writes JSON (the store's columns, `--json` output). Keys sorted.
+    public static func jsonEncoder(pretty: Bool = true) -> JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys] : [.sortedKeys]
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return e
+    }
+
+    /// The decoder matching `jsonEncoder`: reads "nan", "inf" and "-inf" back as numbers.
+    public static func jsonDecoder() -> JSONDecoder {
+        let d = JSONDecoder()
+        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return d
+    }
 }

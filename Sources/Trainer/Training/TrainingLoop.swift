@@ -101,6 +101,9 @@ public func train(_ config: TrainingConfig, corpus: Corpus, options: TrainingOpt
         }
         loss /= Double(config.accumulationSteps)
         guard loss.isFinite else {
+            // The non-finite loss is data: kept as the last step loss, with the step it came at.
+            record.stepLosses.append(loss)
+            record.divergedAtStep = step + 1
             record.status = .diverged
             record.message = "diverged: training loss became \(loss) at step \(step + 1) of \(steps) (learning rate \(schedule.rate(atStep: step))); try a smaller --lr"
             break

@@ -30,7 +30,7 @@ struct ExportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try storeOptions.open(create: false)
+        let store = try storeOptions.openForReading()
         let text = try RunExport.text(store, format: MeasurementFileFormat(rawValue: format.lowercased())!)
         if let out {
             try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)

@@ -45,8 +45,9 @@ struct FitCommand: ParsableCommand {
         let options = analysis.options
         if analysis.law?.lowercased() == "all" { return try compare(options) }
         if let store {
-            let result = try StoreFit.run(try RunStore.open(path: store, create: false), options: options,
-                                          version: ScaleLabVersion.current)
+            // Saving the approaches' fits needs a writable store; a read-only one (another user's,
+            // a read-only mount) is still read and fitted, and says that nothing was saved.
+            let result = try StoreFit.run(try Self.openForFitting(store), options: options, version: ScaleLabVersion.current)
             let output = StoreFitOutput(report: result.law.report, approaches: result.approaches, backtest: result.backtest)
             if let out { try Output.writeJSON(output, to: out) }
             if json { return try Output.printJSON(output) }
@@ -71,8 +72,18 @@ struct FitCommand: ParsableCommand {
         print(FitText.render(report))
     }
 
+    /// The store read-write (the fits are saved in it) or, when the user cannot write it,
+    /// read-only with a note that nothing is saved.
+    static func openForFitting(_ path: String) throws -> RunStore {
+        let readOnly = RunStore.notWritable(path) != nil && FileManager.default.fileExists(atPath: path)
+        if readOnly {
+            FileHandle.standardError.write(Data("note: \(path) is read-only; the fits are printed but not saved in it\n".utf8))
+        }
+        return try RunStore.open(path: path, create: false, readOnly: readOnly)
+    }
+
     private func compare(_ options: AnalysisOptions) throws {
-        let set = try store.map { try StoreAnalysis.measurementSet(try RunStore.open(path: $0, create: false)) }
+        let set = try store.map { try StoreAnalysis.measurementSet(try RunStore.open(path: $0, create: false, readOnly: true)) }
             ?? columns.reader.read(path: file!, requiring: [])
         let comparison = try LawAnalysis.compare(set, options: options)
         let report = ComparisonReport(file: set.source, points: set.count, hash: set.contentHash, holdout: comparison.holdout,

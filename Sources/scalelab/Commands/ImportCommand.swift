@@ -8,9 +8,16 @@ struct StoreOptions: ParsableArguments {
     @Option(help: "The run store (an SQLite file).")
     var store = "scalelab.sqlite"
 
-    /// Opens the store; `create: false` for commands that only read.
+    /// Opens the store for a command that writes (`create: false`: it must exist). A store the
+    /// user cannot write is refused with `StoreError.readOnly`, naming what to do.
     func open(create: Bool = true) throws -> RunStore {
         try RunStore.open(path: store, create: create)
+    }
+
+    /// Opens an existing store read-only, for a command that only reads (status, export): nothing
+    /// is written or created, so a store on a read-only mount or owned by another user can be read.
+    func openForReading() throws -> RunStore {
+        try RunStore.open(path: store, create: false, readOnly: true)
     }
 }
 

@@ -129,18 +129,22 @@ extension LadderCommand {
         @Option(help: "Threads per worker (default: cores / workers).") var threads: Int?
         @Option(help: "Text file or folder the workers train on.") var data = "data/shakespeare.txt"
         @Option(name: .customLong("max-attempts"), help: "Launches of a crashing run before it is marked failed.") var maxAttempts = 3
+        @Option(name: .customLong("lock-timeout"), help: "Seconds to wait for another process's lock on the store before stopping the workers cleanly.")
+        var lockTimeout: Double = 120
         @Flag(help: "Print one JSON summary at the end instead of progress.") var json = false
 
         func validate() throws {
             guard workers >= 1 else { throw ValidationError("--workers must be at least 1, got \(workers)") }
             if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
             guard maxAttempts >= 1 else { throw ValidationError("--max-attempts must be at least 1, got \(maxAttempts)") }
+            guard lockTimeout > 0, lockTimeout.isFinite else { throw ValidationError("--lock-timeout must be a positive number of seconds, got \(lockTimeout)") }
         }
 
         func run() throws {
-            let store = try storeOptions.open(create: false)
+            // A short busy timeout per attempt: the runner retries up to --lock-timeout and says on stderr that it waits.
+            let store = try RunStore.open(path: storeOptions.store, create: false, busyTimeout: min(1, lockTimeout))
             let summary = try LadderExecution.run(store: store, path: storeOptions.store, data: data, workers: workers,
-                                                  threads: threads, maxAttempts: maxAttempts, quiet: json)
+                                                  threads: threads, maxAttempts: maxAttempts, lockTimeout: lockTimeout, quiet: json)
             if json {
                 try Output.printJSON(summary)
                 if summary.stopped { throw ExitCode(130) }
@@ -158,7 +162,7 @@ extension LadderCommand {
         @Flag(help: "Print one JSON document.") var json = false
 
         func run() throws {
-            let store = try storeOptions.open(create: false)
+            let store = try storeOptions.openForReading()
             let report = StatusReport(store: storeOptions.store, summary: try store.summary(), sweeps: try store.sweeps().map {
                 .init(id: $0.id!, name: $0.name, kind: $0.kind)
             }, runs: try store.runs().map(StatusReport.Row.init))
@@ -244,6 +248,7 @@ final class RunnerDisplay {
     func write(_ s: String) { FileHandle.standardError.write(Data(s.utf8)) }
 
     func show(_ e: RunnerEvent) {
+        if case .waiting(let message) = e, quiet { return write(message + "\n") }   // always said: the run is not stuck
         if quiet { return }
         switch e {
         case .progress(let p) where terminal:
@@ -269,6 +274,9 @@ final class RunnerDisplay {
             write("run \(id) \(state.rawValue): \(message)\n")
         case .recovered(let id, let message):
             write("run \(id): \(message)\n")
+        case .waiting(let message):
+            clear()
+            write(message + "\n")
         }
     }
 
@@ -285,7 +293,7 @@ final class RunnerDisplay {
 /// a clean stop and progress on stderr; shared by `ladder run` and `demo`.
 enum LadderExecution {
     static func run(store: RunStore, path: String, data: String, workers: Int, threads: Int?,
-                    maxAttempts: Int = 3, quiet: Bool) throws -> RunnerSummary {
+                    maxAttempts: Int = 3, lockTimeout: Double = 120, quiet: Bool) throws -> RunnerSummary {
         guard FileManager.default.fileExists(atPath: data) else {
             throw CommandFailure(TrainerError.missingData(path: data).description)
         }
@@ -295,6 +303,7 @@ enum LadderExecution {
                                     data: URL(fileURLWithPath: data).path,
                                     workDirectory: RunnerOptions.defaultWorkDirectory(store: path))
         options.maxAttempts = maxAttempts
+        options.lockTimeout = lockTimeout
         return try Interrupts.stoppingOn([SIGINT, SIGTERM]) { stop in
             let display = RunnerDisplay(terminal: !quiet && isatty(STDERR_FILENO) == 1, quiet: quiet)
             let summary = try LadderRunner(store: store, options: options, stop: stop).run { display.show($0) }

@@ -93,7 +93,7 @@ struct ReportSourceOptions: ParsableArguments {
         let context = ReportContext(version: ScaleLabVersion.current, date: date ?? ReportContext.now,
                                     machine: machine ?? ReportContext.thisMachine, command: command)
         if let store {
-            return try StoreReport.input(store: try RunStore.open(path: store, create: false), options: options, context: context,
+            return try StoreReport.input(store: try RunStore.open(path: store, create: false, readOnly: true), options: options, context: context,
                                          sweeps: sweeps.isEmpty ? nil : sweeps, heldOutSweeps: heldOutSweeps)
         }
         return try ReportBuilder.input(from: try columns.reader.read(path: file!), options: options, context: context)

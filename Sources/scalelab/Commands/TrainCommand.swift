@@ -108,9 +108,7 @@ enum TrainExecution {
             }
             progress.finish()
 
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            let data = try encoder.encode(record)
+            let data = try RunRecord.jsonEncoder().encode(record)
             if let out { try data.write(to: URL(fileURLWithPath: out)) }
             if json {
                 print(String(decoding: data, as: UTF8.self))
@@ -151,7 +149,7 @@ final class ProgressLine: @unchecked Sendable {
     func update(_ p: TrainingProgress) {
         if let file {
             let now = DispatchTime.now().uptimeNanoseconds
-            if now - lastFile > 1_000_000_000 || p.step == p.steps, let data = try? JSONEncoder().encode(p) {
+            if now - lastFile > 1_000_000_000 || p.step == p.steps, let data = try? RunRecord.jsonEncoder(pretty: false).encode(p) {
                 lastFile = now
                 let tmp = file + ".tmp"
                 if FileManager.default.createFile(atPath: tmp, contents: data) { _ = rename(tmp, file) }

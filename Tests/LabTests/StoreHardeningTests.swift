@@ -1,0 +1,147 @@
+import Foundation
+import GRDB
+import XCTest
+@testable import Lab
+import Trainer
+
+/// Issue 18 at the level of the store: read-only opens, the schema 1 → 2 migration, and
+/// processes named by pid and start time.
+final class StoreHardeningTests: XCTestCase {
+    func sweep() -> Sweep { Sweep(name: "t", kind: "isoflop", specJSON: "{}", scalelabVersion: "test", createdAt: Date()) }
+
+    func queuedRun() throws -> StoredRun {
+        let config = tinyConfig()
+        var r = StoredRun(sweepID: 0, parameters: Double(config.shape.parameterCount), status: .queued, createdAt: Date())
+        r.configJSON = try StoreJSON.encode(config, what: "config_json")
+        r.tokens = Double(config.tokens)
+        r.flops = config.shape.trainingFLOPsPerToken * Double(config.tokens)
+        return r
+    }
+
+    /// A store opened read-only is read, writes nothing (not even a -wal or -shm file), and a
+    /// write through it is `StoreError.readOnly`, which says what to do. Where the test does not
+    /// run as root, a 0444 file in a 0555 folder is also read, and refused by a read-write open.
+    func testReadOnlyOpenReadsAndWritesNothing() throws {
+        let dir = try temporaryDirectory(self)
+        let path = dir.appendingPathComponent("s.sqlite").path
+        let store = try RunStore.open(path: path)
+        _ = try store.insert(sweep(), runs: [try queuedRun()])
+        try store.pool.close()
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+
+        let reader = try RunStore.open(path: path, create: false, readOnly: true)
+        XCTAssertTrue(reader.isReadOnly)
+        XCTAssertEqual(try reader.runs().count, 1)
+        XCTAssertEqual(try reader.summary().runs, 1)
+        XCTAssertThrowsError(try reader.insert(sweep(), runs: [])) { e in
+            guard case .readOnly(let p, _)? = e as? StoreError else { return XCTFail("\(e)") }
+            XCTAssertEqual(p, path)
+            XCTAssertTrue("\(e)".contains("copy the store to a writable place") && "\(e)".contains("nothing was changed"), "\(e)")
+        }
+        XCTAssertThrowsError(try reader.claimNextRun(runnerPID: 1, threads: 1, maxAttempts: 3)) { e in
+            guard case .readOnly? = e as? StoreError else { return XCTFail("\(e)") }
+        }
+        try reader.pool.close()
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), before)
+        for suffix in ["-wal", "-shm", "-journal"] { XCTAssertFalse(FileManager.default.fileExists(atPath: path + suffix), suffix) }
+        let missing = dir.appendingPathComponent("none.sqlite").path
+        XCTAssertThrowsError(try RunStore.open(path: missing, readOnly: true)) { XCTAssertEqual($0 as? StoreError, .missing(path: missing)) }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: missing))
+
+        // Permissions: root reads and writes through them, so this part needs another user.
+        chmod(path, 0o444)
+        chmod(dir.path, 0o555)
+        defer { chmod(dir.path, 0o755); chmod(path, 0o644) }
+        XCTAssertEqual(try RunStore.open(path: path, create: false, readOnly: true).runs().count, 1)
+        if geteuid() != 0 {
+            XCTAssertThrowsError(try RunStore.open(path: path, create: false)) { e in
+                guard case .readOnly(let p, let detail)? = e as? StoreError else { return XCTFail("\(e)") }
+                XCTAssertEqual(p, path)
+                XCTAssertTrue(detail.contains("not writable"), detail)
+            }
+        }
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), before)
+    }
+
+    /// A store of schema 1 is read as it is by a read-only open (nothing migrated), and migrated
+    /// to schema 2 (start-time columns, nil in old rows) by a read-write open, its rows kept.
+    func testSchema1StoresAreReadAndMigrated() throws {
+        let path = try temporaryDirectory(self).appendingPathComponent("old.sqlite").path
+        let q = try DatabaseQueue(path: path)
+        try StoreSchema.migrator.migrate(q, upTo: "v1: sweeps, runs, curve points, fits")
+        try q.write { db in
+            try db.execute(sql: "INSERT INTO sweep (name, kind, spec_json, scalelab_version, created_at) VALUES ('old', 'isoflop', '{}', 'v1', '2026-01-01')")
+            try db.execute(sql: """
+                INSERT INTO run (sweep_id, parameters, status, created_at, runner_pid, worker_pid) VALUES (1, 1000, 'running', '2026-01-01', 7, 8)
+                """)
+        }
+        try q.close()
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        let reader = try RunStore.open(path: path, create: false, readOnly: true)
+        XCTAssertEqual(try reader.schemaVersion(), 1)
+        XCTAssertEqual(try reader.runs().map(\.runnerPID), [7])
+        try reader.pool.close()
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), before, "a read-only open migrates nothing")
+
+        let store = try RunStore.open(path: path, create: false)
+        XCTAssertEqual(try store.schemaVersion(), 2)
+        let run = try XCTUnwrap(try store.runs().first)
+        XCTAssertEqual(run.runnerPID, 7)
+        XCTAssertNil(run.runnerStartTime)
+        XCTAssertNil(run.workerStartTime)
+        let columns = try store.read { db in try db.columns(in: "run").map(\.name) }
+        XCTAssertTrue(columns.contains("runner_start_time") && columns.contains("worker_start_time"), "\(columns)")
+    }
+
+    /// A pid with its start time names one process: a live process that reused the pid (a
+    /// `sleep` child here) with another start time is not the runner that claimed the run, so
+    /// the run is abandoned; with its own start time it is alive.
+    func testAReusedPIDIsToldApartByItsStartTime() throws {
+        let sleeper = Process()
+        sleeper.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        sleeper.arguments = ["60"]
+        try sleeper.run()
+        defer { sleeper.terminate(); sleeper.waitUntilExit() }
+        let pid = sleeper.processIdentifier
+        let start = try XCTUnwrap(WorkerCommand.startTime(of: pid))
+        XCTAssertEqual(WorkerCommand.startTime(of: pid), start, "stable")
+        XCTAssertGreaterThanOrEqual(start, try XCTUnwrap(WorkerCommand.startTime(of: 1)))
+        XCTAssertTrue(WorkerCommand.isAlive(pid, startedAt: start))
+        XCTAssertTrue(WorkerCommand.isAlive(pid, startedAt: nil), "rows of schema 1 have no start time: the pid alone")
+        XCTAssertFalse(WorkerCommand.isAlive(pid, startedAt: start - 1))
+        XCTAssertFalse(WorkerCommand.isWorker(pid, startedAt: start - 1, writing: "60"))
+        XCTAssertTrue(WorkerCommand.isWorker(pid, startedAt: start, writing: "60"), "its command line names '60'")
+
+        let store = try RunStore.open(path: try temporaryDirectory(self).appendingPathComponent("s.sqlite").path)
+        _ = try store.insert(sweep(), runs: [try queuedRun(), try queuedRun()])
+        let reused = try XCTUnwrap(try store.claimNextRun(runnerPID: pid, runnerStartTime: start - 1, threads: 1, maxAttempts: 3))
+        let live = try XCTUnwrap(try store.claimNextRun(runnerPID: pid, runnerStartTime: start, threads: 1, maxAttempts: 3))
+        try store.setWorker(run: live.id!, pid: pid, startTime: start, resumed: false, checkpoint: "c", record: "r")
+        XCTAssertEqual(try store.run(id: live.id!).workerStartTime, start)
+        XCTAssertEqual(try store.run(id: reused.id!).runnerStartTime, start - 1)
+        XCTAssertEqual(try store.abandonedRuns(isRunning: { WorkerCommand.isAlive($0, startedAt: $1) }).map(\.id), [reused.id])
+    }
+
+    /// A run left `running` by a runner of schema 1 (no start time) under a pid that a live
+    /// process has reused — the store a user upgrades with the run already stuck — is recovered
+    /// once its runner's heartbeat (written every 2 s by a live runner) is older than the lease;
+    /// with a fresh heartbeat it is left to its runner.
+    func testARunOfASchema1RunnerUnderAReusedPIDIsRecoveredWhenItsHeartbeatIsStale() throws {
+        let sleeper = Process()
+        sleeper.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        sleeper.arguments = ["60"]
+        try sleeper.run()
+        defer { sleeper.terminate(); sleeper.waitUntilExit() }
+        let pid = Int64(sleeper.processIdentifier)
+        let store = try RunStore.open(path: try temporaryDirectory(self).appendingPathComponent("s.sqlite").path)
+        let (_, runs) = try store.insert(sweep(), runs: [try queuedRun(), try queuedRun()])
+        let stale = runs[0].id!, fresh = runs[1].id!
+        try store.write { db in
+            try db.execute(sql: "UPDATE run SET status = 'running', runner_pid = ?, heartbeat = datetime('now', '-1 hour') WHERE id = ?",
+                           arguments: [pid, stale])
+            try db.execute(sql: "UPDATE run SET status = 'running', runner_pid = ?, heartbeat = datetime('now') WHERE id = ?",
+                           arguments: [pid, fresh])
+        }
+        XCTAssertEqual(try store.abandonedRuns(isRunning: { WorkerCommand.isAlive($0, startedAt: $1) }).map(\.id), [stale])
+    }
+}
