@@ -75,8 +75,8 @@ final class ChinchillaFitTests: XCTestCase {
         let full = try LawFitter.fit(ChinchillaLaw(), to: data, options: options)
         XCTAssertEqual(sampled.starts, 72)
         XCTAssertEqual(sampled.points, 6_000)
-        XCTAssertEqual(sampled.objective, full.objective, accuracy: 1e-6 * full.objective, "the same optimum")
-        for (s, f) in zip(sampled.parameters, full.parameters) { XCTAssertEqual(s, f, accuracy: 1e-3 * abs(f)) }
+        XCTAssertEqual(sampled.objective, full.objective, accuracy: 1e-9 * full.objective, "the same optimum")
+        for (s, f) in zip(sampled.parameters, full.parameters) { XCTAssertEqual(s, f, accuracy: 1e-4 * abs(f)) }
         XCTAssertEqual(ChinchillaParameters(sampled.parameters).a, truth.a, accuracy: 0.02)
         // Below the sample size nothing changes.
         let small = FitData(Synthetic.isoFLOP(truth, noise: 0.01, seed: 42))
