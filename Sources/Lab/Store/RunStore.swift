@@ -18,9 +18,13 @@ public struct RunStore: Sendable {
 
     /// Opens the store at `path`, creating it (and its schema) if `create` and the file is missing.
     ///
-    /// - Parameter busyTimeout: how long a write waits for another process's write to finish
-    ///   before failing with `StoreError.locked`. Five seconds rides out any single transaction of
-    ///   the runner (each is milliseconds) while still failing fast on a store held locked.
+    /// - Parameters:
+    ///   - path: the store's SQLite file.
+    ///   - create: whether a missing file is created; when false, a missing file throws
+    ///     `StoreError.missing`.
+    ///   - busyTimeout: how long a write waits for another process's write to finish
+    ///     before failing with `StoreError.locked`. Five seconds rides out any single transaction of
+    ///     the runner (each is milliseconds) while still failing fast on a store held locked.
     public static func open(path: String, create: Bool = true, busyTimeout: TimeInterval = 5) throws(StoreError) -> RunStore {
         let exists = FileManager.default.fileExists(atPath: path)
         if !exists && !create { throw .missing(path: path) }
