@@ -109,7 +109,7 @@ func adamwKernelScalar(_ p: UnsafeMutablePointer<Float>, _ grad: UnsafePointer<F
         let vi = beta2 * v[i] + (1 - beta2) * g * g
         m[i] = mi
         v[i] = vi
-        p[i] -= lr * ((mi * bias1) / ((vi * bias2).squareRoot() + eps) + weightDecay * p[i])
+        p[i] -= lr * ((mi * bias1) / (squareRoot1(vi * bias2) + eps) + weightDecay * p[i])
     }
 }
 
