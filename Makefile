@@ -28,11 +28,14 @@ demo: build corpus
 # The suite runs in release (with testable imports, SwiftPM's default for `swift test`): its
 # training and fitting tests run the kernels ~100x slower unoptimized, and the package has no
 # unsafe flags to optimize those targets in debug builds (a versioned dependency cannot have them).
+# Its own build folder: a testable release build compiles every module with -enable-testing, so
+# sharing .build with `make build` would rebuild everything each time one follows the other.
 # Then the API documentation must build without warnings, and a throwaway package must be able to
 # depend on ScaleLab by version and fit a law with it (benchmarks/packaging/README.md).
+TEST_BUILD = --scratch-path .build-test
 test: deps
 	@bash scripts/ensure-browser.sh
-	SCALELAB_REQUIRE_BROWSER=1 $(SWIFT) test $(RELEASE)
+	SCALELAB_REQUIRE_BROWSER=1 $(SWIFT) test $(RELEASE) $(TEST_BUILD)
 	bash scripts/check-docs.sh
 	bash scripts/check-dependency.sh
 
