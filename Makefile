@@ -26,7 +26,7 @@ demo: build corpus
 	"$$($(SWIFT) build $(RELEASE) --show-bin-path)/scalelab" demo $(DEMO_ARGS)
 
 # The suite runs in release (with testable imports, SwiftPM's default for `swift test`): its
-# training and fitting tests run the kernels ~100x slower unoptimized, and the package has no
+# training and fitting tests run 15-360x slower unoptimized (benchmarks/packaging), and the package has no
 # unsafe flags to optimize those targets in debug builds (a versioned dependency cannot have them).
 # Its own build folder: a testable release build compiles every module with -enable-testing, so
 # sharing .build with `make build` would rebuild everything each time one follows the other.

@@ -8,7 +8,7 @@
 // No unsafeFlags anywhere: SwiftPM refuses a package that has them as a versioned dependency, and
 // the libraries are meant to be depended on (scripts/check-dependency.sh proves it). The speed
 // they bought comes from elsewhere: `make test` runs the suite in release (the kernels' tests
-// would be ~100× slower unoptimized), and CFloatMath gives AdamW its vector square root.
+// run 15–360× slower unoptimized), and CFloatMath gives AdamW its vector square root.
 import PackageDescription
 
 let package = Package(
