@@ -4,6 +4,11 @@
 // Data flow (see docs/design.md): corpus → Trainer → run records → store → LawFitting → ScalingLaws → planner → report.
 // The pure math (ScalingLaws, LawFitting) depends on nothing but the standard library and swift-numerics;
 // only Trainer touches BLAS; only the scalelab command touches argument parsing.
+//
+// No unsafeFlags anywhere: SwiftPM refuses a package that has them as a versioned dependency, and
+// the libraries are meant to be depended on (scripts/check-dependency.sh proves it). The speed
+// they bought comes from elsewhere: `make test` runs the suite in release (the kernels' tests
+// run 15–360× slower unoptimized), and CFloatMath gives AdamW its vector square root.
 import PackageDescription
 
 let package = Package(
@@ -22,6 +27,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // `swift package generate-documentation --target <library>` (scripts/check-docs.sh): the
+        // DocC catalogs in Sources/<Target>/<Target>.docc. A command plugin only: nothing links it.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // Functional forms, the catalog of published laws, planning, FLOP and parameter accounting.
@@ -31,12 +39,9 @@ let package = Package(
         ),
         // Optimizers (L-BFGS, Levenberg–Marquardt), robust losses, multi-start, bootstrap,
         // Chinchilla approaches, model comparison, back-tests, measurement input.
-        // Optimized even in debug builds, like Trainer: the multi-start fits in its tests run its
-        // SIMD kernel hundreds of thousands of times, ~100× slower unoptimized.
         .target(
             name: "LawFitting",
-            dependencies: ["ScalingLaws", .product(name: "RealModule", package: "swift-numerics")],
-            swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
+            dependencies: ["ScalingLaws", .product(name: "RealModule", package: "swift-numerics")]
         ),
         // OpenBLAS through its C interface (Debian: libopenblas-dev).
         .systemLibrary(
@@ -44,17 +49,15 @@ let package = Package(
             path: "Sources/CBLAS",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        // Square roots without errno semantics for the trainer's kernels: header-only `static inline`
+        // C over `__builtin_elementwise_sqrt` (llvm.sqrt). `squareRoot()` reaches C's __builtin_sqrtf
+        // through a shim with errno semantics, which became one branchy `sqrtf` call per lane in
+        // AdamW's 16-lane kernel; through this it is one vsqrtps, the same IEEE result.
+        .target(name: "CFloatMath", path: "Sources/CFloatMath"),
         // The CPU training engine: kernels, models, optimizer, data, training loop.
-        // Optimized even in debug builds: its SIMD kernels are ~100× slower unoptimized, which
-        // would make `swift test` (debug) spend minutes in training-loop tests.
-        // -fno-math-errno: `squareRoot()` reaches C's __builtin_sqrtf through a header shim, and with
-        // errno semantics that became one branchy `sqrtf` call per lane in AdamW's 16-lane kernel
-        // (~3% of a d_model 64 step); without errno it is one vsqrtps. IEEE sqrt either way, so
-        // the results are bitwise the same.
         .target(
             name: "Trainer",
-            dependencies: ["CBLAS", "ScalingLaws"],
-            swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug)), .unsafeFlags(["-Xcc", "-fno-math-errno"])]
+            dependencies: ["CBLAS", "CFloatMath", "ScalingLaws"]
         ),
         // Ladder plans, the run store (SQLite through GRDB), the runner (worker processes, resume).
         .target(

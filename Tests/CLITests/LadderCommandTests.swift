@@ -31,9 +31,10 @@ final class LadderCommandTests: XCTestCase {
         return r
     }
 
-    /// A two-run ladder of tiny models (about a hundred steps each).
+    /// A two-run ladder of tiny models, long enough for the kill and SIGTERM tests to catch a worker
+    /// mid-run in release builds (`make test`): at 4e9 FLOPs a run took 0.5 s and could finish first.
     func planTiny() throws -> [Int] {
-        let r = try ok(["ladder", "plan", "--budgets", "4e9", "--sizes-per-budget", "2", "--spread", "0.3", "--context", "16",
+        let r = try ok(["ladder", "plan", "--budgets", "1.6e10", "--sizes-per-budget", "2", "--spread", "0.3", "--context", "16",
                         "--throughput", "1e9", "--store", store, "--json"])
         let doc = try XCTUnwrap(try r.json() as? [String: Any])
         return try XCTUnwrap(doc["runIDs"] as? [Int])

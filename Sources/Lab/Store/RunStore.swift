@@ -24,11 +24,15 @@ public struct RunStore: Sendable {
 
     /// Opens the store at `path`, creating it (and its schema) if `create` and the file is missing.
     ///
-    /// - Parameter readOnly: open for reading only: nothing is written, migrated or created (not
-    ///   even a `-wal` file), so a store on a read-only mount or owned by another user can be read.
-    /// - Parameter busyTimeout: how long a write waits for another process's write to finish
-    ///   before failing with `StoreError.locked`. Five seconds rides out any single transaction of
-    ///   the runner (each is milliseconds); the runner retries on top of it (`RunnerOptions.lockTimeout`).
+    /// - Parameters:
+    ///   - path: the store's SQLite file.
+    ///   - create: whether a missing file is created; when false, a missing file throws
+    ///     `StoreError.missing`.
+    ///   - readOnly: open for reading only: nothing is written, migrated or created (not even a
+    ///     `-wal` file), so a store on a read-only mount or owned by another user can be read.
+    ///   - busyTimeout: how long a write waits for another process's write to finish before
+    ///     failing with `StoreError.locked`. Five seconds rides out any single transaction of the
+    ///     runner (each is milliseconds); the runner retries on top of it (`RunnerOptions.lockTimeout`).
     public static func open(path: String, create: Bool = true, readOnly: Bool = false,
                             busyTimeout: TimeInterval = 5) throws(StoreError) -> RunStore {
         let exists = FileManager.default.fileExists(atPath: path)

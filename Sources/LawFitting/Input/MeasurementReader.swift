@@ -46,9 +46,11 @@ public struct MeasurementReader: Sendable {
 
     /// Reads the file at `path`.
     ///
-    /// - Parameter requiring: the variables the law to be fitted reads (`LawFormula.variables`);
-    ///   each must have a column or be derivable, and every row must have a value. The loss is
-    ///   always required.
+    /// - Parameters:
+    ///   - path: a CSV or JSON-lines file; `format`, or else the extension, says which.
+    ///   - requiring: the variables the law to be fitted reads (`LawFormula.variables`);
+    ///     each must have a column or be derivable, and every row must have a value. The loss is
+    ///     always required.
     public func read(path: String, requiring: Set<ScaleVariable> = [])
         throws(MeasurementInputError) -> MeasurementSet
     {

@@ -90,7 +90,7 @@ func adamwKernel(_ p: UnsafeMutablePointer<Float>, _ grad: UnsafePointer<Float>,
         let pi = load16(p + i)
         store16(mi, m + i)
         store16(vi, v + i)
-        store16(pi - lr * ((mi * bias1) / ((vi * bias2).squareRoot() + eps) + weightDecay * pi), p + i)
+        store16(pi - lr * ((mi * bias1) / (squareRoot16(vi * bias2) + eps) + weightDecay * pi), p + i)
         i += 16
     }
     adamwKernelScalar(p + i, grad + i, m + i, v + i, count: n - i, lr: lr, beta1: beta1, beta2: beta2, eps: eps,
@@ -109,7 +109,7 @@ func adamwKernelScalar(_ p: UnsafeMutablePointer<Float>, _ grad: UnsafePointer<F
         let vi = beta2 * v[i] + (1 - beta2) * g * g
         m[i] = mi
         v[i] = vi
-        p[i] -= lr * ((mi * bias1) / ((vi * bias2).squareRoot() + eps) + weightDecay * p[i])
+        p[i] -= lr * ((mi * bias1) / (squareRoot1(vi * bias2) + eps) + weightDecay * p[i])
     }
 }
 
