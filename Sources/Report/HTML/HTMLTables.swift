@@ -9,7 +9,7 @@ enum HTMLTables {
         if a.input.fits.isEmpty { h.element("p", [("class", "note")], text: "No fit in this input.") }
         for r in a.input.fits {
             h.element("h3", text: "\(r.law): \(r.formula)")
-            let level = r.bootstrap.map { "\(Int(($0.level * 100).rounded()))% interval" } ?? "interval"
+            let level = r.bootstrap.map { "\(percentText($0.level))% interval" } ?? "interval"
             var rows = r.parameterOrder.map { name in
                 [name, SVGText.general(r.parameters[name] ?? .nan, significant: 5), r.intervals?[name].map(interval) ?? "",
                  r.fit.spread[name].map(interval) ?? ""]
@@ -113,7 +113,7 @@ enum HTMLTables {
         h.open("section", [("id", "isoflop-table")])
         h.element("h2", text: "IsoFLOP minima")
         if let iso = a.isoflop {
-            h.table(caption: iso.exponent.map { "Approach 2: N_opt = \(num(iso.coefficient!))·C^\(SVGText.fixed($0, decimals: 4))" },
+            h.table(caption: iso.exponent.map { "Approach 2: N_opt = \(num(iso.coefficient ?? .nan))·C^\(SVGText.fixed($0, decimals: 4))" },
                     header: ["C (FLOPs)", "runs", "N_opt", "D_opt = C/(6N)", "min loss", "minimum"],
                     rows: iso.parabolas.map { c in
                         [num(c.compute), "\(c.parameters.count)", c.optimalParameters.map(num) ?? "–",
