@@ -107,6 +107,7 @@ final class OutputFileTests: XCTestCase {
         try assertRefused(["export", "--store", store, "--out", store], ["--out", "is the input file"], unchanged: store)
         try assertRefused(["export", "--store", store, "--out", path("missing/runs.csv")], ["the folder \(path("missing")) does not exist"])
         try assertRefused(["export", "--store", store, "--out", dir.path], ["is a folder"])
+        try assertRefused(["report", "--store", store, "--out", store], ["--out", "is the input file", "(--store)"], unchanged: store)
         let ok = try CLIRunner.run(["export", "--store", store, "--out", path("runs.csv")])
         XCTAssertEqual(ok.status, 0, ok.stderr)
     }
