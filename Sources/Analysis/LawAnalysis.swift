@@ -32,7 +32,7 @@ public struct LawAnalysis: Sendable {
             ? try Bootstrap.run(fit, data: data, options: options.bootstrapOptions, fitOptions: fitOptions) : nil
         let k = options.holdoutCount(points: data.count)
         let willBacktest = options.holdout != nil || data.count - k > formula.parameters.count
-        if willBacktest { options.report("back-testing \(formula.identifier) without the \(k) largest-compute points...") }
+        if willBacktest { options.report("back-testing \(formula.identifier) without the \(grouped(k)) largest-compute points...") }
         let backtest = willBacktest ? try Backtest.run(formula, data: data, holdout: k, options: fitOptions) : nil
         let report = FitReport(fit: fit, bootstrap: boot, seed: options.seed, budgets: options.budgets, holdout: backtest,
                                data: .init(file: set.source, points: data.count, hash: set.contentHash), version: version)
@@ -40,14 +40,17 @@ public struct LawAnalysis: Sendable {
     }
 
     /// `1 point`, `10,000 points`.
-    static func points(_ n: Int) -> String {
+    static func points(_ n: Int) -> String { grouped(n) + (n == 1 ? " point" : " points") }
+
+    /// `10,000`.
+    static func grouped(_ n: Int) -> String {
         let digits = String(n)
-        var grouped = ""
+        var out = ""
         for (i, ch) in digits.enumerated() {
-            if i > 0 && (digits.count - i) % 3 == 0 { grouped.append(",") }
-            grouped.append(ch)
+            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+            out.append(ch)
         }
-        return grouped + (n == 1 ? " point" : " points")
+        return out
     }
 
     /// The law to fit: `options.law` with `options.fixed` held, or `mainLaw`.

@@ -55,3 +55,36 @@ final class ReportExtremeInputTests: XCTestCase {
         }
     }
 }
+
+/// The long steps of `scalelab report` say what they do on stderr; stdout stays empty.
+final class ReportProgressTests: XCTestCase {
+    func testReportPrintsAProgressLinePerLongStep() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scalelab-progress-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var text = "params,tokens,flops,loss\n"
+        for C in [1e18, 1e19, 1e20] {
+            for k in 0..<6 {
+                let N = 2e7 * pow(10, Double(k) * 0.4) * pow(C / 1e18, 0.5)
+                let D = C / (6 * N)
+                text += "\(N),\(D),\(C),\(1.69 + 406.4 / pow(N, 0.34) + 410.7 / pow(D, 0.28))\n"
+            }
+        }
+        let csv = dir.appendingPathComponent("ladder.csv").path
+        try text.write(toFile: csv, atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("r.html").path
+        let r = try CLIRunner.run(["report", csv, "--out", out, "--bootstrap", "3", "--holdout-largest", "3", "--threads", "1",
+                                   "--law", "chinchilla"] + ReportCommandTests.grid)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout, "")
+        let lines = r.stderr.split(separator: "\n").map(String.init)
+        for expected in ["report: fitting chinchilla to 18 points...", "report: fitting chinchilla (3 bootstrap resamples)...",
+                         "report: back-testing chinchilla without the 3 largest-compute points...",
+                         "report: drawing the figures and writing \(out)..."] {
+            XCTAssertTrue(lines.contains(expected), "no line '\(expected)' in:\n\(r.stderr)")
+        }
+        XCTAssertTrue(lines.contains { $0.hasPrefix("report: comparing laws: fitting and back-testing ") && $0.hasSuffix(" (1 of \(lines.filter { $0.contains("comparing laws") }.count))...") },
+                      r.stderr)
+        XCTAssertEqual(lines.last, "report: wrote \(out) (6 figures, 18 runs)")
+    }
+}

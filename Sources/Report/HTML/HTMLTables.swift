@@ -14,9 +14,11 @@ enum HTMLTables {
                 [name, SVGText.general(r.parameters[name] ?? .nan, significant: 5), r.intervals?[name].map(interval) ?? "",
                  r.fit.spread[name].map(interval) ?? ""]
             }
-            for name in (r.fixed ?? [:]).keys.sorted() { rows.append([name, SVGText.general(r.fixed![name]!, significant: 5), "fixed", ""]) }
-            for name in r.derived.keys.sorted() {
-                rows.append([name, SVGText.general(r.derived[name]!, significant: 5), r.derivedIntervals?[name].map(interval) ?? "", ""])
+            for (name, value) in (r.fixed ?? [:]).sorted(by: { $0.key < $1.key }) {
+                rows.append([name, SVGText.general(value, significant: 5), "fixed", ""])
+            }
+            for (name, value) in r.derived.sorted(by: { $0.key < $1.key }) {
+                rows.append([name, SVGText.general(value, significant: 5), r.derivedIntervals?[name].map(interval) ?? "", ""])
             }
             h.table(caption: nil, header: ["parameter", "value", level, "spread over best \(r.fit.bestStartObjectives.count) starts"],
                     rows: rows, numeric: [1])
