@@ -106,11 +106,18 @@ final class ExtremeValueTests: XCTestCase {
             (1, 1), (1e300, 1e300), (4.9e-324, 4.9e-324), (4.9e-324, 1e308), (1e-300, 1e300),
             (1, 1 + 1e-15), (1, 1 + 1e-11), (1e15, 1e15 + 1), (-.greatestFiniteMagnitude, .greatestFiniteMagnitude),
             (0, .greatestFiniteMagnitude), (2, 1), (4.9e-324, 1e-323), (1e308, .greatestFiniteMagnitude),
+            (1e300, 1e300 + 5e286), (-1e300 - 5e286, -1e300), (3, 3 + 4e-14),
         ]
         for (low, high) in ranges {
             for t in [Ticks.linear(low, high), Ticks.log(abs(low), abs(high))] {
                 XCTAssertTrue((t.major.map(\.value) + t.minor).allSatisfy(\.isFinite), "[\(low), \(high)]: \(t)")
                 XCTAssertLessThanOrEqual(t.major.count + t.minor.count, 1000, "[\(low), \(high)]")
+                // Labels differ where 15 significant digits can tell the values apart (a chart's
+                // linear domain is never narrower than 1e-12 of its values).
+                if abs(high - low) >= 1e-12 * max(abs(low), abs(high)) {
+                    let labels = t.major.map(\.label.plain)
+                    XCTAssertEqual(Set(labels).count, labels.count, "[\(low), \(high)]: \(labels)")
+                }
             }
         }
         // Six hundred decades: every 75th or 76th labelled, at most 8 labels.
@@ -124,6 +131,7 @@ final class ExtremeValueTests: XCTestCase {
         XCTAssertEqual(Double(SVGText.fixed(1e300))!, 1e300, accuracy: 1e286)
         XCTAssertEqual(Double(SVGText.fixed(-3.5e19, decimals: 0))!, -3.5e19, accuracy: 1e5)
         XCTAssertEqual(SVGText.fixed(1, decimals: 12), "1")
+        XCTAssertEqual(SVGText.fixed(1.5, decimals: 40, trimZeros: false), "1.500000000000000")
         XCTAssertEqual(SVGText.fixed(.nan), "nan")
     }
 }

@@ -25,13 +25,13 @@ public enum SVGText {
     /// `12.5`, `3`, `-0.25`; untrimmed `2.50`, `0.00`.
     ///
     /// Coordinates are written with 2 decimals (a hundredth of a pixel): enough for any screen,
-    /// and short. Negative zero is written `0`. Never traps: `decimals` is clamped to 0...9, a
+    /// and short. Negative zero is written `0`. Never traps: `decimals` is clamped to 0...15, a
     /// value too large for 64-bit integer digits (|x| ≥ 9e18 after scaling) is written in
     /// scientific notation with 15 significant digits (`1e+300`), and a non-finite one as `nan`,
     /// `inf` or `-inf` (the figures never pass one: they skip what they cannot draw).
     public static func fixed(_ x: Double, decimals: Int = 2, trimZeros: Bool = true) -> String {
         guard x.isFinite else { return x.isNaN ? "nan" : (x > 0 ? "inf" : "-inf") }
-        let decimals = min(max(decimals, 0), 9)
+        let decimals = min(max(decimals, 0), 15)
         var scale: Int64 = 1
         for _ in 0..<decimals { scale *= 10 }
         let scaled = (x * Double(scale)).rounded()
@@ -70,7 +70,7 @@ public enum SVGText {
             return sign + fixed(mantissa, decimals: significant - 1) + "e" + e
         }
         let decimals = max(0, significant - 1 - exponent)
-        return sign + fixed(roundTo(abs(x), decimals: decimals), decimals: min(decimals, 9))
+        return sign + fixed(roundTo(abs(x), decimals: decimals), decimals: min(decimals, 15))
     }
 
     /// `x / 10^k`, in two steps when 10^k alone would overflow or underflow (|k| > 300), so a

@@ -97,13 +97,17 @@ public enum Ticks {
         return AxisTicks(major: values.map { Tick(value: $0, label: .text(SVGText.fixed($0, decimals: decimals, trimZeros: false))) }, minor: [])
     }
 
-    /// A labelled tick at each finite end of `[low, high]` (one when they are equal).
+    /// A labelled tick at each finite end of `[low, high]` (one when they are equal), with the
+    /// digits that tell the two apart.
     static func endTicks(_ low: Double, _ high: Double) -> AxisTicks {
         let ends = (low == high ? [low] : [low, high]).filter(\.isFinite)
+        let span = abs(high - low)
         return AxisTicks(major: ends.map { v in
             let magnitude = abs(v)
+            let step = span.isFinite && span > 0 ? min(span, magnitude / 1000) : magnitude / 1000
             let label: TickLabel = magnitude != 0 && (magnitude >= 1e5 || magnitude < 1e-3)
-                ? powerLabel(v, step: magnitude / 1000) : .text(SVGText.general(v, significant: 4))
+                ? powerLabel(v, step: step)
+                : .text(SVGText.general(v, significant: min(15, max(4, Int(magnitude.log10Floor) - Int(step.log10Floor) + 1))))
             return Tick(value: v, label: label)
         }, minor: [])
     }
