@@ -37,8 +37,15 @@ public struct AnalysisOptions: Sendable {
     /// The options of every single fit: objective, threads, start grids (by fitting name, e.g.
     /// `log_A`, `alpha`; each law uses the names it has).
     public var fit = FitOptions()
+    /// Told a line before each long step (a fit, its bootstrap, its back-test, each law of the
+    /// comparison), e.g. `fitting chinchilla (200 bootstrap resamples) to 10,000 points`; nil
+    /// says nothing. The command line prints the lines on stderr.
+    public var progress: (@Sendable (String) -> Void)? = nil
 
     public init() {}
+
+    /// Tells `progress` a step is starting.
+    func report(_ step: @autoclosure () -> String) { progress?(step()) }
 
     /// How many of `points` the back-tests hold out: `holdout`, or a tenth (at least 1).
     public func holdoutCount(points: Int) -> Int { holdout ?? max(1, points / 10) }

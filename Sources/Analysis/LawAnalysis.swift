@@ -23,15 +23,34 @@ public struct LawAnalysis: Sendable {
         try validatePointCount(set, for: formula)
         let data = FitData(set.measurements.filter { m in formula.variables.allSatisfy { m.value(of: $0) != nil } })
         let fitOptions = options.fitOptions(for: formula)
+        options.report("fitting \(formula.identifier) to \(points(data.count))...")
         let fit = try LawFitter.fit(formula, to: data, options: fitOptions)
+        if options.bootstrap > 0 {
+            options.report("fitting \(formula.identifier) (\(options.bootstrap) bootstrap resample\(options.bootstrap == 1 ? "" : "s"))...")
+        }
         let boot = options.bootstrap > 0
             ? try Bootstrap.run(fit, data: data, options: options.bootstrapOptions, fitOptions: fitOptions) : nil
         let k = options.holdoutCount(points: data.count)
-        let backtest = options.holdout != nil || data.count - k > formula.parameters.count
-            ? try Backtest.run(formula, data: data, holdout: k, options: fitOptions) : nil
+        let willBacktest = options.holdout != nil || data.count - k > formula.parameters.count
+        if willBacktest { options.report("back-testing \(formula.identifier) without the \(grouped(k)) largest-compute points...") }
+        let backtest = willBacktest ? try Backtest.run(formula, data: data, holdout: k, options: fitOptions) : nil
         let report = FitReport(fit: fit, bootstrap: boot, seed: options.seed, budgets: options.budgets, holdout: backtest,
                                data: .init(file: set.source, points: data.count, hash: set.contentHash), version: version)
         return LawAnalysis(fit: fit, bootstrap: boot, backtest: backtest, report: report, data: data)
+    }
+
+    /// `1 point`, `10,000 points`.
+    static func points(_ n: Int) -> String { grouped(n) + (n == 1 ? " point" : " points") }
+
+    /// `10,000`.
+    static func grouped(_ n: Int) -> String {
+        let digits = String(n)
+        var out = ""
+        for (i, ch) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+            out.append(ch)
+        }
+        return out
     }
 
     /// The law to fit: `options.law` with `options.fixed` held, or `mainLaw`.
@@ -69,7 +88,8 @@ public struct LawAnalysis: Sendable {
         }
         let holdout = options.holdoutCount(points: set.count)
         var rows: [ComparisonRow] = [], dropped: [String] = []
-        for form in forms {
+        for (i, form) in forms.enumerated() {
+            options.report("comparing laws: fitting and back-testing \(form.identifier) (\(i + 1) of \(forms.count))...")
             do { rows += try Comparison.run([form], data: data, holdout: holdout, options: options.fitOptions(for: form)) } catch {
                 dropped.append("\(form.identifier): \(error)")
             }

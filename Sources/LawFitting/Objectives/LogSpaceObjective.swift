@@ -8,6 +8,8 @@ struct LogSpaceObjective {
     let formula: any LawFormula
     let data: FitData
     let delta: Double
+    /// `formula.parameters`, built once (each call builds a new array).
+    private let specs: [ParameterSpec]
     private var natural: [Double]
     private var pointGradient: [Double]
 
@@ -15,6 +17,7 @@ struct LogSpaceObjective {
         self.formula = formula
         self.data = data
         self.delta = delta
+        specs = formula.parameters
         natural = [Double](repeating: 0, count: formula.parameters.count)
         pointGradient = natural
     }
@@ -24,7 +27,7 @@ struct LogSpaceObjective {
         for j in g.indices { g[j] = 0 }
         var total = 0.0
         for i in 0..<data.count {
-            let logL = formula.logValue(fitting: theta, natural: &natural, at: data.inputs[i], gradient: &pointGradient)
+            let logL = formula.logValue(fitting: theta, natural: &natural, at: data.inputs[i], gradient: &pointGradient, specs: specs)
             guard logL.isFinite else { return .infinity }
             let (h, slope) = huber(logL - data.logLoss[i], delta: delta)
             total += h
@@ -37,7 +40,7 @@ struct LogSpaceObjective {
     mutating func residuals(_ theta: [Double], _ r: inout [Double], _ J: inout [Double]) {
         let n = theta.count
         for i in 0..<data.count {
-            let logL = formula.logValue(fitting: theta, natural: &natural, at: data.inputs[i], gradient: &pointGradient)
+            let logL = formula.logValue(fitting: theta, natural: &natural, at: data.inputs[i], gradient: &pointGradient, specs: specs)
             r[i] = logL - data.logLoss[i]
             for j in 0..<n { J[i * n + j] = pointGradient[j] }
         }

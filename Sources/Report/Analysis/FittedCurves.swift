@@ -63,9 +63,11 @@ public struct FittedCurves: Sendable {
     }
 }
 
-/// `count` values evenly spaced in log10 from `low` to `high` (both positive).
+/// `count` values evenly spaced in log10 from `low` to `high`, both kept inside the positive
+/// Doubles; none when the range is empty or not positive.
 func logSpace(_ low: Double, _ high: Double, count: Int) -> [Double] {
-    precondition(low > 0 && high >= low && count >= 2, "logSpace needs 0 < low ≤ high and 2+ points")
+    let low = max(low, .leastNonzeroMagnitude), high = min(high, .greatestFiniteMagnitude)
+    guard low.isFinite, high >= low, count >= 2 else { return [] }
     let a = log10(low), b = log10(high)
-    return (0..<count).map { pow(10, a + (b - a) * Double($0) / Double(count - 1)) }
+    return (0..<count).map { min(pow(10, a + (b - a) * Double($0) / Double(count - 1)), .greatestFiniteMagnitude) }
 }

@@ -32,10 +32,16 @@ struct AxisMap {
     func transform(_ v: Double) -> Double { scale == .log ? log10(v) : v }
 
     /// The pixel position of `v`; nil when `v` cannot be drawn (non-finite, or ≤ 0 on a log axis).
+    ///
+    /// Halves before subtracting, so a domain as wide as the Doubles (−1.8e308 to 1.8e308) does
+    /// not overflow (halving is exact: the positions are the same bytes as without it). A value
+    /// far outside the domain is clamped to a million pixels, which the plot's clip hides.
     func position(_ v: Double) -> Double? {
         guard v.isFinite, scale == .linear || v > 0 else { return nil }
-        let a = transform(domain.lowerBound), b = transform(domain.upperBound)
-        return from + (transform(v) - a) / (b - a) * (to - from)
+        let a = transform(domain.lowerBound) / 2, b = transform(domain.upperBound) / 2
+        guard b - a > 0, (b - a).isFinite else { return (from + to) / 2 }
+        let p = from + (transform(v) / 2 - a) / (b - a) * (to - from)
+        return p.isFinite ? min(max(p, -1e6), 1e6) : nil
     }
 
     func contains(_ v: Double) -> Bool {
@@ -56,12 +62,25 @@ struct AxisMap {
             var (a, b) = (log10(lo), log10(hi))
             if b - a < 1e-9 { a -= 0.5; b += 0.5 }
             let pad = (b - a) * padding
-            return pow(10, a - pad)...pow(10, b + pad)
+            return logDomain(a - pad, b + pad)
         case .linear:
             var (a, b) = (lo, hi)
             if b - a < 1e-12 * max(1, abs(a)) { let w = max(abs(a) * 0.1, 1); a -= w; b += w }
             let pad = (b - a) * padding
-            return (a - pad)...(b + pad)
+            return clampedFinite(a - pad)...clampedFinite(b + pad)
         }
+    }
+
+    /// `10^a ... 10^b` kept inside the positive Doubles (4.9e-324 to 1.8e308), and never a
+    /// single value.
+    static func logDomain(_ a: Double, _ b: Double) -> ClosedRange<Double> {
+        let lo = min(max(pow(10, a), .leastNonzeroMagnitude), .greatestFiniteMagnitude)
+        let hi = min(max(pow(10, b), .leastNonzeroMagnitude), .greatestFiniteMagnitude)
+        if hi > lo { return lo...hi }
+        return lo == .greatestFiniteMagnitude ? lo / 10...lo : lo...max(hi * 10, .leastNonzeroMagnitude * 2)
+    }
+
+    private static func clampedFinite(_ x: Double) -> Double {
+        min(max(x, -.greatestFiniteMagnitude), .greatestFiniteMagnitude)
     }
 }

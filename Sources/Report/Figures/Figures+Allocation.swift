@@ -90,11 +90,11 @@ extension Figures {
         }
         var minimaNote = ""
         if let iso = a.isoflop {
-            let minima = iso.parabolas.filter { $0.optimalParameters != nil && $0.bracketed }
+            let minima = iso.parabolas.compactMap { p in p.bracketed ? p.optimalParameters.map { (compute: p.compute, N: $0) } : nil }
             // D at a minimum as the approach-2 line takes it: C/(6·N_opt).
-            let ys = minima.map { q == .parameters ? $0.optimalParameters! : $0.compute / (6 * $0.optimalParameters!) }
+            let ys = minima.map { q == .parameters ? $0.N : $0.compute / (6 * $0.N) }
             if !minima.isEmpty {
-                layers.append(.points(PointLayer(xs: minima.map(\.compute), ys: ys, color: Palette.green, shape: .diamond, radius: 4.5,
+                layers.append(.points(PointLayer(xs: minima.map { $0.compute }, ys: ys, color: Palette.green, shape: .diamond, radius: 4.5,
                                                  tooltips: zip(minima, ys).map { "IsoFLOP minimum at C = \(num($0.compute)): \(q.key) = \(num($1))" })))
                 legend.append(LegendEntry("IsoFLOP minima", .marker(shape: .diamond, color: Palette.green, hollow: false)))
                 minimaNote = " Diamonds: the minima of the IsoFLOP parabolas."
@@ -138,6 +138,6 @@ extension Figures {
         let logs = ys.filter { $0.isFinite && $0 > 0 }.map { log10($0) }
         guard let lo = logs.min(), let hi = logs.max(), hi - lo > 1e-9 else { return nil }
         let span = hi - lo
-        return pow(10, lo - 0.04 * span)...pow(10, hi + 0.1 * span)
+        return AxisMap.logDomain(lo - 0.04 * span, hi + 0.1 * span)
     }
 }

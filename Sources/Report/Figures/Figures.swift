@@ -44,6 +44,10 @@ public struct ReportAnalysis: Sendable {
     public let isoflop: IsoFLOPAnalysis?
     /// Approach 1 from the input, when runs have learning curves.
     public let envelope: EnvelopeAnalysis?
+    /// Indices of the runs the figures draw, ascending: every run up to `PointSample.limit`,
+    /// else a deterministic sample of that many that keeps the extremes of N, D, C and loss.
+    public let drawnIndices: [Int]
+    private let drawnSet: Set<Int>
 
     public init(_ input: ReportInput) {
         self.input = input
@@ -51,7 +55,21 @@ public struct ReportAnalysis: Sendable {
         main = fits.first
         isoflop = input.approaches?.isoflop.flatMap { $0.parabolas.isEmpty ? nil : $0 }
         envelope = input.approaches?.envelope
+        let runs = input.runs
+        drawnIndices = PointSample.indices(count: runs.count, keeping: [
+            runs.map(\.loss), runs.map { $0.effectiveCompute ?? .nan }, runs.map { $0.parameters ?? .nan }, runs.map { $0.tokens ?? .nan },
+        ])
+        drawnSet = drawnIndices.count < runs.count ? Set(drawnIndices) : []
     }
+
+    /// Whether the figures draw a sample of the runs rather than all of them.
+    public var isSampled: Bool { drawnIndices.count < input.runs.count }
+
+    /// Whether run `i` is drawn.
+    func isDrawn(_ i: Int) -> Bool { !isSampled || drawnSet.contains(i) }
+
+    /// The runs the figures draw, in input order.
+    var drawnRuns: [ReportRun] { isSampled ? drawnIndices.map { input.runs[$0] } : input.runs }
 
     /// The runs that have C (given or 6·N·D), with it.
     var runsWithCompute: [(run: ReportRun, compute: Double)] {
@@ -67,8 +85,8 @@ public struct ReportAnalysis: Sendable {
     /// Indices of the runs the main fit's back-test held out: the k largest by C (as `Backtest` ranks them).
     var heldOut: Set<Int> {
         guard let k = main?.report.holdout?.k, k > 0 else { return [] }
-        let order = input.runs.indices.filter { input.runs[$0].effectiveCompute != nil }
-            .sorted { input.runs[$0].effectiveCompute! < input.runs[$1].effectiveCompute! }
+        let order = input.runs.indices.compactMap { i in input.runs[i].effectiveCompute.map { (i, $0) } }
+            .sorted { $0.1 < $1.1 }.map(\.0)
         return Set(order.suffix(k))
     }
 
@@ -118,6 +136,13 @@ public enum Figures {
     static func budgetRules(_ a: ReportAnalysis) -> [Layer] {
         a.input.budgets.map { .verticalRule(x: $0, label: "budget " + num($0), color: Palette.grey) }
     }
+}
+
+/// A bootstrap level as a whole percentage, `90` for 0.9 (any value, even a non-finite one
+/// from a hand-written input, gives text).
+func percentText(_ level: Double) -> String {
+    let p = (level * 100).rounded()
+    return p.isFinite && abs(p) < 1e15 ? String(Int(p)) : SVGText.general(level * 100)
 }
 
 /// A number for labels and tables: 3 significant digits, `%g` style with a short exponent

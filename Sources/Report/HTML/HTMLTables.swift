@@ -9,14 +9,16 @@ enum HTMLTables {
         if a.input.fits.isEmpty { h.element("p", [("class", "note")], text: "No fit in this input.") }
         for r in a.input.fits {
             h.element("h3", text: "\(r.law): \(r.formula)")
-            let level = r.bootstrap.map { "\(Int(($0.level * 100).rounded()))% interval" } ?? "interval"
+            let level = r.bootstrap.map { "\(percentText($0.level))% interval" } ?? "interval"
             var rows = r.parameterOrder.map { name in
                 [name, SVGText.general(r.parameters[name] ?? .nan, significant: 5), r.intervals?[name].map(interval) ?? "",
                  r.fit.spread[name].map(interval) ?? ""]
             }
-            for name in (r.fixed ?? [:]).keys.sorted() { rows.append([name, SVGText.general(r.fixed![name]!, significant: 5), "fixed", ""]) }
-            for name in r.derived.keys.sorted() {
-                rows.append([name, SVGText.general(r.derived[name]!, significant: 5), r.derivedIntervals?[name].map(interval) ?? "", ""])
+            for (name, value) in (r.fixed ?? [:]).sorted(by: { $0.key < $1.key }) {
+                rows.append([name, SVGText.general(value, significant: 5), "fixed", ""])
+            }
+            for (name, value) in r.derived.sorted(by: { $0.key < $1.key }) {
+                rows.append([name, SVGText.general(value, significant: 5), r.derivedIntervals?[name].map(interval) ?? "", ""])
             }
             h.table(caption: nil, header: ["parameter", "value", level, "spread over best \(r.fit.bestStartObjectives.count) starts"],
                     rows: rows, numeric: [1])
@@ -113,7 +115,7 @@ enum HTMLTables {
         h.open("section", [("id", "isoflop-table")])
         h.element("h2", text: "IsoFLOP minima")
         if let iso = a.isoflop {
-            h.table(caption: iso.exponent.map { "Approach 2: N_opt = \(num(iso.coefficient!))·C^\(SVGText.fixed($0, decimals: 4))" },
+            h.table(caption: iso.exponent.map { "Approach 2: N_opt = \(num(iso.coefficient ?? .nan))·C^\(SVGText.fixed($0, decimals: 4))" },
                     header: ["C (FLOPs)", "runs", "N_opt", "D_opt = C/(6N)", "min loss", "minimum"],
                     rows: iso.parabolas.map { c in
                         [num(c.compute), "\(c.parameters.count)", c.optimalParameters.map(num) ?? "–",

@@ -75,7 +75,13 @@ extension LawFormula {
     /// Returns NaN when the law is not positive at `x`.
     public func logValue(fitting theta: [Double], natural p: inout [Double], at x: LawInput,
                          gradient: inout [Double]) -> Double {
-        let specs = parameters
+        logValue(fitting: theta, natural: &p, at: x, gradient: &gradient, specs: parameters)
+    }
+
+    /// `logValue` with the law's `parameters` given: a loop over many points builds them once
+    /// (a law's `parameters` is a fresh array of specs on every call, names and grids included).
+    public func logValue(fitting theta: [Double], natural p: inout [Double], at x: LawInput,
+                         gradient: inout [Double], specs: [ParameterSpec]) -> Double {
         for j in specs.indices { p[j] = specs[j].natural(theta[j]) }
         let L = value(p, at: x, gradient: &gradient)
         guard L > 0, L.isFinite else { return .nan }

@@ -30,10 +30,11 @@ struct ExportCommand: ParsableCommand {
     }
 
     func run() throws {
+        try OutputFile.check([("--out", out)], inputs: [OutputFile.Input("--store", storeOptions.store)])
         let store = try storeOptions.openForReading()
         let text = try RunExport.text(store, format: MeasurementFileFormat(rawValue: format.lowercased())!)
         if let out {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
+            try OutputFile.write(Data(text.utf8), to: out)
         } else {
             print(text, terminator: "")
         }

@@ -42,6 +42,7 @@ struct FitCommand: ParsableCommand {
     }
 
     func run() throws {
+        try OutputFile.check([("--out", out)], inputs: [OutputFile.Input("FILE", file), OutputFile.Input("--store", store)])
         let options = analysis.options
         if analysis.law?.lowercased() == "all" { return try compare(options) }
         if let store {

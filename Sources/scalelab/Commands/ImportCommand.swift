@@ -47,6 +47,7 @@ struct ImportCommand: ParsableCommand {
     var json = false
 
     func run() throws {
+        try OutputFile.check([("--store", storeOptions.store)], inputs: [OutputFile.Input("FILE", file)])
         let set = try readImportFile(path: file, reader: columns.reader)
         let store = try storeOptions.open()
         let summary = try store.importMeasurements(set, name: name, version: ScaleLabVersion.current)

@@ -20,9 +20,11 @@ struct PlotCommand: ParsableCommand {
     var out: String
 
     func run() throws {
-        let input = try source.reportInput(command: "scalelab plot " + CommandLine.arguments.dropFirst(2).joined(separator: " "))
+        try OutputFile.check([("--out", out)], inputs: source.inputFiles)
+        let input = try source.reportInput(command: "scalelab plot " + CommandLine.arguments.dropFirst(2).joined(separator: " "),
+                                           progress: "plot")
         let chart: Chart
         do { chart = try Figures.chart(kind, ReportAnalysis(input)) } catch { throw CommandFailure(error.description) }
-        try Data(ChartRenderer.svg(chart).utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
+        try OutputFile.write(Data(ChartRenderer.svg(chart).utf8), to: out)
     }
 }

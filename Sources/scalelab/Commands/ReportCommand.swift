@@ -27,11 +27,16 @@ struct ReportCommand: ParsableCommand {
     var saveInput: String?
 
     func run() throws {
-        let input = try source.reportInput(command: "scalelab report " + CommandLine.arguments.dropFirst(2).joined(separator: " "))
-        try Data(HTMLReport.render(input).utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
-        if let saveInput { try Output.writeJSON(input, to: saveInput) }
-        let figures = Figures.all(ReportAnalysis(input)).charts.count
-        FileHandle.standardError.write(Data("report: wrote \(out) (\(figures) figures, \(input.runs.count) runs)\n".utf8))
+        try OutputFile.check([("--out", out), ("--save-input", saveInput)], inputs: source.inputFiles)
+        let input = try source.reportInput(command: "scalelab report " + CommandLine.arguments.dropFirst(2).joined(separator: " "),
+                                           progress: "report")
+        Progress.line("report", "drawing the figures and writing \(out)...")
+        let analysis = ReportAnalysis(input)
+        try OutputFile.write(Data(HTMLReport.render(input).utf8), to: out)
+        if let saveInput { try OutputFile.write(Data((try Output.json(input) + "\n").utf8), to: saveInput) }
+        let figures = Figures.all(analysis).charts.count
+        let drawn = analysis.isSampled ? ", \(analysis.drawnIndices.count) drawn" : ""
+        FileHandle.standardError.write(Data("report: wrote \(out) (\(figures) figures, \(input.runs.count) runs\(drawn))\n".utf8))
     }
 }
 
@@ -81,7 +86,13 @@ struct ReportSourceOptions: ParsableArguments {
         }
     }
 
-    func reportInput(command: String) throws -> ReportInput {
+    /// The files this source reads, for `OutputFile.check`.
+    var inputFiles: [OutputFile.Input] {
+        [OutputFile.Input("FILE", file), OutputFile.Input("--input", input), OutputFile.Input("--store", store)]
+    }
+
+    /// The report's input; with `progress`, a line on stderr (`<progress>: fitting …`) before each long step.
+    func reportInput(command: String, progress: String? = nil) throws -> ReportInput {
         if let input {
             guard let data = FileManager.default.contents(atPath: input) else { throw CommandFailure("cannot read \(input)") }
             do { return try Output.decodeJSON(ReportInput.self, from: data) } catch {
@@ -90,6 +101,7 @@ struct ReportSourceOptions: ParsableArguments {
         }
         var options = analysis.options
         options.compareLaws = !noCompare
+        if let progress { options.progress = { Progress.line(progress, $0) } }
         let context = ReportContext(version: ScaleLabVersion.current, date: date ?? ReportContext.now,
                                     machine: machine ?? ReportContext.thisMachine, command: command)
         if let store {

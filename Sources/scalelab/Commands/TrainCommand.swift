@@ -74,6 +74,8 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         let config: TrainingConfig
         do { config = try makeConfig() } catch let e as TrainerError { throw ValidationError(e.description) }
+        try OutputFile.check([("--out", out), ("--checkpoint", checkpoint ?? out.map { $0 + ".ckpt" }), ("--progress-file", progressFile)],
+                             inputs: [OutputFile.Input("--data", data)])
         try TrainExecution.run(config, data: data, out: out, checkpoint: checkpoint ?? out.map { $0 + ".ckpt" },
                                resume: resume, progressFile: progressFile, json: json)
     }
@@ -109,7 +111,7 @@ enum TrainExecution {
             progress.finish()
 
             let data = try RunRecord.jsonEncoder().encode(record)
-            if let out { try data.write(to: URL(fileURLWithPath: out)) }
+            if let out { try OutputFile.write(data, to: out) }
             if json {
                 print(String(decoding: data, as: UTF8.self))
             } else {

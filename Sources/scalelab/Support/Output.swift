@@ -36,9 +36,9 @@ enum Output {
         }
     }
 
-    /// Writes `value` as JSON to `path`, atomically.
+    /// Writes `value` as JSON to `path`, atomically (`OutputFile.write`: a failure is a sentence).
     static func writeJSON<T: Encodable>(_ value: T, to path: String) throws {
-        try Data((try json(value) + "\n").utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        try OutputFile.write(Data((try json(value) + "\n").utf8), to: path)
     }
 
     /// A number in 4 significant digits, `%g` style: 1.69, 406.4, 3.217e+10.

@@ -1,0 +1,60 @@
+/// Which points a figure draws when there are too many to draw them all.
+///
+/// A page with every one of 100,000 runs as an SVG marker is tens of megabytes and slow to open.
+/// Beyond `limit` points a figure draws a deterministic sample: the points at the extremes of
+/// each quantity given (so the axes span every point), then the points whose index hashes lowest
+/// (SplitMix64 of the index: the same input gives the same sample on every machine). Up to the
+/// limit every point is drawn, in order, as before. The fits and every number in the text and
+/// tables use all the points; the figure's summary says how many are drawn of how many.
+public enum PointSample {
+    /// The most runs (or IsoFLOP points) one figure draws.
+    public static let limit = 2000
+
+    /// Indices into `0..<count` to draw, ascending: all of them when `count ≤ limit`, else
+    /// `limit` of them, including the argmin and argmax of each of `keys` (values per index).
+    public static func indices(count: Int, limit: Int = PointSample.limit, keeping keys: [[Double]] = []) -> [Int] {
+        guard count > limit, limit > 0 else { return Array(0..<count) }
+        var chosen = Set<Int>()
+        for key in keys where key.count == count {
+            var lo: Int?, hi: Int?
+            for (i, v) in key.enumerated() where v.isFinite {
+                if lo.map({ v < key[$0] }) ?? true { lo = i }
+                if hi.map({ v > key[$0] }) ?? true { hi = i }
+            }
+            if let lo { chosen.insert(lo) }
+            if let hi { chosen.insert(hi) }
+        }
+        var rest: [(index: Int, hash: UInt64)] = []
+        rest.reserveCapacity(count)
+        for i in 0..<count where !chosen.contains(i) { rest.append((i, hash(UInt64(i)))) }
+        rest.sort { a, b in a.hash != b.hash ? a.hash < b.hash : a.index < b.index }
+        for r in rest.prefix(max(0, limit - chosen.count)) { chosen.insert(r.index) }
+        return chosen.sorted()
+    }
+
+    /// The sentence a sampled figure's summary ends with; empty when every point is drawn.
+    public static func note(drawn: Int, of total: Int, what: String = "runs") -> String {
+        guard drawn < total else { return "" }
+        return " Drawn: \(grouped(drawn)) of \(grouped(total)) \(what), a deterministic sample that keeps the extremes;"
+            + " the fits and every number here use all \(grouped(total))."
+    }
+
+    /// SplitMix64's output function.
+    static func hash(_ x: UInt64) -> UInt64 {
+        var z = x &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// `100,000`.
+    static func grouped(_ n: Int) -> String {
+        let digits = String(n.magnitude)
+        var out = ""
+        for (i, ch) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+            out.append(ch)
+        }
+        return (n < 0 ? "-" : "") + out
+    }
+}
