@@ -141,6 +141,15 @@ final class HardeningCommandTests: XCTestCase {
         try expectFailure(plan(infinite), contains: [infinite, "refit 2", "A = inf"])
     }
 
+    /// Found by FitFileFuzzTests (seed 1): a refit with α = 1e30 trapped the inference-aware
+    /// planner (its search interval [1e-12, 100/α] was empty).
+    func testFitFileWithARefitOutOfRange() throws {
+        let huge = try fitFile(setBootstrap("parameters", [[1.69, 406.4, 410.7, 0.34, 0.28], [1.69, 406.4, 410.7, 1e30, 0.28]]))
+        try expectFailure(plan(huge) + ["--inference-tokens", "1e13"], contains: [huge, "refit 2", "alpha = 1e+30", "outside its valid range"])
+        let negative = try fitFile(setBootstrap("parameters", [[1.69, 406.4, 410.7, -0.3, 0.28]]))
+        try expectFailure(plan(negative), contains: [negative, "refit 1", "alpha = -0.3", "above 0"])
+    }
+
     // MARK: flops and ladder plan
 
     func testFlopsRefusesAShapeWhoseCountsOverflow() throws {

@@ -50,7 +50,8 @@ extension FitReport {
     /// Checks everything a plan reads: the law is known; every parameter it needs is present
     /// once, finite and in its range (`ParameterSpec.range`, and above zero where the range
     /// starts at zero — exponents and scales — except the irreducible loss E, which may be 0);
-    /// the bootstrap's level is in (0, 1) and each refit has one finite value per parameter.
+    /// the bootstrap's level is in (0, 1) and each refit has one value per parameter, each valid
+    /// like the parameters.
     public func validate(source: String) throws(FitFileError) {
         func bad(_ problem: String) -> FitFileError { .invalid(file: source, problem: problem) }
         let q = MeasurementInputError.quote
@@ -91,8 +92,9 @@ extension FitReport {
                 guard refit.count == parameterOrder.count else {
                     throw bad("bootstrap refit \(i + 1) has \(refit.count) values but \"parameterOrder\" has \(parameterOrder.count)")
                 }
-                if let j = refit.firstIndex(where: { !$0.isFinite }) {
-                    throw bad("bootstrap refit \(i + 1) has \(parameterOrder[j]) = \(refit[j]), not a finite number")
+                for (name, v) in zip(parameterOrder, refit) {
+                    guard let spec = base.parameters.first(where: { $0.name == name }) else { continue }
+                    if let why = Self.outOfRange(v, spec) { throw bad("bootstrap refit \(i + 1) has \(name) = \(v), which \(why)") }
                 }
             }
         }
