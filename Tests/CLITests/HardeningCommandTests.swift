@@ -167,19 +167,31 @@ final class HardeningCommandTests: XCTestCase {
     }
 
     func testLadderPlanRefusesABudgetTooLarge() throws {
-        try expectFailure(["ladder", "plan", "--budgets", "1e30"], contains: ["1e+30", "tokens per run", "2^53", "--budgets"])
-        try expectFailure(["ladder", "plan", "--kind", "fixed-size", "--size", "1e6", "--range", "1e6,1e30"],
+        try expectFailure(["ladder", "plan", "--budgets", "1e30", "--dry-run"], contains: ["1e+30", "tokens per run", "2^53", "--budgets"])
+        try expectFailure(["ladder", "plan", "--kind", "fixed-size", "--size", "1e6", "--range", "1e20,1e25", "--dry-run"],
                           contains: ["--range", "2^53"])
-        try expectFailure(["ladder", "plan", "--kind", "fixed-data", "--tokens", "1e30", "--range", "1e6,1e7"],
+        try expectFailure(["ladder", "plan", "--kind", "fixed-data", "--tokens", "1e30", "--range", "1e6,1e7", "--dry-run"],
                           contains: ["--tokens", "2^53"])
+    }
+
+    /// A spread or range so wide that the log-spaced sizes underflow to 0 or overflow to inf
+    /// trapped in the shape rule's precondition.
+    func testLadderPlanRefusesSpreadsThatOverflow() throws {
+        for (spread, shown) in [("400", "400"), ("1e308", "1e+308")] {
+            try expectFailure(["ladder", "plan", "--budgets", "1e13", "--spread", spread, "--dry-run"],
+                              contains: ["--spread", "at most 5", shown])
+        }
+        try expectFailure(["ladder", "plan", "--kind", "fixed-data", "--tokens", "1e6", "--range", "1e-300,1e300", "--dry-run"],
+                          contains: ["--range", "1e-300", "1e+300", "too wide"])
     }
 
     func testLadderPlanCapsSizesPerBudget() throws {
         let start = Date()
-        try expectFailure(["ladder", "plan", "--budgets", "1e13", "--sizes-per-budget", "100000"],
+        try expectFailure(["ladder", "plan", "--budgets", "1e13", "--sizes-per-budget", "100000", "--dry-run"],
                           contains: ["--sizes-per-budget", "at most 1000", "100000"])
         XCTAssertLessThan(Date().timeIntervalSince(start), 10)
-        let ok = try CLIRunner.run(["ladder", "plan", "--budgets", "1e13", "--sizes-per-budget", "1000", "--json"])
+        let ok = try CLIRunner.run(["ladder", "plan", "--budgets", "1e13", "--sizes-per-budget", "1000", "--dry-run",
+                                    "--throughput", "1e9", "--json"])
         XCTAssertEqual(ok.status, 0, ok.stderr)
         XCTAssertLessThan(Date().timeIntervalSince(start), 20, "1000 sizes must plan in seconds")
     }

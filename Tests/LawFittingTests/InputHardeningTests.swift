@@ -52,6 +52,10 @@ import ScalingLaws
         let missing = try InputFixtures.error("\(longName),loss\n1,2\n", as: "names.csv", requiring: [.parameters])
         expectMessage(missing, contains: ["names.csv", "no column for N", "100000 bytes"])
         #expect((missing?.description.utf8.count ?? 0) < 1000)
+        let emptyLoss = try InputFixtures.error("params,tokens,\(longName)\n1e8,2e9,\n", as: "empty.csv",
+                                                mapping: ColumnMapping(loss: longName))
+        expectMessage(emptyLoss, contains: ["empty.csv", "line 2", "no value for loss", "100000 bytes"])
+        #expect((emptyLoss?.description.utf8.count ?? 0) < 1000)
         let negative = "-" + String(repeating: "1", count: 45) + "." + String(repeating: "0", count: 45)
         let neg = try InputFixtures.error("params,tokens,loss\n\(negative),2e9,3\n", as: "neg.csv")
         expectMessage(neg, contains: ["neg.csv", "line 2", "must be positive", "92 bytes"])

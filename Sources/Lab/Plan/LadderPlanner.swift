@@ -37,6 +37,10 @@ public enum LadderPlanner {
                 let center = spec.prior.optimalParameters(compute: C)
                 var seen = Set<ModelShapeKey>()
                 for target in logSpaced(center: center, halfWidthDecades: spec.spreadDecades, count: spec.count) {
+                    guard target > 0, target.isFinite else {
+                        throw .invalid("budget \(sci(C)) FLOPs gives a target size of \(target) parameters; choose budgets "
+                            + "between 1e6 and 1e30 FLOPs")
+                    }
                     let shape = rule.shape(forParameters: target)
                     guard seen.insert(ModelShapeKey(shape)).inserted else {
                         warnings.append("budget \(sci(C)): target N \(sci(target)) gives the same shape as a smaller target; kept once")
@@ -97,6 +101,10 @@ public enum LadderPlanner {
     /// The most sizes per budget (or points of a sweep): the shape rule has only so many distinct
     /// shapes, and more would only repeat them.
     public static let maxCount = 1000
+    /// The widest half-width of an isoflop budget's sizes, in decades.
+    public static let maxSpreadDecades = 5.0
+    /// The widest fixed-size or fixed-data range, high/low (the same 10 decades).
+    public static let maxRangeRatio = 1e10
 
     static func validate(_ spec: LadderSpec) throws(PlanError) {
         func bad(_ m: String) -> PlanError { .invalid(m) }
@@ -106,6 +114,10 @@ public enum LadderPlanner {
                 + "has too few distinct shapes for more")
         }
         guard spec.spreadDecades >= 0, spec.spreadDecades.isFinite else { throw bad("--spread must be a non-negative number of decades, got \(spec.spreadDecades)") }
+        guard spec.spreadDecades <= maxSpreadDecades else {
+            throw bad("--spread must be at most \(Int(maxSpreadDecades)) decades, got \(sci(spec.spreadDecades)); "
+                + "wider, the sizes would underflow or overflow (and the shape rule spans fewer decades anyway)")
+        }
         guard spec.checkpointsPerRun >= 1 else { throw bad("checkpoints per run must be at least 1") }
         switch spec.kind {
         case .isoflop:
@@ -116,6 +128,10 @@ public enum LadderPlanner {
             guard let v = spec.fixedValue, v > 0, v.isFinite else { throw bad("a \(spec.kind.rawValue) sweep needs \(what.0)") }
             guard let r = spec.range, r.count == 2, r[0] > 0, r[1] >= r[0], r[1].isFinite else {
                 throw bad("a \(spec.kind.rawValue) sweep needs \(what.1) with 0 < low ≤ high")
+            }
+            guard r[1] / r[0] <= maxRangeRatio else {
+                throw bad("--range \(sci(r[0])),\(sci(r[1])) is too wide: high/low must be at most \(sci(maxRangeRatio)) "
+                    + "(\(Int(2 * maxSpreadDecades)) decades)")
             }
             let tokens = spec.kind == .fixedSize ? ("--range", r[1]) : ("--tokens", v)
             guard tokens.1 <= maxTokens else {

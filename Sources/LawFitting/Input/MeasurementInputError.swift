@@ -83,7 +83,7 @@ public enum MeasurementInputError: Error, Sendable, Equatable, CustomStringConve
         case let .namedColumnNotFound(file, name, option, available):
             return "\(file): no column '\(Self.quote(name))' (from \(option)); found columns: \(Self.list(available))"
         case let .missingValue(file, line, column, quantity):
-            return "\(file), line \(line), column '\(column)': no value for \(quantity.label); "
+            return "\(file), line \(line), column '\(Self.quote(column))': no value for \(quantity.label); "
                 + "fill it in or remove the row"
         case let .notANumber(file, line, column, value):
             return "\(file), line \(line), column '\(Self.quote(column))': '\(Self.quote(value))' is not a number; "
