@@ -65,6 +65,14 @@ import ScalingLaws
         #expect((bad?.description.utf8.count ?? 0) < 600)
     }
 
+    /// One character with a million combining marks is still quoted short.
+    @Test func oneHugeCharacterIsQuotedShort() throws {
+        let mark = "e" + String(repeating: "\u{301}", count: 1_000_000)
+        let error = try InputFixtures.error("params,tokens,loss\n1e8,\(mark),3\n", as: "marks.csv")
+        expectMessage(error, contains: ["marks.csv", "line 2", "column 'tokens'", "2000001 bytes"])
+        #expect((error?.description.utf8.count ?? 0) < 600)
+    }
+
     // MARK: JSON numbers out of range
 
     @Test func jsonNumberOutOfRangeSaysSo() throws {

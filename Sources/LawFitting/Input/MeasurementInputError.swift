@@ -135,11 +135,14 @@ public enum MeasurementInputError: Error, Sendable, Equatable, CustomStringConve
     /// The most of one input value a message quotes, in characters.
     public static let quoteLimit = 80
 
-    /// `text` as a message quotes it: whole when short, else its first `quoteLimit` characters
-    /// and its size, `12345678… (10000000 bytes)`, so a huge cell never floods the terminal.
+    /// `text` as a message quotes it: whole when short, else its first `quoteLimit` Unicode
+    /// scalars and its size, `12345678… (10000000 bytes)`, so a huge cell never floods the
+    /// terminal (scalars, not characters: one character can hold any number of combining marks).
     public static func quote(_ text: String) -> String {
         let bytes = text.utf8.count
         guard bytes > quoteLimit else { return text }
-        return String(text.prefix(quoteLimit)) + "… (\(bytes) bytes)"
+        var head = String.UnicodeScalarView()
+        head.append(contentsOf: text.unicodeScalars.prefix(quoteLimit))
+        return String(head) + "… (\(bytes) bytes)"
     }
 }

@@ -150,6 +150,6 @@ extension String {
         guard let first = u.firstIndex(where: { !isSpace($0) }),
               let last = u.lastIndex(where: { !isSpace($0) }) else { return "" }
         if first == u.startIndex && last == u.index(before: u.endIndex) { return self }
-        return String(self[first...last])
+        return String(decoding: u[first...last], as: UTF8.self)
     }
 }
