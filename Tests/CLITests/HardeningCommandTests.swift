@@ -185,6 +185,15 @@ final class HardeningCommandTests: XCTestCase {
                           contains: ["--range", "1e-300", "1e+300", "too wide"])
     }
 
+    /// A context of 1e11 overflowed the activation count (layers × heads × T²) and trapped.
+    func testContextAboveTheLimitIsRefused() throws {
+        try expectFailure(["ladder", "plan", "--budgets", "1e13", "--context", "100000000000", "--dry-run"],
+                          contains: ["--context", "at most 65536", "100000000000"])
+        try expectFailure(["train", "--layers", "2", "--d-model", "64", "--heads", "4", "--context", "100000000000",
+                           "--tokens", "1000", "--data", "/nonexistent-corpus"],
+                          contains: ["--context", "at most 65536"])
+    }
+
     func testLadderPlanCapsSizesPerBudget() throws {
         let start = Date()
         try expectFailure(["ladder", "plan", "--budgets", "1e13", "--sizes-per-budget", "100000", "--dry-run"],

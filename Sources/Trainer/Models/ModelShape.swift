@@ -33,12 +33,19 @@ public struct ModelShape: Sendable, Codable, Equatable {
         self.vocab = vocab
     }
 
+    /// The longest context: layers × heads × T² attention scores must stay far inside an Int.
+    public static let maxContext = 65_536
+
     /// Checks the shape up front; the message says which value to change.
     public func validate() throws {
         func bad(_ m: String) -> TrainerError { .invalidConfiguration(m) }
         guard layers >= 1 else { throw bad("--layers must be at least 1, got \(layers)") }
         guard dModel >= 1 else { throw bad("--d-model must be at least 1, got \(dModel)") }
         guard context >= 1 else { throw bad("--context must be at least 1, got \(context)") }
+        guard context <= Self.maxContext else {
+            throw bad("--context must be at most \(Self.maxContext) bytes, got \(context); the attention scores "
+                + "(layers × heads × context²) would overflow")
+        }
         guard vocab == 256 else { throw bad("vocab must be 256 (bytes), got \(vocab)") }
         if architecture == .transformer {
             guard heads >= 1 else { throw bad("--heads must be at least 1, got \(heads)") }
