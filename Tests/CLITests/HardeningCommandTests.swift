@@ -194,6 +194,14 @@ final class HardeningCommandTests: XCTestCase {
                           contains: ["--context", "at most 65536"])
     }
 
+    /// `train` counted a billion layers' parameters in Int and trapped.
+    func testTrainRefusesAShapeWhoseCountsOverflow() throws {
+        for arch in ["transformer", "lstm"] {
+            try expectFailure(["train", "--arch", arch, "--layers", "1000000000", "--d-model", "1000000", "--heads", "8",
+                               "--data", "/nonexistent-corpus"], contains: ["limit", "2^53"])
+        }
+    }
+
     func testLadderPlanCapsSizesPerBudget() throws {
         let start = Date()
         try expectFailure(["ladder", "plan", "--budgets", "1e13", "--sizes-per-budget", "100000", "--dry-run"],

@@ -1,3 +1,5 @@
+import ScalingLaws
+
 /// The architecture family of a language model.
 public enum Architecture: String, Sendable, Codable, CaseIterable {
     case transformer, lstm
@@ -53,6 +55,21 @@ public struct ModelShape: Sendable, Codable, Equatable {
                 throw bad("--heads \(heads) does not divide --d-model \(dModel); choose heads from \(divisors(dModel))")
             }
             guard dFF >= 1 else { throw bad("--d-ff must be at least 1, got \(dFF)") }
+            // The counts are Ints: the same up-front limit as `scalelab flops` (2^53).
+            do {
+                _ = try TransformerShape.validated(
+                    layers: layers, dModel: dModel, heads: heads, dFF: dFF, headSize: dModel / heads,
+                    keyValueHeads: heads, vocabulary: vocab, context: context, tiedEmbeddings: true, gated: false,
+                    sharedKeyValue: false, learnedPositions: true, biases: true)
+            } catch let error as ShapeError {
+                throw bad(error.description)
+            }
+        } else {
+            let (L, H, V) = (Double(layers), Double(dModel), Double(vocab))
+            let bound = L * (8 * H * H + 4 * H) + V * H
+            guard bound <= TransformerShape.maxParameterCount else {
+                throw bad(ShapeError.tooLarge(parameters: bound).description)
+            }
         }
     }
 
