@@ -22,7 +22,11 @@ public struct PlanAnalysis: Sendable {
 
     /// Plans `request` with the law of `report` (a `scalelab fit --out` document read from
     /// `source`) and with each of its bootstrap refits.
+    ///
+    /// The report is validated first (`FitReport.validate`), and a plan with a number that is
+    /// not finite (a law whose constants overflow) is refused, naming the number.
     public static func run(_ request: PlanRequest, report: FitReport, source: String) throws -> PlanAnalysis {
+        try report.validate(source: source)
         func law(_ values: [Double]) throws -> PlanningLaw {
             do { return try PlanningLaw(FittedLaw.baseLaw(of: report, parameters: values)) } catch {
                 throw AnalysisError.fit("\(source): \(error)")
@@ -35,8 +39,14 @@ public struct PlanAnalysis: Sendable {
         let best = try law(report.parameterOrder.map { report.parameters[$0] ?? .nan })
         let main: PlanReport
         do { main = try plan(best) } catch { throw AnalysisError.fit(error.description) }
+        if let bad = try nonFinite(in: main) {
+            throw FitFileError.invalid(file: source, problem: "with its parameters the plan's \(bad.key) is \(bad.value), "
+                + "not a finite number (are the scales A and B far too large?)")
+        }
         guard let b = report.bootstrap, !b.parameters.isEmpty else { return PlanAnalysis(plan: main, refits: 0) }
-        let reports = try b.parameters.map(law).compactMap { try? plan($0) }
+        let reports = try b.parameters.map(law).compactMap { try? plan($0) }.filter { r in
+            (try? nonFinite(in: r) == nil) ?? false
+        }
         return PlanAnalysis(plan: main, intervals: try percentiles(of: reports, level: b.level), level: b.level,
                             refits: reports.count)
     }
@@ -57,6 +67,24 @@ public struct PlanAnalysis: Sendable {
             out[key] = [quantile(sorted: sorted, tail), quantile(sorted: sorted, 1 - tail)]
         }
         return out
+    }
+
+    /// The first number of `report` (by its path in the plan's JSON) that is NaN or infinite.
+    static func nonFinite(in report: PlanReport) throws -> (key: String, value: String)? {
+        let encoder = JSONEncoder()
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        var found: [(String, String)] = []
+        func walk(_ value: Any, _ prefix: String) {
+            if let d = value as? [String: Any] {
+                for (k, v) in d { walk(v, prefix.isEmpty ? k : prefix + "." + k) }
+            } else if let a = value as? [Any] {
+                for (i, v) in a.enumerated() { walk(v, "\(prefix)[\(i)]") }
+            } else if let s = value as? String, ["inf", "-inf", "nan"].contains(s) {
+                found.append((prefix, s))
+            }
+        }
+        walk(try JSONSerialization.jsonObject(with: encoder.encode(report)), "")
+        return found.sorted { $0.0 < $1.0 }.first.map { (key: $0.0, value: $0.1) }
     }
 
     private static func flatten(_ value: Any, prefix: String, into out: inout [String: [Double]]) {

@@ -24,6 +24,32 @@ final class TransferTests: XCTestCase {
         }
     }
 
+    /// Issue 18: N·D overflowing made C = inf, stored by import, which then trapped
+    /// `report --store`. Import refuses it now; a store that already holds such a run (older
+    /// ScaleLab, edited by hand) names the run and column instead of trapping, and keeps it.
+    func testNonFiniteStoredValueIsANamedErrorNotATrap() throws {
+        let dir = try temporaryDirectory(self)
+        let path = dir.appendingPathComponent("s.sqlite").path
+        let store = try RunStore.open(path: path)
+        let file = dir.appendingPathComponent("runs.csv")
+        try "params,tokens,loss\n1e6,2e7,3.5\n2e6,4e7,3.25\n".write(to: file, atomically: true, encoding: .utf8)
+        _ = try store.importMeasurements(try readImportFile(path: file.path), version: "t")
+        let huge = dir.appendingPathComponent("huge.csv")
+        try "params,tokens,loss\n1e200,2e200,3\n".write(to: huge, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try readImportFile(path: huge.path))
+        _ = try store.write { db in try db.execute(sql: "UPDATE run SET flops = 9e999 WHERE id = 2") }
+        let before = try dump(store)
+        XCTAssertThrowsError(try store.measurements()) { e in
+            guard case let .corruptColumn(p, table, id, column, detail)? = e as? StoreError else {
+                return XCTFail("expected corruptColumn, got \(e)")
+            }
+            XCTAssertEqual([p, table, column], [path, "run", "flops"])
+            XCTAssertEqual(id, 2)
+            XCTAssertTrue(detail.contains("inf"), detail)
+        }
+        XCTAssertEqual(try dump(store), before, "nothing changed")
+    }
+
     func testABadRowImportsNothingAndNamesLineAndColumn() throws {
         let dir = try temporaryDirectory(self)
         let store = try RunStore.open(path: dir.appendingPathComponent("s.sqlite").path)

@@ -28,29 +28,42 @@ public enum LadderPlanner {
         try validate(spec)
         var runs: [PlannedRun] = []
         var warnings: [String] = []
+        // The rule's candidate shapes, counted once: `ShapeRule.shape(forParameters:)` would
+        // count thousands of them for every target.
+        let rule = ShapeChooser(spec.rule)
         switch spec.kind {
         case .isoflop:
             for C in spec.budgets {
                 let center = spec.prior.optimalParameters(compute: C)
                 var seen = Set<ModelShapeKey>()
                 for target in logSpaced(center: center, halfWidthDecades: spec.spreadDecades, count: spec.count) {
-                    let shape = spec.rule.shape(forParameters: target)
+                    guard target > 0, target.isFinite else {
+                        throw .invalid("budget \(sci(C)) FLOPs gives a target size of \(target) parameters; choose budgets "
+                            + "between 1e6 and 1e30 FLOPs")
+                    }
+                    let shape = rule.shape(forParameters: target)
                     guard seen.insert(ModelShapeKey(shape)).inserted else {
                         warnings.append("budget \(sci(C)): target N \(sci(target)) gives the same shape as a smaller target; kept once")
                         continue
                     }
-                    runs.append(run(spec, shape: shape, tokens: C / shape.trainingFLOPsPerToken, target: target, budget: C))
+                    let D = C / shape.trainingFLOPsPerToken
+                    guard D <= maxTokens else {
+                        throw .invalid("budget \(sci(C)) FLOPs gives the model with L=\(shape.layers), d=\(shape.dModel) "
+                            + "\(sci(D)) tokens, above the limit of \(sci(maxTokens)) tokens per run (2^53, the largest "
+                            + "count exact in a Double); lower --budgets")
+                    }
+                    runs.append(run(spec, shape: shape, tokens: D, target: target, budget: C))
                 }
             }
         case .fixedSize:
-            let shape = spec.rule.shape(forParameters: spec.fixedValue!)
+            let shape = rule.shape(forParameters: spec.fixedValue!)
             for D in logSpaced(range: spec.range!, count: spec.count) {
                 runs.append(run(spec, shape: shape, tokens: D, target: spec.fixedValue!, budget: nil))
             }
         case .fixedData:
             var seen = Set<ModelShapeKey>()
             for target in logSpaced(range: spec.range!, count: spec.count) {
-                let shape = spec.rule.shape(forParameters: target)
+                let shape = rule.shape(forParameters: target)
                 guard seen.insert(ModelShapeKey(shape)).inserted else {
                     warnings.append("target N \(sci(target)) gives the same shape as a smaller target; kept once")
                     continue
@@ -82,10 +95,29 @@ public enum LadderPlanner {
                           flops: shape.trainingFLOPsPerToken * Double(config.tokens), estimatedSeconds: nil)
     }
 
+    /// The most tokens one run may train on: 2^53, the largest count a Double holds exactly
+    /// (token and step counts pass through Double and Int).
+    public static let maxTokens = 9_007_199_254_740_992.0
+    /// The most sizes per budget (or points of a sweep): the shape rule has only so many distinct
+    /// shapes, and more would only repeat them.
+    public static let maxCount = 1000
+    /// The widest half-width of an isoflop budget's sizes, in decades.
+    public static let maxSpreadDecades = 5.0
+    /// The widest fixed-size or fixed-data range, high/low (the same 10 decades).
+    public static let maxRangeRatio = 1e10
+
     static func validate(_ spec: LadderSpec) throws(PlanError) {
         func bad(_ m: String) -> PlanError { .invalid(m) }
         guard spec.count >= 1 else { throw bad("--sizes-per-budget (or --count) must be at least 1, got \(spec.count)") }
+        guard spec.count <= maxCount else {
+            throw bad("--sizes-per-budget (or --count) must be at most \(maxCount), got \(spec.count); the shape rule "
+                + "has too few distinct shapes for more")
+        }
         guard spec.spreadDecades >= 0, spec.spreadDecades.isFinite else { throw bad("--spread must be a non-negative number of decades, got \(spec.spreadDecades)") }
+        guard spec.spreadDecades <= maxSpreadDecades else {
+            throw bad("--spread must be at most \(Int(maxSpreadDecades)) decades, got \(sci(spec.spreadDecades)); "
+                + "wider, the sizes would underflow or overflow (and the shape rule spans fewer decades anyway)")
+        }
         guard spec.checkpointsPerRun >= 1 else { throw bad("checkpoints per run must be at least 1") }
         switch spec.kind {
         case .isoflop:
@@ -96,6 +128,15 @@ public enum LadderPlanner {
             guard let v = spec.fixedValue, v > 0, v.isFinite else { throw bad("a \(spec.kind.rawValue) sweep needs \(what.0)") }
             guard let r = spec.range, r.count == 2, r[0] > 0, r[1] >= r[0], r[1].isFinite else {
                 throw bad("a \(spec.kind.rawValue) sweep needs \(what.1) with 0 < low ≤ high")
+            }
+            guard r[1] / r[0] <= maxRangeRatio else {
+                throw bad("--range \(sci(r[0])),\(sci(r[1])) is too wide: high/low must be at most \(sci(maxRangeRatio)) "
+                    + "(\(Int(2 * maxSpreadDecades)) decades)")
+            }
+            let tokens = spec.kind == .fixedSize ? ("--range", r[1]) : ("--tokens", v)
+            guard tokens.1 <= maxTokens else {
+                throw bad("\(tokens.0) asks for \(sci(tokens.1)) tokens per run, above the limit of \(sci(maxTokens)) "
+                    + "(2^53, the largest count exact in a Double); lower it")
             }
         }
     }
@@ -112,6 +153,30 @@ public enum LadderPlanner {
     }
 
     static func sci(_ x: Double) -> String { String(format: "%.3g", x) }
+}
+
+/// `ShapeRule.shape(forParameters:)` with the rule's candidates and their parameter counts
+/// computed once.
+struct ShapeChooser {
+    let rule: ShapeRule
+    let candidates: [(shape: ModelShape, N: Double)]
+
+    init(_ rule: ShapeRule) {
+        self.rule = rule
+        candidates = rule.candidates.map { ($0, Double($0.parameterCount)) }
+    }
+
+    /// The same choice as `ShapeRule.shape(forParameters:)`.
+    func shape(forParameters target: Double) -> ModelShape {
+        precondition(target > 0 && target.isFinite, "target parameter count must be positive, got \(target)")
+        let scored = candidates.map { c in (c.shape, abs(log(c.N / target))) }
+        let best = scored.map(\.1).min()!
+        let near = scored.filter { $0.1 <= best + 0.02 }
+        return near.min { a, b in
+            abs(log(Double(a.0.dModel) / Double(a.0.layers) / rule.aspectRatio))
+                < abs(log(Double(b.0.dModel) / Double(b.0.layers) / rule.aspectRatio))
+        }!.0
+    }
 }
 
 /// Identifies a shape up to what matters for deduplication.

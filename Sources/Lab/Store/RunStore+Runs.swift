@@ -75,16 +75,30 @@ extension RunStore {
     /// The finished runs (done, with a final validation loss) as measurements for the fitter:
     /// N in `convention`, D and C as trained, loss in nats per token. Ordered by run id, so the
     /// same store always gives the same content hash.
+    ///
+    /// Throws `StoreError.corruptColumn` for a value that is not a positive finite number (a
+    /// store written before import refused C = 6ND overflowing, or edited by hand): the fitter
+    /// and the planner cannot use it, and guessing would hide it.
     public func measurements(convention: ParameterConvention = .total, sweep: Int64? = nil)
         throws(StoreError) -> [Observation]
     {
-        try runs(sweep: sweep).compactMap { r -> Observation? in
-            guard r.status == .done, let loss = r.finalValidationLoss else { return nil }
+        var out: [Observation] = []
+        for r in try runs(sweep: sweep) {
+            guard r.status == .done, let loss = r.finalValidationLoss else { continue }
             let N = convention == .total ? r.parameters : r.nonEmbeddingParameters
-            guard let N else { return nil }
-            return Observation(parameters: N, tokens: r.tokens, compute: r.flops,
-                                           uniqueTokens: r.uniqueTokens, loss: loss)
+            guard let N else { continue }
+            let columns: [(String, Double?)] = [
+                (convention == .total ? "parameters" : "non_embedding_parameters", N), ("tokens", r.tokens),
+                ("flops", r.flops), ("unique_tokens", r.uniqueTokens), ("final_validation_loss", loss),
+            ]
+            for case let (column, x?) in columns where !(x.isFinite && x > 0) {
+                throw .corruptColumn(path: path, table: "run", id: r.id ?? 0, column: column,
+                                     detail: "\(x) is not a positive finite number")
+            }
+            out.append(Observation(parameters: N, tokens: r.tokens, compute: r.flops,
+                                   uniqueTokens: r.uniqueTokens, loss: loss))
         }
+        return out
     }
 
     /// Counts by state and compute planned and done.

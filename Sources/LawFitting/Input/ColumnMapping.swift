@@ -136,12 +136,18 @@ extension ColumnMapping {
         for q in MeasuredQuantity.allCases {
             guard let name = self[q] else { continue }
             let key = Self.normalized(name)
-            guard let i = columns.firstIndex(of: name)
-                ?? columns.firstIndex(where: { Self.normalized($0) == key })
-            else {
+            if let i = columns.firstIndex(of: name) {
+                if let j = columns.indices.first(where: { $0 > i && columns[$0] == name }) {
+                    throw .duplicateColumn(file: source, first: name, second: name, positions: [i + 1, j + 1])
+                }
+                found[q] = i
+            } else if let i = columns.firstIndex(where: { Self.normalized($0) == key }) {
+                try Self.unique(i, in: columns, source: source)
+                found[q] = i
+            } else {
                 throw .namedColumnNotFound(file: source, name: name, option: q.option, available: columns)
             }
-            found[q] = i
+            let i = found[q]!
             claimed.insert(i)
         }
         let keys = columns.map(Self.normalized)
@@ -149,6 +155,7 @@ extension ColumnMapping {
             for alias in q.aliases {
                 let a = Self.normalized(alias)
                 if let i = keys.indices.first(where: { keys[$0] == a && !claimed.contains($0) }) {
+                    try Self.unique(i, in: columns, source: source)
                     found[q] = i
                     claimed.insert(i)
                     break
@@ -156,5 +163,14 @@ extension ColumnMapping {
             }
         }
         return found
+    }
+
+    /// Throws `.duplicateColumn` when another column has the same name as column `i` once
+    /// folded (`normalized`): reading either would be a guess.
+    private static func unique(_ i: Int, in columns: [String], source: String) throws(MeasurementInputError) {
+        let key = normalized(columns[i])
+        guard let j = columns.indices.first(where: { $0 != i && normalized(columns[$0]) == key }) else { return }
+        let (a, b) = (min(i, j), max(i, j))
+        throw .duplicateColumn(file: source, first: columns[a], second: columns[b], positions: [a + 1, b + 1])
     }
 }

@@ -1,11 +1,24 @@
 import Foundation
 
+/// Any JSON value, decoded only to tell an object apart from a number out of range.
+private struct AnyJSON: Decodable {
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if c.decodeNil() { return }
+        if (try? c.decode(Bool.self)) != nil || (try? c.decode(Double.self)) != nil
+            || (try? c.decode(String.self)) != nil || (try? c.decode([AnyJSON].self)) != nil { return }
+        _ = try c.decode([String: AnyJSON].self)
+    }
+}
+
 /// One JSON value as far as a measurement cares: a number, a string, null, or anything else.
 private enum JSONCell: Decodable {
     case number(Double)
     case string(String)
     case null
     case other(String)
+    /// A number that does not fit a Double (the decoder refuses 1e400 as a Double).
+    case outOfRange
 
     init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
@@ -15,7 +28,8 @@ private enum JSONCell: Decodable {
         if let x = try? c.decode(Double.self) { self = .number(x); return }
         if let s = try? c.decode(String.self) { self = .string(s); return }
         if (try? c.decode([JSONCell].self)) != nil { self = .other("an array"); return }
-        self = .other("an object")
+        if (try? c.decode([String: AnyJSON].self)) != nil { self = .other("an object"); return }
+        self = .outOfRange
     }
 
     var raw: RawCell {
@@ -24,6 +38,7 @@ private enum JSONCell: Decodable {
         case .string(let s): s.trimmingSpaces.isEmpty ? .missing : .text(s.trimmingSpaces)
         case .null: .missing
         case .other(let what): .other(what)
+        case .outOfRange: .outOfRange
         }
     }
 }
@@ -40,6 +55,7 @@ private enum JSONLine: Decodable {
         case .string: self = .notObject("a string")
         case .null: self = .notObject("null")
         case .other(let what): self = .notObject(what)
+        case .outOfRange: self = .notObject("a number out of range for a Double")
         }
     }
 }
@@ -76,6 +92,7 @@ extension RawTable {
                 }
                 continue
             }
+            try Self.refuseRepeatedKeys(text, file: file, line: lineNumber)
             for key in o.keys.sorted() where !known.contains(key) {
                 known.insert(key)
                 columns.append(key)
@@ -101,6 +118,61 @@ extension RawTable {
             why = (info[NSDebugDescriptionErrorKey] as? String) ?? error.localizedDescription
         }
         if why.hasSuffix(".") { why.removeLast() }
-        return "\(why) in \(shown)"
+        return "\(MeasurementInputError.quote(why)) in \(shown)"
+    }
+
+    /// Throws `.duplicateKey` when the object on this line (valid JSON) has a top-level key
+    /// twice: decoders keep one of the values silently, so reading it would be a guess.
+    private static func refuseRepeatedKeys(_ text: ArraySlice<UInt8>, file: String, line: Int)
+        throws(MeasurementInputError)
+    {
+        var seen: [String: Int] = [:]
+        for (n, raw) in topLevelKeys(text).enumerated() {
+            let key: String
+            if raw.contains(UInt8(ascii: "\\")) {
+                let quoted = [UInt8(ascii: "\"")] + raw + [UInt8(ascii: "\"")]
+                key = (try? JSONDecoder().decode(String.self, from: Data(quoted))) ?? String(decoding: raw, as: UTF8.self)
+            } else {
+                key = String(decoding: raw, as: UTF8.self)
+            }
+            if let first = seen[key] {
+                throw .duplicateKey(file: file, line: line, key: key, positions: [first, n + 1])
+            }
+            seen[key] = n + 1
+        }
+    }
+
+    /// The keys of the top-level object in `text` (valid JSON), as written between their
+    /// quotes, in order. Keys of nested objects and text inside strings are skipped.
+    static func topLevelKeys(_ text: ArraySlice<UInt8>) -> [ArraySlice<UInt8>] {
+        let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
+        var keys: [ArraySlice<UInt8>] = []
+        var depth = 0
+        var expectingKey = false
+        var i = text.startIndex
+        while i < text.endIndex {
+            let c = text[i]
+            switch c {
+            case quote:
+                var j = i + 1
+                while j < text.endIndex, text[j] != quote { j += text[j] == backslash ? 2 : 1 }
+                if depth == 1 && expectingKey { keys.append(text[(i + 1)..<min(j, text.endIndex)]) }
+                expectingKey = false
+                i = j
+            case UInt8(ascii: "{"):
+                depth += 1
+                expectingKey = depth == 1
+            case UInt8(ascii: "["):
+                depth += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                depth -= 1
+            case UInt8(ascii: ","):
+                expectingKey = depth == 1
+            default:
+                break
+            }
+            i += 1
+        }
+        return keys
     }
 }

@@ -37,6 +37,16 @@ public enum MeasurementInputError: Error, Sendable, Equatable, CustomStringConve
     case notPositive(file: String, line: Int, column: String, value: String, quantity: MeasuredQuantity)
     /// Fewer usable rows than a fit needs.
     case tooFewPoints(file: String, law: String, parameters: Int, points: Int)
+    /// A JSON number too large for a Double (e.g. 1e400).
+    case numberOutOfRange(file: String, line: Int, column: String)
+    /// A value derived from others (C = 6ND, D = C/(6N)) that is not a positive finite number.
+    case derivedNotFinite(file: String, line: Int, quantity: MeasuredQuantity, value: Double,
+                          inputs: [String])
+    /// Two CSV columns with the same name (or names equal once case, spaces, `_` and `-` are
+    /// ignored); positions are 1-based.
+    case duplicateColumn(file: String, first: String, second: String, positions: [Int])
+    /// A JSON Lines object with the same key twice; positions are the 1-based key order.
+    case duplicateKey(file: String, line: Int, key: String, positions: [Int])
 
     public var description: String {
         switch self {
@@ -71,29 +81,68 @@ public enum MeasurementInputError: Error, Sendable, Equatable, CustomStringConve
             return "\(file): no column for \(quantity.label): looked for \(lookedFor.joined(separator: ", ")); "
                 + "found columns: \(Self.list(available)); name it with \(quantity.option)\(hint)"
         case let .namedColumnNotFound(file, name, option, available):
-            return "\(file): no column '\(name)' (from \(option)); found columns: \(Self.list(available))"
+            return "\(file): no column '\(Self.quote(name))' (from \(option)); found columns: \(Self.list(available))"
         case let .missingValue(file, line, column, quantity):
-            return "\(file), line \(line), column '\(column)': no value for \(quantity.label); "
+            return "\(file), line \(line), column '\(Self.quote(column))': no value for \(quantity.label); "
                 + "fill it in or remove the row"
         case let .notANumber(file, line, column, value):
-            return "\(file), line \(line), column '\(column)': '\(value)' is not a number; "
+            return "\(file), line \(line), column '\(Self.quote(column))': '\(Self.quote(value))' is not a number; "
                 + "write a plain decimal such as 3.05 or 1.2e9"
         case let .notFinite(file, line, column, value):
-            return "\(file), line \(line), column '\(column)': '\(value)' is not a finite number; "
+            return "\(file), line \(line), column '\(Self.quote(column))': '\(Self.quote(value))' is not a finite number; "
                 + "fix the value or remove the row"
         case let .notPositive(file, line, column, value, quantity):
-            return "\(file), line \(line), column '\(column)': \(quantity.label) must be positive "
-                + "but is '\(value)'; fix the value or remove the row"
+            return "\(file), line \(line), column '\(Self.quote(column))': \(quantity.label) must be positive "
+                + "but is '\(Self.quote(value))'; fix the value or remove the row"
         case let .tooFewPoints(file, law, parameters, points):
             return "law \(law) has \(parameters) parameters but \(file) has \(points) usable "
                 + "row\(points == 1 ? "" : "s"); need at least \(parameters + 1)"
+        case let .numberOutOfRange(file, line, column):
+            return "\(file), line \(line), column '\(Self.quote(column))': the number is out of range for a Double "
+                + "(its magnitude is above 1.8e308); fix the value or remove the row"
+        case let .derivedNotFinite(file, line, quantity, value, inputs):
+            let (formula, fix) = quantity == .compute ? ("C = 6ND", "add a C column with the run's FLOPs")
+                : ("D = C/(6N)", "add a D column with the run's tokens")
+            return "\(file), line \(line): \(quantity.label) derived as \(formula) from \(inputs.joined(separator: " and ")) "
+                + "is \(value.isFinite ? String(format: "%g", value) : "\(value)"), not a positive finite number; "
+                + "check those values, \(fix), or remove the row"
+        case let .duplicateColumn(file, first, second, positions):
+            let names = first == second ? "the column '\(Self.quote(first))' appears twice"
+                : "the columns '\(Self.quote(first))' and '\(Self.quote(second))' are the same name "
+                    + "(case, spaces, '_' and '-' are ignored)"
+            return "\(file), line 1: \(names) (columns \(positions[0]) and \(positions[1])), so which one "
+                + "to read is ambiguous; rename or remove one of them"
+        case let .duplicateKey(file, line, key, positions):
+            return "\(file), line \(line): the key '\(Self.quote(key))' appears twice in one object "
+                + "(keys \(positions[0]) and \(positions[1])), so which value to read is ambiguous; "
+                + "keep one of them"
         }
     }
 
     public var errorDescription: String? { description }
 
     /// `a, b, c`, or `(none)`; a name that contains a comma is quoted: `'Tied, No Gating'`.
+    /// Names are quoted short (`quote`), and at most 40 of them are listed.
     static func list(_ names: [String]) -> String {
-        names.isEmpty ? "(none)" : names.map { $0.contains(",") ? "'\($0)'" : $0 }.joined(separator: ", ")
+        guard !names.isEmpty else { return "(none)" }
+        let shown = names.prefix(40).map { n in
+            let q = quote(n)
+            return q.contains(",") ? "'\(q)'" : q
+        }
+        return shown.joined(separator: ", ") + (names.count > 40 ? ", … (\(names.count) columns)" : "")
+    }
+
+    /// The most of one input value a message quotes, in characters.
+    public static let quoteLimit = 80
+
+    /// `text` as a message quotes it: whole when short, else its first `quoteLimit` Unicode
+    /// scalars and its size, `12345678… (10000000 bytes)`, so a huge cell never floods the
+    /// terminal (scalars, not characters: one character can hold any number of combining marks).
+    public static func quote(_ text: String) -> String {
+        let bytes = text.utf8.count
+        guard bytes > quoteLimit else { return text }
+        var head = String.UnicodeScalarView()
+        head.append(contentsOf: text.unicodeScalars.prefix(quoteLimit))
+        return String(head) + "… (\(bytes) bytes)"
     }
 }

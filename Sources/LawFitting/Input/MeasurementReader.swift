@@ -131,11 +131,21 @@ extension MeasurementReader {
                                       column: table.columns[i], file: source)
             }
             if value[.tokens] == nil, let C = value[.compute], let N = value[.parameters] {
-                value[.tokens] = C / (6 * N)
+                let D = C / (6 * N)
+                guard D.isFinite, D > 0 else {
+                    throw .derivedNotFinite(file: source, line: row.line, quantity: .tokens, value: D,
+                                            inputs: [Self.show(.compute, C, index, table), Self.show(.parameters, N, index, table)])
+                }
+                value[.tokens] = D
                 derived.insert(.tokens)
             }
             if value[.compute] == nil, let N = value[.parameters], let D = value[.tokens] {
-                value[.compute] = 6 * N * D
+                let C = 6 * N * D
+                guard C.isFinite, C > 0 else {
+                    throw .derivedNotFinite(file: source, line: row.line, quantity: .compute, value: C,
+                                            inputs: [Self.show(.parameters, N, index, table), Self.show(.tokens, D, index, table)])
+                }
+                value[.compute] = C
                 derived.insert(.compute)
             }
             for q in MeasuredQuantity.allCases where needed.contains(q) && value[q] == nil {
@@ -154,6 +164,17 @@ extension MeasurementReader {
                               columns: columns, derived: derived)
     }
 
+    /// `N = 1e+200` (or `D = 2e+09 (derived)`): an input of a derivation, for messages.
+    private static func show(_ q: MeasuredQuantity, _ x: Double, _ index: [MeasuredQuantity: Int],
+                             _ table: RawTable) -> String {
+        "\(q.rawValue) = \(String(format: "%g", x))" + (index[q] == nil ? " (derived)" : "")
+    }
+
+    /// The longest text read as a number. A decimal that long is not a number anyone wrote
+    /// (a Double needs at most 17 significant digits); refusing it at once keeps a huge cell
+    /// from costing seconds in the parser.
+    static let longestNumber = 100
+
     /// The cell as a positive finite number, nil when empty.
     private func number(_ cell: RawCell, quantity: MeasuredQuantity, line: Int, column: String,
                         file: String) throws(MeasurementInputError) -> Double?
@@ -167,13 +188,15 @@ extension MeasurementReader {
             x = v
             written = "\(v)"
         case .text(let s):
-            guard let v = Double(s) else {
+            guard s.utf8.count <= Self.longestNumber, let v = Double(s) else {
                 throw .notANumber(file: file, line: line, column: column, value: s)
             }
             x = v
             written = s
         case .other(let what):
             throw .notANumber(file: file, line: line, column: column, value: what)
+        case .outOfRange:
+            throw .numberOutOfRange(file: file, line: line, column: column)
         }
         guard x.isFinite else { throw .notFinite(file: file, line: line, column: column, value: written) }
         guard x > 0 else {

@@ -8,6 +8,8 @@ enum RawCell: Sendable, Equatable {
     case missing
     /// A JSON value that cannot be a number (true, an array, an object), as written for messages.
     case other(String)
+    /// A JSON number too large for a Double (e.g. 1e400).
+    case outOfRange
 }
 
 /// A file as named columns and rows, whatever its format. Internal: the readers produce it,
@@ -141,10 +143,13 @@ extension RawTable {
 
 extension String {
     /// Without leading and trailing spaces and tabs.
+    /// Works on the UTF-8 bytes (spaces and tabs are ASCII), so a huge cell costs one pass.
     var trimmingSpaces: String {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
-        guard let first = firstIndex(where: { !isSpace($0) }),
-              let last = lastIndex(where: { !isSpace($0) }) else { return "" }
-        return String(self[first...last])
+        let isSpace: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 }
+        let u = utf8
+        guard let first = u.firstIndex(where: { !isSpace($0) }),
+              let last = u.lastIndex(where: { !isSpace($0) }) else { return "" }
+        if first == u.startIndex && last == u.index(before: u.endIndex) { return self }
+        return String(decoding: u[first...last], as: UTF8.self)
     }
 }

@@ -96,11 +96,27 @@ public struct TransformerShape: Sendable, Codable, Equatable, Hashable {
         }
         let hkv = keyValueHeads ?? heads
         if heads % hkv != 0 { throw ShapeError.keyValueHeadsDoNotDivideHeads(heads: heads, keyValueHeads: hkv) }
+        // Every count is a sum of non-negative products of these sizes, so if an upper bound of
+        // the total, taken in Double, is at most 2^53, no Int product or sum can overflow.
+        let (L, d, V, T) = (Double(layers), Double(dModel), Double(vocabulary), Double(context))
+        let f = dFF.map(Double.init) ?? 4 * d
+        let k = headSize.map(Double.init) ?? (d / Double(heads)).rounded(.down)
+        let (attn, kv) = (Double(heads) * k, Double(hkv) * k)
+        let perLayer = 2 * d * attn + 2 * d * kv + attn + 2 * kv + 3 * d * f + 2 * f + 6 * d
+        let bound = L * perLayer + 2 * V * d + T * d + 2 * d
+        guard bound <= maxParameterCount, L * T * attn <= maxParameterCount else {
+            throw ShapeError.tooLarge(parameters: bound)
+        }
         return TransformerShape(layers: layers, dModel: dModel, heads: heads, dFF: dFF, headSize: headSize,
                                 keyValueHeads: keyValueHeads, vocabulary: vocabulary, context: context,
                                 tiedEmbeddings: tiedEmbeddings, gated: gated, sharedKeyValue: sharedKeyValue,
                                 learnedPositions: learnedPositions, biases: biases)
     }
+
+    /// The largest parameter count (and layers × context × attention width) a shape may have:
+    /// 2^53, the largest integer a Double holds exactly. Counts are Ints and FLOPs Doubles, so
+    /// above it a count would round or overflow.
+    public static let maxParameterCount = 9_007_199_254_740_992.0
 
     /// `d_attn = h·k`: the width of the concatenated query heads.
     public var attentionWidth: Int { heads * headSize }
@@ -110,9 +126,20 @@ public struct TransformerShape: Sendable, Codable, Equatable, Hashable {
 
 /// A transformer shape that cannot exist, with what to change.
 public enum ShapeError: Error, Equatable, CustomStringConvertible {
+    /// Three significant digits: `6.4e22`.
+    static func short(_ x: Double) -> String {
+        guard x.isFinite, x > 0 else { return "\(x)" }
+        var (m, e) = (x, 0)
+        while m >= 10 { m /= 10; e += 1 }
+        while m < 1 { m *= 10; e -= 1 }
+        return "\((m * 100).rounded() / 100)e\(e)"
+    }
+
     case notPositive(name: String, value: Int)
     case headsDoNotDivideWidth(dModel: Int, heads: Int)
     case keyValueHeadsDoNotDivideHeads(heads: Int, keyValueHeads: Int)
+    /// The shape's counts would pass `TransformerShape.maxParameterCount`.
+    case tooLarge(parameters: Double)
 
     public var description: String {
         switch self {
@@ -122,6 +149,10 @@ public enum ShapeError: Error, Equatable, CustomStringConvertible {
             "--d-model \(d) is not divisible by --heads \(h); choose heads dividing d-model or give --head-size"
         case let .keyValueHeadsDoNotDivideHeads(h, hkv):
             "--heads \(h) is not divisible by --kv-heads \(hkv); each key/value head must serve a whole group of query heads"
+        case let .tooLarge(parameters):
+            "this shape has about \(Self.short(parameters)) parameters (or layers × context × attention width); "
+                + "the limit is \(Self.short(TransformerShape.maxParameterCount)) (2^53, the largest count "
+                + "exact in a Double); use fewer layers or smaller widths, vocabulary or context"
         }
     }
 }

@@ -37,6 +37,14 @@ extension ChinchillaParameters {
     /// With `D_inf = 0` this is the Chinchilla-optimal model for loss ℓ.
     public func inferenceAwarePlan(targetLoss ell: Double, inferenceTokens Dinf: Double) throws(PlanningError) -> InferenceAwarePlan {
         guard Dinf >= 0, Dinf.isFinite else { throw .notPositive(name: "inference tokens (≥ 0)", value: Dinf) }
+        // Constants no fitted law has (from a corrupt fit file) would leave the search interval
+        // below empty or NaN.
+        for (name, x) in [("A", A), ("B", B), ("alpha", alpha), ("beta", beta)] where !(x > 0 && x.isFinite) {
+            throw .notPositive(name: name, value: x)
+        }
+        guard _log(100 / alpha) > _log(1e-12) else {
+            throw .unsupported(law: "chinchilla with alpha = \(alpha)", request: "inference-aware planning (alpha must be below 1e14)")
+        }
         let reference = try minimumCompute(targetLoss: ell)     // validates ℓ > E
         let gap = ell - E
         let logNmin = _log(A / gap) / alpha

@@ -1,3 +1,5 @@
+import ScalingLaws
+
 /// The architecture family of a language model.
 public enum Architecture: String, Sendable, Codable, CaseIterable {
     case transformer, lstm
@@ -33,12 +35,19 @@ public struct ModelShape: Sendable, Codable, Equatable {
         self.vocab = vocab
     }
 
+    /// The longest context: layers × heads × T² attention scores must stay far inside an Int.
+    public static let maxContext = 65_536
+
     /// Checks the shape up front; the message says which value to change.
     public func validate() throws {
         func bad(_ m: String) -> TrainerError { .invalidConfiguration(m) }
         guard layers >= 1 else { throw bad("--layers must be at least 1, got \(layers)") }
         guard dModel >= 1 else { throw bad("--d-model must be at least 1, got \(dModel)") }
         guard context >= 1 else { throw bad("--context must be at least 1, got \(context)") }
+        guard context <= Self.maxContext else {
+            throw bad("--context must be at most \(Self.maxContext) bytes, got \(context); the attention scores "
+                + "(layers × heads × context²) would overflow")
+        }
         guard vocab == 256 else { throw bad("vocab must be 256 (bytes), got \(vocab)") }
         if architecture == .transformer {
             guard heads >= 1 else { throw bad("--heads must be at least 1, got \(heads)") }
@@ -46,6 +55,21 @@ public struct ModelShape: Sendable, Codable, Equatable {
                 throw bad("--heads \(heads) does not divide --d-model \(dModel); choose heads from \(divisors(dModel))")
             }
             guard dFF >= 1 else { throw bad("--d-ff must be at least 1, got \(dFF)") }
+            // The counts are Ints: the same up-front limit as `scalelab flops` (2^53).
+            do {
+                _ = try TransformerShape.validated(
+                    layers: layers, dModel: dModel, heads: heads, dFF: dFF, headSize: dModel / heads,
+                    keyValueHeads: heads, vocabulary: vocab, context: context, tiedEmbeddings: true, gated: false,
+                    sharedKeyValue: false, learnedPositions: true, biases: true)
+            } catch let error as ShapeError {
+                throw bad(error.description)
+            }
+        } else {
+            let (L, H, V) = (Double(layers), Double(dModel), Double(vocab))
+            let bound = L * (8 * H * H + 4 * H) + V * H
+            guard bound <= TransformerShape.maxParameterCount else {
+                throw bad(ShapeError.tooLarge(parameters: bound).description)
+            }
         }
     }
 

@@ -70,6 +70,10 @@ extension LadderCommand {
             }
             let a = try Architecture.parse(arch)
             guard context >= 1 else { throw ValidationError("--context must be at least 1, got \(context)") }
+            guard context <= ModelShape.maxContext else {
+                throw ValidationError("--context must be at most \(ModelShape.maxContext) bytes, got \(context); the "
+                    + "attention scores (layers × heads × context²) would overflow")
+            }
             if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
             return LadderSpec(kind: k, budgets: budgets?.values ?? [], count: k == .isoflop ? sizesPerBudget : (count ?? sizesPerBudget),
                               spreadDecades: spread, priorName: law.identifier, prior: p,

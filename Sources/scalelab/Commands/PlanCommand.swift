@@ -44,12 +44,10 @@ struct PlanCommand: ParsableCommand {
         let result: PlanAnalysis
         if let fit {
             let report: FitReport
-            do {
-                report = try Output.decodeJSON(FitReport.self, from: Data(contentsOf: URL(fileURLWithPath: fit)))
-            } catch {
-                throw CommandFailure("cannot read the fit report \(fit): \(error.localizedDescription); write one with `scalelab fit FILE --out \(fit)`")
+            do { report = try FitReport.read(path: fit) } catch { throw CommandFailure(error.description) }
+            do { result = try PlanAnalysis.run(request, report: report, source: fit) } catch {
+                throw CommandFailure("\(error)")
             }
-            result = try PlanAnalysis.run(request, report: report, source: fit)
         } else {
             let entry = PublishedLaws.named(law)!
             do {
