@@ -3,6 +3,9 @@ import Foundation
 import Report
 import XCTest
 
+/// The smallest positive Double (4.9e-324), written without a literal that the compiler warns underflows.
+private let subnormalMin = Double.leastNonzeroMagnitude
+
 /// Any finite input draws: huge and subnormal losses, FLOPs and budgets near the largest
 /// Double, a single run, identical runs, and spans of hundreds of decades give a page (never a
 /// trap), with finite coordinates in every attribute.
@@ -59,8 +62,8 @@ final class ExtremeValueTests: XCTestCase {
     }
 
     func testSubnormalLoss() throws {
-        assertDraws(try variant { runs in runs[0].loss = 4.9e-324 }, "one loss 4.9e-324")
-        assertDraws(try variant { runs in for i in runs.indices { runs[i].loss = 4.9e-324 } }, "every loss 4.9e-324")
+        assertDraws(try variant { runs in runs[0].loss = subnormalMin }, "one loss 4.9e-324")
+        assertDraws(try variant { runs in for i in runs.indices { runs[i].loss = subnormalMin } }, "every loss 4.9e-324")
     }
 
     func testHugeCompute() throws {
@@ -72,14 +75,14 @@ final class ExtremeValueTests: XCTestCase {
     func testHugeBudget() throws {
         assertDraws(try variant({ _ in }, budgets: [1e300]), "budget 1e300")
         assertDraws(try variant({ _ in }, budgets: [.greatestFiniteMagnitude]), "budget at the largest Double")
-        assertDraws(try variant({ _ in }, budgets: [4.9e-324]), "budget 4.9e-324")
+        assertDraws(try variant({ _ in }, budgets: [subnormalMin]), "budget 4.9e-324")
     }
 
     func testSpansOfHundredsOfDecades() throws {
         assertDraws(try variant { runs in
             for i in runs.indices { runs[i].loss = pow(10, -300 + 600 * Double(i) / Double(runs.count - 1)) }
         }, "losses 1e-300 … 1e300")
-        assertDraws(try variant { runs in runs[0].compute = 4.9e-324; runs[1].compute = 1e308 }, "C 4.9e-324 … 1e308")
+        assertDraws(try variant { runs in runs[0].compute = subnormalMin; runs[1].compute = 1e308 }, "C 4.9e-324 … 1e308")
     }
 
     func testOneRunAndIdenticalRuns() throws {
@@ -94,7 +97,7 @@ final class ExtremeValueTests: XCTestCase {
     func testLearningCurvesWithExtremeValues() throws {
         assertDraws(try variant { runs in
             for i in runs.indices {
-                runs[i].learningCurve = runs[i].learningCurve?.map { .init(tokens: $0.tokens * 1e280, loss: $0.loss * 1e-310) }
+                runs[i].learningCurve = runs[i].learningCurve?.map { .init(tokens: $0.tokens * 1e280, loss: $0.loss * Double("1e-310")!) }
             }
         }, "curves at 1e280 tokens and subnormal losses")
     }
@@ -103,9 +106,9 @@ final class ExtremeValueTests: XCTestCase {
     /// the extremes of Double; every tick finite and inside the range.
     func testTicksForAnyRange() {
         let ranges: [(Double, Double)] = [
-            (1, 1), (1e300, 1e300), (4.9e-324, 4.9e-324), (4.9e-324, 1e308), (1e-300, 1e300),
+            (1, 1), (1e300, 1e300), (subnormalMin, subnormalMin), (subnormalMin, 1e308), (1e-300, 1e300),
             (1, 1 + 1e-15), (1, 1 + 1e-11), (1e15, 1e15 + 1), (-.greatestFiniteMagnitude, .greatestFiniteMagnitude),
-            (0, .greatestFiniteMagnitude), (2, 1), (4.9e-324, 1e-323), (1e308, .greatestFiniteMagnitude),
+            (0, .greatestFiniteMagnitude), (2, 1), (subnormalMin, (2 * subnormalMin)), (1e308, .greatestFiniteMagnitude),
             (1e300, 1e300 + 5e286), (-1e300 - 5e286, -1e300), (3, 3 + 4e-14),
         ]
         for (low, high) in ranges {
@@ -125,7 +128,7 @@ final class ExtremeValueTests: XCTestCase {
     }
 
     func testNumbersAtTheExtremesOfDouble() {
-        XCTAssertEqual(SVGText.general(4.9e-324), "4.941e-324")
+        XCTAssertEqual(SVGText.general(subnormalMin), "4.941e-324")
         XCTAssertEqual(SVGText.general(2.2250738585072014e-308), "2.225e-308")
         XCTAssertEqual(SVGText.general(.greatestFiniteMagnitude), "1.798e+308")
         XCTAssertEqual(Double(SVGText.fixed(1e300))!, 1e300, accuracy: 1e286)
