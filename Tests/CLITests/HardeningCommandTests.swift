@@ -202,6 +202,15 @@ final class HardeningCommandTests: XCTestCase {
         }
     }
 
+    /// A batch of Int.max sequences hung (past 60 s); now it and a micro-batch too large to hold
+    /// are refused before anything is read, with the limit.
+    func testTrainRefusesAnAbsurdBatch() throws {
+        try expectFailure(["train", "--batch", "9223372036854775807", "--data", "/nonexistent-corpus"],
+                          contains: ["--batch", "at most 1048576"])
+        try expectFailure(["train", "--batch", "65536", "--micro-batch", "65536", "--context", "64", "--data", "/nonexistent-corpus"],
+                          contains: ["--micro-batch", "1048576"])
+    }
+
     func testLadderPlanCapsSizesPerBudget() throws {
         let start = Date()
         try expectFailure(["ladder", "plan", "--budgets", "1e13", "--sizes-per-budget", "100000", "--dry-run"],

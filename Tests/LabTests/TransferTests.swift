@@ -48,6 +48,14 @@ final class TransferTests: XCTestCase {
             XCTAssertTrue(detail.contains("inf"), detail)
         }
         XCTAssertEqual(try dump(store), before, "nothing changed")
+        // Export refuses it too, rather than write `inf`, which import would refuse.
+        for format in [MeasurementFileFormat.csv, .jsonLines] {
+            XCTAssertThrowsError(try RunExport.text(store, format: format)) { e in
+                guard case let .corruptColumn(_, _, id, column, _)? = e as? StoreError else { return XCTFail("\(e)") }
+                XCTAssertEqual(id, 2)
+                XCTAssertEqual(column, "flops")
+            }
+        }
     }
 
     func testABadRowImportsNothingAndNamesLineAndColumn() throws {

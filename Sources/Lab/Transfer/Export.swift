@@ -14,10 +14,12 @@ public enum RunExport {
                                  "tokens", "flops", "budget", "unique_tokens", "loss", "train_loss", "bits_per_byte",
                                  "wall_seconds"]
 
-    /// One row of values (nil: unknown) per exported run, in `columns` order.
+    /// One row of values (nil: unknown) per exported run, in `columns` order. A non-finite
+    /// number (only a store written before import refused them, or edited by hand, has one) is
+    /// an error naming the run and column: `import` would refuse the file.
     static func rows(_ store: RunStore) throws(StoreError) -> [[Value?]] {
         let sweeps = Dictionary(uniqueKeysWithValues: try store.sweeps().map { ($0.id!, $0) })
-        return try store.runs().filter { $0.finalValidationLoss != nil }.map { r in
+        let rows = try store.runs().filter { $0.finalValidationLoss != nil }.map { r -> [Value?] in
             let s = sweeps[r.sweepID]
             return [.int(r.id!), s.map { .text($0.name) }, s.map { .text($0.kind) }, .text(r.status.rawValue),
                     r.arch.map(Value.text), r.seed.map(Value.int), .number(r.parameters),
@@ -25,6 +27,14 @@ public enum RunExport {
                     r.budget.map(Value.number), r.uniqueTokens.map(Value.number), r.finalValidationLoss.map(Value.number),
                     r.finalTrainLoss.map(Value.number), r.finalBitsPerByte.map(Value.number), r.wallSeconds.map(Value.number)]
         }
+        for row in rows {
+            for (column, value) in zip(columns, row) {
+                guard case let .number(x)? = value, !x.isFinite, case let .int(id)? = row[0] else { continue }
+                throw .corruptColumn(path: store.path, table: "run", id: id, column: column,
+                                     detail: "\(x) is not a finite number, so no export could be imported again")
+            }
+        }
+        return rows
     }
 
     enum Value {

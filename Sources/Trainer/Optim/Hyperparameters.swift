@@ -66,7 +66,9 @@ public struct Hyperparameters: Sendable, Codable, Equatable {
     public static func defaultMicroBatch(for shape: ModelShape, batch: Int, budgetBytes: Int = 2 << 30) -> Int {
         let perSequence = max(1, activationFloatsPerSequence(shape) * 4)
         let fit = max(1, budgetBytes / perSequence)
-        return (1...batch).reversed().first { batch % $0 == 0 && $0 <= fit } ?? 1
+        // The largest divisor of the batch that fits: counted down from the fit, not from the
+        // batch (a batch of Int.max took forever).
+        return (1...max(1, min(batch, fit))).reversed().first { batch % $0 == 0 } ?? 1
     }
 }
 

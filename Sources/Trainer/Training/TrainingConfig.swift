@@ -39,6 +39,11 @@ public struct TrainingConfig: Sendable, Codable, Equatable {
     }
 
     /// Checks every value before any work starts; the message names the flag to change.
+    /// The largest batch, in sequences.
+    public static let maximumBatch = 1 << 20
+    /// The most tokens one micro-batch may hold (micro-batch × context).
+    public static let maximumMicroBatchTokens = 1 << 20
+
     public func validate() throws {
         func bad(_ m: String) -> TrainerError { .invalidConfiguration(m) }
         try shape.validate()
@@ -47,6 +52,13 @@ public struct TrainingConfig: Sendable, Codable, Equatable {
         guard h.batch >= 1 else { throw bad("--batch must be at least 1, got \(h.batch)") }
         guard h.microBatch >= 1, h.batch % h.microBatch == 0 else {
             throw bad("--micro-batch \(h.microBatch) must divide --batch \(h.batch)")
+        }
+        // A micro-batch's activations are held in memory at once; past a million tokens they
+        // would not fit a machine this trainer is for (and huge values overflowed or hung).
+        guard h.batch <= Self.maximumBatch else { throw bad("--batch must be at most \(Self.maximumBatch) sequences, got \(h.batch)") }
+        guard h.microBatch <= Self.maximumMicroBatchTokens / max(1, shape.context) else {
+            throw bad("--micro-batch \(h.microBatch) × context \(shape.context) is more than \(Self.maximumMicroBatchTokens) tokens held at once; "
+                      + "give a smaller --micro-batch (it must divide --batch)")
         }
         guard h.learningRate > 0, h.learningRate.isFinite else { throw bad("--lr must be positive and finite, got \(h.learningRate)") }
         guard (0.0...1).contains(h.finalLearningRateFraction) else {

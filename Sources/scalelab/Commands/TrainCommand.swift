@@ -44,6 +44,9 @@ struct TrainCommand: ParsableCommand {
         if let microBatch, let batch, batch % microBatch != 0 {
             throw ValidationError("--micro-batch \(microBatch) must divide --batch \(batch)")
         }
+        if let batch, batch > TrainingConfig.maximumBatch {
+            throw ValidationError("--batch must be at most \(TrainingConfig.maximumBatch) sequences, got \(batch)")
+        }
         do { _ = try makeConfig() } catch let e as TrainerError { throw ValidationError(e.description) }
     }
 
