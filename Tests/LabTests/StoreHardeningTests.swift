@@ -103,6 +103,11 @@ final class StoreHardeningTests: XCTestCase {
         try sleeper.run()
         defer { sleeper.terminate(); sleeper.waitUntilExit() }
         let pid = sleeper.processIdentifier
+        // The child may still be the forked test process for a moment: wait until it is `sleep`.
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline, !((try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? "").hasPrefix("/bin/sleep") {
+            usleep(10_000)
+        }
         let start = try XCTUnwrap(WorkerCommand.startTime(of: pid))
         XCTAssertEqual(WorkerCommand.startTime(of: pid), start, "stable")
         XCTAssertGreaterThanOrEqual(start, try XCTUnwrap(WorkerCommand.startTime(of: 1)))
