@@ -61,8 +61,8 @@ public struct ModelShape: Sendable, Codable, Equatable {
                     layers: layers, dModel: dModel, heads: heads, dFF: dFF, headSize: dModel / heads,
                     keyValueHeads: heads, vocabulary: vocab, context: context, tiedEmbeddings: true, gated: false,
                     sharedKeyValue: false, learnedPositions: true, biases: true)
-            } catch let error as ShapeError {
-                throw bad(error.description)
+            } catch {
+                throw bad(error.description)   // a ShapeError: `validated` throws only those
             }
         } else {
             let (L, H, V) = (Double(layers), Double(dModel), Double(vocab))
