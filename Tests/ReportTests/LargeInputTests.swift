@@ -28,17 +28,9 @@ final class LargeInputTests: XCTestCase {
         return input
     }
 
-    /// Renders `input`, returning the page and the seconds it took.
-    static func render(_ input: ReportInput) -> (page: String, seconds: Double) {
-        let start = Date()
-        let page = HTMLReport.render(input)
-        return (page, Date().timeIntervalSince(start))
-    }
-
     func testTenThousandRunsMakeASmallPageThatSaysWhatItDraws() throws {
         let input = try Self.input(budgets: 20, perBudget: 500)
-        let (page, seconds) = Self.render(input)
-        print("report of 10,000 runs: \(page.utf8.count) bytes in \(String(format: "%.2f", seconds)) s")
+        let page = HTMLReport.render(input)
         XCTAssertLessThan(page.utf8.count, 4_000_000, "the page of 10,000 runs is \(page.utf8.count) bytes")
         for figure in ["loss-compute", "isoflop", "residuals", "backtest"] {
             let start = try XCTUnwrap(page.range(of: "<desc id=\"\(figure)-desc\">"), figure)
@@ -47,17 +39,5 @@ final class LargeInputTests: XCTestCase {
         }
         // The same input draws the same sample.
         XCTAssertEqual(page, HTMLReport.render(input))
-    }
-
-    /// The numbers for issue 18: `SCALELAB_MEASURE_LARGE=1 swift test --filter LargeInputTests`.
-    func testMeasureTenAndHundredThousandRuns() throws {
-        guard ProcessInfo.processInfo.environment["SCALELAB_MEASURE_LARGE"] == "1" else {
-            throw XCTSkip("set SCALELAB_MEASURE_LARGE=1 to measure")
-        }
-        for (budgets, perBudget) in [(20, 500), (50, 2000)] {
-            let input = try Self.input(budgets: budgets, perBudget: perBudget)
-            let (page, seconds) = Self.render(input)
-            print("MEASURE report of \(input.runs.count) runs: \(page.utf8.count) bytes in \(String(format: "%.2f", seconds)) s")
-        }
     }
 }
