@@ -1,3 +1,5 @@
+import ScalingLaws
+
 /// Which points a figure draws when there are too many to draw them all.
 ///
 /// A page with every one of 100,000 runs as an SVG marker is tens of megabytes and slow to open.
@@ -39,12 +41,10 @@ public enum PointSample {
             + " the fits and every number here use all \(grouped(total))."
     }
 
-    /// SplitMix64's output function.
+    /// SplitMix64's first output for seed `x`: a well-mixed hash of the index.
     static func hash(_ x: UInt64) -> UInt64 {
-        var z = x &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        var generator = SplitMix64(seed: x)
+        return generator.next()
     }
 
     /// `100,000`.

@@ -1,4 +1,5 @@
 import Foundation
+import LawFitting
 
 /// Printing helpers shared by the commands: one JSON document on stdout (sorted keys), aligned tables, numbers.
 enum Output {
@@ -22,19 +23,8 @@ enum Output {
         }
     }
 
-    /// A decoding error in words: what is missing or wrong, at which key path.
-    static func describe(_ error: DecodingError) -> String {
-        func at(_ path: [any CodingKey]) -> String {
-            path.isEmpty ? "" : " at " + path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
-        }
-        switch error {
-        case .keyNotFound(let key, let c): return "no key \"\(key.stringValue)\"\(at(c.codingPath))"
-        case .valueNotFound(let type, let c): return "no value (expected \(type))\(at(c.codingPath))"
-        case .typeMismatch(let type, let c): return "expected \(type)\(at(c.codingPath))"
-        case .dataCorrupted(let c): return "\(c.debugDescription)\(at(c.codingPath))"
-        @unknown default: return "\(error)"
-        }
-    }
+    /// A decoding error in words: what is missing or wrong, at which key path (quotes capped).
+    static func describe(_ error: DecodingError) -> String { FitReport.describe(error) }
 
     /// Writes `value` as JSON to `path`, atomically (`OutputFile.write`: a failure is a sentence).
     static func writeJSON<T: Encodable>(_ value: T, to path: String) throws {
