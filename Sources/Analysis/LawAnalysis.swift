@@ -25,14 +25,14 @@ public struct LawAnalysis: Sendable {
         let fitOptions = options.fitOptions(for: formula)
         options.report("fitting \(formula.identifier) to \(points(data.count))...")
         let fit = try LawFitter.fit(formula, to: data, options: fitOptions)
+        var boot: BootstrapResult? = nil
         if options.bootstrap > 0 {
             options.report("fitting \(formula.identifier) (\(options.bootstrap) bootstrap resample\(options.bootstrap == 1 ? "" : "s"))...")
+            boot = try Bootstrap.run(fit, data: data, options: options.bootstrapOptions, fitOptions: fitOptions)
         }
-        let boot = options.bootstrap > 0
-            ? try Bootstrap.run(fit, data: data, options: options.bootstrapOptions, fitOptions: fitOptions) : nil
         let k = options.holdoutCount(points: data.count)
         let willBacktest = options.holdout != nil || data.count - k > formula.parameters.count
-        if willBacktest { options.report("back-testing \(formula.identifier) without the \(grouped(k)) largest-compute points...") }
+        if willBacktest { options.report("back-testing \(formula.identifier) without the \(groupedDigits(k)) largest-compute points...") }
         let backtest = willBacktest ? try Backtest.run(formula, data: data, holdout: k, options: fitOptions) : nil
         let report = FitReport(fit: fit, bootstrap: boot, seed: options.seed, budgets: options.budgets, holdout: backtest,
                                data: .init(file: set.source, points: data.count, hash: set.contentHash), version: version)
@@ -40,18 +40,7 @@ public struct LawAnalysis: Sendable {
     }
 
     /// `1 point`, `10,000 points`.
-    static func points(_ n: Int) -> String { grouped(n) + (n == 1 ? " point" : " points") }
-
-    /// `10,000`.
-    static func grouped(_ n: Int) -> String {
-        let digits = String(n)
-        var out = ""
-        for (i, ch) in digits.enumerated() {
-            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
-            out.append(ch)
-        }
-        return out
-    }
+    static func points(_ n: Int) -> String { groupedDigits(n) + (n == 1 ? " point" : " points") }
 
     /// The law to fit: `options.law` with `options.fixed` held, or `mainLaw`.
     public static func formula(for set: MeasurementSet, options: AnalysisOptions) throws(AnalysisError) -> any LawFormula {

@@ -44,54 +44,61 @@ public struct PlanAnalysis: Sendable {
                 + "not a finite number (are the scales A and B far too large?)")
         }
         guard let b = report.bootstrap, !b.parameters.isEmpty else { return PlanAnalysis(plan: main, refits: 0) }
-        let reports = try b.parameters.map(law).compactMap { try? plan($0) }.filter { r in
-            (try? nonFinite(in: r) == nil) ?? false
-        }
-        return PlanAnalysis(plan: main, intervals: try percentiles(of: reports, level: b.level), level: b.level,
-                            refits: reports.count)
+        // Each refit's plan is read once; a plan that fails or has a non-finite number is left out.
+        let refits = try b.parameters.map(law).compactMap { try? plan($0) }.map(numbers).filter { firstNonFinite($0) == nil }
+        return PlanAnalysis(plan: main, intervals: percentiles(of: refits, level: b.level), level: b.level, refits: refits.count)
     }
 
     /// The central `level` percentile interval of every number the plans share (those that vary),
     /// keyed by its path in the plan's JSON; the request's own numbers are left out.
     public static func percentiles(of reports: [PlanReport], level: Double) throws -> [String: [Double]] {
+        percentiles(of: try reports.map(numbers), level: level)
+    }
+
+    /// `percentiles(of:level:)` of plans already read by `numbers(of:)`. Numbers inside arrays
+    /// (a published allocation's extras) get no interval.
+    static func percentiles(of plans: [[String: Double]], level: Double) -> [String: [Double]] {
         var values: [String: [Double]] = [:]
-        for r in reports {
-            let object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(r))
-            flatten(object, prefix: "", into: &values)
+        for plan in plans {
+            for (key, value) in plan where !key.contains("[") { values[key, default: []].append(value) }
         }
         let tail = (1 - level) / 2
         var out: [String: [Double]] = [:]
         for (key, v) in values where !key.hasPrefix("request.") {
             let sorted = v.filter(\.isFinite).sorted()
-            guard sorted.count == reports.count, let lo = sorted.first, let hi = sorted.last, lo != hi else { continue }
+            guard sorted.count == plans.count, let lo = sorted.first, let hi = sorted.last, lo != hi else { continue }
             out[key] = [quantile(sorted: sorted, tail), quantile(sorted: sorted, 1 - tail)]
         }
         return out
     }
 
-    /// The first number of `report` (by its path in the plan's JSON) that is NaN or infinite.
-    static func nonFinite(in report: PlanReport) throws -> (key: String, value: String)? {
-        let encoder = JSONEncoder()
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        var found: [(String, String)] = []
+    /// Every number of `report`, keyed by its path in the plan's JSON (`computeOptimal.parameters`,
+    /// `allocation.extras[0].value`); non-finite numbers are kept (as `JSONConventions` writes them).
+    static func numbers(of report: PlanReport) throws -> [String: Double] {
+        var out: [String: Double] = [:]
         func walk(_ value: Any, _ prefix: String) {
             if let d = value as? [String: Any] {
                 for (k, v) in d { walk(v, prefix.isEmpty ? k : prefix + "." + k) }
             } else if let a = value as? [Any] {
                 for (i, v) in a.enumerated() { walk(v, "\(prefix)[\(i)]") }
-            } else if let s = value as? String, ["inf", "-inf", "nan"].contains(s) {
-                found.append((prefix, s))
+            } else if let s = value as? String, let x = ["inf": Double.infinity, "-inf": -.infinity, "nan": .nan][s] {
+                out[prefix] = x
+            } else if let n = value as? NSNumber {
+                out[prefix] = n.doubleValue
             }
         }
-        walk(try JSONSerialization.jsonObject(with: encoder.encode(report)), "")
-        return found.sorted { $0.0 < $1.0 }.first.map { (key: $0.0, value: $0.1) }
+        walk(try JSONSerialization.jsonObject(with: JSONConventions.encoder().encode(report)), "")
+        return out
     }
 
-    private static func flatten(_ value: Any, prefix: String, into out: inout [String: [Double]]) {
-        if let d = value as? [String: Any] {
-            for (k, v) in d { flatten(v, prefix: prefix.isEmpty ? k : prefix + "." + k, into: &out) }
-        } else if let n = value as? NSNumber {
-            out[prefix, default: []].append(n.doubleValue)
-        }
+    /// The first number of `report` (by its path in the plan's JSON) that is NaN or infinite.
+    static func nonFinite(in report: PlanReport) throws -> (key: String, value: String)? {
+        firstNonFinite(try numbers(of: report))
+    }
+
+    /// The first (by path) of `numbers` that is NaN or infinite, as the JSON writes it.
+    static func firstNonFinite(_ numbers: [String: Double]) -> (key: String, value: String)? {
+        numbers.filter { !$0.value.isFinite }.min { $0.key < $1.key }
+            .map { (key: $0.key, value: $0.value.isNaN ? "nan" : $0.value > 0 ? "inf" : "-inf") }
     }
 }

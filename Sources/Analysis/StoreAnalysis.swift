@@ -86,7 +86,7 @@ public enum StoreAnalysis {
         var approach3: ChinchillaParameters? = nil, intervals: [String: [Double]]? = nil, samples: [[Double]]? = nil
         if measurements.count > 5 {
             let data = FitData(measurements)
-            let reusable = approach3Fit.flatMap { f in f.formula is ChinchillaLaw && f.points == data.count ? f : nil }
+            let reusable = approach3Fit.flatMap { f in f.points == data.count ? f : nil }
             let fit = try reusable ?? LawFitter.fit(ChinchillaLaw(), to: data, options: fitOptions)
             approach3 = ChinchillaParameters(fit.parameters)
             if bootstrap > 0 {

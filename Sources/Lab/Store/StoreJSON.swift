@@ -1,23 +1,17 @@
 import Foundation
+import ScalingLaws
 
 /// The JSON the store keeps in its text columns (a run's config and record, a fit's parameters
 /// and intervals, a sweep's spec): one encoder and one decoder, with non-finite numbers written
 /// as the strings "inf", "-inf" and "nan" and read back.
 enum StoreJSON {
     static func encode<T: Encodable>(_ value: T, what: String) throws(StoreError) -> String {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys]
-        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        do { return String(decoding: try e.encode(value), as: UTF8.self) } catch {
+        do { return String(decoding: try JSONConventions.encoder().encode(value), as: UTF8.self) } catch {
             throw .unencodable(what: what, detail: "\(error)")
         }
     }
 
-    static var decoder: JSONDecoder {
-        let d = JSONDecoder()
-        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return d
-    }
+    static var decoder: JSONDecoder { JSONConventions.decoder() }
 
     /// Decodes column `column` of row `id` of `table`; nil for a NULL column, `corruptColumn` for
     /// text that is not JSON of `T`.

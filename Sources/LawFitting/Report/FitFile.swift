@@ -35,10 +35,8 @@ extension FitReport {
 
     /// Decodes and validates a fit report; `source` names it in messages.
     public static func read(_ data: Data, source: String) throws(FitFileError) -> FitReport {
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         let report: FitReport
-        do { report = try decoder.decode(FitReport.self, from: data) } catch let error as DecodingError {
+        do { report = try JSONConventions.decoder().decode(FitReport.self, from: data) } catch let error as DecodingError {
             throw .unreadable(file: source, reason: describe(error))
         } catch {
             throw .unreadable(file: source, reason: MeasurementInputError.quote("\(error)"))

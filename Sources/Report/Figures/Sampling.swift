@@ -37,8 +37,8 @@ public enum PointSample {
     /// The sentence a sampled figure's summary ends with; empty when every point is drawn.
     public static func note(drawn: Int, of total: Int, what: String = "runs") -> String {
         guard drawn < total else { return "" }
-        return " Drawn: \(grouped(drawn)) of \(grouped(total)) \(what), a deterministic sample that keeps the extremes;"
-            + " the fits and every number here use all \(grouped(total))."
+        return " Drawn: \(groupedDigits(drawn)) of \(groupedDigits(total)) \(what), a deterministic sample that keeps the extremes;"
+            + " the fits and every number here use all \(groupedDigits(total))."
     }
 
     /// SplitMix64's first output for seed `x`: a well-mixed hash of the index.
@@ -47,14 +47,4 @@ public enum PointSample {
         return generator.next()
     }
 
-    /// `100,000`.
-    static func grouped(_ n: Int) -> String {
-        let digits = String(n.magnitude)
-        var out = ""
-        for (i, ch) in digits.enumerated() {
-            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
-            out.append(ch)
-        }
-        return (n < 0 ? "-" : "") + out
-    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ScalingLaws
 
 /// How a run ended.
 public enum RunStatus: String, Sendable, Codable {
@@ -105,16 +106,9 @@ extension RunRecord {
     /// numbers, such as the losses of a diverged run, as the strings "nan", "inf" and "-inf", as
     /// everywhere ScaleLab writes JSON (the store's columns, `--json` output). Keys sorted.
     public static func jsonEncoder(pretty: Bool = true) -> JSONEncoder {
-        let e = JSONEncoder()
-        e.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys] : [.sortedKeys]
-        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return e
+        JSONConventions.encoder(pretty ? .prettyPrinted : [])
     }
 
     /// The decoder matching `jsonEncoder`: reads "nan", "inf" and "-inf" back as numbers.
-    public static func jsonDecoder() -> JSONDecoder {
-        let d = JSONDecoder()
-        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return d
-    }
+    public static func jsonDecoder() -> JSONDecoder { JSONConventions.decoder() }
 }

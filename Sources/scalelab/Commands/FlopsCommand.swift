@@ -72,7 +72,7 @@ struct FlopsCommand: ParsableCommand {
             ("layer norm", p.layerNorm), ("unembedding", p.unembedding), ("total", p.total),
             ("non-embedding", p.nonEmbedding),
         ]
-        lines += rows.map { "  " + O.pad($0.0, 16) + O.padLeft(O.grouped($0.1), 18) }
+        lines += rows.map { "  " + O.pad($0.0, 16) + O.padLeft(groupedDigits($0.1), 18) }
         lines += ["", "Training FLOPs per token (forward + backward = 3 × forward)",
                   "  " + O.pad("method", 22) + O.padLeft("FLOPs/token", 14) + O.padLeft("vs exact", 11)]
         for m in a.flops {

@@ -213,9 +213,9 @@ enum LadderText {
             ["budget C", "target N", "N", "N non-emb", "L", "d", "heads", "D tokens", "D/N", "steps", "batch", "lr", "C run", "ΔC", "est. time"],
             p.runs.map { run in
                 let c = run.config, C = run.budget
-                return [C.map(Output.sci) ?? "-", Output.sci(run.targetParameters), Output.grouped(run.parameters),
-                        Output.grouped(run.nonEmbeddingParameters), "\(c.shape.layers)", "\(c.shape.dModel)", "\(c.shape.heads)",
-                        Output.grouped(run.tokens), Output.number(Double(run.tokens) / Double(run.parameters), digits: 3),
+                return [C.map(Output.sci) ?? "-", Output.sci(run.targetParameters), groupedDigits(run.parameters),
+                        groupedDigits(run.nonEmbeddingParameters), "\(c.shape.layers)", "\(c.shape.dModel)", "\(c.shape.heads)",
+                        groupedDigits(run.tokens), Output.number(Double(run.tokens) / Double(run.parameters), digits: 3),
                         "\(c.steps)", "\(c.hyperparameters.batch)", Output.number(c.hyperparameters.learningRate, digits: 3),
                         Output.sci(run.flops), C.map { Output.percent(run.flops / $0 - 1) } ?? "-",
                         run.estimatedSeconds.map(Output.duration) ?? "-"]

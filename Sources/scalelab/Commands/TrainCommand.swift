@@ -77,9 +77,10 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         let config: TrainingConfig
         do { config = try makeConfig() } catch let e as TrainerError { throw ValidationError(e.description) }
-        try OutputFile.check([("--out", out), ("--checkpoint", checkpoint ?? out.map { $0 + ".ckpt" }), ("--progress-file", progressFile)],
+        let checkpoint = self.checkpoint ?? out.map { $0 + ".ckpt" }
+        try OutputFile.check([("--out", out), ("--checkpoint", checkpoint), ("--progress-file", progressFile)],
                              inputs: [OutputFile.Input("--data", data)])
-        try TrainExecution.run(config, data: data, out: out, checkpoint: checkpoint ?? out.map { $0 + ".ckpt" },
+        try TrainExecution.run(config, data: data, out: out, checkpoint: checkpoint,
                                resume: resume, progressFile: progressFile, json: json)
     }
 }

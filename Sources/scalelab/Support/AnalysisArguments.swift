@@ -64,7 +64,6 @@ struct AnalysisArguments: ParsableArguments {
     }
 
     func validate() throws {
-        if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1, got \(t)") }
         guard screeningSample >= 0 else { throw ValidationError("--screening-sample must be 0 (every point) or more, got \(screeningSample)") }
         do { try options.check() } catch { throw ValidationError(error.description) }
     }

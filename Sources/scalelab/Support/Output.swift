@@ -1,14 +1,12 @@
 import Foundation
 import LawFitting
+import ScalingLaws
 
 /// Printing helpers shared by the commands: one JSON document on stdout (sorted keys), aligned tables, numbers.
 enum Output {
     /// Encodes `value` as pretty, key-sorted JSON.
     static func json<T: Encodable>(_ value: T) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
+        String(decoding: try JSONConventions.encoder([.prettyPrinted, .withoutEscapingSlashes]).encode(value), as: UTF8.self)
     }
 
     static func printJSON<T: Encodable>(_ value: T) throws { print(try json(value)) }
@@ -16,9 +14,7 @@ enum Output {
     /// Decodes a document `json` wrote (non-finite numbers as "inf", "-inf", "nan"). A failure
     /// throws a message naming what is wrong and where, e.g. `no key "parameterOrder"`.
     static func decodeJSON<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        do { return try decoder.decode(type, from: data) } catch let error as DecodingError {
+        do { return try JSONConventions.decoder().decode(type, from: data) } catch let error as DecodingError {
             throw CommandFailure(describe(error))
         }
     }
@@ -55,17 +51,6 @@ enum Output {
         }
         let rule = widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")
         return ([line(header), rule] + rows.map(line)).joined(separator: "\n")
-    }
-
-    /// `124,439,808`.
-    static func grouped(_ n: Int) -> String {
-        let digits = String(n.magnitude)
-        var out = ""
-        for (i, ch) in digits.enumerated() {
-            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
-            out.append(ch)
-        }
-        return (n < 0 ? "-" : "") + out
     }
 
     /// Three significant digits in scientific notation: `3.22e+10`.
