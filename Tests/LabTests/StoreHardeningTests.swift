@@ -64,7 +64,7 @@ final class StoreHardeningTests: XCTestCase {
     }
 
     /// A store of schema 1 is read as it is by a read-only open (nothing migrated), and migrated
-    /// to schema 2 (start-time columns, nil in old rows) by a read-write open, its rows kept.
+    /// to the current schema (start-time and executor columns, nil in old rows) by a read-write open, its rows kept.
     func testSchema1StoresAreReadAndMigrated() throws {
         let path = try temporaryDirectory(self).appendingPathComponent("old.sqlite").path
         let q = try DatabaseQueue(path: path)
@@ -84,7 +84,7 @@ final class StoreHardeningTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), before, "a read-only open migrates nothing")
 
         let store = try RunStore.open(path: path, create: false)
-        XCTAssertEqual(try store.schemaVersion(), 2)
+        XCTAssertEqual(try store.schemaVersion(), StoreSchema.version)
         let run = try XCTUnwrap(try store.runs().first)
         XCTAssertEqual(run.runnerPID, 7)
         XCTAssertNil(run.runnerStartTime)

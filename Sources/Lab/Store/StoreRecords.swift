@@ -80,6 +80,18 @@ public struct StoredRun: Sendable, Codable, Equatable, FetchableRecord, MutableP
     public var attempts: Int = 0
     public var resumes: Int = 0
     public var recordJSON: String?
+    /// `local` or `slurm` once launched (schema 3).
+    public var executor: String?
+    /// Slurm's `<array job>_<task>` of the run's latest launch; nil locally.
+    public var jobID: String?
+    public var arrayJobID: Int64?
+    public var arrayTaskID: Int64?
+    /// The run's log file.
+    public var logPath: String?
+    /// The training command line of its latest launch.
+    public var command: String?
+    /// Task metrics from the trainer's result file, `{"name": value}` JSON.
+    public var metricsJSON: String?
 
     enum CodingKeys: String, CodingKey {
         case id, arch, seed, parameters, tokens, flops, budget, status, message, heartbeat, attempts, resumes
@@ -91,6 +103,8 @@ public struct StoredRun: Sendable, Codable, Equatable, FetchableRecord, MutableP
         case recordPath = "record_path", workerPID = "worker_pid", runnerPID = "runner_pid"
         case runnerStartTime = "runner_start_time", workerStartTime = "worker_start_time"
         case recordJSON = "record_json"
+        case executor, command, jobID = "job_id", arrayJobID = "array_job_id", arrayTaskID = "array_task_id"
+        case logPath = "log_path", metricsJSON = "metrics_json"
     }
 
     public init(sweepID: Int64, parameters: Double, status: RunState, createdAt: Date) {

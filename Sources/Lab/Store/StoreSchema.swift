@@ -9,7 +9,7 @@ import GRDB
 /// written by a newer ScaleLab and is refused before anything is written.
 enum StoreSchema {
     /// The schema version this build writes and understands.
-    static let version = 2
+    static let version = 3
 
     static var migrator: DatabaseMigrator {
         var m = DatabaseMigrator()
@@ -99,6 +99,25 @@ enum StoreSchema {
                 t.add(column: "worker_start_time", .integer)
             }
             try db.execute(sql: "PRAGMA user_version = 2")
+        }
+        m.registerMigration("v3: executors, job ids, logs, task metrics") { db in
+            try db.alter(table: "run") { t in
+                /// Where the run was (last) launched: `local` (a worker process on the runner's
+                /// machine) or `slurm` (a task of a Slurm job array); NULL before its first launch.
+                t.add(column: "executor", .text)
+                /// The executor's id of the running task: Slurm's `<array job>_<task>`; NULL locally.
+                t.add(column: "job_id", .text)
+                /// Slurm: the array's job id and this run's task index in it.
+                t.add(column: "array_job_id", .integer)
+                t.add(column: "array_task_id", .integer)
+                /// The run's log file (stdout and stderr of its training command).
+                t.add(column: "log_path", .text)
+                /// The training command line it was launched with (the default worker or `--train-command`).
+                t.add(column: "command", .text)
+                /// Task metrics the trainer reported with its result (`{"name": value}` JSON), or NULL.
+                t.add(column: "metrics_json", .text)
+            }
+            try db.execute(sql: "PRAGMA user_version = 3")
         }
         return m
     }
