@@ -4,7 +4,7 @@ import Foundation
 ///
 /// A task's stdout and stderr are appended to its log; its exit status comes from the process
 /// itself (no exit file). `interrupt` sends SIGINT (the trainer checkpoints and writes an
-/// `interrupted` result), `cancel` SIGKILL. The tasks end with the runner: it interrupts them
+/// `interrupted` result), `cancel` SIGKILL, each to the task's process group. The tasks end with the runner: it interrupts them
 /// and waits when it stops.
 public final class LocalExecutor: RunExecutor {
     public let kind = ExecutorKind.local
@@ -71,11 +71,17 @@ public final class LocalExecutor: RunExecutor {
     }
 
     public func interrupt(_ handles: [TaskHandle]) {
-        for h in handles { if let p = processes[h.runID], p.isRunning { kill(p.processIdentifier, SIGINT) } }
+        for h in handles { if let p = processes[h.runID], p.isRunning { Self.signalTask(p.processIdentifier, SIGINT) } }
     }
 
     public func cancel(_ handles: [TaskHandle]) {
-        for h in handles { if let p = processes[h.runID], p.isRunning { kill(p.processIdentifier, SIGKILL) } }
+        for h in handles { if let p = processes[h.runID], p.isRunning { Self.signalTask(p.processIdentifier, SIGKILL) } }
+    }
+
+    /// Signals a task's whole process group when it leads one (each child starts in its own
+    /// group), so a training command under `/bin/sh -c` gets the signal too, not only its shell.
+    public static func signalTask(_ pid: Int32, _ signal: Int32) {
+        if getpgid(pid) == pid { kill(-pid, signal) } else { kill(pid, signal) }
     }
 
 }

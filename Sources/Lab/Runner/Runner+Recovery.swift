@@ -26,10 +26,10 @@ extension LadderRunner {
             }
             let start = run.workerStartTime
             if let w = run.workerPID.map(Int32.init), WorkerCommand.isWorker(w, startedAt: start, writing: files.record) {
-                kill(w, SIGINT)
+                LocalExecutor.signalTask(w, SIGINT)
                 let deadline = clock.now + .seconds(orphanGrace)
                 while WorkerCommand.isWorker(w, startedAt: start, writing: files.record) {
-                    if clock.now > deadline { kill(w, SIGKILL) }
+                    if clock.now > deadline { LocalExecutor.signalTask(w, SIGKILL) }
                     Thread.sleep(forTimeInterval: options.pollInterval)
                 }
             }

@@ -304,8 +304,9 @@ public final class LadderRunner {
         case .success(.trainer(let result))?:
             try store.record(run: id, trainer: result)
             if result.status == .completed { removeFiles(of: f) }
-            let state = try store.run(id: id).status
-            return (state, result.message ?? state.rawValue)
+            let stored = try store.run(id: id)
+            let loss = stored.finalValidationLoss.map { "; final validation loss \($0) nats/token" } ?? ""
+            return (stored.status, (stored.message ?? result.status.rawValue) + loss)
         case .failure(let problem)?:
             let m = "its result file is not a result: \(problem.description)"
             try store.mark(run: id, .failed, message: m)
