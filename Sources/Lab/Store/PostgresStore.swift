@@ -43,6 +43,12 @@ final class PostgresStore: StoreBackend, @unchecked Sendable {
         self.configuration = try location.configuration()
     }
 
+    deinit {
+        // postgres-nio wants every connection closed before it goes away.
+        guard let c = connection else { return }
+        if MultiThreadedEventLoopGroup.currentEventLoop == nil { try? c.close().wait() } else { let _: EventLoopFuture<Void> = c.close() }
+    }
+
     /// Opens the store at `url`; see `RunStore.open(location:create:readOnly:busyTimeout:)`.
     /// `create`: make the schema (and the URL's `schema`) when the database has no store yet;
     /// `readOnly`: refuse a missing store and write nothing (the `RunStore` refuses writes).
