@@ -77,7 +77,7 @@ final class PostgresStore: StoreBackend, @unchecked Sendable {
     private func connectOnce() throws(StoreError) {
         lock.lock()
         defer { lock.unlock() }
-        _ = try connected()
+        do { _ = try connected() } catch { throw Self.classify(error, path: path, server: location.server) }
     }
 
     /// The schema version and applied migrations (0 and none in a database without a store).
@@ -180,24 +180,20 @@ final class PostgresStore: StoreBackend, @unchecked Sendable {
         }
     }
 
-    /// The open connection, or a new one (with the URL's schema as its search path). Call with `lock` held.
-    private func connected() throws(StoreError) -> PostgresConnection {
-        if closed { throw .cannotOpen(path: path, detail: "the store was closed") }
+    /// The open connection, or a new one (with the URL's schema as its search path). Call with
+    /// `lock` held. Throws postgres-nio's errors, for the caller to classify or retry.
+    private func connected() throws -> PostgresConnection {
+        if closed { throw StoreError.cannotOpen(path: path, detail: "the store was closed") }
         if let c = connection, !c.isClosed { return c }
         dropConnection()
-        let c: PostgresConnection
-        do {
-            c = try PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration,
+        let c = try PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration,
                                                id: 1, logger: Self.logger).wait()
-        } catch {
-            throw Self.classify(error, path: path, server: location.server)
-        }
         if let schema = location.schema {
             do {
                 _ = try c.query(PostgresQuery(unsafeSQL: "SET search_path TO \(Self.quoted(schema))"), logger: Self.logger).wait()
             } catch {
                 try? c.close().wait()
-                throw Self.classify(error, path: path, server: location.server)
+                throw error
             }
         }
         connection = c
@@ -220,16 +216,17 @@ final class PostgresStore: StoreBackend, @unchecked Sendable {
         (error as? PSQLError)?.serverInfo?[.sqlState]
     }
 
-    /// A connection that broke or was closed under us: reconnect and run the transaction again.
+    /// A connection that broke, was closed under us, or cannot be made again for now (the server
+    /// is down, restarting, or has no connection slot free): reconnect and run the transaction again.
     static func isConnectionError(_ error: any Error) -> Bool {
-        if let e = error as? StoreError, case .cannotOpen(_, let detail) = e { return detail.hasPrefix("cannot connect") }
         guard let e = error as? PSQLError else { return error is ChannelError || error is IOError }
         switch e.code {
         case .connectionError, .serverClosedConnection, .uncleanShutdown, .clientClosedConnection: return true
         case .server:
-            // 08: connection exceptions; 57P01–57P03: the server is shutting down or terminated this backend.
+            // 08: connection exceptions; 57P01–57P03: the server is shutting down, terminated this
+            // backend, or cannot take connections yet; 53300: too many connections.
             let state = e.serverInfo?[.sqlState] ?? ""
-            return state.hasPrefix("08") || ["57P01", "57P02", "57P03"].contains(state)
+            return state.hasPrefix("08") || ["57P01", "57P02", "57P03", "53300"].contains(state)
         default: return false
         }
     }
