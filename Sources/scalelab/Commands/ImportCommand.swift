@@ -6,7 +6,7 @@ import LawFitting
 /// `--store PATH|URL`, shared by the commands that use the run store: an SQLite file or a
 /// PostgreSQL URL (docs/postgres.md). Without `--store`: `$SCALELAB_STORE`, else `scalelab.sqlite`.
 struct StoreOptions: ParsableArguments {
-    @Option(help: "The run store: an SQLite file or a postgresql:// URL (default: $SCALELAB_STORE, else scalelab.sqlite).")
+    @Option(help: "The run store: an SQLite file or a postgresql:// URL (docs/postgres.md); when not given, $SCALELAB_STORE if set.")
     var store = StoreOptions.defaultStore
 
     /// `SCALELAB_STORE` when set and not empty, else `scalelab.sqlite`.
