@@ -36,7 +36,7 @@ demo: build corpus
 TEST_BUILD = --scratch-path .build-test
 test: deps
 	@bash scripts/ensure-browser.sh
-	SCALELAB_TEST_POSTGRES_URL=$$(bash scripts/start-postgres.sh | tail -1) && export SCALELAB_TEST_POSTGRES_URL && \
+	SCALELAB_TEST_POSTGRES_URL=$$(bash scripts/start-postgres.sh | tail -1) && test -n "$$SCALELAB_TEST_POSTGRES_URL" && export SCALELAB_TEST_POSTGRES_URL && \
 	SCALELAB_REQUIRE_BROWSER=1 $(SWIFT) test $(RELEASE) $(TEST_BUILD)
 	bash scripts/check-docs.sh
 	bash scripts/check-dependency.sh
