@@ -8,7 +8,8 @@ struct ScaleLab: ParsableCommand {
         version: ScaleLabVersion.current,
         subcommands: [DemoCommand.self, TrainCommand.self, LadderCommand.self, FitCommand.self, PlanCommand.self,
                       FlopsCommand.self, LawsCommand.self, ReportCommand.self, PlotCommand.self,
-                      ImportCommand.self, ExportCommand.self, SGEMMPeakCommand.self, WorkerSubcommand.self]
+                      ImportCommand.self, ExportCommand.self, SimulateRunCommand.self, SGEMMPeakCommand.self,
+                      WorkerSubcommand.self]
     )
 }
 

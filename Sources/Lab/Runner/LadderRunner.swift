@@ -21,6 +21,9 @@ public struct RunnerOptions: Sendable {
     /// (a long import, a `sqlite3` shell) before the runner stops its workers cleanly and exits
     /// (seconds). Each attempt also waits the store's busy timeout.
     public var lockTimeout: Double = 120
+    /// The user's training command (`ladder run --train-command`); nil trains with ScaleLab's
+    /// own worker (`scalelab worker`).
+    public var trainCommand: TrainCommandTemplate?
 
     public init(executable: String, workers: Int, threadsPerWorker: Int, data: String, workDirectory: String) {
         precondition(workers >= 1 && threadsPerWorker >= 1, "workers \(workers) and threads \(threadsPerWorker) must be at least 1")
@@ -43,6 +46,8 @@ public struct WorkerStatus: Sendable, Equatable {
     public var flops: Double
     public var seconds: Double
     public var resumed: Bool
+    /// Slurm's `<array job>_<task>`, for a run on Slurm.
+    public var jobID: String?
     /// The worker's latest progress (tokens, loss, tokens/s, ETA), nil until it has reported.
     public var progress: TrainingProgress?
 }
@@ -95,6 +100,15 @@ public struct RunnerLockTimeout: Error, Sendable, CustomStringConvertible, Local
     }
 
     public var errorDescription: String? { description }
+}
+
+/// The runner cannot go on for a reason other than the store (an executor that stays
+/// unreachable, say); the message says what to do.
+public struct RunnerError: Error, Sendable, CustomStringConvertible, LocalizedError {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+    public var errorDescription: String? { message }
 }
 
 /// How a `run` call ended.

@@ -2,7 +2,9 @@ import Foundation
 import LawFitting
 import Trainer
 
-/// Runs a store's queued and interrupted runs as child `scalelab worker` processes.
+/// Runs a store's queued and interrupted runs through an executor (`RunExecutor`): child
+/// `scalelab worker` processes on this machine (`LocalExecutor`, the default) or Slurm job arrays,
+/// each run training with ScaleLab's trainer or with a user's command (`TrainCommandTemplate`).
 ///
 /// - Each run is claimed in one store transaction (`RunStore.claimNextRun`), so two runners on
 ///   one store never train the same run.
@@ -23,16 +25,19 @@ public final class LadderRunner {
     let store: RunStore
     let options: RunnerOptions
     let stop: StopRequest
+    let executor: any RunExecutor
     let pid = getpid()
     /// This runner's start time, stored with its pid (survives pid reuse).
     lazy var startTime = WorkerCommand.startTime(of: getpid())
 
     struct Active {
         var run: StoredRun
-        var process: Process
+        var handle: TaskHandle
         var status: WorkerStatus
         var started: ContinuousClock.Instant
-        var record: String
+        var files: RunFiles
+        /// How its task ended, once the executor says so.
+        var exit: TaskExit?
     }
     var active: [Active] = []
     var pendingLockDetail = "", pendingStop = false
@@ -40,16 +45,15 @@ public final class LadderRunner {
     var finishedCount = 0
     let clock = ContinuousClock()
 
-    public init(store: RunStore, options: RunnerOptions, stop: StopRequest) {
+    /// A runner over `executor`; without one, `options.workers` local worker processes.
+    public init(store: RunStore, options: RunnerOptions, stop: StopRequest, executor: (any RunExecutor)? = nil) {
         self.store = store
         self.options = options
         self.stop = stop
+        self.executor = executor ?? LocalExecutor(workers: options.workers, pollInterval: options.pollInterval)
     }
 
-    func paths(_ id: Int64) -> (record: String, checkpoint: String, log: String, progress: String, config: String) {
-        let base = (options.workDirectory as NSString).appendingPathComponent("run-\(id)")
-        return (base + ".json", base + ".ckpt", base + ".log", base + ".progress.json", base + ".config.json")
-    }
+    func paths(_ id: Int64) -> RunFiles { RunFiles(directory: options.workDirectory, runID: id) }
 
     /// Trains until no run is left to claim or `stop` is requested; reports through `onEvent`.
     public func run(onEvent: (RunnerEvent) -> Void = { _ in }) throws -> RunnerSummary {
@@ -82,9 +86,13 @@ public final class LadderRunner {
     /// record not stored stays in its file, and the run stays `running` under this (then dead)
     /// runner, so the next `ladder run` recovers it. Returns the stopped and the unrecorded runs.
     func stopWorkers(_ onEvent: (RunnerEvent) -> Void) -> (stopped: [Int64], unrecorded: [Int64]) {
+        guard executor.tasksEndWithMonitor else {   // Slurm tasks go on; a later `ladder run` re-attaches
+            active = []
+            return ([], [])
+        }
         let stopped = active.map { $0.run.id! }
-        for a in active where a.process.isRunning { kill(a.process.processIdentifier, SIGINT) }
-        for a in active { a.process.waitUntilExit() }
+        executor.interrupt(active.map(\.handle))
+        waitForAll()
         var unrecorded: [Int64] = []
         for a in active {
             do {
@@ -150,25 +158,33 @@ public final class LadderRunner {
     func trainAll(_ onEvent: (RunnerEvent) -> Void) throws -> RunnerSummary {
         try recover(onEvent)
         let start = clock.now
-        var sessionFLOPs = 0.0, finished = 0, lastBeat = clock.now, lastProgress = clock.now
+        var sessionFLOPs = 0.0, finished = 0, lastBeat = clock.now, lastProgress = clock.now, interrupted = false
         let startTime = self.startTime
         while true {
-            while !stop.isRequested, active.count < options.workers {
+            var claimedRuns: [StoredRun] = []
+            while !stop.isRequested, active.count + claimedRuns.count < executor.capacity {
                 let claimed = try retrying("claiming the next run", onEvent) {
                     try store.claimNextRun(runnerPID: pid, runnerStartTime: startTime, threads: options.threadsPerWorker,
                                            maxAttempts: options.maxAttempts)
                 }
                 guard let run = claimed else { break }
-                if let a = try launch(run, onEvent) { onEvent(.started(a.status)) }
+                claimedRuns.append(run)
             }
+            for a in try launch(claimedRuns, onEvent) { onEvent(.started(a.status)) }
             if active.isEmpty { break }
-            if stop.isRequested { for a in active { kill(a.process.processIdentifier, SIGINT) } }
-            Thread.sleep(forTimeInterval: options.pollInterval)
+            if stop.isRequested {
+                guard executor.tasksEndWithMonitor else { break }   // Slurm: leave the tasks running
+                if !interrupted { executor.interrupt(active.map(\.handle)); interrupted = true }
+            }
+            Thread.sleep(forTimeInterval: executor.pollInterval)
+            let states: [Int64: TaskState]
+            do { states = try executor.poll(active.map(\.handle)) } catch { throw RunnerError(error.description) }
             var still: [Active] = []
-            for (i, a) in active.enumerated() {
-                if a.process.isRunning { still.append(a); continue }
+            for (i, var a) in active.enumerated() {
+                guard case .ended(let exit)? = states[a.run.id!] else { still.append(a); continue }
+                a.exit = exit
                 guard let (state, message) = try finishOrKeep(a, onEvent) else {
-                    active = still + Array(active[i...])   // this worker and the ones not looked at yet are still ours to settle
+                    active = still + [a] + Array(active[(i + 1)...])   // this task and the ones not looked at yet are still ours to settle
                     throw LockTimeout(detail: pendingLockDetail, stopRequested: pendingStop)
                 }
                 finished += 1
@@ -190,80 +206,140 @@ public final class LadderRunner {
         return RunnerSummary(finished: finished, byState: summary.byState, stopped: stop.isRequested)
     }
 
-    /// Starts a worker for a claimed run and adds it to `active` (before it is recorded in the
-    /// store, so a lock timeout still stops it); marks the run failed (and returns nil) if it cannot.
-    func launch(_ run: StoredRun, _ onEvent: (RunnerEvent) -> Void) throws -> Active? {
-        let id = run.id!
-        let (record, checkpoint, log, progressFile, configFile) = paths(id)
-        func fail(_ message: String) throws {
-            try retrying("marking run \(id) failed", onEvent) { try store.mark(run: id, .failed, message: message) }
+    /// Polls until every active task has ended (after `interrupt`), recording how each ended.
+    func waitForAll() {
+        while true {
+            guard let states = try? executor.poll(active.map(\.handle)) else { return }
+            var pending = false
+            for i in active.indices {
+                if case .ended(let exit)? = states[active[i].run.id!] { active[i].exit = exit } else { pending = true }
+            }
+            if !pending { return }
+            Thread.sleep(forTimeInterval: min(executor.pollInterval, 0.2))
         }
-        guard let config = run.trainingConfig else {
-            try fail("the run has no training config (an imported run cannot be trained)")
-            return nil
-        }
-        do { try WorkerCommand.writeConfig(config, to: configFile) } catch {
-            try fail(error.description)
-            return nil
-        }
-        try? FileManager.default.removeItem(atPath: record)
-        try? FileManager.default.removeItem(atPath: progressFile)
-        let resumed = FileManager.default.fileExists(atPath: checkpoint)
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: options.executable)
-        process.arguments = WorkerCommand.arguments(config: configFile, data: options.data, record: record,
-                                                    checkpoint: checkpoint, progress: progressFile)
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle(forWritingAtPath: log)
-        process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch {
-            try fail("cannot start \(options.executable): \(error.localizedDescription)")
-            return nil
-        }
-        let workerPID = process.processIdentifier, workerStart = WorkerCommand.startTime(of: workerPID)
-        let s = config.shape
-        let status = WorkerStatus(runID: id, pid: workerPID,
-                                  shape: "\(s.architecture.rawValue) L=\(s.layers) d=\(s.dModel) N=\(s.parameterCount) D=\(config.tokens)",
-                                  flops: run.flops ?? 0, seconds: 0, resumed: resumed)
-        let a = Active(run: run, process: process, status: status, started: clock.now, record: record)
-        active.append(a)
-        try retrying("recording run \(id)'s worker", onEvent) {
-            try store.setWorker(run: id, pid: workerPID, startTime: workerStart, resumed: resumed, checkpoint: checkpoint,
-                                record: record)
-        }
-        return a
     }
 
-    /// Stores what an exited worker left: its record, or why it has none.
+    /// The command line of a claimed run: ScaleLab's worker, or the user's `--train-command`.
+    func command(for run: StoredRun, config: TrainingConfig, files f: RunFiles)
+        -> (arguments: [String], line: String, environment: [String: String])
+    {
+        let values = TrainCommandTemplate.values(runID: run.id!, sweepID: run.sweepID, config: config, plannedFLOPs: run.flops,
+                                                 files: f, data: options.data)
+        let environment = TrainCommandTemplate.environment(values)
+        if let template = options.trainCommand {
+            let line = template.expand(values)
+            return (["/bin/sh", "-c", line], line, environment)
+        }
+        let arguments = [options.executable] + WorkerCommand.arguments(config: f.config, data: options.data, record: f.record,
+                                                                       checkpoint: f.checkpoint, progress: f.progress)
+        return (arguments, arguments.map(TrainCommandTemplate.shellQuoted).joined(separator: " "), environment)
+    }
+
+    /// Starts the tasks of claimed runs in one submission and adds them to `active` (before they
+    /// are recorded in the store, so a lock timeout still stops them); a run that cannot be
+    /// prepared, or a submission that fails, marks its runs failed with the reason.
+    func launch(_ runs: [StoredRun], _ onEvent: (RunnerEvent) -> Void) throws -> [Active] {
+        if runs.isEmpty { return [] }
+        func fail(_ id: Int64, _ message: String) throws {
+            try retrying("marking run \(id) failed", onEvent) { try store.mark(run: id, .failed, message: message) }
+            onEvent(.finished(runID: id, state: .failed, message: message))
+        }
+        var tasks: [TaskSpec] = []
+        var prepared: [(run: StoredRun, config: TrainingConfig, files: RunFiles, line: String, resumed: Bool)] = []
+        for run in runs {
+            let id = run.id!, f = paths(id)
+            guard let config = run.trainingConfig else {
+                try fail(id, "the run has no training config (an imported run cannot be trained)")
+                continue
+            }
+            do { try WorkerCommand.writeConfig(config, to: f.config) } catch {
+                try fail(id, error.description)
+                continue
+            }
+            for stale in [f.record, f.progress, f.exit] { try? FileManager.default.removeItem(atPath: stale) }
+            let resumed = FileManager.default.fileExists(atPath: f.checkpoint)
+            let (arguments, line, environment) = command(for: run, config: config, files: f)
+            tasks.append(TaskSpec(runID: id, arguments: arguments, logPath: f.log, resultPath: f.record, exitPath: f.exit,
+                                  directory: options.workDirectory, cpus: config.threads, environment: environment))
+            prepared.append((run, config, f, line, resumed))
+        }
+        if tasks.isEmpty { return [] }
+        let handles: [TaskHandle]
+        do { handles = try executor.submit(tasks) } catch {
+            for p in prepared { try fail(p.run.id!, error.description) }
+            return []
+        }
+        var launched: [Active] = []
+        for (p, handle) in zip(prepared, handles) {
+            let s = p.config.shape
+            let status = WorkerStatus(runID: handle.runID, pid: handle.pid ?? 0,
+                                      shape: "\(s.architecture.rawValue) L=\(s.layers) d=\(s.dModel) N=\(s.parameterCount) D=\(p.config.tokens)",
+                                      flops: p.run.flops ?? 0, seconds: 0, resumed: p.resumed, jobID: handle.jobID)
+            let a = Active(run: p.run, handle: handle, status: status, started: clock.now, files: p.files)
+            active.append(a)
+            launched.append(a)
+        }
+        for (p, handle) in zip(prepared, handles) {
+            try retrying("recording run \(handle.runID)'s task", onEvent) {
+                try store.setTask(run: handle.runID, handle: handle, resumed: p.resumed, files: p.files, command: p.line)
+            }
+        }
+        return launched
+    }
+
+    /// Stores what an ended task left: its result, or why it has none.
     func finish(_ a: Active) throws -> (RunState, String) {
-        let id = a.run.id!
-        let code = a.process.terminationStatus
-        let signalled = a.process.terminationReason == .uncaughtSignal
-        if let record = Self.readRecord(a.record) {
+        let id = a.run.id!, f = a.files
+        switch RunResult.read(f.record) {
+        case .success(.record(let record))?:
             guard record.config == a.run.trainingConfig else {
                 let m = "the worker trained a different config than the stored one; not recorded"
                 try store.mark(run: id, .failed, message: m)
                 return (.failed, m)
             }
             try store.record(run: id, record)
-            if record.status == .completed {
-                try? FileManager.default.removeItem(atPath: paths(id).checkpoint)
-                try? FileManager.default.removeItem(atPath: paths(id).config)
-            }
-            try? FileManager.default.removeItem(atPath: paths(id).progress)
+            if record.status == .completed { removeFiles(of: f) }
+            try? FileManager.default.removeItem(atPath: f.progress)
             return (try store.run(id: id).status, record.message)
+        case .success(.trainer(let result))?:
+            try store.record(run: id, trainer: result)
+            if result.status == .completed { removeFiles(of: f) }
+            let state = try store.run(id: id).status
+            return (state, result.message ?? state.rawValue)
+        case .failure(let problem)?:
+            let m = "its result file is not a result: \(problem.description)"
+            try store.mark(run: id, .failed, message: m)
+            return (.failed, m)
+        case nil:
+            break
         }
-        if signalled {
-            let last = a.run.attempts >= options.maxAttempts
-            let m = "worker \(a.process.processIdentifier) killed by signal \(code)"
-                + (last ? " on attempt \(a.run.attempts) of \(options.maxAttempts); giving up" : "; will resume from its checkpoint")
+        let last = a.run.attempts >= options.maxAttempts
+        let retry = last ? " on attempt \(a.run.attempts) of \(options.maxAttempts); giving up" : "; will resume from its checkpoint"
+        switch a.exit ?? .unknown("no exit status") {
+        case .signalled(let signal):
+            let m = "\(describe(a.handle)) killed by signal \(signal)" + retry
             try store.mark(run: id, last ? .failed : .interrupted, message: m)
             return (last ? .failed : .interrupted, m)
+        case .unknown(let why):
+            let m = "\(describe(a.handle)) ended without a result (\(why))" + retry
+            try store.mark(run: id, last ? .failed : .interrupted, message: m)
+            return (last ? .failed : .interrupted, m)
+        case .exited(let code):
+            let m = "\(describe(a.handle)) exited with status \(code) and no result file: " + Self.lastLine(ofFile: f.log)
+            try store.mark(run: id, .failed, message: m)
+            return (.failed, m)
         }
-        let m = "worker exited with status \(code) and no record: " + Self.lastLine(ofFile: paths(id).log)
-        try store.mark(run: id, .failed, message: m)
-        return (.failed, m)
+    }
+
+    /// `worker 1234` or `Slurm task 77_3`.
+    func describe(_ h: TaskHandle) -> String {
+        if let job = h.jobID { return "Slurm task \(job)" }
+        return "worker \(h.pid ?? 0)"
+    }
+
+    /// A completed run's checkpoint, config and exit files are no longer needed (best effort).
+    func removeFiles(of f: RunFiles) {
+        for path in [f.checkpoint, f.config, f.exit] { try? FileManager.default.removeItem(atPath: path) }
     }
 
     func progress(sessionFLOPs: Double, since start: ContinuousClock.Instant) throws -> RunnerProgress {
@@ -282,11 +358,6 @@ public final class LadderRunner {
         }
         return RunnerProgress(runsDone: done.count, runsTotal: runs.count, flopsDone: flopsDone, flopsTotal: flopsTotal,
                               etaSeconds: sessionFLOPs > 0 ? (flopsTotal - flopsDone) / rate : nil, workers: workers)
-    }
-
-    static func readRecord(_ path: String) -> RunRecord? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        return try? RunRecord.jsonDecoder().decode(RunRecord.self, from: data)
     }
 
     static func lastLine(ofFile path: String) -> String {

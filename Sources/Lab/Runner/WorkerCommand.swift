@@ -96,11 +96,15 @@ public enum WorkerCommand {
         return stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
     }
 
-    /// Whether live process `pid` is a worker writing `record` (its command line names the
-    /// record file, see `arguments`): guards against signalling an unrelated process that reused the pid.
-    /// With `startTime`, the process must also have that start time.
+    /// Whether live process `pid` is a worker writing `record`: its command line names the
+    /// record file (ScaleLab's worker, see `arguments`) or its environment has
+    /// `SCALELAB_RESULT=<record>` (any training command); guards against signalling an unrelated
+    /// process that reused the pid. With `startTime`, the process must also have that start time.
     static func isWorker(_ pid: Int32, startedAt startTime: Int64? = nil, writing record: String) -> Bool {
-        guard isAlive(pid, startedAt: startTime), let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
-        return data.split(separator: 0).contains { String(decoding: $0, as: UTF8.self) == record }
+        guard isAlive(pid, startedAt: startTime) else { return false }
+        if let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"),
+           data.split(separator: 0).contains(where: { String(decoding: $0, as: UTF8.self) == record }) { return true }
+        guard let env = FileManager.default.contents(atPath: "/proc/\(pid)/environ") else { return false }
+        return env.split(separator: 0).contains { String(decoding: $0, as: UTF8.self) == "SCALELAB_RESULT=" + record }
     }
 }

@@ -201,6 +201,29 @@ extension RunStore {
         }
     }
 
+    /// Records where a running run's task was launched: its executor and handle (a local
+    /// worker's pid and start time, or Slurm's job, array and task ids), whether it continues
+    /// from a checkpoint, its files, and the command line it runs.
+    public func setTask(run id: Int64, handle h: TaskHandle, resumed: Bool, files: RunFiles, command: String) throws(StoreError) {
+        try write { db in
+            try db.execute(sql: """
+                UPDATE run SET executor = ?, worker_pid = ?, worker_start_time = ?, job_id = ?, array_job_id = ?,
+                array_task_id = ?, heartbeat = ?, resumes = resumes + ?, checkpoint_path = ?, record_path = ?, log_path = ?,
+                command = ? WHERE id = ?
+                """, arguments: [h.executor.rawValue, h.pid.map { Int64($0) }, h.startTime, h.jobID, h.arrayJobID, h.arrayTaskID,
+                                 Date(), resumed ? 1 : 0, files.checkpoint, files.record, files.log, command, id])
+        }
+    }
+
+    /// Makes runner `runnerPID` the owner of a running run whose runner is gone (a Slurm task it
+    /// re-attaches to), so the run is no longer abandoned.
+    public func adopt(run id: Int64, runnerPID: Int32, runnerStartTime: Int64?) throws(StoreError) {
+        try write { db in
+            try db.execute(sql: "UPDATE run SET runner_pid = ?, runner_start_time = ?, heartbeat = ? WHERE id = ? AND status = 'running'",
+                           arguments: [Int64(runnerPID), runnerStartTime, Date(), id])
+        }
+    }
+
     /// Marks that the runner `runnerPID` is alive and its running runs are being trained.
     public func heartbeat(runnerPID: Int32) throws(StoreError) {
         try write { db in
@@ -258,6 +281,52 @@ extension RunStore {
         }
     }
 
+    /// Stores any trainer's result (`TrainerResult`, checked with `problem()` by the caller): the
+    /// state it ended in, N, D, C, final losses, task metrics and learning curve, in one
+    /// transaction. C defaults to the planned FLOPs scaled by tokens trained over planned.
+    public func record(run id: Int64, trainer r: TrainerResult) throws(StoreError) {
+        let path = self.path
+        try write { db in
+            guard var run = try db.fetch(StoredRun.self, id: id) else { throw StoreError.noSuchRun(path: path, id: id) }
+            let plannedTokens = run.tokens, plannedFLOPs = run.flops
+            switch r.status {
+            case .completed: run.status = .done; run.finishedAt = Date()
+            case .diverged: run.status = .diverged; run.finishedAt = Date()
+            case .interrupted: run.status = .interrupted
+            case .failed: run.status = .failed; run.finishedAt = Date()
+            }
+            run.message = r.message ?? (r.status == .completed ? "completed" : r.status.rawValue)
+            if let n = r.parameters { run.parameters = n }
+            if let n = r.nonEmbeddingParameters { run.nonEmbeddingParameters = n }
+            if r.status == .completed {
+                if let d = r.tokens {
+                    run.tokens = d
+                    if let c = r.flops { run.flops = c } else if let c = plannedFLOPs, let d0 = plannedTokens, d0 > 0 { run.flops = c * d / d0 }
+                }
+                if let u = r.uniqueTokens { run.uniqueTokens = u }
+                run.finalValidationLoss = r.finalLoss
+                run.finalBitsPerByte = r.finalLoss.map { $0 / log(2) }
+                run.finalTrainLoss = r.trainLoss
+            } else if r.status == .diverged {
+                run.finalValidationLoss = nil
+            }
+            run.wallSeconds = r.wallSeconds
+            if let w = r.wallSeconds, w > 0, let d = r.tokens { run.tokensPerSecond = d / w }
+            run.metricsJSON = try r.metrics.map { m throws(StoreError) in try StoreJSON.encode(m, what: "run \(id)'s metrics_json") }
+            run.workerPID = nil
+            run.workerStartTime = nil
+            run.heartbeat = Date()
+            try db.update(run)
+            try db.execute(sql: "DELETE FROM curve_point WHERE run_id = ?", arguments: [id])
+            let flopsPerToken = (run.flops ?? 0) / max(run.tokens ?? 1, 1)
+            for (i, p) in (r.learningCurve ?? []).enumerated() where p.loss.isFinite {
+                try db.insert(StoredCurvePoint(runID: id, step: p.step ?? i, tokens: p.tokens, flops: flopsPerToken * p.tokens,
+                                     trainLoss: p.trainLoss.flatMap { $0.isFinite ? $0 : nil } ?? p.loss, validationLoss: p.loss,
+                                     validationBitsPerByte: p.loss / log(2), learningRate: p.learningRate ?? 0))
+            }
+        }
+    }
+
     /// Runs marked `running` by a runner that is no longer alive (`isAlive(runnerPID)` false):
     /// what a new runner must recover before it starts. Looks at the pid alone; the runner uses
     /// `abandonedRuns(isRunning:)`, which also compares start times.
@@ -304,9 +373,15 @@ extension StoredRun {
         try? StoreJSON.decode(RunRecord.self, from: recordJSON, path: "", table: "run", id: id, column: "record_json")
     }
 
-    /// Throws `corruptColumn` for a config or record column that does not decode.
+    /// Task metrics its trainer reported (nil without); checked on every read like `trainingConfig`.
+    public var metrics: [String: Double]? {
+        try? StoreJSON.decode([String: Double].self, from: metricsJSON, path: "", table: "run", id: id, column: "metrics_json")
+    }
+
+    /// Throws `corruptColumn` for a config, record or metrics column that does not decode.
     func checkColumns(path: String) throws(StoreError) {
         _ = try StoreJSON.decode(TrainingConfig.self, from: configJSON, path: path, table: "run", id: id, column: "config_json")
         _ = try StoreJSON.decode(RunRecord.self, from: recordJSON, path: path, table: "run", id: id, column: "record_json")
+        _ = try StoreJSON.decode([String: Double].self, from: metricsJSON, path: path, table: "run", id: id, column: "metrics_json")
     }
 }

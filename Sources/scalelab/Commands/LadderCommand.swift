@@ -135,9 +135,18 @@ extension LadderCommand {
         @Option(name: .customLong("max-attempts"), help: "Launches of a crashing run before it is marked failed.") var maxAttempts = 3
         @Option(name: .customLong("lock-timeout"), help: "Seconds to wait for another process's lock on the store before stopping the workers cleanly.")
         var lockTimeout: Double = 120
+        @Option(name: .customLong("train-command"),
+                help: "Train each run with this shell command instead of ScaleLab's trainer; {placeholders} for the planned fields (docs/trainers.md). It must write its result to {result}.")
+        var trainCommand: String?
+        @Option(name: .customLong("run-dir"), help: "Folder for each run's config, result, checkpoint and log (default: <store>.runs).")
+        var runDir: String?
         @Flag(help: "Print one JSON summary at the end instead of progress.") var json = false
 
         func validate() throws {
+            if let trainCommand {
+                do { _ = try TrainCommandTemplate(trainCommand) } catch { throw ValidationError(error.description) }
+            }
+            if let runDir, runDir.isEmpty { throw ValidationError("--run-dir is empty; give a folder") }
             guard workers >= 1 else { throw ValidationError("--workers must be at least 1, got \(workers)") }
             if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
             guard maxAttempts >= 1 else { throw ValidationError("--max-attempts must be at least 1, got \(maxAttempts)") }
@@ -148,7 +157,9 @@ extension LadderCommand {
             // A short busy timeout per attempt: the runner retries up to --lock-timeout and says on stderr that it waits.
             let store = try RunStore.open(location: storeOptions.store, create: false, busyTimeout: min(1, lockTimeout))
             let summary = try LadderExecution.run(store: store, path: storeOptions.store, data: data, workers: workers,
-                                                  threads: threads, maxAttempts: maxAttempts, lockTimeout: lockTimeout, quiet: json)
+                                                  threads: threads, maxAttempts: maxAttempts, lockTimeout: lockTimeout,
+                                                  trainCommand: trainCommand.map { try! TrainCommandTemplate($0) },   // checked in validate()
+                                                  runDirectory: runDir, quiet: json)
             if json {
                 try Output.printJSON(summary)
                 if summary.stopped { throw ExitCode(130) }
@@ -183,10 +194,15 @@ struct StatusReport: Codable {
         var id: Int64, sweep: Int64, status: String, arch: String?, parameters: Double, tokens: Double?, flops: Double?
         var budget: Double?, loss: Double?, wallSeconds: Double?, attempts: Int, resumes: Int, workerPID: Int64?
         var message: String?
+        /// Where it was launched (`local` or `slurm`), Slurm's task id, its log, its command line.
+        var executor: String?, jobID: String?, log: String?, command: String?
+        /// Task metrics its trainer reported.
+        var metrics: [String: Double]?
         init(_ r: StoredRun) {
             id = r.id!; sweep = r.sweepID; status = r.status.rawValue; arch = r.arch; parameters = r.parameters
             tokens = r.tokens; flops = r.flops; budget = r.budget; loss = r.finalValidationLoss; wallSeconds = r.wallSeconds
             attempts = r.attempts; resumes = r.resumes; workerPID = r.workerPID; message = r.message
+            executor = r.executor; jobID = r.jobID; log = r.logPath; command = r.command; metrics = r.metrics
         }
     }
     var store: String
@@ -308,16 +324,19 @@ enum LadderExecution {
     }
 
     static func run(store: RunStore, path: String, data: String, workers: Int, threads: Int?,
-                    maxAttempts: Int = 3, lockTimeout: Double = 120, quiet: Bool) throws -> RunnerSummary {
-        guard FileManager.default.fileExists(atPath: data) else {
+                    maxAttempts: Int = 3, lockTimeout: Double = 120, trainCommand: TrainCommandTemplate? = nil,
+                    runDirectory: String? = nil, quiet: Bool) throws -> RunnerSummary {
+        // A user's trainer reads its own data; ScaleLab's needs the corpus.
+        guard trainCommand != nil || FileManager.default.fileExists(atPath: data) else {
             throw CommandFailure(TrainerError.missingData(path: data).description)
         }
         let cores = ProcessInfo.processInfo.activeProcessorCount
         var options = RunnerOptions(executable: WorkerCommand.currentExecutable(), workers: workers,
                                     threadsPerWorker: threads ?? max(1, cores / workers),
                                     data: URL(fileURLWithPath: data).path,
-                                    workDirectory: workDirectory(store: path))
+                                    workDirectory: URL(fileURLWithPath: runDirectory ?? workDirectory(store: path)).path)
         options.maxAttempts = maxAttempts
+        options.trainCommand = trainCommand
         options.lockTimeout = lockTimeout
         return try Interrupts.stoppingOn([SIGINT, SIGTERM]) { stop in
             let display = RunnerDisplay(terminal: !quiet && isatty(STDERR_FILENO) == 1, quiet: quiet)

@@ -85,7 +85,7 @@ struct TrainCommand: ParsableCommand {
     }
 }
 
-/// One training run as `train` and `worker` do it: load the corpus, train with SIGINT turned
+/// One training run as `train` and `worker` do it: load the corpus, train with SIGINT or SIGTERM turned
 /// into a checkpoint and an `interrupted` record, write the record, exit 2 if it diverged and
 /// 130 if interrupted.
 enum TrainExecution {
@@ -94,8 +94,9 @@ enum TrainExecution {
         let corpus: Corpus
         do { corpus = try Corpus.load(path: data) } catch let e as TrainerError { throw CommandFailure(e.description) }
 
-        // SIGINT (Ctrl-C, or the runner stopping its workers): checkpoint and write an interrupted record.
-        let record = try Interrupts.stoppingOn([SIGINT]) { stop -> RunRecord in
+        // SIGINT (Ctrl-C, or the runner stopping its workers) or SIGTERM (Slurm's time limit,
+        // preemption, scancel): checkpoint and write an interrupted record.
+        let record = try Interrupts.stoppingOn([SIGINT, SIGTERM]) { stop -> RunRecord in
             let progress = ProgressLine(enabled: !json && isatty(STDERR_FILENO) == 1, file: progressFile)
             let peak = SGEMMPeakCommand.measureInChildProcess(threads: config.threads) ?? measureSGEMMPeak(threads: config.threads)
             if !json {

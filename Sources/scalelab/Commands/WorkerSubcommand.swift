@@ -4,7 +4,7 @@ import Trainer
 
 /// `scalelab worker` (hidden): what `ladder run` starts for each run. Trains the `TrainingConfig`
 /// in the file the runner wrote (`run-<id>.config.json`, the store's value for the run) exactly,
-/// resuming from `--checkpoint` when it exists, and prints only the record as JSON.
+/// resuming from `--checkpoint` when it exists, writes the record to `--out` and a summary to its log.
 struct WorkerSubcommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: WorkerCommand.subcommand,
@@ -28,6 +28,7 @@ struct WorkerSubcommand: ParsableCommand {
         } catch let e as TrainerError {
             throw CommandFailure("\(config): \(e.description)")
         }
-        try TrainExecution.run(c, data: data, out: out, checkpoint: checkpoint, resume: true, progressFile: progressFile, json: true)
+        // The record goes to --out; stdout and stderr (the run's log) get the plain-text header and summary.
+        try TrainExecution.run(c, data: data, out: out, checkpoint: checkpoint, resume: true, progressFile: progressFile, json: false)
     }
 }

@@ -1,0 +1,187 @@
+import Foundation
+import ScalingLaws
+import Trainer
+
+/// The result file any training command writes for ScaleLab (`ladder run --train-command`): one
+/// JSON object, written once, by atomic rename (write `<file>.tmp`, then rename it over the
+/// result path), so the runner never reads half a file. Documented in docs/trainers.md.
+///
+/// ```json
+/// {"status": "completed", "final_loss": 3.12, "parameters": 1.2e8, "tokens": 2.4e9,
+///  "flops": 1.7e18, "wall_seconds": 5400,
+///  "learning_curve": [{"tokens": 1.0e8, "loss": 4.1}, {"tokens": 2.4e9, "loss": 3.12}],
+///  "metrics": {"hellaswag": 0.31, "arc_easy": 0.44}}
+/// ```
+///
+/// Losses are validation losses in nats per token. Required: `status`, and with `completed`
+/// also `final_loss`, `parameters` and `tokens`. ScaleLab's own trainer writes its fuller
+/// `RunRecord` instead; the runner reads either (`RunResult.read`).
+public struct TrainerResult: Sendable, Codable, Equatable {
+    /// How the run ended.
+    public enum Status: String, Sendable, Codable, CaseIterable {
+        /// Trained its whole budget.
+        case completed
+        /// The loss became NaN or infinite; not retried.
+        case diverged
+        /// Stopped early after writing a checkpoint (a signal, a time limit): resumed later.
+        case interrupted
+        /// Failed for a reason a retry will not fix (say why in `message`).
+        case failed
+    }
+
+    /// One point of the learning curve.
+    public struct CurvePoint: Sendable, Codable, Equatable {
+        /// Tokens trained so far.
+        public var tokens: Double
+        /// Validation loss (nats per token) at that point.
+        public var loss: Double
+        /// Training loss there, when known.
+        public var trainLoss: Double?
+        /// Optimizer step, when known (else the point's index).
+        public var step: Int?
+        /// Learning rate there, when known.
+        public var learningRate: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case tokens, loss, step
+            case trainLoss = "train_loss", learningRate = "learning_rate"
+        }
+
+        public init(tokens: Double, loss: Double, trainLoss: Double? = nil, step: Int? = nil, learningRate: Double? = nil) {
+            self.tokens = tokens
+            self.loss = loss
+            self.trainLoss = trainLoss
+            self.step = step
+            self.learningRate = learningRate
+        }
+    }
+
+    public var status: Status
+    /// Final validation loss, nats per token.
+    public var finalLoss: Double?
+    /// N: parameters, counting every parameter (Chinchilla's convention).
+    public var parameters: Double?
+    /// N without embeddings, when the trainer knows it.
+    public var nonEmbeddingParameters: Double?
+    /// D: tokens actually trained.
+    public var tokens: Double?
+    /// C: training FLOPs; when absent, the planned FLOPs scaled by tokens trained over planned.
+    public var flops: Double?
+    /// Distinct tokens the run could see (U), when data repeated.
+    public var uniqueTokens: Double?
+    /// Final training loss.
+    public var trainLoss: Double?
+    public var wallSeconds: Double?
+    public var learningCurve: [CurvePoint]?
+    /// Task metrics (accuracy on a benchmark, …) by name.
+    public var metrics: [String: Double]?
+    /// Why it failed or stopped, or any note.
+    public var message: String?
+
+    enum CodingKeys: String, CodingKey {
+        case status, parameters, tokens, flops, metrics, message
+        case finalLoss = "final_loss", nonEmbeddingParameters = "non_embedding_parameters"
+        case uniqueTokens = "unique_tokens", trainLoss = "train_loss", wallSeconds = "wall_seconds"
+        case learningCurve = "learning_curve"
+    }
+
+    public init(status: Status, finalLoss: Double? = nil, parameters: Double? = nil, tokens: Double? = nil,
+                flops: Double? = nil, wallSeconds: Double? = nil, learningCurve: [CurvePoint]? = nil,
+                metrics: [String: Double]? = nil, message: String? = nil) {
+        self.status = status
+        self.finalLoss = finalLoss
+        self.parameters = parameters
+        self.tokens = tokens
+        self.flops = flops
+        self.wallSeconds = wallSeconds
+        self.learningCurve = learningCurve
+        self.metrics = metrics
+        self.message = message
+    }
+
+    /// Why this result cannot be stored, or nil: a completed run needs a positive finite final
+    /// loss, N and D; every number given must be finite (and the counts positive).
+    public func problem() -> String? {
+        func positive(_ name: String, _ x: Double?) -> String? {
+            guard let x else { return nil }
+            return x.isFinite && x > 0 ? nil : "\"\(name)\" must be a positive finite number, got \(x)"
+        }
+        if status == .completed {
+            for (name, x) in [("final_loss", finalLoss), ("parameters", parameters), ("tokens", tokens)] where x == nil {
+                return "a completed run's result needs \"\(name)\""
+            }
+        }
+        let checks: [(String, Double?)] = [
+            ("final_loss", finalLoss), ("parameters", parameters), ("non_embedding_parameters", nonEmbeddingParameters),
+            ("tokens", tokens), ("flops", flops), ("unique_tokens", uniqueTokens),
+        ]
+        for (name, x) in checks { if let p = positive(name, x) { return p } }
+        if let t = trainLoss, !t.isFinite, status != .diverged { return "\"train_loss\" must be finite, got \(t)" }
+        if let w = wallSeconds, !(w.isFinite && w >= 0) { return "\"wall_seconds\" must be a finite number of seconds >= 0, got \(w)" }
+        for (i, p) in (learningCurve ?? []).enumerated() {
+            guard p.tokens.isFinite, p.tokens >= 0 else { return "learning_curve[\(i)].tokens must be a finite count >= 0, got \(p.tokens)" }
+            if let s = p.step, s < 0 { return "learning_curve[\(i)].step must be >= 0, got \(s)" }
+        }
+        let steps = (learningCurve ?? []).enumerated().map { $0.element.step ?? $0.offset }
+        if Set(steps).count != steps.count { return "learning_curve has two points with the same step" }
+        for (name, x) in metrics ?? [:] where !x.isFinite { return "metric \"\(name)\" must be finite, got \(x)" }
+        return nil
+    }
+}
+
+/// What a run's result file holds: ScaleLab's own `RunRecord`, or any trainer's `TrainerResult`.
+public enum RunResult: Sendable, Equatable {
+    case record(RunRecord)
+    case trainer(TrainerResult)
+
+    /// Whether the run will not be continued (completed, diverged or failed).
+    public var isFinal: Bool {
+        switch self {
+        case .record(let r): return r.status != .interrupted
+        case .trainer(let t): return t.status != .interrupted
+        }
+    }
+
+    /// Reads the result at `path`: nil when there is none, else the result or why it is not one.
+    /// A ScaleLab record is told apart by its `config` member.
+    public static func read(_ path: String) -> Result<RunResult, ResultFileError>? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        let decoder = JSONConventions.decoder()
+        let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+        guard let object else {
+            return .failure(ResultFileError(path: path, detail: "not a JSON object; the result must be one JSON object (docs/trainers.md)"))
+        }
+        if object["config"] != nil {
+            do { return .success(.record(try decoder.decode(RunRecord.self, from: data))) } catch {
+                return .failure(ResultFileError(path: path, detail: "not a ScaleLab run record: \(describe(error))"))
+            }
+        }
+        do {
+            let result = try decoder.decode(TrainerResult.self, from: data)
+            if let problem = result.problem() { return .failure(ResultFileError(path: path, detail: problem)) }
+            return .success(.trainer(result))
+        } catch {
+            return .failure(ResultFileError(path: path, detail: describe(error)))
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        guard let e = error as? DecodingError else { return "\(error)" }
+        switch e {
+        case .keyNotFound(let key, let c):
+            let at = (c.codingPath + [key]).map(\.stringValue).joined(separator: ".")
+            return "missing field \"\(at)\""
+        case .typeMismatch(_, let c), .valueNotFound(_, let c), .dataCorrupted(let c):
+            let at = c.codingPath.map(\.stringValue).joined(separator: ".")
+            return (at.isEmpty ? "" : "field \"\(at)\": ") + c.debugDescription
+        @unknown default: return "\(e)"
+        }
+    }
+}
+
+/// A result file that is not a result: malformed JSON, a missing field, a value out of range.
+public struct ResultFileError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var path: String
+    public var detail: String
+    public var description: String { "\(path): \(detail)" }
+}
