@@ -1,6 +1,7 @@
 # The two commands of the README:
 #   make demo   builds ScaleLab, fetches the corpus, runs the main job (scalelab demo)
-#   make test   runs the whole test suite (with the headless-browser test of the report), then
+#   make test   runs the whole test suite (with the headless-browser test of the report, and the
+#               store tests on PostgreSQL too: scripts/start-postgres.sh starts a private server), then
 #               checks the API docs (scripts/check-docs.sh) and versioned use (scripts/check-dependency.sh)
 # Each installs the system packages it needs first (scripts/ensure-deps.sh, ensure-browser.sh).
 
@@ -35,6 +36,7 @@ demo: build corpus
 TEST_BUILD = --scratch-path .build-test
 test: deps
 	@bash scripts/ensure-browser.sh
+	SCALELAB_TEST_POSTGRES_URL=$$(bash scripts/start-postgres.sh | tail -1) && test -n "$$SCALELAB_TEST_POSTGRES_URL" && export SCALELAB_TEST_POSTGRES_URL && \
 	SCALELAB_REQUIRE_BROWSER=1 $(SWIFT) test $(RELEASE) $(TEST_BUILD)
 	bash scripts/check-docs.sh
 	bash scripts/check-dependency.sh

@@ -27,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // The run store's PostgreSQL backend (`--store postgresql://…`, docs/postgres.md).
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         // `swift package generate-documentation --target <library>` (scripts/check-docs.sh): the
         // DocC catalogs in Sources/<Target>/<Target>.docc. A command plugin only: nothing links it.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
@@ -59,10 +61,14 @@ let package = Package(
             name: "Trainer",
             dependencies: ["CBLAS", "CFloatMath", "ScalingLaws"]
         ),
-        // Ladder plans, the run store (SQLite through GRDB), the runner (worker processes, resume).
+        // Ladder plans, the run store (SQLite through GRDB, or PostgreSQL through postgres-nio),
+        // the runner (worker processes, resume).
         .target(
             name: "Lab",
-            dependencies: ["Trainer", "ScalingLaws", "LawFitting", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "Trainer", "ScalingLaws", "LawFitting", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
         ),
         // SVG charts and the self-contained HTML report: a pure renderer of a ReportInput.
         .target(name: "Report", dependencies: ["ScalingLaws", "LawFitting"]),

@@ -203,7 +203,7 @@ final class LadderCommandTests: XCTestCase {
             XCTAssertTrue(r.stderr.contains("\(store): run \(id): column config_json cannot be read (not valid JSON)"), r.stderr)
             XCTAssertTrue(r.stderr.contains("Restore") && r.stderr.contains("DELETE FROM run WHERE id = \(id)"), r.stderr)
         }
-        let states = try lab.read { db in try String.fetchAll(db, sql: "SELECT status FROM run") }
+        let states = try lab.read { db in try db.values(String.self, sql: "SELECT status FROM run") }
         XCTAssertEqual(Set(states), ["queued"], "nothing was claimed or trained")
     }
 

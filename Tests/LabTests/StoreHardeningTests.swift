@@ -89,7 +89,7 @@ final class StoreHardeningTests: XCTestCase {
         XCTAssertEqual(run.runnerPID, 7)
         XCTAssertNil(run.runnerStartTime)
         XCTAssertNil(run.workerStartTime)
-        let columns = try store.read { db in try db.columns(in: "run").map(\.name) }
+        let columns = try store.pool.read { db in try db.columns(in: "run").map(\.name) }
         XCTAssertTrue(columns.contains("runner_start_time") && columns.contains("worker_start_time"), "\(columns)")
     }
 
@@ -117,14 +117,16 @@ final class StoreHardeningTests: XCTestCase {
         XCTAssertFalse(WorkerCommand.isWorker(pid, startedAt: start - 1, writing: "60"))
         XCTAssertTrue(WorkerCommand.isWorker(pid, startedAt: start, writing: "60"), "its command line names '60'")
 
-        let store = try RunStore.open(path: try temporaryDirectory(self).appendingPathComponent("s.sqlite").path)
-        _ = try store.insert(sweep(), runs: [try queuedRun(), try queuedRun()])
-        let reused = try XCTUnwrap(try store.claimNextRun(runnerPID: pid, runnerStartTime: start - 1, threads: 1, maxAttempts: 3))
-        let live = try XCTUnwrap(try store.claimNextRun(runnerPID: pid, runnerStartTime: start, threads: 1, maxAttempts: 3))
-        try store.setWorker(run: live.id!, pid: pid, startTime: start, resumed: false, checkpoint: "c", record: "r")
-        XCTAssertEqual(try store.run(id: live.id!).workerStartTime, start)
-        XCTAssertEqual(try store.run(id: reused.id!).runnerStartTime, start - 1)
-        XCTAssertEqual(try store.abandonedRuns(isRunning: { WorkerCommand.isAlive($0, startedAt: $1) }).map(\.id), [reused.id])
+        for (store, _) in try newStores(self) {
+            _ = try store.insert(sweep(), runs: [try queuedRun(), try queuedRun()])
+            let reused = try XCTUnwrap(try store.claimNextRun(runnerPID: pid, runnerStartTime: start - 1, threads: 1, maxAttempts: 3))
+            let live = try XCTUnwrap(try store.claimNextRun(runnerPID: pid, runnerStartTime: start, threads: 1, maxAttempts: 3))
+            try store.setWorker(run: live.id!, pid: pid, startTime: start, resumed: false, checkpoint: "c", record: "r")
+            XCTAssertEqual(try store.run(id: live.id!).workerStartTime, start)
+            XCTAssertEqual(try store.run(id: reused.id!).runnerStartTime, start - 1)
+            XCTAssertEqual(try store.abandonedRuns(isRunning: { WorkerCommand.isAlive($0, startedAt: $1) }).map(\.id), [reused.id],
+                           store.backendName)
+        }
     }
 
     /// A run left `running` by a runner of schema 1 (no start time) under a pid that a live
@@ -138,15 +140,34 @@ final class StoreHardeningTests: XCTestCase {
         try sleeper.run()
         defer { sleeper.terminate(); sleeper.waitUntilExit() }
         let pid = Int64(sleeper.processIdentifier)
-        let store = try RunStore.open(path: try temporaryDirectory(self).appendingPathComponent("s.sqlite").path)
-        let (_, runs) = try store.insert(sweep(), runs: [try queuedRun(), try queuedRun()])
-        let stale = runs[0].id!, fresh = runs[1].id!
-        try store.write { db in
-            try db.execute(sql: "UPDATE run SET status = 'running', runner_pid = ?, heartbeat = datetime('now', '-1 hour') WHERE id = ?",
-                           arguments: [pid, stale])
-            try db.execute(sql: "UPDATE run SET status = 'running', runner_pid = ?, heartbeat = datetime('now') WHERE id = ?",
-                           arguments: [pid, fresh])
+        for (store, _) in try newStores(self) {
+            let (_, runs) = try store.insert(sweep(), runs: [try queuedRun(), try queuedRun()])
+            let stale = runs[0].id!, fresh = runs[1].id!
+            try store.write { db in
+                try db.execute(sql: "UPDATE run SET status = 'running', runner_pid = ?, heartbeat = ? WHERE id = ?",
+                               arguments: [pid, Date().addingTimeInterval(-3600), stale])
+                try db.execute(sql: "UPDATE run SET status = 'running', runner_pid = ?, heartbeat = ? WHERE id = ?",
+                               arguments: [pid, Date(), fresh])
+            }
+            XCTAssertEqual(try store.abandonedRuns(isRunning: { WorkerCommand.isAlive($0, startedAt: $1) }).map(\.id), [stale],
+                           store.backendName)
         }
-        XCTAssertEqual(try store.abandonedRuns(isRunning: { WorkerCommand.isAlive($0, startedAt: $1) }).map(\.id), [stale])
+    }
+
+    /// PostgreSQL: a read-only open reads, and refuses every write with `readOnly`, changing nothing.
+    func testPostgresReadOnlyOpenRefusesWrites() throws {
+        let (store, location) = try TestPostgres.newStore(self, url: try TestPostgres.requireURL())
+        _ = try store.insert(sweep(), runs: [try queuedRun()])
+        let before = try dump(store)
+        let reader = try RunStore.open(location: location, create: false, readOnly: true)
+        defer { reader.close() }
+        XCTAssertTrue(reader.isReadOnly)
+        XCTAssertEqual(try reader.runs().count, 1)
+        XCTAssertThrowsError(try reader.claimNextRun(runnerPID: 1, threads: 1, maxAttempts: 3)) { e in
+            guard case .readOnly(let p, _)? = e as? StoreError else { return XCTFail("\(e)") }
+            XCTAssertEqual(p, location)
+            XCTAssertTrue("\(e)".contains("nothing was changed"), "\(e)")
+        }
+        XCTAssertEqual(try dump(store), before)
     }
 }

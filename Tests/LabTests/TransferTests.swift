@@ -7,7 +7,7 @@ import XCTest
 final class TransferTests: XCTestCase {
     func testImportThenExportRoundTripsTheNumbers() throws {
         let dir = try temporaryDirectory(self)
-        let store = try RunStore.open(path: dir.appendingPathComponent("s.sqlite").path)
+        for (store, _) in try newStores(self) {
         let csv = "params,tokens,loss\n1e6,2e7,3.5\n2e6,4e7,3.25\n4e6,8e7,3.0\n"
         let file = dir.appendingPathComponent("runs.csv")
         try csv.write(to: file, atomically: true, encoding: .utf8)
@@ -22,6 +22,7 @@ final class TransferTests: XCTestCase {
             let back = try MeasurementReader().read(path: out.path, requiring: [.parameters, .tokens])
             XCTAssertEqual(back.measurements, set.measurements, "\(format)")
         }
+        }
     }
 
     /// Issue 18: N·D overflowing made C = inf, stored by import, which then trapped
@@ -29,15 +30,14 @@ final class TransferTests: XCTestCase {
     /// ScaleLab, edited by hand) names the run and column instead of trapping, and keeps it.
     func testNonFiniteStoredValueIsANamedErrorNotATrap() throws {
         let dir = try temporaryDirectory(self)
-        let path = dir.appendingPathComponent("s.sqlite").path
-        let store = try RunStore.open(path: path)
+        for (store, path) in try newStores(self) {
         let file = dir.appendingPathComponent("runs.csv")
         try "params,tokens,loss\n1e6,2e7,3.5\n2e6,4e7,3.25\n".write(to: file, atomically: true, encoding: .utf8)
         _ = try store.importMeasurements(try readImportFile(path: file.path), version: "t")
         let huge = dir.appendingPathComponent("huge.csv")
         try "params,tokens,loss\n1e200,2e200,3\n".write(to: huge, atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try readImportFile(path: huge.path))
-        _ = try store.write { db in try db.execute(sql: "UPDATE run SET flops = 9e999 WHERE id = 2") }
+        _ = try store.write { db in try db.execute(sql: "UPDATE run SET flops = ? WHERE id = 2", arguments: [Double.infinity]) }
         let before = try dump(store)
         XCTAssertThrowsError(try store.measurements()) { e in
             guard case let .corruptColumn(p, table, id, column, detail)? = e as? StoreError else {
@@ -56,11 +56,12 @@ final class TransferTests: XCTestCase {
                 XCTAssertEqual(column, "flops")
             }
         }
+        }
     }
 
     func testABadRowImportsNothingAndNamesLineAndColumn() throws {
         let dir = try temporaryDirectory(self)
-        let store = try RunStore.open(path: dir.appendingPathComponent("s.sqlite").path)
+        for (store, _) in try newStores(self) {
         let good = dir.appendingPathComponent("good.jsonl")
         try "{\"params\": 1e6, \"tokens\": 2e7, \"loss\": 3.5}\n".write(to: good, atomically: true, encoding: .utf8)
         _ = try store.importMeasurements(try readImportFile(path: good.path), version: "t")
@@ -71,5 +72,6 @@ final class TransferTests: XCTestCase {
             XCTAssertEqual(e as? MeasurementInputError, .notANumber(file: bad.path, line: 3, column: "loss", value: "oops"))
         }
         XCTAssertEqual(try dump(store), before)
+        }
     }
 }

@@ -26,7 +26,7 @@ public struct StoreSummary: Sendable, Codable, Equatable {
 extension RunStore {
     /// All sweeps, oldest first.
     public func sweeps() throws(StoreError) -> [Sweep] {
-        try read { db in try Sweep.order(Column("id")).fetchAll(db) }
+        try read { db in try db.fetchAll(Sweep.self, sql: "SELECT * FROM sweep ORDER BY id") }
     }
 
     /// The runs of one sweep (or of all), by id.
@@ -35,9 +35,8 @@ extension RunStore {
     /// `run(id:)`, `claimNextRun` and `abandonedRuns`), naming the run and the column.
     public func runs(sweep: Int64? = nil) throws(StoreError) -> [StoredRun] {
         let runs = try read { db in
-            var request = StoredRun.order(Column("id"))
-            if let sweep { request = request.filter(Column("sweep_id") == sweep) }
-            return try request.fetchAll(db)
+            if let sweep { return try db.fetchAll(StoredRun.self, sql: "SELECT * FROM run WHERE sweep_id = ? ORDER BY id", arguments: [sweep]) }
+            return try db.fetchAll(StoredRun.self, sql: "SELECT * FROM run ORDER BY id")
         }
         for r in runs { try r.checkColumns(path: path) }
         return runs
@@ -47,7 +46,7 @@ extension RunStore {
     public func run(id: Int64) throws(StoreError) -> StoredRun {
         let path = self.path
         let run = try read { db in
-            guard let r = try StoredRun.fetchOne(db, key: id) else { throw StoreError.noSuchRun(path: path, id: id) }
+            guard let r = try db.fetch(StoredRun.self, id: id) else { throw StoreError.noSuchRun(path: path, id: id) }
             return r
         }
         try run.checkColumns(path: path)
@@ -57,14 +56,14 @@ extension RunStore {
     /// The learning curve of one run, by step.
     public func curve(run id: Int64) throws(StoreError) -> [StoredCurvePoint] {
         try read { db in
-            try StoredCurvePoint.filter(Column("run_id") == id).order(Column("step")).fetchAll(db)
+            try db.fetchAll(StoredCurvePoint.self, sql: "SELECT * FROM curve_point WHERE run_id = ? ORDER BY step", arguments: [id])
         }
     }
 
     /// Every learning-curve point of every done run, grouped by run id.
     public func curves() throws(StoreError) -> [Int64: [StoredCurvePoint]] {
         let points = try read { db in
-            try StoredCurvePoint.fetchAll(db, sql: """
+            try db.fetchAll(StoredCurvePoint.self, sql: """
                 SELECT curve_point.* FROM curve_point JOIN run ON run.id = curve_point.run_id
                 WHERE run.status = 'done' ORDER BY curve_point.run_id, curve_point.step
                 """)
@@ -104,13 +103,14 @@ extension RunStore {
     /// Counts by state and compute planned and done.
     public func summary() throws(StoreError) -> StoreSummary {
         try read { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM run GROUP BY status")
+            let rows = try db.fetchRows(sql: "SELECT status, COUNT(*) AS n FROM run GROUP BY status", arguments: [])
             var byState: [String: Int] = [:]
             for row in rows { byState[row["status"]] = row["n"] }
-            let planned = try Double.fetchOne(db, sql: "SELECT TOTAL(flops) FROM run WHERE config_json IS NOT NULL") ?? 0
-            let done = try Double.fetchOne(db, sql: "SELECT TOTAL(flops) FROM run WHERE config_json IS NOT NULL AND status = 'done'") ?? 0
+            // COALESCE(SUM) rather than SQLite's TOTAL: the same in both dialects (0 without rows).
+            let planned = try db.values(Double.self, sql: "SELECT COALESCE(SUM(flops), 0) FROM run WHERE config_json IS NOT NULL").first ?? 0
+            let done = try db.values(Double.self, sql: "SELECT COALESCE(SUM(flops), 0) FROM run WHERE config_json IS NOT NULL AND status = 'done'").first ?? 0
             return StoreSummary(runs: byState.values.reduce(0, +), byState: byState, plannedFLOPs: planned,
-                                doneFLOPs: done, sweeps: try Sweep.fetchCount(db), fits: try StoredFit.fetchCount(db))
+                                doneFLOPs: done, sweeps: try db.count("sweep"), fits: try db.count("fit"))
         }
     }
 
@@ -119,7 +119,7 @@ extension RunStore {
     public func save(_ fit: StoredFit) throws(StoreError) -> Int64 {
         try write { db in
             var f = fit
-            try f.insert(db)
+            try db.insert(&f)
             return f.id!
         }
     }
@@ -127,7 +127,7 @@ extension RunStore {
     /// All saved fits, oldest first.
     /// Throws `StoreError.corruptColumn` if a fit's parameters or intervals JSON does not decode.
     public func fits() throws(StoreError) -> [StoredFit] {
-        let fits = try read { db in try StoredFit.order(Column("id")).fetchAll(db) }
+        let fits = try read { db in try db.fetchAll(StoredFit.self, sql: "SELECT * FROM fit ORDER BY id") }
         for f in fits { try f.checkColumns(path: path) }
         return fits
     }
@@ -136,11 +136,11 @@ extension RunStore {
     func insert(_ sweep: Sweep, runs: [StoredRun]) throws(StoreError) -> (Sweep, [StoredRun]) {
         try write { db in
             var s = sweep
-            try s.insert(db)
+            try db.insert(&s)
             let stored = try runs.map { run -> StoredRun in
                 var r = run
                 r.sweepID = s.id!
-                try r.insert(db)
+                try db.insert(&r)
                 return r
             }
             return (s, stored)
@@ -153,6 +153,8 @@ extension RunStore {
 extension RunStore {
     /// Takes the next run to train, in one transaction, so two runners never take the same run:
     /// interrupted runs first (they have checkpoints), then queued ones by increasing FLOPs.
+    /// On PostgreSQL the run is selected `FOR UPDATE SKIP LOCKED`: runners claiming at the same
+    /// time each lock a different run, without waiting for one another.
     /// Marks it `running` under `runnerPID`, counts the attempt, and on a first start fixes its
     /// thread count to `threads` (a resumed run keeps the threads it started with, because the
     /// order of floating-point sums, and so a bitwise resume, depends on them).
@@ -162,11 +164,13 @@ extension RunStore {
                              maxAttempts: Int) throws(StoreError) -> StoredRun? {
         let path = self.path
         return try write { db in
-            guard var run = try StoredRun.fetchOne(db, sql: """
+            // SQLite: the write transaction holds the whole store, so the select is enough.
+            let lock = db.dialect == .postgresql ? " FOR UPDATE SKIP LOCKED" : ""
+            guard var run = try db.fetchOne(StoredRun.self, sql: """
                 SELECT * FROM run WHERE config_json IS NOT NULL AND attempts < ?
                 AND status IN ('queued', 'interrupted')
-                ORDER BY status = 'interrupted' DESC, flops, id LIMIT 1
-                """, arguments: [maxAttempts]) else { return nil }
+                ORDER BY status = 'interrupted' DESC, flops NULLS FIRST, id LIMIT 1
+                """ + lock, arguments: [maxAttempts]) else { return nil }
             try run.checkColumns(path: path)   // throwing rolls back: the run stays as it was
             if run.startedAt == nil, var config = run.trainingConfig {
                 config.threads = threads
@@ -180,7 +184,7 @@ extension RunStore {
             run.workerStartTime = nil
             run.heartbeat = Date()
             run.attempts += 1
-            try run.update(db)
+            try db.update(run)
             return run
         }
     }
@@ -232,7 +236,7 @@ extension RunStore {
     public func mark(run id: Int64, _ state: RunState, message: String) throws(StoreError) {
         try write { db in
             try db.execute(sql: "UPDATE run SET status = ?, message = ?, worker_pid = NULL, worker_start_time = NULL, heartbeat = ? WHERE id = ?",
-                           arguments: [state, message, Date(), id])
+                           arguments: [state.rawValue, message, Date(), id])
         }
     }
 
@@ -241,7 +245,7 @@ extension RunStore {
     public func record(run id: Int64, _ r: RunRecord) throws(StoreError) {
         let path = self.path
         try write { db in
-            guard var run = try StoredRun.fetchOne(db, key: id) else { throw StoreError.noSuchRun(path: path, id: id) }
+            guard var run = try db.fetch(StoredRun.self, id: id) else { throw StoreError.noSuchRun(path: path, id: id) }
             switch r.status {
             case .completed: run.status = .done; run.finishedAt = Date()
             case .diverged: run.status = .diverged; run.finishedAt = Date()
@@ -265,14 +269,14 @@ extension RunStore {
             run.workerStartTime = nil
             run.heartbeat = Date()
             if r.status != .interrupted { run.recordJSON = try StoreJSON.encode(r, what: "run \(id)'s record_json") }
-            try run.update(db)
-            try StoredCurvePoint.filter(Column("run_id") == id).deleteAll(db)
+            try db.update(run)
+            try db.execute(sql: "DELETE FROM curve_point WHERE run_id = ?", arguments: [id])
             // A diverged run's non-finite losses stay in its record_json; SQLite cannot hold NaN
             // in these NOT NULL columns, and fits and figures want finite points.
             for p in r.learningCurve where [p.trainLoss, p.validationLoss, p.validationBitsPerByte].allSatisfy(\.isFinite) {
-                try StoredCurvePoint(runID: id, step: p.step, tokens: Double(p.tokens), flops: r.flopsPerToken * Double(p.tokens),
+                try db.insert(StoredCurvePoint(runID: id, step: p.step, tokens: Double(p.tokens), flops: r.flopsPerToken * Double(p.tokens),
                                      trainLoss: p.trainLoss, validationLoss: p.validationLoss,
-                                     validationBitsPerByte: p.validationBitsPerByte, learningRate: p.learningRate).insert(db)
+                                     validationBitsPerByte: p.validationBitsPerByte, learningRate: p.learningRate))
             }
         }
     }
@@ -283,7 +287,7 @@ extension RunStore {
     public func record(run id: Int64, trainer r: TrainerResult) throws(StoreError) {
         let path = self.path
         try write { db in
-            guard var run = try StoredRun.fetchOne(db, key: id) else { throw StoreError.noSuchRun(path: path, id: id) }
+            guard var run = try db.fetch(StoredRun.self, id: id) else { throw StoreError.noSuchRun(path: path, id: id) }
             let plannedTokens = run.tokens, plannedFLOPs = run.flops
             switch r.status {
             case .completed: run.status = .done; run.finishedAt = Date()
@@ -312,13 +316,13 @@ extension RunStore {
             run.workerPID = nil
             run.workerStartTime = nil
             run.heartbeat = Date()
-            try run.update(db)
-            try StoredCurvePoint.filter(Column("run_id") == id).deleteAll(db)
+            try db.update(run)
+            try db.execute(sql: "DELETE FROM curve_point WHERE run_id = ?", arguments: [id])
             let flopsPerToken = (run.flops ?? 0) / max(run.tokens ?? 1, 1)
             for (i, p) in (r.learningCurve ?? []).enumerated() where p.loss.isFinite {
-                try StoredCurvePoint(runID: id, step: p.step ?? i, tokens: p.tokens, flops: flopsPerToken * p.tokens,
+                try db.insert(StoredCurvePoint(runID: id, step: p.step ?? i, tokens: p.tokens, flops: flopsPerToken * p.tokens,
                                      trainLoss: p.trainLoss.flatMap { $0.isFinite ? $0 : nil } ?? p.loss, validationLoss: p.loss,
-                                     validationBitsPerByte: p.loss / log(2), learningRate: p.learningRate ?? 0).insert(db)
+                                     validationBitsPerByte: p.loss / log(2), learningRate: p.learningRate ?? 0))
             }
         }
     }
@@ -340,7 +344,7 @@ extension RunStore {
     public func abandonedRuns(isRunning: @Sendable (_ pid: Int32, _ startTime: Int64?) -> Bool,
                               lease: TimeInterval = 600) throws(StoreError) -> [StoredRun] {
         let running = try read { db in
-            try StoredRun.filter(Column("status") == RunState.running.rawValue).order(Column("id")).fetchAll(db)
+            try db.fetchAll(StoredRun.self, sql: "SELECT * FROM run WHERE status = 'running' ORDER BY id")
         }
         for r in running { try r.checkColumns(path: path) }
         let now = Date()

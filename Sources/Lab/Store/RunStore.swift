@@ -1,28 +1,53 @@
 import Foundation
 import GRDB
 
-/// The run store: one SQLite file (default `scalelab.sqlite`) holding sweeps, runs, learning
-/// curves and fits, opened through a GRDB `DatabasePool` (or, read-only, a `DatabaseQueue`).
+/// The run store: sweeps, runs, learning curves and fits, in one SQLite file (default
+/// `scalelab.sqlite`, through GRDB) or in a PostgreSQL database (`postgresql://…`, through
+/// postgres-nio; docs/postgres.md). Both have the same schema, migrations and semantics: every
+/// operation is written once over `StoreBackend`.
 ///
-/// - WAL mode: readers in other processes (`ladder status`, `export`) never wait for the
-///   runner's writes and always see a committed state.
 /// - Every write is one transaction: a failed import or a crash mid-write leaves nothing half done.
-/// - Opening refuses, before writing anything, a file that is not a database, a store from a
-///   newer schema (`StoreSchema`), and a store another process keeps locked beyond `busyTimeout`.
-///   The checks run on the file's header and on a read-only connection that creates no file
-///   (SQLite `immutable` when no `-wal` file exists), so a refused store keeps every byte.
+/// - Claiming a run is one transaction (PostgreSQL: `SELECT … FOR UPDATE SKIP LOCKED`), so two
+///   runners on one store never train the same run.
+/// - Opening refuses, before writing anything, a store from a newer schema (`StoreSchema`), and
+///   for SQLite a file that is not a database and a store another process keeps locked beyond
+///   `busyTimeout`; a refused store keeps every byte.
 /// - `open(readOnly: true)` (the commands that only read: `ladder status`, `export`, `report
-///   --store`) writes nothing and needs no write permission on the file or its folder.
+///   --store`) writes nothing; for SQLite it needs no write permission on the file or its folder.
+/// - PostgreSQL: a lost connection is retried with back-off for a minute, then a `cannotOpen`
+///   error naming the server; nothing committed is lost.
 ///
-/// `RunStore` is a value that shares its connection pool; copies talk to the same file.
+/// `RunStore` is a value that shares its connections; copies talk to the same store.
 public struct RunStore: Sendable {
-    /// The path given to `open`.
+    /// The location given to `open`: the SQLite file's path, or the PostgreSQL URL without its password.
     public let path: String
     /// Opened with `readOnly: true`: every write throws `StoreError.readOnly`.
     public let isReadOnly: Bool
-    let pool: any DatabaseWriter
+    let backend: any StoreBackend
+
+    /// Opens the store at `location`: a PostgreSQL URL (`postgresql://user@host:port/database`,
+    /// see docs/postgres.md) or an SQLite file's path (`open(path:create:readOnly:busyTimeout:)`).
+    ///
+    /// - Parameters:
+    ///   - location: the store's file or URL.
+    ///   - create: whether a missing store is created; when false, a missing file (or a database
+    ///     without a store) throws `StoreError.missing`.
+    ///   - readOnly: open for reading only: nothing is written, migrated or created.
+    ///   - busyTimeout: SQLite: how long a write waits for another process's write to finish
+    ///     before failing with `StoreError.locked`. (PostgreSQL writers wait for row locks
+    ///     as long as they are held; claiming skips locked runs.)
+    public static func open(location: String, create: Bool = true, readOnly: Bool = false,
+                            busyTimeout: TimeInterval = 5) throws(StoreError) -> RunStore {
+        if PostgresLocation.isURL(location) {
+            let store = try PostgresStore.open(url: location, create: create, readOnly: readOnly)
+            return RunStore(path: store.path, isReadOnly: readOnly, backend: store)
+        }
+        let store = try SQLiteStore.open(path: location, create: create, readOnly: readOnly, busyTimeout: busyTimeout)
+        return RunStore(path: location, isReadOnly: readOnly, backend: store)
+    }
 
     /// Opens the store at `path`, creating it (and its schema) if `create` and the file is missing.
+    /// A `postgresql://` URL opens a PostgreSQL store (`open(location:create:readOnly:busyTimeout:)`).
     ///
     /// - Parameters:
     ///   - path: the store's SQLite file.
@@ -35,144 +60,47 @@ public struct RunStore: Sendable {
     ///     runner (each is milliseconds); the runner retries on top of it (`RunnerOptions.lockTimeout`).
     public static func open(path: String, create: Bool = true, readOnly: Bool = false,
                             busyTimeout: TimeInterval = 5) throws(StoreError) -> RunStore {
-        let exists = FileManager.default.fileExists(atPath: path)
-        if !exists && (!create || readOnly) { throw .missing(path: path) }
-        if exists {
-            try checkHeader(path)
-            // Schema and integrity checks on a connection that writes and creates nothing.
-            let checker = try readOnlyQueue(path, busyTimeout: busyTimeout)
-            let applied: Set<String>
-            do { applied = try checkSchema(checker, path: path) } catch {
-                try? checker.close()
-                throw error
-            }
-            if readOnly {
-                guard !applied.isEmpty else {   // an empty SQLite file: no store in it
-                    try? checker.close()
-                    throw .missing(path: path)
-                }
-                return RunStore(path: path, isReadOnly: true, pool: checker)
-            }
-            try? checker.close()
-            if let reason = notWritable(path) { throw .readOnly(path: path, detail: reason) }
-        }
-        var config = Configuration()
-        config.busyMode = .timeout(busyTimeout)
-        config.label = "scalelab-store"
-        config.prepareDatabase { db in try db.execute(sql: "PRAGMA foreign_keys = ON") }
-        do {
-            let pool = try DatabasePool(path: path, configuration: config)
-            try StoreSchema.migrator.migrate(pool)
-            return RunStore(path: path, isReadOnly: false, pool: pool)
-        } catch {
-            throw StoreError.from(error, path: path)
-        }
+        try open(location: path, create: create, readOnly: readOnly, busyTimeout: busyTimeout)
     }
 
-    private init(path: String, isReadOnly: Bool, pool: any DatabaseWriter) {
+    init(path: String, isReadOnly: Bool, backend: any StoreBackend) {
         self.path = path
         self.isReadOnly = isReadOnly
-        self.pool = pool
+        self.backend = backend
     }
 
-    /// A read-only connection that changes nothing on disk: with SQLite's `immutable` flag when
-    /// no `-wal` or `-journal` file exists (no other process is using the store, and no `-shm`
-    /// or `-wal` file is created, so this also works in a read-only folder), else `mode=ro`, which
-    /// reads the committed state of a store in use through its existing WAL files.
-    private static func readOnlyQueue(_ path: String, busyTimeout: TimeInterval) throws(StoreError) -> DatabaseQueue {
-        var config = Configuration()
-        config.readonly = true
-        config.busyMode = .timeout(busyTimeout)
-        config.label = "scalelab-store-readonly"
-        let inUse = FileManager.default.fileExists(atPath: path + "-wal") || FileManager.default.fileExists(atPath: path + "-journal")
-        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
-        // SQLite URI filename: %, ? and # must be escaped in the path.
-        var escaped = ""
-        for c in absolute.unicodeScalars {
-            switch c {
-            case "%": escaped += "%25"
-            case "?": escaped += "%3F"
-            case "#": escaped += "%23"
-            default: escaped.unicodeScalars.append(c)
-            }
-        }
-        let uri = "file:" + escaped + (inUse ? "?mode=ro" : "?mode=ro&immutable=1")
-        do { return try DatabaseQueue(path: uri, configuration: config) } catch {
-            throw StoreError.from(error, path: path)
-        }
-    }
+    /// Whether `location` names a PostgreSQL store (`postgresql://…` or `postgres://…`) rather than a file.
+    public static func isPostgreSQL(_ location: String) -> Bool { PostgresLocation.isURL(location) }
 
-    /// Why a read-write open cannot write `path` (the file, or its folder where SQLite keeps the
-    /// `-wal` and `-shm` files), or nil when it can.
+    /// Why a read-write open cannot write the SQLite file `path` (the file, or its folder where
+    /// SQLite keeps the `-wal` and `-shm` files), or nil when it can (and for a PostgreSQL URL).
     public static func notWritable(_ path: String) -> String? {
-        if access(path, W_OK) != 0 {
-            return "the file is not writable: \(String(cString: strerror(errno)))"
-        }
-        let folder = (path as NSString).deletingLastPathComponent
-        let dir = folder.isEmpty ? "." : folder
-        let walFilesExist = FileManager.default.fileExists(atPath: path + "-wal") && FileManager.default.fileExists(atPath: path + "-shm")
-        if !walFilesExist, access(dir, W_OK) != 0 {
-            return "its folder \(dir) is not writable (SQLite keeps \((path as NSString).lastPathComponent)-wal and -shm next to the store): \(String(cString: strerror(errno)))"
-        }
-        return nil
+        PostgresLocation.isURL(path) ? nil : SQLiteStore.notWritable(path)
     }
 
-    /// An existing non-empty file must start with SQLite's 16-byte magic string, and its header's
-    /// schema version (SQLite `user_version`, bytes 60–63) must not be above ours; checked
-    /// before SQLite touches the file, so random bytes and newer stores are refused without any change.
-    private static func checkHeader(_ path: String) throws(StoreError) {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw .cannotOpen(path: path, detail: "cannot read the file")
-        }
-        defer { try? handle.close() }
-        let head: Data
-        do { head = try handle.read(upToCount: 100) ?? Data() } catch {
-            throw .cannotOpen(path: path, detail: "cannot read the file: \(error.localizedDescription)")
-        }
-        if head.isEmpty { return }
-        guard head.count == 100, head.prefix(16) == Data("SQLite format 3\0".utf8) else {
-            throw .notADatabase(path: path, detail: "file is not a database: it does not start with the SQLite header")
-        }
-        let version = head[60..<64].reduce(0) { $0 << 8 | Int($1) }
-        if version > StoreSchema.version {
-            throw .newerSchema(path: path, schemaVersion: version, supported: StoreSchema.version, unknownMigrations: [])
-        }
+    /// The SQLite backend's connection pool (SQLite-only tests and tools).
+    var pool: any DatabaseWriter {
+        guard let sqlite = backend as? SQLiteStore else { preconditionFailure("\(path) is not an SQLite store") }
+        return sqlite.pool
     }
 
-    /// Refuses a store written by a newer schema: a `user_version` above ours or migration
-    /// identifiers we did not register. Read-only; runs before any migration. Returns the
-    /// migrations the file has. Reading the schema also refuses a damaged file.
-    private static func checkSchema(_ reader: any DatabaseReader, path: String) throws(StoreError) -> Set<String> {
-        let migrator = StoreSchema.migrator
-        let version: Int, applied: Set<String>
-        do {
-            (version, applied) = try reader.read { db in
-                (try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0, try migrator.appliedIdentifiers(db))
-            }
-        } catch {
-            throw StoreError.from(error, path: path)
-        }
-        let unknown = applied.subtracting(migrator.migrations).sorted()
-        if version > StoreSchema.version || !unknown.isEmpty {
-            throw .newerSchema(path: path, schemaVersion: version, supported: StoreSchema.version, unknownMigrations: unknown)
-        }
-        return applied
-    }
+    /// Closes the store's connections; the value must not be used afterwards.
+    public func close() { backend.close() }
 
-    /// The schema version of the open file (SQLite `user_version`).
+    /// The schema version of the store (SQLite `user_version`; PostgreSQL: `scalelab_schema`).
     public func schemaVersion() throws(StoreError) -> Int {
-        try read { db in try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0 }
+        try backend.schemaVersion()
     }
 
     /// Runs `body` in one write transaction; any error rolls it back and is classified.
-    /// A store opened read-only throws `readOnly` without touching the file.
-    func write<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws(StoreError) -> T {
+    /// A store opened read-only throws `readOnly` without touching it.
+    func write<T: Sendable>(_ body: @Sendable (any StoreDatabase) throws -> T) throws(StoreError) -> T {
         if isReadOnly { throw .readOnly(path: path, detail: "the store was opened read-only") }
-        do { return try pool.write(body) } catch { throw StoreError.from(error, path: path) }
+        return try backend.write(body)
     }
 
     /// Runs `body` on a read-only snapshot.
-    func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws(StoreError) -> T {
-        do { return try pool.read(body) } catch { throw StoreError.from(error, path: path) }
+    func read<T: Sendable>(_ body: @Sendable (any StoreDatabase) throws -> T) throws(StoreError) -> T {
+        try backend.read(body)
     }
 }

@@ -30,7 +30,7 @@ struct ExportCommand: ParsableCommand {
     }
 
     func run() throws {
-        try OutputFile.check([("--out", out)], inputs: [OutputFile.Input("--store", storeOptions.store)])
+        try OutputFile.check([("--out", out)], inputs: [OutputFile.Input("--store", storeOptions.file)])
         let store = try storeOptions.openForReading()
         let text = try RunExport.text(store, format: MeasurementFileFormat(rawValue: format.lowercased())!)
         if let out {

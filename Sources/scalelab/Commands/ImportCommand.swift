@@ -3,21 +3,31 @@ import Foundation
 import Lab
 import LawFitting
 
-/// `--store PATH`, shared by the commands that use the run store.
+/// `--store PATH|URL`, shared by the commands that use the run store: an SQLite file or a
+/// PostgreSQL URL (docs/postgres.md). Without `--store`: `$SCALELAB_STORE`, else `scalelab.sqlite`.
 struct StoreOptions: ParsableArguments {
-    @Option(help: "The run store (an SQLite file).")
-    var store = "scalelab.sqlite"
+    @Option(help: "The run store: an SQLite file or a postgresql:// URL (docs/postgres.md); when not given, $SCALELAB_STORE if set.")
+    var store = StoreOptions.defaultStore
+
+    /// `SCALELAB_STORE` when set and not empty, else `scalelab.sqlite`.
+    static var defaultStore: String {
+        let env = ProcessInfo.processInfo.environment["SCALELAB_STORE"] ?? ""
+        return env.isEmpty ? "scalelab.sqlite" : env
+    }
+
+    /// The store as a file a command writes (for `OutputFile.check`); nil for a PostgreSQL URL.
+    var file: String? { RunStore.isPostgreSQL(store) ? nil : store }
 
     /// Opens the store for a command that writes (`create: false`: it must exist). A store the
     /// user cannot write is refused with `StoreError.readOnly`, naming what to do.
     func open(create: Bool = true) throws -> RunStore {
-        try RunStore.open(path: store, create: create)
+        try RunStore.open(location: store, create: create)
     }
 
     /// Opens an existing store read-only, for a command that only reads (status, export): nothing
     /// is written or created, so a store on a read-only mount or owned by another user can be read.
     func openForReading() throws -> RunStore {
-        try RunStore.open(path: store, create: false, readOnly: true)
+        try RunStore.open(location: store, create: false, readOnly: true)
     }
 }
 
@@ -47,7 +57,7 @@ struct ImportCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        try OutputFile.check([("--store", storeOptions.store)], inputs: [OutputFile.Input("FILE", file)])
+        try OutputFile.check([("--store", storeOptions.file)], inputs: [OutputFile.Input("FILE", file)])
         let set = try readImportFile(path: file, reader: columns.reader)
         let store = try storeOptions.open()
         let summary = try store.importMeasurements(set, name: name, version: ScaleLabVersion.current)

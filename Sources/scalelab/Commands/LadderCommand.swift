@@ -155,7 +155,7 @@ extension LadderCommand {
 
         func run() throws {
             // A short busy timeout per attempt: the runner retries up to --lock-timeout and says on stderr that it waits.
-            let store = try RunStore.open(path: storeOptions.store, create: false, busyTimeout: min(1, lockTimeout))
+            let store = try RunStore.open(location: storeOptions.store, create: false, busyTimeout: min(1, lockTimeout))
             let summary = try LadderExecution.run(store: store, path: storeOptions.store, data: data, workers: workers,
                                                   threads: threads, maxAttempts: maxAttempts, lockTimeout: lockTimeout,
                                                   trainCommand: trainCommand.map { try! TrainCommandTemplate($0) },   // checked in validate()
@@ -312,6 +312,17 @@ final class RunnerDisplay {
 /// Runs a store's queued and interrupted runs in worker processes, with SIGINT/SIGTERM turned into
 /// a clean stop and progress on stderr; shared by `ladder run` and `demo`.
 enum LadderExecution {
+    /// Where the runs' configs, records, checkpoints and logs go: next to an SQLite store
+    /// (`scalelab.sqlite.runs/`); for a PostgreSQL store, `scalelab-runs/<host>-<port>-<database>[-<schema>]/`
+    /// in the current folder.
+    static func workDirectory(store path: String) -> String {
+        guard RunStore.isPostgreSQL(path), let url = URLComponents(string: path) else { return RunnerOptions.defaultWorkDirectory(store: path) }
+        let schema = url.queryItems?.first(where: { $0.name == "schema" })?.value
+        let name = [url.host ?? "localhost", "\(url.port ?? 5432)", String(url.path.dropFirst()), schema ?? ""]
+            .filter { !$0.isEmpty }.joined(separator: "-")
+        return "scalelab-runs/" + String(name.map { $0.isLetter || $0.isNumber || "._-".contains($0) ? $0 : "_" })
+    }
+
     static func run(store: RunStore, path: String, data: String, workers: Int, threads: Int?,
                     maxAttempts: Int = 3, lockTimeout: Double = 120, trainCommand: TrainCommandTemplate? = nil,
                     runDirectory: String? = nil, quiet: Bool) throws -> RunnerSummary {
@@ -323,7 +334,7 @@ enum LadderExecution {
         var options = RunnerOptions(executable: WorkerCommand.currentExecutable(), workers: workers,
                                     threadsPerWorker: threads ?? max(1, cores / workers),
                                     data: URL(fileURLWithPath: data).path,
-                                    workDirectory: URL(fileURLWithPath: runDirectory ?? RunnerOptions.defaultWorkDirectory(store: path)).path)
+                                    workDirectory: URL(fileURLWithPath: runDirectory ?? workDirectory(store: path)).path)
         options.maxAttempts = maxAttempts
         options.trainCommand = trainCommand
         options.lockTimeout = lockTimeout
