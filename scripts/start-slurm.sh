@@ -72,42 +72,6 @@ live_pid() {
 
 node_state() { sinfo -h -o %T 2>/dev/null | head -n 1; }
 
-# 2. Reuse a running cluster.
-if [ -f "$CONF" ] && live_pid "$DIR/run/slurmctld.pid" slurmctld >/dev/null && live_pid "$DIR/run/slurmd.pid" slurmd >/dev/null \
-    && timeout 10 scontrol ping 2>/dev/null | grep -q "is UP"; then
-    state=$(node_state)
-    case "$state" in
-        idle*|mixed*|allocated*|completing*)
-            say "reusing the cluster in $DIR (node $state)"
-            echo "SLURM_CONF=$CONF"
-            exit 0
-            ;;
-    esac
-    say "the cluster in $DIR answers but its node is '${state:-unknown}'; restarting it"
-fi
-
-# 3. Stop what an earlier start left (by pid file only), then start fresh.
-for pair in slurmd:slurmd slurmctld:slurmctld munged:munged; do
-    name=${pair%%:*}
-    if pid=$(live_pid "$DIR/run/$name.pid" "$name"); then
-        say "stopping the earlier $name (pid $pid)"
-        kill "$pid" 2>/dev/null || true
-        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -9 "$pid" 2>/dev/null || true
-    fi
-    rm -f "$DIR/run/$name.pid"
-done
-for port in "$CTLD_PORT" "$SLURMD_PORT"; do
-    if command -v ss >/dev/null 2>&1 && ss -ltn "sport = :$port" 2>/dev/null | grep -q LISTEN; then
-        die "port $port is taken by another program (another Slurm?); set SCALELAB_SLURMCTLD_PORT / SCALELAB_SLURMD_PORT"
-    fi
-done
-
-mkdir -p "$DIR"/{state,spool,log,run,munge}
-rm -rf "${DIR:?}"/state/* "${DIR:?}"/spool/*
-chmod 0755 "$DIR"
-chmod 0700 "$DIR/munge"
-
 HOST=$(hostname -s)
 if ! getent hosts "$HOST" >/dev/null; then
     say "adding '127.0.0.1 $HOST' to /etc/hosts (the short hostname did not resolve)"
@@ -116,20 +80,9 @@ fi
 CPUS=$(nproc)
 MEM_MB=$(awk '/^MemTotal:/ { printf "%d", $2 / 1024 }' /proc/meminfo)
 
-# 4. munge: our own key, socket and daemon (run as root), so nothing depends on the system's munge.
-if [ ! -s "$DIR/munge/munge.key" ]; then
-    say "creating a munge key"
-    dd if=/dev/urandom of="$DIR/munge/munge.key" bs=1 count=1024 status=none
-fi
-chmod 0400 "$DIR/munge/munge.key"
-munged --force --key-file="$DIR/munge/munge.key" --socket="$MUNGE_SOCKET" \
-    --pid-file="$DIR/run/munged.pid" --log-file="$DIR/log/munged.log" --seed-file="$DIR/munge/munged.seed" \
-    || die "munged did not start"
-for _ in $(seq 50); do [ -S "$MUNGE_SOCKET" ] && break; sleep 0.1; done
-munge -n --socket="$MUNGE_SOCKET" | unmunge --socket="$MUNGE_SOCKET" >/dev/null || die "munge does not answer on $MUNGE_SOCKET"
-
-# 5. slurm.conf.
-cat >"$CONF" <<EOF
+# The configuration this script writes (compared with the running cluster's before reusing it).
+write_conf() {
+cat <<EOF
 # Written by scripts/start-slurm.sh: a one-node cluster for ScaleLab's Slurm executor.
 ClusterName=scalelab
 SlurmctldHost=$HOST(127.0.0.1)
@@ -138,7 +91,8 @@ SlurmdPort=$SLURMD_PORT
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
-AuthInfo=socket=$MUNGE_SOCKET
+# cred_expire also delays a requeued job's restart (default 120 s).
+AuthInfo=socket=$MUNGE_SOCKET,cred_expire=10
 CredType=cred/munge
 StateSaveLocation=$DIR/state
 SlurmdSpoolDir=$DIR/spool
@@ -182,8 +136,60 @@ NodeName=$HOST NodeAddr=127.0.0.1 CPUs=$CPUS RealMemory=$MEM_MB State=UNKNOWN
 PartitionName=debug Nodes=$HOST Default=YES MaxTime=INFINITE State=UP
 PartitionName=long Nodes=$HOST MaxTime=INFINITE State=UP
 EOF
+}
 
-# 6. The daemons (each forks to the background and writes its pid file).
+
+# 2. Reuse a running cluster.
+if [ -f "$CONF" ] && write_conf | cmp -s - "$CONF" && live_pid "$DIR/run/slurmctld.pid" slurmctld >/dev/null && live_pid "$DIR/run/slurmd.pid" slurmd >/dev/null \
+    && timeout 10 scontrol ping 2>/dev/null | grep -q "is UP"; then
+    state=$(node_state)
+    case "$state" in
+        idle*|mixed*|allocated*|completing*)
+            say "reusing the cluster in $DIR (node $state)"
+            echo "SLURM_CONF=$CONF"
+            exit 0
+            ;;
+    esac
+    say "the cluster in $DIR answers but its node is '${state:-unknown}'; restarting it"
+fi
+
+# 3. Stop what an earlier start left (by pid file only), then start fresh.
+for pair in slurmd:slurmd slurmctld:slurmctld munged:munged; do
+    name=${pair%%:*}
+    if pid=$(live_pid "$DIR/run/$name.pid" "$name"); then
+        say "stopping the earlier $name (pid $pid)"
+        kill "$pid" 2>/dev/null || true
+        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -9 "$pid" 2>/dev/null || true
+    fi
+    rm -f "$DIR/run/$name.pid"
+done
+for port in "$CTLD_PORT" "$SLURMD_PORT"; do
+    if command -v ss >/dev/null 2>&1 && ss -ltn "sport = :$port" 2>/dev/null | grep -q LISTEN; then
+        die "port $port is taken by another program (another Slurm?); set SCALELAB_SLURMCTLD_PORT / SCALELAB_SLURMD_PORT"
+    fi
+done
+
+mkdir -p "$DIR"/{state,spool,log,run,munge}
+rm -rf "${DIR:?}"/state/* "${DIR:?}"/spool/*
+chmod 0755 "$DIR"
+chmod 0700 "$DIR/munge"
+
+# 3b. munge: our own key, socket and daemon (run as root), so nothing depends on the system's munge.
+if [ ! -s "$DIR/munge/munge.key" ]; then
+    say "creating a munge key"
+    dd if=/dev/urandom of="$DIR/munge/munge.key" bs=1 count=1024 status=none
+fi
+chmod 0400 "$DIR/munge/munge.key"
+munged --force --key-file="$DIR/munge/munge.key" --socket="$MUNGE_SOCKET" \
+    --pid-file="$DIR/run/munged.pid" --log-file="$DIR/log/munged.log" --seed-file="$DIR/munge/munged.seed" \
+    || die "munged did not start"
+for _ in $(seq 50); do [ -S "$MUNGE_SOCKET" ] && break; sleep 0.1; done
+munge -n --socket="$MUNGE_SOCKET" | unmunge --socket="$MUNGE_SOCKET" >/dev/null || die "munge does not answer on $MUNGE_SOCKET"
+
+write_conf >"$CONF"
+
+# 5. The daemons (each forks to the background and writes its pid file).
 say "starting slurmctld and slurmd on $HOST ($CPUS CPUs, $MEM_MB MB) with $CONF"
 slurmctld -f "$CONF" -c -i || die "slurmctld did not start"
 slurmd -f "$CONF" || die "slurmd did not start"
