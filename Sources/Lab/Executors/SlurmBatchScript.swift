@@ -74,17 +74,31 @@ enum SlurmBatchScript {
             rm -f -- "$task_exit"
             printf '=== scalelab: run %s, Slurm task %s on %s, attempt %s, started %s\n' \
                 "$task_run_id" "$scalelab_task" "$(hostname)" "$((${SLURM_RESTART_COUNT:-0} + 1))" "$(date '+%F %T')" >>"$task_log"
+            # The command runs in the background of a subshell that ignores the signals, so the subshell's one
+            # wait is never interrupted and always gets the command's status (bash can lose a child's status when
+            # a trapped signal interrupts `wait` as the child dies). The command's pid and status pass through files.
+            scalelab_tmp=$(mktemp -d "${TMPDIR:-/tmp}/scalelab-task.XXXXXX") || exit 1
             (
-                cd -- "$task_dir" || { echo "scalelab: cannot cd to $task_dir" >&2; exit 127; }
+                if ! cd -- "$task_dir"; then echo 127 >"$scalelab_tmp/status"; exit 127; fi
                 for scalelab_kv in "${task_env[@]}"; do export "$scalelab_kv"; done
-                exec "${task_cmd[@]}"
+                "${task_cmd[@]}" </dev/null &
+                scalelab_cmd=$!
+                trap '' TERM INT USR2
+                echo "$scalelab_cmd" >"$scalelab_tmp/pid.tmp" && mv -f "$scalelab_tmp/pid.tmp" "$scalelab_tmp/pid"
+                wait "$scalelab_cmd"
+                echo "$?" >"$scalelab_tmp/status"
             ) >>"$task_log" 2>&1 </dev/null &
-            scalelab_child=$!
-            if [ "$scalelab_signalled" = 1 ]; then kill -TERM "$scalelab_child" 2>/dev/null; fi
-            # wait returns early when a trapped signal arrives; bash keeps the child's status for the last wait.
-            while kill -0 "$scalelab_child" 2>/dev/null; do wait "$scalelab_child"; done
-            wait "$scalelab_child"
-            scalelab_code=$?
+            scalelab_sub=$!
+            while [ ! -s "$scalelab_tmp/pid" ] && kill -0 "$scalelab_sub" 2>/dev/null; do sleep 0.1; done
+            scalelab_child=$(cat "$scalelab_tmp/pid" 2>/dev/null)
+            if [ "$scalelab_signalled" = 1 ]; then scalelab_forward; fi
+            while kill -0 "$scalelab_sub" 2>/dev/null; do wait "$scalelab_sub"; done
+            scalelab_code=$(cat "$scalelab_tmp/status" 2>/dev/null)
+            rm -rf -- "$scalelab_tmp"
+            if [ -z "$scalelab_code" ]; then
+                printf '=== scalelab: run %s: its command'"'"'s exit status is lost (its wrapper was killed)\n' "$task_run_id" >>"$task_log"
+                exit 1
+            fi
             printf '%s\n' "$scalelab_code" >"$task_exit.tmp.$$" && mv -f -- "$task_exit.tmp.$$" "$task_exit"
             printf '=== scalelab: run %s ended with status %s at %s\n' "$task_run_id" "$scalelab_code" "$(date '+%F %T')" >>"$task_log"
 

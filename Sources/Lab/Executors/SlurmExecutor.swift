@@ -345,12 +345,13 @@ public final class SlurmExecutor: RunExecutor {
             let state: TaskState
             if let s = slurmState, Self.waitingStates.contains(s) {
                 state = .waiting
+                missingSince[handle.runID] = nil
             } else if let s = slurmState, Self.runningStates.contains(s) || !Self.isFinal(s) {
                 state = .running
+                missingSince[handle.runID] = nil
             } else {
                 state = ended(handle, jobID: id, slurmState: slurmState)
             }
-            if case .ended = state {} else { missingSince[handle.runID] = nil }
             states[handle.runID] = state
             lastStates[handle.runID] = state
         }
