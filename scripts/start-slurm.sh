@@ -18,6 +18,8 @@
 # - Waits until the node is idle (up to ${SCALELAB_SLURM_TIMEOUT:-60} s); exits 1 with the tails of
 #   the daemons' logs when the cluster does not come up.
 set -euo pipefail
+# Progress and errors go to stderr; stdout gets only the last line, the environment to use.
+exec 3>&1 1>&2
 
 DIR=${SCALELAB_SLURM_DIR:-/tmp/scalelab-slurm}
 TIMEOUT=${SCALELAB_SLURM_TIMEOUT:-60}
@@ -29,10 +31,10 @@ MUNGE_SOCKET=$DIR/munge/munge.socket
 say() { echo "start-slurm: $*" >&2; }
 die() {
     say "FAIL: $*"
-    for log in "$DIR/log/munged.log" "$DIR/log/slurmctld.log" "$DIR/log/slurmd.log"; do
+    for log in "$DIR/log/start.log" "$DIR/log/munged.log" "$DIR/log/slurmctld.log" "$DIR/log/slurmd.log"; do
         if [ -s "$log" ]; then
             echo "---- last lines of $log" >&2
-            tail -n 25 "$log" >&2
+            $sudo tail -n 25 "$log" >&2
         fi
     done
     exit 1
@@ -146,7 +148,7 @@ if [ -f "$CONF" ] && write_conf | cmp -s - "$CONF" && live_pid "$DIR/run/slurmct
     case "$state" in
         idle*|mixed*|allocated*|completing*)
             say "reusing the cluster in $DIR (node $state)"
-            echo "SLURM_CONF=$CONF"
+            echo "SLURM_CONF=$CONF" >&3
             exit 0
             ;;
     esac
@@ -158,11 +160,11 @@ for pair in slurmd:slurmd slurmctld:slurmctld munged:munged; do
     name=${pair%%:*}
     if pid=$(live_pid "$DIR/run/$name.pid" "$name"); then
         say "stopping the earlier $name (pid $pid)"
-        kill "$pid" 2>/dev/null || true
-        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -9 "$pid" 2>/dev/null || true
+        $sudo kill "$pid" 2>/dev/null || true
+        for _ in $(seq 50); do [ -d "/proc/$pid" ] || break; sleep 0.1; done
+        $sudo kill -9 "$pid" 2>/dev/null || true
     fi
-    rm -f "$DIR/run/$name.pid"
+    $sudo rm -f "$DIR/run/$name.pid"
 done
 for port in "$CTLD_PORT" "$SLURMD_PORT"; do
     if command -v ss >/dev/null 2>&1 && ss -ltn "sport = :$port" 2>/dev/null | grep -q LISTEN; then
@@ -170,29 +172,30 @@ for port in "$CTLD_PORT" "$SLURMD_PORT"; do
     fi
 done
 
-mkdir -p "$DIR"/{state,spool,log,run,munge}
-rm -rf "${DIR:?}"/state/* "${DIR:?}"/spool/*
-chmod 0755 "$DIR"
-chmod 0700 "$DIR/munge"
+$sudo mkdir -p "$DIR"/{state,spool,log,run,munge}
+$sudo rm -rf "${DIR:?}"/state/* "${DIR:?}"/spool/*
+# Readable by all (clients reach munged's socket in munge/); the key itself is root's alone.
+$sudo chmod 0755 "$DIR" "$DIR/munge"
 
 # 3b. munge: our own key, socket and daemon (run as root), so nothing depends on the system's munge.
 if [ ! -s "$DIR/munge/munge.key" ]; then
     say "creating a munge key"
-    dd if=/dev/urandom of="$DIR/munge/munge.key" bs=1 count=1024 status=none
+    $sudo dd if=/dev/urandom of="$DIR/munge/munge.key" bs=1 count=1024 status=none
 fi
-chmod 0400 "$DIR/munge/munge.key"
-munged --force --key-file="$DIR/munge/munge.key" --socket="$MUNGE_SOCKET" \
+$sudo chmod 0400 "$DIR/munge/munge.key"
+$sudo munged --force --key-file="$DIR/munge/munge.key" --socket="$MUNGE_SOCKET" \
     --pid-file="$DIR/run/munged.pid" --log-file="$DIR/log/munged.log" --seed-file="$DIR/munge/munged.seed" \
-    || die "munged did not start"
+    </dev/null >>"$DIR/log/start.log" 2>&1 3>&- || die "munged did not start"
 for _ in $(seq 50); do [ -S "$MUNGE_SOCKET" ] && break; sleep 0.1; done
 munge -n --socket="$MUNGE_SOCKET" | unmunge --socket="$MUNGE_SOCKET" >/dev/null || die "munge does not answer on $MUNGE_SOCKET"
 
-write_conf >"$CONF"
+write_conf | $sudo tee "$CONF" >/dev/null
 
-# 5. The daemons (each forks to the background and writes its pid file).
+# 5. The daemons (each forks to the background and writes its pid file). None keeps this script's
+# stdout or stderr open: `$(bash scripts/start-slurm.sh)` and pipes end when the script does.
 say "starting slurmctld and slurmd on $HOST ($CPUS CPUs, $MEM_MB MB) with $CONF"
-slurmctld -f "$CONF" -c -i || die "slurmctld did not start"
-slurmd -f "$CONF" || die "slurmd did not start"
+$sudo slurmctld -f "$CONF" -c -i </dev/null >>"$DIR/log/start.log" 2>&1 3>&- || die "slurmctld did not start"
+$sudo slurmd -f "$CONF" </dev/null >>"$DIR/log/start.log" 2>&1 3>&- || die "slurmd did not start"
 
 deadline=$((SECONDS + TIMEOUT))
 state=""
@@ -208,4 +211,4 @@ case "$state" in
     *) die "the node is not idle after $TIMEOUT s (state '${state:-none}'; scontrol ping: $(timeout 10 scontrol ping 2>&1 | tr '\n' ' '))" ;;
 esac
 say "cluster up in $DIR: node $HOST idle, partitions $(sinfo -h -o %P | tr '\n' ' ')"
-echo "SLURM_CONF=$CONF"
+echo "SLURM_CONF=$CONF" >&3
