@@ -1,6 +1,7 @@
 # The two commands of the README:
 #   make demo   builds ScaleLab, fetches the corpus, runs the main job (scalelab demo)
-#   make test   runs the whole test suite (with the headless-browser test of the report), then
+#   make test   runs the whole test suite (with the headless-browser test of the report and the Slurm
+#               executor's tests on a one-node cluster, scripts/start-slurm.sh), then
 #               checks the API docs (scripts/check-docs.sh) and versioned use (scripts/check-dependency.sh)
 # Each installs the system packages it needs first (scripts/ensure-deps.sh, ensure-browser.sh).
 
@@ -33,9 +34,11 @@ demo: build corpus
 # Then the API documentation must build without warnings, and a throwaway package must be able to
 # depend on ScaleLab by version and fit a law with it (benchmarks/packaging/README.md).
 TEST_BUILD = --scratch-path .build-test
+# The Slurm executor's tests run on a one-node cluster on this machine (scripts/start-slurm.sh
+# installs and starts it, or reuses the one it started; its stdout is the SLURM_CONF=… line).
 test: deps
 	@bash scripts/ensure-browser.sh
-	SCALELAB_REQUIRE_BROWSER=1 $(SWIFT) test $(RELEASE) $(TEST_BUILD)
+	SLURM_ENV=$$(bash scripts/start-slurm.sh) && env "$$SLURM_ENV" SCALELAB_REQUIRE_SLURM=1 SCALELAB_REQUIRE_BROWSER=1 $(SWIFT) test $(RELEASE) $(TEST_BUILD)
 	bash scripts/check-docs.sh
 	bash scripts/check-dependency.sh
 
