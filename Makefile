@@ -1,7 +1,8 @@
 # The two commands of the README:
 #   make demo   builds ScaleLab, fetches the corpus, runs the main job (scalelab demo)
-#   make test   runs the whole test suite (with the headless-browser test of the report, and the
-#               store tests on PostgreSQL too: scripts/start-postgres.sh starts a private server), then
+	SCALELAB_TEST_POSTGRES_URL=$$(bash scripts/start-postgres.sh | tail -1) && test -n "$$SCALELAB_TEST_POSTGRES_URL" && export SCALELAB_TEST_POSTGRES_URL && \
+	SLURM_ENV=$$(bash scripts/start-slurm.sh) && test -n "$$SLURM_ENV" && \
+	env "$$SLURM_ENV" SCALELAB_REQUIRE_SLURM=1 SCALELAB_REQUIRE_BROWSER=1 $(SWIFT) test $(RELEASE) $(TEST_BUILD)
 #               checks the API docs (scripts/check-docs.sh) and versioned use (scripts/check-dependency.sh)
 # Each installs the system packages it needs first (scripts/ensure-deps.sh, ensure-browser.sh).
 
@@ -34,10 +35,16 @@ demo: build corpus
 # Then the API documentation must build without warnings, and a throwaway package must be able to
 # depend on ScaleLab by version and fit a law with it (benchmarks/packaging/README.md).
 TEST_BUILD = --scratch-path .build-test
+# The Slurm executor's tests run on a one-node cluster on this machine (scripts/start-slurm.sh
+# installs and starts it, or reuses the one it started; its stdout is the SLURM_CONF=… line).
 test: deps
 	@bash scripts/ensure-browser.sh
+<<<<<<< HEAD
 	SCALELAB_TEST_POSTGRES_URL=$$(bash scripts/start-postgres.sh | tail -1) && test -n "$$SCALELAB_TEST_POSTGRES_URL" && export SCALELAB_TEST_POSTGRES_URL && \
 	SCALELAB_REQUIRE_BROWSER=1 $(SWIFT) test $(RELEASE) $(TEST_BUILD)
+=======
+	SLURM_ENV=$$(bash scripts/start-slurm.sh) && env "$$SLURM_ENV" SCALELAB_REQUIRE_SLURM=1 SCALELAB_REQUIRE_BROWSER=1 $(SWIFT) test $(RELEASE) $(TEST_BUILD)
+>>>>>>> slurm
 	bash scripts/check-docs.sh
 	bash scripts/check-dependency.sh
 
