@@ -36,15 +36,14 @@ demo: build corpus
 # depend on ScaleLab by version and fit a law with it (benchmarks/packaging/README.md).
 TEST_BUILD = --scratch-path .build-test
 # The Slurm executor's tests run on a one-node cluster on this machine (scripts/start-slurm.sh
-# installs and starts it, or reuses the one it started; its stdout is the SLURM_CONF=… line).
+# installs and starts it, or reuses the one it started; its stdout is the SLURM_CONF=… line); the
+# PostgreSQL store tests on a private server (scripts/start-postgres.sh, its URL the last line).
+# Either failing to start fails the target: in CI these tests run, never skip.
 test: deps
 	@bash scripts/ensure-browser.sh
-<<<<<<< HEAD
 	SCALELAB_TEST_POSTGRES_URL=$$(bash scripts/start-postgres.sh | tail -1) && test -n "$$SCALELAB_TEST_POSTGRES_URL" && export SCALELAB_TEST_POSTGRES_URL && \
-	SCALELAB_REQUIRE_BROWSER=1 $(SWIFT) test $(RELEASE) $(TEST_BUILD)
-=======
-	SLURM_ENV=$$(bash scripts/start-slurm.sh) && env "$$SLURM_ENV" SCALELAB_REQUIRE_SLURM=1 SCALELAB_REQUIRE_BROWSER=1 $(SWIFT) test $(RELEASE) $(TEST_BUILD)
->>>>>>> slurm
+	SLURM_ENV=$$(bash scripts/start-slurm.sh) && test -n "$$SLURM_ENV" && \
+	env "$$SLURM_ENV" SCALELAB_REQUIRE_SLURM=1 SCALELAB_REQUIRE_BROWSER=1 $(SWIFT) test $(RELEASE) $(TEST_BUILD)
 	bash scripts/check-docs.sh
 	bash scripts/check-dependency.sh
 
