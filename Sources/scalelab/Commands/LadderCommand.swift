@@ -9,7 +9,7 @@ struct LadderCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ladder",
         abstract: "Design a sweep of training runs into the run store, run it (resumably), show its state.",
-        subcommands: [Plan.self, Run.self, Status.self]
+        subcommands: [Plan.self, Run.self, Status.self, Cancel.self]
     )
 }
 
@@ -118,13 +118,16 @@ extension LadderCommand {
     struct Run: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "run",
-            abstract: "Train the store's queued and interrupted runs in worker processes; resumable.",
+            abstract: "Train the store's queued and interrupted runs, locally or on Slurm; resumable.",
             discussion: """
             Each run trains in a child `scalelab worker` process, on the run's stored config (written \
-            to <store>.runs/run-<id>.config.json), with cores / --workers threads on its first start. \
-            Ctrl-C or SIGTERM stops every worker cleanly (each checkpoints); running the command again \
-            skips done runs and continues interrupted ones from their checkpoints. Records, \
-            checkpoints and worker logs go to <store>.runs/.
+            to <store>.runs/run-<id>.config.json), with cores / --workers threads on its first start; \
+            or with your own --train-command (docs/trainers.md). Locally, Ctrl-C or SIGTERM stops \
+            every worker cleanly (each checkpoints); running the command again skips done runs and \
+            continues interrupted ones from their checkpoints. With --executor slurm the runs are \
+            tasks of Slurm job arrays (docs/slurm.md); Ctrl-C stops only the monitor, the tasks go \
+            on, and the next `ladder run --executor slurm` re-attaches to them. Configs, results, \
+            checkpoints and one log per run go to --run-dir (default <store>.runs/).
             """
         )
 
@@ -138,8 +141,9 @@ extension LadderCommand {
         @Option(name: .customLong("train-command"),
                 help: "Train each run with this shell command instead of ScaleLab's trainer; {placeholders} for the planned fields (docs/trainers.md). It must write its result to {result}.")
         var trainCommand: String?
-        @Option(name: .customLong("run-dir"), help: "Folder for each run's config, result, checkpoint and log (default: <store>.runs).")
+        @Option(name: .customLong("run-dir"), help: "Folder for each run's config, result, checkpoint and log (default: <store>.runs); with Slurm, on a filesystem the compute nodes share.")
         var runDir: String?
+        @OptionGroup(title: "Executor") var executorOptions: ExecutorArguments
         @Flag(help: "Print one JSON summary at the end instead of progress.") var json = false
 
         func validate() throws {
@@ -156,17 +160,23 @@ extension LadderCommand {
         func run() throws {
             // A short busy timeout per attempt: the runner retries up to --lock-timeout and says on stderr that it waits.
             let store = try RunStore.open(location: storeOptions.store, create: false, busyTimeout: min(1, lockTimeout))
+            let runDirectory = URL(fileURLWithPath: runDir ?? LadderExecution.workDirectory(store: storeOptions.store)).path
             let summary = try LadderExecution.run(store: store, path: storeOptions.store, data: data, workers: workers,
                                                   threads: threads, maxAttempts: maxAttempts, lockTimeout: lockTimeout,
                                                   trainCommand: trainCommand.map { try! TrainCommandTemplate($0) },   // checked in validate()
-                                                  runDirectory: runDir, quiet: json)
+                                                  runDirectory: runDirectory,
+                                                  executor: try executorOptions.executor(workers: workers, runDirectory: runDirectory),
+                                                  quiet: json)
             if json {
                 try Output.printJSON(summary)
                 if summary.stopped { throw ExitCode(130) }
                 return
             }
             let counts = summary.byState.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
-            FileHandle.standardError.write(Data(((summary.stopped ? "stopped; run `scalelab ladder run` again to continue. " : "") + "store: \(counts)\n").utf8))
+            let again = executorOptions.executor == "slurm"
+                ? "monitor stopped; the Slurm tasks go on: `scalelab ladder run --executor slurm` re-attaches to them, `scalelab ladder cancel` cancels them. "
+                : "stopped; run `scalelab ladder run` again to continue. "
+            FileHandle.standardError.write(Data(((summary.stopped ? again : "") + "store: \(counts)\n").utf8))
             if summary.stopped { throw ExitCode(130) }
         }
     }
@@ -183,6 +193,42 @@ extension LadderCommand {
             }, runs: try store.runs().map(StatusReport.Row.init))
             if json { return try Output.printJSON(report) }
             print(LadderText.status(report))
+        }
+    }
+}
+
+extension LadderCommand {
+    struct Cancel: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "cancel",
+            abstract: "Stop the ladder's running runs: scancel its Slurm tasks, stop its local runner.",
+            discussion: """
+            Slurm tasks are cancelled with one scancel call (each command gets SIGTERM and can \
+            checkpoint) and their runs become interrupted. A live local runner gets SIGTERM and \
+            stops its workers cleanly. Queued runs stay queued; `ladder run` continues the ladder.
+            """
+        )
+        @OptionGroup var storeOptions: StoreOptions
+        @Option(name: .customLong("run"), help: "Cancel only this run (repeatable; default: every running run).") var runs: [Int64] = []
+        @Flag(help: "Print one JSON document.") var json = false
+
+        func run() throws {
+            let store = try storeOptions.open(create: false)
+            let outcome: LadderCancel.Outcome
+            do {
+                outcome = try LadderCancel.cancel(store: store, runs: runs.isEmpty ? nil : Set(runs), slurm: SlurmExecutor())
+            } catch let e as ExecutorError {
+                throw CommandFailure(e.description)
+            }
+            if json { return try Output.printJSON(outcome) }
+            var lines: [String] = []
+            if !outcome.cancelledRuns.isEmpty {
+                lines.append("cancelled \(outcome.cancelledRuns.count) Slurm task\(outcome.cancelledRuns.count == 1 ? "" : "s") "
+                             + "(\(outcome.slurmTasks.joined(separator: " "))); their runs are interrupted")
+            }
+            for pid in outcome.stoppedRunners { lines.append("sent SIGTERM to runner \(pid): its workers checkpoint and stop") }
+            if lines.isEmpty { lines.append("no running runs to cancel") }
+            print(lines.joined(separator: "\n"))
         }
     }
 }
@@ -275,7 +321,7 @@ final class RunnerDisplay {
             var lines = [String(format: "runs %d/%d  FLOPs %@ of %@ (%.0f%%)  ETA %@", p.runsDone, p.runsTotal, Output.sci(p.flopsDone),
                                 Output.sci(p.flopsTotal), 100 * p.flopsDone / max(p.flopsTotal, 1), p.etaSeconds.map(Output.duration) ?? "-")]
             lines += p.workers.map { w in
-                var line = "  run \(w.runID) pid \(w.pid): \(w.shape), \(Output.sci(w.flops)) FLOPs, \(Output.duration(w.seconds))"
+                var line = "  run \(w.runID) \(w.jobID.map { "Slurm task \($0)" } ?? "pid \(w.pid)"): \(w.shape), \(Output.sci(w.flops)) FLOPs, \(Output.duration(w.seconds))"
                 if let q = w.progress {
                     line += String(format: ", %.0f%% of tokens, loss %.3f, %.0f tokens/s, ETA %@",
                                    100 * Double(q.tokens) / Double(max(1, q.totalTokens)), q.loss, q.tokensPerSecond, Output.duration(q.etaSeconds))
@@ -287,7 +333,7 @@ final class RunnerDisplay {
             drawn = lines.count
         case .progress: break
         case .started(let w) where !terminal:
-            write("started run \(w.runID) (pid \(w.pid)): \(w.shape)\(w.resumed ? ", resuming from its checkpoint" : "")\n")
+            write("started run \(w.runID) (\(w.jobID.map { "Slurm task \($0)" } ?? "pid \(w.pid)")): \(w.shape)\(w.resumed ? ", resuming from its checkpoint" : "")\n")
         case .started: break
         case .finished(let id, let state, let message):
             clear()
@@ -325,7 +371,7 @@ enum LadderExecution {
 
     static func run(store: RunStore, path: String, data: String, workers: Int, threads: Int?,
                     maxAttempts: Int = 3, lockTimeout: Double = 120, trainCommand: TrainCommandTemplate? = nil,
-                    runDirectory: String? = nil, quiet: Bool) throws -> RunnerSummary {
+                    runDirectory: String? = nil, executor: (any RunExecutor)? = nil, quiet: Bool) throws -> RunnerSummary {
         // A user's trainer reads its own data; ScaleLab's needs the corpus.
         guard trainCommand != nil || FileManager.default.fileExists(atPath: data) else {
             throw CommandFailure(TrainerError.missingData(path: data).description)
@@ -340,7 +386,7 @@ enum LadderExecution {
         options.lockTimeout = lockTimeout
         return try Interrupts.stoppingOn([SIGINT, SIGTERM]) { stop in
             let display = RunnerDisplay(terminal: !quiet && isatty(STDERR_FILENO) == 1, quiet: quiet)
-            let summary = try LadderRunner(store: store, options: options, stop: stop).run { display.show($0) }
+            let summary = try LadderRunner(store: store, options: options, stop: stop, executor: executor).run { display.show($0) }
             display.finish()
             return summary
         }
