@@ -44,11 +44,18 @@ enum CLIRunner {
     }
 
     /// Runs `scalelab` with `arguments`; fails the test (throws) if the executable is missing.
-    static func run(_ arguments: [String]) throws -> Result {
+    /// Runs `scalelab` with `arguments`; `environment` entries are added to (or, with a nil
+    /// value, removed from) this process's environment.
+    static func run(_ arguments: [String], environment: [String: String?] = [:]) throws -> Result {
         let url = try XCTUnwrap(executableURL, "scalelab executable not found next to the test bundle; run `swift build` first")
         let process = Process()
         process.executableURL = url
         process.arguments = arguments
+        if !environment.isEmpty {
+            var env = ProcessInfo.processInfo.environment
+            for (key, value) in environment { env[key] = value ?? nil }
+            process.environment = env
+        }
         // stdout through a pipe read to the end; stderr to a temporary file, so that neither
         // stream can fill up and block the child while we read the other.
         let out = Pipe()

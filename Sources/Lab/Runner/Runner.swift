@@ -236,8 +236,9 @@ public final class LadderRunner {
     }
 
     /// Starts the tasks of claimed runs in one submission and adds them to `active` (before they
-    /// are recorded in the store, so a lock timeout still stops them); a run that cannot be
-    /// prepared, or a submission that fails, marks its runs failed with the reason.
+    /// are recorded in the store, so a lock timeout still stops them). A run that cannot be
+    /// prepared is marked failed with the reason; a submission the executor refuses gives the
+    /// runs back unchanged (`unclaim`) and throws `RunnerError` with the executor's reason.
     func launch(_ runs: [StoredRun], _ onEvent: (RunnerEvent) -> Void) throws -> [Active] {
         if runs.isEmpty { return [] }
         func fail(_ id: Int64, _ message: String) throws {
@@ -266,8 +267,14 @@ public final class LadderRunner {
         if tasks.isEmpty { return [] }
         let handles: [TaskHandle]
         do { handles = try executor.submit(tasks) } catch {
-            for p in prepared { try fail(p.run.id!, error.description) }
-            return []
+            // The executor itself cannot launch (no sbatch, a wrong partition): not the runs' fault.
+            // They go back as they were, and the runner stops with the executor's reason.
+            for p in prepared {
+                try retrying("giving back run \(p.run.id!)", onEvent) {
+                    try store.unclaim(run: p.run.id!, message: "not launched: \(error.description)")
+                }
+            }
+            throw RunnerError(error.description)
         }
         var launched: [Active] = []
         for (p, handle) in zip(prepared, handles) {

@@ -189,6 +189,20 @@ extension RunStore {
         }
     }
 
+    /// Gives back a run this runner claimed but could not launch (the executor refused the
+    /// submission: no `sbatch`, a wrong partition): the attempt is not counted and the run is
+    /// `queued` again, or `interrupted` when it had run before, so nothing about it changed
+    /// but its message.
+    public func unclaim(run id: Int64, message: String) throws(StoreError) {
+        try write { db in
+            try db.execute(sql: """
+                UPDATE run SET status = CASE WHEN attempts > 1 THEN 'interrupted' ELSE 'queued' END, attempts = attempts - 1,
+                runner_pid = NULL, runner_start_time = NULL, worker_pid = NULL, worker_start_time = NULL, message = ?, heartbeat = ?
+                WHERE id = ? AND status = 'running'
+                """, arguments: [message, Date(), id])
+        }
+    }
+
     /// Records the worker process of a running run, and whether it continues from a checkpoint.
     /// `startTime` is the worker's start time (`WorkerCommand.startTime(of:)`), kept with its pid.
     public func setWorker(run id: Int64, pid: Int32, startTime: Int64? = nil, resumed: Bool, checkpoint: String,

@@ -1,0 +1,133 @@
+import Foundation
+@testable import Lab
+import XCTest
+
+/// Issue 14: ladders through the one-node Slurm cluster (`scripts/start-slurm.sh`; make test
+/// starts it). Skipped without a cluster, a failure when `CI` or `SCALELAB_REQUIRE_SLURM` is set.
+extension LadderCommandTests {
+    func requireSlurm() throws {
+        let env = ProcessInfo.processInfo.environment
+        var problem: String?
+        if env["SLURM_CONF"] == nil {
+            problem = "SLURM_CONF is not set"
+        } else if let out = try? SlurmCluster.run("scontrol", ["ping"]), out.status == 0, out.stdout.contains("is UP") {
+            return
+        } else {
+            problem = "scontrol ping does not answer"
+        }
+        let hint = "run `export \"$(bash scripts/start-slurm.sh | tail -1)\"` first"
+        if env["CI"] != nil || env["SCALELAB_REQUIRE_SLURM"] != nil {
+            XCTFail("CI requires a Slurm cluster but there is none (\(problem ?? "")); \(hint)")
+        }
+        throw XCTSkip("no Slurm cluster (\(problem ?? "")); \(hint)")
+    }
+
+    /// Live processes whose command line has every one of `parts`.
+    static func processes(matching parts: [String]) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(Int32.init).filter { pid in
+            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+            let words = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            return parts.allSatisfy { p in words.contains { $0.contains(p) } } && isRunning(pid)
+        }
+    }
+
+    /// A ladder of 20 tiny runs trained twice with ScaleLab's trainer: by local workers, and as
+    /// Slurm array tasks, where one task's worker is killed with kill -9 and another task is
+    /// requeued with `scontrol requeue` mid-run. Every Slurm run ends done exactly once (one row,
+    /// done; the killed one relaunched and resumed from its checkpoint, the requeued one resumed
+    /// in the same job), and every final loss is bitwise the local executor's.
+    func testASlurmLadderSurvivesAKillAndARequeueAndMatchesTheLocalExecutorBitwise() throws {
+        try requireSlurm()
+        let local = dir.appendingPathComponent("local.sqlite").path, slurm = dir.appendingPathComponent("slurm.sqlite").path
+        for s in [local, slurm] {
+            _ = try ok(["ladder", "plan", "--budgets", "2e9,4e9,8e9,1.6e10", "--sizes-per-budget", "5", "--spread", "0.4",
+                        "--context", "16", "--throughput", "1e9", "--store", s])
+        }
+        _ = try ok(["ladder", "run", "--store", local, "--data", corpus, "--workers", "2", "--threads", "1"])
+        let expected = try RunStore.open(path: local, create: false, readOnly: true).runs()
+        XCTAssertGreaterThanOrEqual(expected.count, 20)
+        XCTAssertEqual(Set(expected.map(\.status)), [.done])
+
+        let err = dir.appendingPathComponent("slurm-runner.err").path
+        let runner = Process()
+        runner.executableURL = try XCTUnwrap(CLIRunner.executableURL)
+        runner.arguments = ["ladder", "run", "--store", slurm, "--data", corpus, "--executor", "slurm", "--threads", "1",
+                            "--poll-interval", "0.5"]
+        runner.standardOutput = FileHandle.nullDevice
+        _ = FileManager.default.createFile(atPath: err, contents: nil)
+        runner.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: err))
+        try runner.run()
+        let runs = slurm + ".runs"
+        /// A running run whose worker has written a checkpoint (so it is mid-run), not in `except`.
+        func midRun(except: Set<Int64>) throws -> (id: Int64, job: String, worker: Int32)? {
+            let deadline = Date().addingTimeInterval(300)
+            while runner.isRunning, Date() < deadline {
+                let store = try RunStore.open(path: slurm, create: false, readOnly: true)
+                for run in try store.runs().reversed() where run.status == .running && !except.contains(run.id!) {
+                    guard let job = run.jobID, FileManager.default.fileExists(atPath: runs + "/run-\(run.id!).ckpt") else { continue }
+                    if let w = Self.processes(matching: ["worker", "run-\(run.id!).json"]).first { return (run.id!, job, w) }
+                }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            return nil
+        }
+        let killed = try XCTUnwrap(try midRun(except: []), "no Slurm task was caught mid-run")
+        XCTAssertEqual(kill(killed.worker, SIGKILL), 0)
+        let requeued = try XCTUnwrap(try midRun(except: [killed.id]), "no second Slurm task was caught mid-run")
+        let out = try SlurmCluster.run("scontrol", ["requeue", requeued.job])
+        XCTAssertEqual(out.status, 0, out.message)
+        runner.waitUntilExit()
+        let stderr = try String(contentsOfFile: err, encoding: .utf8)
+        XCTAssertEqual(runner.terminationStatus, 0, stderr)
+
+        let got = try RunStore.open(path: slurm, create: false, readOnly: true).runs()
+        XCTAssertEqual(got.map(\.id), expected.map(\.id), "one row per planned run")
+        for (g, e) in zip(got, expected) {
+            let id = g.id!
+            XCTAssertEqual(g.status, .done, "run \(id): \(g.message ?? "")")
+            XCTAssertEqual(g.executor, "slurm")
+            XCTAssertEqual(g.finalValidationLoss?.bitPattern, e.finalValidationLoss?.bitPattern,
+                           "run \(id): Slurm \(g.finalValidationLoss ?? .nan) vs local \(e.finalValidationLoss ?? .nan)")
+            XCTAssertEqual(g.runRecord?.stepLosses.map(\.bitPattern), e.runRecord?.stepLosses.map(\.bitPattern), "run \(id)")
+            if id == killed.id {
+                XCTAssertEqual(g.attempts, 2, "the killed task's run was launched again")
+                XCTAssertEqual(g.resumes, 1, "and resumed from its checkpoint")
+            } else {
+                XCTAssertEqual(g.attempts, 1, "run \(id)")
+            }
+        }
+        let log = try String(contentsOfFile: runs + "/run-\(requeued.id).log", encoding: .utf8)
+        XCTAssertTrue(stderr.contains("run \(killed.id) interrupted") || stderr.contains("run \(killed.id)"), stderr)
+        XCTAssertGreaterThanOrEqual(log.components(separatedBy: "scalelab train:").count - 1, 2,
+                                    "the requeued task trained twice in its log:\n\(log)")
+    }
+
+    /// Bad input to the Slurm executor through `ladder run`: no `sbatch` on the PATH, a partition
+    /// the cluster does not have. Each is an error (exit 1) that says what to do, and the runs
+    /// are as they were: queued, no attempt counted.
+    func testSlurmErrorsSayWhatToDoAndLeaveTheRunsQueued() throws {
+        let ids = try planTiny()
+        func expectUnchanged() throws {
+            for r in try status() {
+                XCTAssertEqual(r["status"] as? String, "queued", "\(r)")
+                XCTAssertEqual(r["attempts"] as? Int, 0, "\(r)")
+            }
+        }
+        let noSlurm = try CLIRunner.run(["ladder", "run", "--store", store, "--data", corpus, "--executor", "slurm"],
+                                        environment: ["PATH": "/usr/bin/nonexistent:/bin/nonexistent"])
+        XCTAssertEqual(noSlurm.status, 1, noSlurm.stderr)
+        XCTAssertTrue(noSlurm.stderr.contains("sbatch") && noSlurm.stderr.contains("scripts/start-slurm.sh"), noSlurm.stderr)
+        try expectUnchanged()
+        try requireSlurm()
+        let badPartition = try CLIRunner.run(["ladder", "run", "--store", store, "--data", corpus, "--executor", "slurm",
+                                              "--partition", "gpu-h100"])
+        XCTAssertEqual(badPartition.status, 1, badPartition.stderr)
+        XCTAssertTrue(badPartition.stderr.contains("gpu-h100") && badPartition.stderr.contains("debug"), badPartition.stderr)
+        try expectUnchanged()
+        XCTAssertEqual(try status().count, ids.count)
+        let local = try CLIRunner.run(["ladder", "run", "--store", store, "--partition", "debug"])
+        XCTAssertEqual(local.status, 64, local.stderr)
+        XCTAssertTrue(local.stderr.contains("--partition is a Slurm option"), local.stderr)
+    }
+}
