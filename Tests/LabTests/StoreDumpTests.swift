@@ -1,4 +1,5 @@
 import Foundation
+import Trainer
 import XCTest
 @testable import Lab
 
@@ -6,6 +7,17 @@ import XCTest
 /// SQLite (and back) byte for byte, with its ids; bad dumps and non-empty stores are refused
 /// with the line or the reason named, and nothing changed.
 final class StoreDumpTests: XCTestCase {
+    /// A real run record of a tiny model (trained once for all tests), for a done run's record_json.
+    nonisolated(unsafe) static var recordJSON: String?
+
+    func trainedRecordJSON() throws -> String {
+        if let json = Self.recordJSON { return json }
+        let record = try train(tinyConfig(), corpus: syntheticCorpus(), options: TrainingOptions(version: "test"))
+        let json = try StoreJSON.encode(record, what: "record_json")
+        Self.recordJSON = json
+        return json
+    }
+
     /// A planned ladder with a run in every state, every column set somewhere (executor and job
     /// columns, record and metrics JSON, pids and start times, 64-bit extremes), a learning
     /// curve, a saved fit, an imported sweep, and a gap in the run ids.
@@ -20,7 +32,7 @@ final class StoreDumpTests: XCTestCase {
         runs[0].startedAt = t0; runs[0].finishedAt = t0.addingTimeInterval(61.5); runs[0].heartbeat = t0.addingTimeInterval(61)
         runs[0].wallSeconds = 61.5; runs[0].tokensPerSecond = 1e-300
         runs[0].finalTrainLoss = 0.1; runs[0].finalValidationLoss = 0.30000000000000004; runs[0].finalBitsPerByte = .leastNonzeroMagnitude
-        runs[0].recordJSON = #"{"finalValidationLoss":0.30000000000000004,"learningCurve":[{"loss":"nan","step":0}]}"#
+        runs[0].recordJSON = try trainedRecordJSON()
         runs[0].metricsJSON = #"{"hellaswag":0.25,"lambada":1e-300}"#
         runs[0].executor = "slurm"; runs[0].jobID = "4242_0"; runs[0].arrayJobID = 4242; runs[0].arrayTaskID = 0
         runs[0].logPath = "/runs/1/log.txt"; runs[0].command = "python train.py --config '{config}' ?"
