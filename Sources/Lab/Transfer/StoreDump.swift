@@ -157,9 +157,12 @@ public enum StoreDump {
         }
     }
 
-    /// `value` as JSON with ScaleLab's conventions (sorted keys, non-finite numbers as strings).
+    /// `value` as JSON with ScaleLab's conventions (sorted keys, non-finite numbers as strings),
+    /// paths' slashes left as they are.
     private static func json<T: Encodable>(_ value: T, what: String) throws(StoreError) -> String {
-        try StoreJSON.encode(value, what: what)
+        do { return String(decoding: try JSONConventions.encoder(.withoutEscapingSlashes).encode(value), as: UTF8.self) } catch {
+            throw .unencodable(what: what, detail: "\(error)")
+        }
     }
 }
 
