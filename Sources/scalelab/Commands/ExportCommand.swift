@@ -3,36 +3,43 @@ import Foundation
 import Lab
 import LawFitting
 
-/// `scalelab export --store DB --format csv|jsonl [--out FILE]`: the finished runs, for other tools.
+/// `scalelab export --store DB --format csv|jsonl|store [--out FILE]`: the finished runs, for other
+/// tools; or (`store`) the whole store, for `scalelab import` into another store (`StoreDump`).
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write the store's finished runs as CSV or JSON Lines.",
+        abstract: "Write the store's finished runs as CSV or JSON Lines, or dump the whole store.",
         discussion: """
-        Columns: \(RunExport.columns.joined(separator: ", ")). 'params' counts every parameter, \
-        'loss' is the final validation loss in nats per token. The output reads back with \
-        `scalelab fit` and `scalelab import`.
+        csv and jsonl columns: \(RunExport.columns.joined(separator: ", ")). 'params' counts every \
+        parameter, 'loss' is the final validation loss in nats per token. The output reads back \
+        with `scalelab fit` and `scalelab import`.
+
+        --format store dumps the whole store (every sweep, run, curve point and fit, every \
+        column, values exact) as versioned JSON Lines; `scalelab import FILE --store NEW` restores \
+        it into an empty store of either kind (SQLite or PostgreSQL) with the same ids.
         """
     )
 
     @OptionGroup var storeOptions: StoreOptions
 
-    @Option(help: "csv or jsonl.")
+    @Option(help: "csv, jsonl, or store (a dump of the whole store).")
     var format = "csv"
 
     @Option(help: "Write to this file instead of stdout.")
     var out: String?
 
     func validate() throws {
-        guard MeasurementFileFormat(rawValue: format.lowercased()) != nil else {
-            throw ValidationError("--format must be csv or jsonl, got '\(format)'")
+        guard format.lowercased() == "store" || MeasurementFileFormat(rawValue: format.lowercased()) != nil else {
+            throw ValidationError("--format must be csv, jsonl or store, got '\(format)'")
         }
     }
 
     func run() throws {
         try OutputFile.check([("--out", out)], inputs: [OutputFile.Input("--store", storeOptions.file)])
         let store = try storeOptions.openForReading()
-        let text = try RunExport.text(store, format: MeasurementFileFormat(rawValue: format.lowercased())!)
+        let text = format.lowercased() == "store"
+            ? try StoreDump.text(store, version: ScaleLabVersion.current)
+            : try RunExport.text(store, format: MeasurementFileFormat(rawValue: format.lowercased())!)
         if let out {
             try OutputFile.write(Data(text.utf8), to: out)
         } else {

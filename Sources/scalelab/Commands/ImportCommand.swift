@@ -31,19 +31,23 @@ struct StoreOptions: ParsableArguments {
     }
 }
 
-/// `scalelab import FILE --store DB`: runs trained elsewhere, into the store, all or nothing.
+/// `scalelab import FILE --store DB`: runs trained elsewhere, into the store, all or nothing; or a
+/// whole-store dump (`export --format store`, recognized by its header), into an empty store.
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Add runs trained elsewhere (CSV or JSON Lines) to the run store.",
+        abstract: "Add runs trained elsewhere (CSV or JSON Lines) to the run store, or restore a store dump.",
         discussion: """
         Each row needs N (parameters), D (tokens; or C and N to derive D = C/(6N)) and a loss. \
         The file is checked whole before anything is written: a bad row imports nothing and the \
         error names the file, line and column. The rows become one sweep of kind 'import'.
+
+        A store dump (`scalelab export --format store`, recognized by its first line) is restored \
+        whole into an empty store, SQLite or PostgreSQL, in one transaction, with the same ids.
         """
     )
 
-    @Argument(help: "A .csv or .jsonl file of runs.")
+    @Argument(help: "A .csv or .jsonl file of runs, or a store dump.")
     var file: String
 
     @OptionGroup var storeOptions: StoreOptions
@@ -58,11 +62,27 @@ struct ImportCommand: ParsableCommand {
 
     func run() throws {
         try OutputFile.check([("--store", storeOptions.file)], inputs: [OutputFile.Input("FILE", file)])
+        if StoreDump.isDump(path: file) { return try restore() }
         let set = try readImportFile(path: file, reader: columns.reader)
         let store = try storeOptions.open()
         let summary = try store.importMeasurements(set, name: name, version: ScaleLabVersion.current)
         if json { return try Output.printJSON(summary) }
         let derived = summary.derived.isEmpty ? "" : " (derived: \(summary.derived.map { $0 == "C" ? "C = 6ND" : "D = C/(6N)" }.joined(separator: ", ")))"
         print("imported \(summary.runs) run\(summary.runs == 1 ? "" : "s") from \(file) into \(storeOptions.store) as sweep \(summary.sweepID) '\(summary.sweepName)'\(derived)")
+    }
+
+    /// Restores a store dump: read and checked whole first, so a bad dump creates no store.
+    private func restore() throws {
+        if name != nil { throw ValidationError("--name does not apply to a store dump: its sweeps keep their names") }
+        let dump = try StoreDump.read(path: file)
+        let store = try storeOptions.open()
+        defer { store.close() }
+        let rows = try store.restore(dump)
+        if json { return try Output.printJSON(rows) }
+        let counts = [("sweep", "sweep"), ("run", "run"), ("curve_point", "curve point"), ("fit", "fit")].map { table, noun in
+            let n = rows[table] ?? 0
+            return "\(n) \(noun)\(n == 1 ? "" : "s")"
+        }
+        print("restored \(counts.joined(separator: ", ")) from \(file) into \(storeOptions.store)")
     }
 }
