@@ -41,7 +41,7 @@ extension LadderCommandTests {
         try requireSlurm()
         let local = dir.appendingPathComponent("local.sqlite").path, slurm = dir.appendingPathComponent("slurm.sqlite").path
         for s in [local, slurm] {
-            _ = try ok(["ladder", "plan", "--budgets", "2e9,4e9,8e9,1.6e10", "--sizes-per-budget", "5", "--spread", "0.4",
+            _ = try ok(["ladder", "plan", "--budgets", "1e9,2e9,4e9,8e9,1.6e10", "--sizes-per-budget", "8", "--spread", "0.8",
                         "--context", "16", "--throughput", "1e9", "--store", s])
         }
         _ = try ok(["ladder", "run", "--store", local, "--data", corpus, "--workers", "2", "--threads", "1"])

@@ -351,10 +351,7 @@ public final class LadderRunner {
     }
 
     func progress(sessionFLOPs: Double, since start: ContinuousClock.Instant) throws -> RunnerProgress {
-        let runs = try store.runs().filter { $0.configJSON != nil }
-        let done = runs.filter { $0.status == .done }
-        let flopsTotal = runs.filter { $0.status != .failed && $0.status != .diverged }.compactMap(\.flops).reduce(0, +)
-        let flopsDone = done.compactMap(\.flops).reduce(0, +)
+        let (runsTotal, runsDone, flopsTotal, flopsDone) = try store.plannedProgress()
         let elapsed = secondsSince(start)
         let rate = sessionFLOPs / max(elapsed, 1e-9)
         let workers = active.map { a in
@@ -364,7 +361,7 @@ public final class LadderRunner {
                 .flatMap { try? RunRecord.jsonDecoder().decode(TrainingProgress.self, from: $0) }
             return s
         }
-        return RunnerProgress(runsDone: done.count, runsTotal: runs.count, flopsDone: flopsDone, flopsTotal: flopsTotal,
+        return RunnerProgress(runsDone: runsDone, runsTotal: runsTotal, flopsDone: flopsDone, flopsTotal: flopsTotal,
                               etaSeconds: sessionFLOPs > 0 ? (flopsTotal - flopsDone) / rate : nil, workers: workers)
     }
 
