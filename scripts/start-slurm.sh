@@ -135,7 +135,10 @@ SlurmdTimeout=60
 InactiveLimit=0
 Waittime=0
 NodeName=$HOST NodeAddr=127.0.0.1 CPUs=$CPUS RealMemory=$MEM_MB State=UNKNOWN
-PartitionName=debug Nodes=$HOST Default=YES MaxTime=INFINITE State=UP
+# Each CPU takes up to eight jobs at once: the scheduler starts a whole slot's worth per cycle, so
+# thousands of light tasks (simulate-run) pass several times faster; a training task still asks for
+# its threads as CPUs. A real cluster declares its own partitions.
+PartitionName=debug Nodes=$HOST Default=YES MaxTime=INFINITE State=UP OverSubscribe=FORCE:8
 PartitionName=long Nodes=$HOST MaxTime=INFINITE State=UP
 EOF
 }

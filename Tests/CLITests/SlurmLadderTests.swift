@@ -1,5 +1,6 @@
 import Foundation
 @testable import Lab
+import ScalingLaws
 import XCTest
 
 /// Issue 14: ladders through the one-node Slurm cluster (`scripts/start-slurm.sh`; make test
@@ -129,5 +130,53 @@ extension LadderCommandTests {
         let local = try CLIRunner.run(["ladder", "run", "--store", store, "--partition", "debug"])
         XCTAssertEqual(local.status, 64, local.stderr)
         XCTAssertTrue(local.stderr.contains("--partition is a Slurm option"), local.stderr)
+    }
+
+    /// 2,112 runs of `scalelab simulate-run` (16 sweeps of 132, losses from Epoch AI's 2024
+    /// Chinchilla refit with 1% noise) as Slurm array tasks, into a PostgreSQL store: every run
+    /// is ingested once with exactly the loss its seed gives, and `fit --store` recovers the law
+    /// that made the data. Prediction, written before the first run: E, A and B within 5%,
+    /// alpha and beta within 2% (2,112 points with 1% noise over two decades of N and D).
+    /// Measured on the local executor first: E +0.86%, A +0.10%, B +0.58%, alpha -0.004%, beta +0.18%.
+    func testTwoThousandSimulatedRunsThroughSlurmIntoPostgreSQLRecoverTheirLaw() throws {
+        try requireSlurm()
+        let url = try postgresStoreURL()
+        var ids: [Int] = []
+        for seed in 0..<16 {
+            let r = try ok(["ladder", "plan", "--budgets", "1e9,3e9,1e10,3e10,1e11,3e11,1e12,3e12,1e13,3e13", "--sizes-per-budget", "20",
+                            "--spread", "1", "--context", "16", "--throughput", "1e9", "--seed", String(seed), "--store", url, "--json"])
+            ids += try XCTUnwrap((try r.json() as? [String: Any])?["runIDs"] as? [Int])
+        }
+        XCTAssertGreaterThanOrEqual(ids.count, 2000)
+        let command = "\(TrainCommandTemplate.shellQuoted(scalelab)) simulate-run --law epoch2024 --params {params} --tokens {tokens} "
+            + "--noise 0.01 --seed {run_id} --curve-points 4 --out {result}"
+        let started = Date()
+        let run = try ok(["ladder", "run", "--store", url, "--executor", "slurm", "--threads", "1", "--poll-interval", "1",
+                          "--run-dir", dir.appendingPathComponent("runs").path, "--train-command", command, "--json"])
+        print("slurm: \(ids.count) simulated runs into PostgreSQL in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+        XCTAssertEqual((try run.json() as? [String: Any])?["finished"] as? Int, ids.count)
+
+        let law = try XCTUnwrap(PublishedLaws.named("epoch2024")?.laws.first)
+        let store = try RunStore.open(location: url)
+        defer { store.close() }
+        let runs = try store.runs()
+        XCTAssertEqual(runs.map { Int($0.id!) }, ids)
+        for r in runs {
+            XCTAssertEqual(r.status, .done, "run \(r.id!): \(r.message ?? "")")
+            XCTAssertEqual(r.attempts, 1)
+            let config = try XCTUnwrap(r.trainingConfig)
+            let expected = SimulatedRun.result(law: law, parameters: Double(config.shape.parameterCount), tokens: Double(config.tokens),
+                                               noise: 0.01, seed: UInt64(r.id!), curvePoints: 4)
+            XCTAssertEqual(r.finalValidationLoss?.bitPattern, expected.finalLoss?.bitPattern, "run \(r.id!)")
+        }
+
+        let fit = try ok(["fit", "--store", url, "--law", "chinchilla", "--bootstrap", "0", "--json"])
+        let parameters = try XCTUnwrap((try fit.json() as? [String: Any])?["parameters"] as? [String: Double])
+        let truth = law.named
+        for (name, tolerance) in [("E", 0.05), ("A", 0.05), ("B", 0.05), ("alpha", 0.02), ("beta", 0.02)] {
+            let got = try XCTUnwrap(parameters[name]), want = try XCTUnwrap(truth[name])
+            print("slurm: recovered \(name) = \(got), generated with \(want) (\(String(format: "%+.2f", 100 * (got / want - 1)))%)")
+            XCTAssertEqual(got, want, accuracy: tolerance * want, "\(name): recovered \(got), the data were generated with \(want)")
+        }
     }
 }

@@ -271,6 +271,17 @@ extension RunStore {
         }
     }
 
+    /// Sets the state and message of several runs in one transaction (`ladder cancel`).
+    public func mark(runs ids: [Int64], _ state: RunState, message: (Int64) -> String) throws(StoreError) {
+        let messages = ids.map { ($0, message($0)) }
+        try write { db in
+            for (id, m) in messages {
+                try db.execute(sql: "UPDATE run SET status = ?, message = ?, worker_pid = NULL, worker_start_time = NULL, heartbeat = ? WHERE id = ?",
+                               arguments: [state.rawValue, m, Date(), id])
+            }
+        }
+    }
+
     /// Stores a worker's record: the state it ended in, final losses, timings, actual tokens and
     /// FLOPs, and the learning curve (replacing any earlier points), in one transaction.
     public func record(run id: Int64, _ r: RunRecord) throws(StoreError) {

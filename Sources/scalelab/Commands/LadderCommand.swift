@@ -222,11 +222,16 @@ extension LadderCommand {
             }
             if json { return try Output.printJSON(outcome) }
             var lines: [String] = []
-            if !outcome.cancelledRuns.isEmpty {
-                lines.append("cancelled \(outcome.cancelledRuns.count) Slurm task\(outcome.cancelledRuns.count == 1 ? "" : "s") "
-                             + "(\(outcome.slurmTasks.joined(separator: " "))); their runs are interrupted")
+            for pid in outcome.stoppedMonitors { lines.append("stopped the Slurm monitor \(pid) (a `ladder run --executor slurm`)") }
+            for pid in outcome.stoppedRunners where !outcome.stoppedMonitors.contains(pid) {
+                lines.append("sent SIGTERM to runner \(pid): its workers checkpoint and stop")
             }
-            for pid in outcome.stoppedRunners { lines.append("sent SIGTERM to runner \(pid): its workers checkpoint and stop") }
+            if !outcome.cancelledRuns.isEmpty {
+                let n = outcome.cancelledRuns.count
+                let arrays = Set(outcome.slurmTasks.compactMap { $0.split(separator: "_").first.map(String.init) }).sorted()
+                lines.append("cancelled \(n) Slurm task\(n == 1 ? "" : "s") (job array\(arrays.count == 1 ? "" : "s") "
+                             + "\(arrays.joined(separator: ", "))); their runs are interrupted, and `ladder run` resumes them")
+            }
             if lines.isEmpty { lines.append("no running runs to cancel") }
             print(lines.joined(separator: "\n"))
         }
