@@ -179,4 +179,76 @@ extension LadderCommandTests {
             XCTAssertEqual(got, want, accuracy: tolerance * want, "\(name): recovered \(got), the data were generated with \(want)")
         }
     }
+
+    /// Starts `ladder run --executor slurm` on the store with a simulated trainer that takes
+    /// `seconds`, and waits until every run is submitted (running in the store).
+    func startSlurmMonitor(seconds: Double, ids: [Int]) throws -> Process {
+        let p = Process()
+        p.executableURL = try XCTUnwrap(CLIRunner.executableURL)
+        p.arguments = ["ladder", "run", "--store", store, "--executor", "slurm", "--threads", "1", "--poll-interval", "0.5",
+                       "--train-command", "\(TrainCommandTemplate.shellQuoted(scalelab)) simulate-run --params {params} "
+                           + "--tokens {tokens} --seed {run_id} --seconds \(seconds) --out {result}", "--json"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, p.isRunning {
+            let running = try status().filter { $0["status"] as? String == "running" && $0["jobID"] != nil }
+            if running.count == ids.count { return p }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        XCTFail("the monitor did not submit all \(ids.count) runs")
+        return p
+    }
+
+    /// Ctrl-C of a Slurm monitor leaves its tasks running (exit 130, the runs still `running`);
+    /// the next `ladder run --executor slurm` re-attaches to them and collects every result, and
+    /// no run is launched twice.
+    func testASlurmMonitorStoppedWithCtrlCIsReattachedAndCollectsEveryRun() throws {
+        try requireSlurm()
+        let ids = try planTiny()
+        let monitor = try startSlurmMonitor(seconds: 4, ids: ids)
+        XCTAssertEqual(kill(monitor.processIdentifier, SIGINT), 0)
+        monitor.waitUntilExit()
+        XCTAssertEqual(monitor.terminationStatus, 130)
+        let left = try status()
+        XCTAssertEqual(Set(left.map { $0["status"] as? String }), ["running"], "\(left)")
+        let jobs = left.compactMap { $0["jobID"] as? String }
+        let queue = try SlurmCluster.run("squeue", ["--noheader", "--array", "--format=%i"])
+        for job in jobs { XCTAssertTrue(queue.stdout.contains(job), "task \(job) still in Slurm: \(queue.stdout)") }
+        let again = try ok(["ladder", "run", "--store", store, "--executor", "slurm", "--threads", "1", "--poll-interval", "0.5",
+                            "--train-command", "false"])
+        XCTAssertTrue(again.stderr.contains("re-attached to Slurm task"), again.stderr)
+        let jobOf = Dictionary(uniqueKeysWithValues: left.map { ($0["id"] as? Int ?? 0, $0["jobID"] as? String) })
+        for r in try status() {
+            XCTAssertEqual(r["status"] as? String, "done", "\(r)")
+            XCTAssertEqual(r["attempts"] as? Int, 1, "\(r)")
+            XCTAssertEqual(r["jobID"] as? String, jobOf[r["id"] as? Int ?? 0] ?? nil, "the same Slurm task, not a new one")
+        }
+    }
+
+    /// `ladder cancel` while a Slurm monitor watches: the monitor stops (it would submit the runs
+    /// again), the tasks leave Slurm, the runs are `interrupted`; `ladder run` then finishes them.
+    func testLadderCancelStopsTheMonitorAndTheTasks() throws {
+        try requireSlurm()
+        let ids = try planTiny()
+        let monitor = try startSlurmMonitor(seconds: 30, ids: ids)
+        let cancel = try ok(["ladder", "cancel", "--store", store])
+        XCTAssertTrue(cancel.stdout.contains("stopped the Slurm monitor") && cancel.stdout.contains("cancelled \(ids.count) Slurm task"),
+                      cancel.stdout)
+        monitor.waitUntilExit()
+        let jobs = try status().compactMap { $0["jobID"] as? String }
+        XCTAssertEqual(Set(try status().map { $0["status"] as? String }), ["interrupted"])
+        let deadline = Date().addingTimeInterval(30)
+        var queue = ""
+        repeat {
+            queue = try SlurmCluster.run("squeue", ["--noheader", "--array", "--format=%i %T"]).stdout
+            if !jobs.contains(where: { queue.contains($0 + " RUNNING") || queue.contains($0 + " PENDING") }) { break }
+            Thread.sleep(forTimeInterval: 0.2)
+        } while Date() < deadline
+        for job in jobs { XCTAssertFalse(queue.contains(job + " RUNNING") || queue.contains(job + " PENDING"), queue) }
+        _ = try ok(["ladder", "run", "--store", store, "--train-command",
+                    "\(TrainCommandTemplate.shellQuoted(scalelab)) simulate-run --params {params} --tokens {tokens} --out {result}"])
+        XCTAssertEqual(Set(try status().map { $0["status"] as? String }), ["done"])
+    }
 }
