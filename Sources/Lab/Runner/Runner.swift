@@ -7,20 +7,24 @@ import Trainer
 /// each run training with ScaleLab's trainer or with a user's command (`TrainCommandTemplate`).
 ///
 /// - Each run is claimed in one store transaction (`RunStore.claimNextRun`), so two runners on
-///   one store never train the same run.
+///   one store never train the same run; as many are claimed as the executor takes, and their
+///   tasks are submitted together (one Slurm submission per array).
 /// - Before each launch the runner writes the run's stored `TrainingConfig` to
-///   `run-<id>.config.json` (atomically) and the worker trains exactly that value. A worker writes
-///   its record to `run-<id>.json` and checkpoints every `config.checkpointEverySteps` steps to
-///   `run-<id>.ckpt`; it always resumes from the checkpoint when there is one, so a relaunch
-///   continues bitwise. The config file and the checkpoint are removed when the run completes.
-/// - A worker killed by a signal marks its run `interrupted` (relaunched from its checkpoint,
-///   up to `maxAttempts` launches, then `failed`); a worker that exits with an error and no
-///   record marks it `failed` with the last line of its log; the other workers go on.
-/// - `stop` (SIGINT/SIGTERM to the runner) sends SIGINT to every worker — each checkpoints
-///   and writes an `interrupted` record — and waits for them; nothing is lost.
-/// - On start, runs left `running` by a runner that died are recovered first: a still-living
-///   orphan worker is asked to stop (SIGINT) and waited for; a complete record it left is
-///   stored as done; otherwise the run becomes `interrupted` and resumes from its checkpoint.
+///   `run-<id>.config.json` (atomically). ScaleLab's worker trains exactly that value, writes its
+///   record to `run-<id>.json` and checkpoints to `run-<id>.ckpt`, resuming from it when there is
+///   one, so a relaunch continues bitwise. A `--train-command` writes a `TrainerResult` to the
+///   same path. The config file and the checkpoint are removed when the run completes.
+/// - A task killed by a signal, or lost by its executor, marks its run `interrupted` (relaunched
+///   from its checkpoint, up to `maxAttempts` launches, then `failed`); a task that exits with
+///   an error and no result marks it `failed` with the last line of its log; a result file that
+///   is not a result marks it `failed` naming the field; the other tasks go on.
+/// - `stop` (SIGINT/SIGTERM to the runner): local workers get SIGINT — each checkpoints and
+///   writes an `interrupted` record — and the runner waits for them; nothing is lost. Slurm
+///   tasks go on, and their runs stay `running` for the next runner to re-attach to.
+/// - On start, runs left `running` by a runner that is gone are recovered first: a Slurm task
+///   is re-attached to; a still-living orphan worker is asked to stop (SIGINT) and waited for; a
+///   complete result it left is stored; otherwise the run becomes `interrupted` and resumes from
+///   its checkpoint.
 public final class LadderRunner {
     let store: RunStore
     let options: RunnerOptions
