@@ -11,8 +11,13 @@ import ScalingLaws
 public enum SimulatedRun {
     /// The result of one simulated run of `parameters` N on `tokens` D under `law`.
     /// - Parameters:
+    ///   - law: the law the losses follow (a law of N and D).
+    ///   - parameters: N, the run's parameters.
+    ///   - tokens: D, the run's tokens.
     ///   - noise: σ, the relative noise of each loss (0 for none).
+    ///   - seed: the random seed; the same seed gives the same result.
     ///   - curvePoints: points of the learning curve (0 for none); the last is the final loss.
+    ///   - seconds: the wall time to report (`simulate-run --seconds` also sleeps that long).
     public static func result(law: Law, parameters: Double, tokens: Double, noise: Double, seed: UInt64,
                               curvePoints: Int = 8, seconds: Double = 0) -> TrainerResult {
         var rng = SplitMix64(seed: seed)
