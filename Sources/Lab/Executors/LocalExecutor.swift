@@ -65,7 +65,10 @@ public final class LocalExecutor: RunExecutor {
                 continue
             }
             if p.isRunning { states[h.runID] = .running; continue }
-            states[h.runID] = .ended(p.terminationReason == .uncaughtSignal ? .signalled(p.terminationStatus) : .exited(p.terminationStatus))
+            let code = p.terminationStatus
+            // A command under `/bin/sh -c` that a signal killed makes the shell exit 128 + n.
+            states[h.runID] = .ended(p.terminationReason == .uncaughtSignal ? .signalled(code)
+                                     : code > 128 && code < 160 ? .signalled(code - 128) : .exited(code))
         }
         return states
     }

@@ -48,7 +48,7 @@ public enum LadderCancel {
         }
         if !handles.isEmpty { try slurm.cancel(handles) }
         let jobs = Dictionary(uniqueKeysWithValues: onSlurm.map { ($0.id!, $0.jobID ?? "?") })
-        try store.mark(runs: onSlurm.map { $0.id! }, .interrupted) { id in
+        try store.cancelled(runs: onSlurm.map { $0.id! }) { id in
             "Slurm task \(jobs[id] ?? "?") cancelled by `scalelab ladder cancel`; `ladder run` resumes it from its checkpoint"
         }
         return Outcome(cancelledRuns: onSlurm.map { $0.id! }, slurmTasks: onSlurm.compactMap(\.jobID),

@@ -62,6 +62,8 @@ extension LadderRunner {
             try store.adopt(run: id, runnerPID: pid, runnerStartTime: startTime)
         }
         let handle = TaskHandle(runID: id, executor: .slurm, jobID: run.jobID, arrayJobID: run.arrayJobID, arrayTaskID: run.arrayTaskID)
+        // Its exit file is where its launch put it (the stored result's folder), whatever this runner's --run-dir.
+        (executor as? SlurmExecutor)?.exitPaths[id] = files.exit
         let config = run.trainingConfig
         let shape = config.map { c in
             "\(c.shape.architecture.rawValue) L=\(c.shape.layers) d=\(c.shape.dModel) N=\(c.shape.parameterCount) D=\(c.tokens)"

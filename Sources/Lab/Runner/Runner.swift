@@ -180,7 +180,7 @@ public final class LadderRunner {
                 guard executor.tasksEndWithMonitor else { break }   // Slurm: leave the tasks running
                 if !interrupted { executor.interrupt(active.map(\.handle)); interrupted = true }
             }
-            Thread.sleep(forTimeInterval: executor.pollInterval)
+            pause(executor.pollInterval)
             let states: [Int64: TaskState]
             do { states = try executor.poll(active.map(\.handle)) } catch { throw RunnerError(error.description) }
             var still: [Active] = []
@@ -208,6 +208,17 @@ public final class LadderRunner {
         }
         let summary = try store.summary()
         return RunnerSummary(finished: finished, byState: summary.byState, stopped: stop.isRequested)
+    }
+
+    /// Sleeps `seconds` in slices of at most 0.1 s, waking early when a stop is requested (a
+    /// Slurm monitor polls every 30 s; Ctrl-C or `ladder cancel` must not wait that long).
+    func pause(_ seconds: Double) {
+        let end = Date().addingTimeInterval(seconds)
+        while !stop.isRequested {
+            let left = end.timeIntervalSinceNow
+            if left <= 0 { return }
+            Thread.sleep(forTimeInterval: min(0.1, left))
+        }
     }
 
     /// Polls until every active task has ended (after `interrupt`), recording how each ended.
@@ -290,9 +301,21 @@ public final class LadderRunner {
             active.append(a)
             launched.append(a)
         }
-        for (p, handle) in zip(prepared, handles) {
-            try retrying("recording run \(handle.runID)'s task", onEvent) {
-                try store.setTask(run: handle.runID, handle: handle, resumed: p.resumed, files: p.files, command: p.line)
+        for (i, (p, handle)) in zip(prepared, handles).enumerated() {
+            do {
+                try retrying("recording run \(handle.runID)'s task", onEvent) {
+                    try store.setTask(run: handle.runID, handle: handle, resumed: p.resumed, files: p.files, command: p.line)
+                }
+            } catch {
+                // A task whose ids are not in the store could not be found again: on an executor
+                // that outlives the runner, cancel the unrecorded tasks and give their runs back.
+                if !executor.tasksEndWithMonitor {
+                    let unrecorded = Array(handles[i...])
+                    try? executor.cancel(unrecorded)
+                    active.removeAll { a in unrecorded.contains { $0.runID == a.run.id } }
+                    for h in unrecorded { try? store.unclaim(run: h.runID, message: "its task could not be recorded and was cancelled") }
+                }
+                throw error
             }
         }
         return launched

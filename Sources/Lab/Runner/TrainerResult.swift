@@ -112,7 +112,7 @@ public struct TrainerResult: Sendable, Codable, Equatable {
             }
         }
         let checks: [(String, Double?)] = [
-            ("final_loss", finalLoss), ("parameters", parameters), ("non_embedding_parameters", nonEmbeddingParameters),
+            ("final_loss", status == .diverged ? nil : finalLoss), ("parameters", parameters), ("non_embedding_parameters", nonEmbeddingParameters),
             ("tokens", tokens), ("flops", flops), ("unique_tokens", uniqueTokens),
         ]
         for (name, x) in checks { if let p = positive(name, x) { return p } }

@@ -199,6 +199,12 @@ extension RunStore {
             run.runnerStartTime = runnerStartTime
             run.workerPID = nil
             run.workerStartTime = nil
+            // Until `setTask` records this launch, the run has no task: an old Slurm job id must
+            // not make a later recovery re-attach to a task of an earlier attempt.
+            run.executor = nil
+            run.jobID = nil
+            run.arrayJobID = nil
+            run.arrayTaskID = nil
             run.heartbeat = Date()
             run.attempts += 1
             try db.update(run)
@@ -213,7 +219,8 @@ extension RunStore {
     public func unclaim(run id: Int64, message: String) throws(StoreError) {
         try write { db in
             try db.execute(sql: """
-                UPDATE run SET status = CASE WHEN attempts > 1 THEN 'interrupted' ELSE 'queued' END, attempts = attempts - 1,
+                UPDATE run SET status = CASE WHEN attempts > 1 THEN 'interrupted' ELSE 'queued' END,
+                started_at = CASE WHEN attempts > 1 THEN started_at ELSE NULL END, attempts = attempts - 1,
                 runner_pid = NULL, runner_start_time = NULL, worker_pid = NULL, worker_start_time = NULL, message = ?, heartbeat = ?
                 WHERE id = ? AND status = 'running'
                 """, arguments: [message, Date(), id])
@@ -271,13 +278,17 @@ extension RunStore {
         }
     }
 
-    /// Sets the state and message of several runs in one transaction (`ladder cancel`).
-    public func mark(runs ids: [Int64], _ state: RunState, message: (Int64) -> String) throws(StoreError) {
+    /// Marks runs whose tasks `ladder cancel` cancelled `interrupted`, in one transaction: only
+    /// runs still `running` (one that finished meanwhile keeps its result), and the cancelled
+    /// attempt is not counted, so a run on its last attempt can still be resumed.
+    public func cancelled(runs ids: [Int64], message: (Int64) -> String) throws(StoreError) {
         let messages = ids.map { ($0, message($0)) }
         try write { db in
             for (id, m) in messages {
-                try db.execute(sql: "UPDATE run SET status = ?, message = ?, worker_pid = NULL, worker_start_time = NULL, heartbeat = ? WHERE id = ?",
-                               arguments: [state.rawValue, m, Date(), id])
+                try db.execute(sql: """
+                    UPDATE run SET status = 'interrupted', message = ?, attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END,
+                    worker_pid = NULL, worker_start_time = NULL, heartbeat = ? WHERE id = ? AND status = 'running'
+                    """, arguments: [m, Date(), id])
             }
         }
     }
