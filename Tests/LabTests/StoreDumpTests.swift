@@ -71,7 +71,7 @@ final class StoreDumpTests: XCTestCase {
             let source = startOnPostgres ? try TestPostgres.newStore(self, url: url).0 : try RunStore.open(path: dir.appendingPathComponent("s\(n).sqlite").path)
             try fill(source)
             let first = try StoreDump.text(source, version: "t")
-            XCTAssertTrue(first.hasPrefix(#"{"scalelab_store_dump":1,"schema_version":3,"scalelab_version":"t","rows":{"curve_point":3,"fit":1,"run":7,"sweep":2}}"#),
+            XCTAssertTrue(first.hasPrefix(#"{"scalelab_store_dump":1,"schema_version":4,"scalelab_version":"t","rows":{"curve_point":3,"fit":1,"run":7,"sweep":2}}"#),
                           String(first.prefix(200)))
             XCTAssertEqual(first.split(separator: "\n").count, 1 + 2 + 7 + 3 + 1)
             var previous = source
@@ -154,8 +154,8 @@ final class StoreDumpTests: XCTestCase {
             XCTAssertEqual(empty, [])
 
             // Newer format or schema: refused when read.
-            XCTAssertThrowsError(try StoreDump.read(text { $0[0] = $0[0].replacingOccurrences(of: #""schema_version":3"#, with: #""schema_version":4"#) }, file: "d")) { e in
-                XCTAssertEqual(e as? StoreDumpError, .newer(file: "d", what: "store schema version", version: 4, supported: 3))
+            XCTAssertThrowsError(try StoreDump.read(text { $0[0] = $0[0].replacingOccurrences(of: #""schema_version":4"#, with: #""schema_version":5"#) }, file: "d")) { e in
+                XCTAssertEqual(e as? StoreDumpError, .newer(file: "d", what: "store schema version", version: 5, supported: 4))
                 XCTAssertTrue("\(e)".contains("upgrade scalelab"), "\(e)")
             }
             XCTAssertThrowsError(try StoreDump.read(text { $0[0] = $0[0].replacingOccurrences(of: #""scalelab_store_dump":1"#, with: #""scalelab_store_dump":2"#) }, file: "d")) { e in
@@ -195,7 +195,7 @@ final class StoreDumpTests: XCTestCase {
     func testOlderSchemaDumpsRestoreAndSQLiteRefusesNaN() throws {
         let source = try RunStore.open(path: try temporaryDirectory(self).appendingPathComponent("src.sqlite").path)
         try fill(source)
-        let v3 = StoreDump.tables[1].allColumns.filter { $0.since == 3 }.map(\.name)
+        let v3 = StoreDump.tables[1].allColumns.filter { $0.since >= 3 }.map(\.name)   // the columns of schemas 3 and 4
         var lines = try StoreDump.text(source, version: "t").split(separator: "\n").map(String.init)
         for (i, line) in lines.enumerated() {
             guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { continue }

@@ -129,6 +129,34 @@ final class StoreHardeningTests: XCTestCase {
         }
     }
 
+    /// Runners on several machines share a PostgreSQL store: a run claimed by a runner on
+    /// another host is judged by its heartbeat, never by a pid on this machine (the same pid
+    /// here is another process). With a fresh heartbeat it is left to its runner, even when no
+    /// process here has that pid; with one older than the remote lease it is recovered. A
+    /// runner's heartbeat only touches the runs of its own host.
+    func testARunOfARunnerOnAnotherHostIsJudgedByItsHeartbeat() throws {
+        for (store, _) in try newStores(self) {
+            _ = try store.insert(sweep(), runs: [try queuedRun(), try queuedRun()])
+            let here = try XCTUnwrap(try store.claimNextRun(runnerPID: getpid(), threads: 1, maxAttempts: 3))
+            XCTAssertEqual(try store.run(id: here.id!).runnerHost, WorkerCommand.hostName)
+            let there = try XCTUnwrap(try store.claimNextRun(runnerPID: 999_999, threads: 1, maxAttempts: 3))
+            try store.write { db in
+                try db.execute(sql: "UPDATE run SET runner_host = 'another-machine', runner_pid = ? WHERE id = ?",
+                               arguments: [Int64(getpid()), there.id!])
+            }
+            let alive: @Sendable (Int32, Int64?) -> Bool = { pid, _ in pid != 999_999 }
+            XCTAssertEqual(try store.abandonedRuns(isRunning: alive).map(\.id), [], store.backendName)
+            XCTAssertEqual(try store.abandonedRuns(isRunning: { _, _ in false }).map(\.id), [here.id],
+                           "a pid of another host is never looked up here (\(store.backendName))")
+            try store.write { db in
+                try db.execute(sql: "UPDATE run SET heartbeat = ? WHERE id = ?", arguments: [Date(timeIntervalSinceNow: -3600), there.id!])
+            }
+            try store.heartbeat(runnerPID: getpid())
+            XCTAssertEqual(try store.abandonedRuns(isRunning: alive).map(\.id), [there.id],
+                           "this host's runner with the same pid did not beat for it; its heartbeat is stale (\(store.backendName))")
+        }
+    }
+
     /// A run left `running` by a runner of schema 1 (no start time) under a pid that a live
     /// process has reused — the store a user upgrades with the run already stuck — is recovered
     /// once its runner's heartbeat (written every 2 s by a live runner) is older than the lease;

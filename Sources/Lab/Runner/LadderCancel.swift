@@ -22,6 +22,10 @@ public enum LadderCancel {
         public var stoppedMonitors: [Int32]
         /// Running runs of those runners (they stop cleanly, each with a checkpoint).
         public var stoppingRuns: [Int64]
+        /// Runners on other machines (`pid N on HOST`), and their running runs, left alone:
+        /// run `ladder cancel` on that machine.
+        public var otherHosts: [String]
+        public var otherHostRuns: [Int64]
     }
 
     /// Cancels the running runs of `store` (only those in `runs` when given) through `slurm`.
@@ -30,7 +34,12 @@ public enum LadderCancel {
     /// before their tasks are cancelled.
     public static func cancel(store: RunStore, runs ids: Set<Int64>? = nil, slurm: SlurmExecutor,
                               monitorGrace: Double = 30) throws -> Outcome {
-        let running = try store.runs().filter { $0.status == .running && (ids == nil || ids!.contains($0.id!)) }
+        let all = try store.runs().filter { $0.status == .running && (ids == nil || ids!.contains($0.id!)) }
+        // A runner on another machine (a shared PostgreSQL store) cannot be signalled from here,
+        // and its Slurm monitor would submit cancelled runs again: those runs are left to it.
+        let host = WorkerCommand.hostName
+        let remote = all.filter { $0.runnerHost != nil && $0.runnerHost != host && $0.runnerPID != nil }
+        let running = all.filter { r in !remote.contains { $0.id == r.id } }
         let onSlurm = running.filter { $0.executor == ExecutorKind.slurm.rawValue }
         var runners: [Int32: Int64?] = [:], stopping: [Int64] = [], monitors: [Int32: Int64?] = [:]
         for run in running {
@@ -51,7 +60,9 @@ public enum LadderCancel {
         try store.cancelled(runs: onSlurm.map { $0.id! }) { id in
             "Slurm task \(jobs[id] ?? "?") cancelled by `scalelab ladder cancel`; `ladder run` resumes it from its checkpoint"
         }
+        let others = Set(remote.map { "pid \($0.runnerPID!) on \($0.runnerHost!)" }).sorted()
         return Outcome(cancelledRuns: onSlurm.map { $0.id! }, slurmTasks: onSlurm.compactMap(\.jobID),
-                       stoppedRunners: runners.keys.sorted(), stoppedMonitors: monitors.keys.sorted(), stoppingRuns: stopping)
+                       stoppedRunners: runners.keys.sorted(), stoppedMonitors: monitors.keys.sorted(), stoppingRuns: stopping,
+                       otherHosts: others, otherHostRuns: remote.map { $0.id! })
     }
 }

@@ -55,6 +55,14 @@ public enum WorkerCommand {
         }
     }
 
+    /// This machine's host name (`gethostname`), stored with a runner's pid: a pid names a
+    /// process only on its own host.
+    public static let hostName: String = {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count) == 0 else { return "localhost" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }()
+
     /// This program's own executable: `/proc/self/exe` on Linux, else `argv[0]` made absolute.
     public static func currentExecutable() -> String {
         if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return target }

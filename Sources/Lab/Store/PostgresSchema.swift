@@ -61,6 +61,9 @@ enum PostgresSchema {
                 ADD COLUMN array_task_id BIGINT, ADD COLUMN log_path TEXT, ADD COLUMN command TEXT, ADD COLUMN metrics_json TEXT
             """,
         ]),
+        ("v4: the runner's host", [
+            "ALTER TABLE run ADD COLUMN runner_host TEXT",
+        ]),
     ]
 
     /// The bookkeeping tables, created before the first migration.

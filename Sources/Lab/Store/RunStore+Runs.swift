@@ -197,6 +197,7 @@ extension RunStore {
             run.status = .running
             run.runnerPID = Int64(runnerPID)
             run.runnerStartTime = runnerStartTime
+            run.runnerHost = WorkerCommand.hostName
             run.workerPID = nil
             run.workerStartTime = nil
             // Until `setTask` records this launch, the run has no task: an old Slurm job id must
@@ -257,16 +258,18 @@ extension RunStore {
     /// re-attaches to), so the run is no longer abandoned.
     public func adopt(run id: Int64, runnerPID: Int32, runnerStartTime: Int64?) throws(StoreError) {
         try write { db in
-            try db.execute(sql: "UPDATE run SET runner_pid = ?, runner_start_time = ?, heartbeat = ? WHERE id = ? AND status = 'running'",
-                           arguments: [Int64(runnerPID), runnerStartTime, Date(), id])
+            try db.execute(sql: """
+                UPDATE run SET runner_pid = ?, runner_start_time = ?, runner_host = ?, heartbeat = ? WHERE id = ? AND status = 'running'
+                """, arguments: [Int64(runnerPID), runnerStartTime, WorkerCommand.hostName, Date(), id])
         }
     }
 
     /// Marks that the runner `runnerPID` is alive and its running runs are being trained.
     public func heartbeat(runnerPID: Int32) throws(StoreError) {
         try write { db in
-            try db.execute(sql: "UPDATE run SET heartbeat = ? WHERE status = 'running' AND runner_pid = ?",
-                           arguments: [Date(), Int64(runnerPID)])
+            try db.execute(sql: """
+                UPDATE run SET heartbeat = ? WHERE status = 'running' AND runner_pid = ? AND (runner_host = ? OR runner_host IS NULL)
+                """, arguments: [Date(), Int64(runnerPID), WorkerCommand.hostName])
         }
     }
 
@@ -394,15 +397,24 @@ extension RunStore {
     /// A row of schema 1 has no start time, so its pid alone cannot tell its runner from a
     /// process that reused the pid: such a run is also abandoned when its heartbeat (which a live
     /// runner writes every 2 s) is older than `lease` seconds.
+    ///
+    /// A run claimed by a runner on another host (a PostgreSQL store shared by several machines)
+    /// cannot be judged by its pid here: it is abandoned only when its heartbeat is older than
+    /// `remoteLease` seconds (a live runner beats at every poll, at least every 5 minutes).
     public func abandonedRuns(isRunning: @Sendable (_ pid: Int32, _ startTime: Int64?) -> Bool,
-                              lease: TimeInterval = 600) throws(StoreError) -> [StoredRun] {
+                              lease: TimeInterval = 600, remoteLease: TimeInterval = 900) throws(StoreError) -> [StoredRun] {
         let running = try read { db in
             try db.fetchAll(StoredRun.self, sql: "SELECT * FROM run WHERE status = 'running' ORDER BY id")
         }
         for r in running { try r.checkColumns(path: path) }
         let now = Date()
+        let host = WorkerCommand.hostName
         return running.filter { r in
             guard let pid = r.runnerPID else { return true }
+            if let other = r.runnerHost, other != host {
+                guard let beat = r.heartbeat else { return true }
+                return now.timeIntervalSince(beat) > remoteLease
+            }
             if r.runnerStartTime == nil, let beat = r.heartbeat, now.timeIntervalSince(beat) > lease { return true }
             return !isRunning(Int32(pid), r.runnerStartTime)
         }

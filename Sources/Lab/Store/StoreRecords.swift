@@ -92,6 +92,8 @@ public struct StoredRun: Sendable, Codable, Equatable, FetchableRecord, MutableP
     public var command: String?
     /// Task metrics from the trainer's result file, `{"name": value}` JSON.
     public var metricsJSON: String?
+    /// The host of `runnerPID` (schema 4): a pid is only checked on its own host.
+    public var runnerHost: String?
 
     enum CodingKeys: String, CodingKey {
         case id, arch, seed, parameters, tokens, flops, budget, status, message, heartbeat, attempts, resumes
@@ -104,7 +106,7 @@ public struct StoredRun: Sendable, Codable, Equatable, FetchableRecord, MutableP
         case runnerStartTime = "runner_start_time", workerStartTime = "worker_start_time"
         case recordJSON = "record_json"
         case executor, command, jobID = "job_id", arrayJobID = "array_job_id", arrayTaskID = "array_task_id"
-        case logPath = "log_path", metricsJSON = "metrics_json"
+        case logPath = "log_path", metricsJSON = "metrics_json", runnerHost = "runner_host"
     }
 
     public init(sweepID: Int64, parameters: Double, status: RunState, createdAt: Date) {

@@ -9,7 +9,7 @@ import GRDB
 /// written by a newer ScaleLab and is refused before anything is written.
 enum StoreSchema {
     /// The schema version this build writes and understands.
-    static let version = 3
+    static let version = 4
 
     static var migrator: DatabaseMigrator {
         var m = DatabaseMigrator()
@@ -118,6 +118,14 @@ enum StoreSchema {
                 t.add(column: "metrics_json", .text)
             }
             try db.execute(sql: "PRAGMA user_version = 3")
+        }
+        m.registerMigration("v4: the runner's host") { db in
+            try db.alter(table: "run") { t in
+                /// The host name of `runner_pid`: a pid names a process on its own machine only, so
+                /// runners on other machines sharing a PostgreSQL store are judged by their heartbeat.
+                t.add(column: "runner_host", .text)
+            }
+            try db.execute(sql: "PRAGMA user_version = 4")
         }
         return m
     }

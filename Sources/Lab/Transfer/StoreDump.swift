@@ -70,7 +70,8 @@ public enum StoreDump {
                   + c("attempts resumes", i) + c("record_json", t)
                   + c("runner_start_time worker_start_time", i, since: 2)
                   + c("executor job_id", t, since: 3) + c("array_job_id array_task_id", i, since: 3)
-                  + c("log_path command metrics_json", t, since: 3)),
+                  + c("log_path command metrics_json", t, since: 3)
+                  + c("runner_host", t, since: 4)),
             Table(name: "curve_point", order: "run_id, step", hasIdentity: false,
                   allColumns: c("run_id step", i)
                   + c("tokens flops train_loss validation_loss validation_bits_per_byte learning_rate", r)),

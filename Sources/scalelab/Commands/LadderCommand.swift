@@ -232,6 +232,10 @@ extension LadderCommand {
                 lines.append("cancelled \(n) Slurm task\(n == 1 ? "" : "s") (job array\(arrays.count == 1 ? "" : "s") "
                              + "\(arrays.joined(separator: ", "))); their runs are interrupted, and `ladder run` resumes them")
             }
+            if !outcome.otherHosts.isEmpty {
+                lines.append("left \(outcome.otherHostRuns.count) running run\(outcome.otherHostRuns.count == 1 ? "" : "s") of runner\(outcome.otherHosts.count == 1 ? "" : "s") "
+                             + "on other machines (\(outcome.otherHosts.joined(separator: ", "))): run `scalelab ladder cancel` there")
+            }
             if lines.isEmpty { lines.append("no running runs to cancel") }
             print(lines.joined(separator: "\n"))
         }
