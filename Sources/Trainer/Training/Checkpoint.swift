@@ -31,12 +31,14 @@ enum Checkpoint {
             data.append(UnsafeBufferPointer(start: buffer, count: n))
         }
         let tmp = path + ".tmp"
-        do {
-            try data.write(to: URL(fileURLWithPath: tmp))
-            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
-            try FileManager.default.moveItem(atPath: tmp, toPath: path)
-        } catch {
+        do { try data.write(to: URL(fileURLWithPath: tmp)) } catch {
             throw TrainerError.checkpoint("cannot write '\(path)': \(error.localizedDescription)")
+        }
+        // rename(2) replaces the old checkpoint in one step: a kill at any moment leaves the old
+        // checkpoint or the new one. (Removing the old one first left a moment with neither: a
+        // worker killed then restarted from scratch.)
+        guard rename(tmp, path) == 0 else {
+            throw TrainerError.checkpoint("cannot write '\(path)': cannot rename \(tmp) to it: \(String(cString: strerror(errno)))")
         }
     }
 
