@@ -52,6 +52,13 @@ public struct WorkerStatus: Sendable, Equatable {
     public var progress: TrainingProgress?
 }
 
+extension WorkerStatus {
+    /// `transformer L=2 d=64 N=124672 D=2000000`: a run's shape for progress lines.
+    static func shape(of c: TrainingConfig) -> String {
+        "\(c.shape.architecture.rawValue) L=\(c.shape.layers) d=\(c.shape.dModel) N=\(c.shape.parameterCount) D=\(c.tokens)"
+    }
+}
+
 /// The overall state, for the progress bar: runs and FLOPs done of the total, and the ETA from
 /// this session's measured FLOP rate (FLOPs of runs finished in this session ÷ seconds since start).
 public struct RunnerProgress: Sendable, Equatable {

@@ -64,11 +64,7 @@ extension LadderRunner {
         let handle = TaskHandle(runID: id, executor: .slurm, jobID: run.jobID, arrayJobID: run.arrayJobID, arrayTaskID: run.arrayTaskID)
         // Its exit file is where its launch put it (the stored result's folder), whatever this runner's --run-dir.
         (executor as? SlurmExecutor)?.exitPaths[id] = files.exit
-        let config = run.trainingConfig
-        let shape = config.map { c in
-            "\(c.shape.architecture.rawValue) L=\(c.shape.layers) d=\(c.shape.dModel) N=\(c.shape.parameterCount) D=\(c.tokens)"
-        } ?? ""
-        let status = WorkerStatus(runID: id, pid: 0, shape: shape, flops: run.flops ?? 0, seconds: 0, resumed: false, jobID: run.jobID)
+        let status = WorkerStatus(runID: id, pid: 0, shape: run.trainingConfig.map(WorkerStatus.shape(of:)) ?? "", flops: run.flops ?? 0, seconds: 0, resumed: false, jobID: run.jobID)
         active.append(Active(run: run, handle: handle, status: status, started: clock.now, files: files))
         onEvent(.recovered(runID: id, message: "re-attached to Slurm task \(job) (its monitor is gone)"))
     }

@@ -293,9 +293,7 @@ public final class LadderRunner {
         }
         var launched: [Active] = []
         for (p, handle) in zip(prepared, handles) {
-            let s = p.config.shape
-            let status = WorkerStatus(runID: handle.runID, pid: handle.pid ?? 0,
-                                      shape: "\(s.architecture.rawValue) L=\(s.layers) d=\(s.dModel) N=\(s.parameterCount) D=\(p.config.tokens)",
+            let status = WorkerStatus(runID: handle.runID, pid: handle.pid ?? 0, shape: WorkerStatus.shape(of: p.config),
                                       flops: p.run.flops ?? 0, seconds: 0, resumed: p.resumed, jobID: handle.jobID)
             let a = Active(run: p.run, handle: handle, status: status, started: clock.now, files: p.files)
             active.append(a)

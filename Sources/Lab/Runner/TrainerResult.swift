@@ -1,4 +1,5 @@
 import Foundation
+import LawFitting
 import ScalingLaws
 import Trainer
 
@@ -165,17 +166,10 @@ public enum RunResult: Sendable, Equatable {
         }
     }
 
+    /// A decoding error in words, by LawFitting's one describer (`FitReport.describe`).
     static func describe(_ error: any Error) -> String {
         guard let e = error as? DecodingError else { return "\(error)" }
-        switch e {
-        case .keyNotFound(let key, let c):
-            let at = (c.codingPath + [key]).map(\.stringValue).joined(separator: ".")
-            return "missing field \"\(at)\""
-        case .typeMismatch(_, let c), .valueNotFound(_, let c), .dataCorrupted(let c):
-            let at = c.codingPath.map(\.stringValue).joined(separator: ".")
-            return (at.isEmpty ? "" : "field \"\(at)\": ") + c.debugDescription
-        @unknown default: return "\(e)"
-        }
+        return FitReport.describe(e)
     }
 }
 
