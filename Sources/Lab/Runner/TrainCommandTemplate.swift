@@ -137,6 +137,20 @@ public struct TrainCommandTemplate: Sendable, Equatable {
 
 /// A run's files in the run directory, all named by its id.
 public struct RunFiles: Sendable, Equatable {
+    /// Writes `data` to `path` once, by atomic rename (`<path>.tmp`, then renamed over `path`), so
+    /// a reader (the runner, a worker, a node of a shared filesystem) never sees half a file.
+    /// Returns nil when written, else why not.
+    public static func replace(_ data: Data, at path: String) -> String? {
+        let tmp = path + ".tmp"
+        do { try data.write(to: URL(fileURLWithPath: tmp)) } catch { return "cannot write \(tmp): \(error.localizedDescription)" }
+        guard rename(tmp, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(atPath: tmp)   // best effort: the rename's error is the one to report
+            return "cannot rename \(tmp) to it: \(reason)"
+        }
+        return nil
+    }
+
     public var directory: String
     /// `run-<id>.json`: the result (ScaleLab's record or any trainer's result).
     public var record: String

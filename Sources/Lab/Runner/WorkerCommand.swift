@@ -32,16 +32,12 @@ public enum WorkerCommand {
     public static func writeConfig(_ config: TrainingConfig, to path: String) throws(ConfigFileError) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let tmp = path + ".tmp"
-        do {
-            try encoder.encode(config).write(to: URL(fileURLWithPath: tmp))
-        } catch {
+        let data: Data
+        do { data = try encoder.encode(config) } catch {
             throw ConfigFileError(path: path, detail: "cannot write the run's config file: \(error.localizedDescription)")
         }
-        guard rename(tmp, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(atPath: tmp)   // best effort: the rename's error is the one to report
-            throw ConfigFileError(path: path, detail: "cannot rename \(tmp) to it: \(reason)")
+        if let problem = RunFiles.replace(data, at: path) {
+            throw ConfigFileError(path: path, detail: "cannot write the run's config file: \(problem)")
         }
     }
 

@@ -41,12 +41,8 @@ public enum SimulatedRun {
     /// Writes `result` to `path` once, by atomic rename (`<path>.tmp`, then renamed), as a
     /// training command must.
     public static func write(_ result: TrainerResult, to path: String) throws {
-        let tmp = path + ".tmp"
-        try JSONConventions.encoder().encode(result).write(to: URL(fileURLWithPath: tmp))
-        guard rename(tmp, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(atPath: tmp)
-            throw ResultFileError(path: path, detail: "cannot rename \(tmp) to it: \(reason)")
+        if let problem = RunFiles.replace(try JSONConventions.encoder().encode(result), at: path) {
+            throw ResultFileError(path: path, detail: problem)
         }
     }
 }
