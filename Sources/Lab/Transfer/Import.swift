@@ -12,6 +12,12 @@ public struct ImportSummary: Sendable, Codable, Equatable {
     public var contentHash: String
     /// Quantities computed from others: D = C/(6N), C = 6ND.
     public var derived: [String]
+    /// The column each quantity was read from, by symbol (`MeasurementSet.provenance`).
+    public var columns: [String: String]? = nil
+    /// How the file's C compares with 6ND, when it gave all three.
+    public var computeCheck: ComputeCheck? = nil
+    /// What looks wrong in the file though it imported (e.g. C far from 6ND).
+    public var warnings: [String]? = nil
 }
 
 extension RunStore {
@@ -25,7 +31,9 @@ extension RunStore {
     public func importMeasurements(_ set: MeasurementSet, name: String? = nil, version: String) throws(StoreError) -> ImportSummary {
         let now = Date()
         let spec = try StoreJSON.encode(["source": set.source, "format": set.format.rawValue, "hash": set.contentHash,
-                                         "rows": "\(set.count)"], what: "the import's description (the sweep's spec_json)")
+                                         "rows": "\(set.count)",
+                                         "columns": set.provenance.sorted { $0.key < $1.key }.map { "\($0.key) ← \($0.value)" }
+                                             .joined(separator: ", ")], what: "the import's description (the sweep's spec_json)")
         let sweep = Sweep(name: name ?? URL(fileURLWithPath: set.source).lastPathComponent, kind: "import",
                           specJSON: spec, scalelabVersion: version, createdAt: now)
         let runs = set.measurements.map { m -> StoredRun in
@@ -39,8 +47,11 @@ extension RunStore {
             return r
         }
         let (stored, _) = try insert(sweep, runs: runs)
+        let warnings = [set.computeCheck?.warning].compactMap { $0 }
         return ImportSummary(sweepID: stored.id!, sweepName: stored.name, runs: runs.count, source: set.source,
-                             contentHash: set.contentHash, derived: set.derived.map(\.symbol).sorted())
+                             contentHash: set.contentHash, derived: set.derived.map(\.symbol).sorted(),
+                             columns: set.provenance, computeCheck: set.computeCheck,
+                             warnings: warnings.isEmpty ? nil : warnings)
     }
 }
 
@@ -49,5 +60,7 @@ extension RunStore {
 public func readImportFile(path: String, reader: MeasurementReader = MeasurementReader())
     throws(MeasurementInputError) -> MeasurementSet
 {
-    try reader.read(path: path, requiring: [.parameters, .tokens])
+    let set = try reader.read(path: path, requiring: [.parameters, .tokens])
+    try set.checkScales()
+    return set
 }

@@ -124,11 +124,15 @@ extension MeasurementReader {
         var derived = Set<ScaleVariable>()
         var result: [Observation] = []
         result.reserveCapacity(table.rows.count)
+        var ratios: [Double] = []
         for row in table.rows {
             var value: [MeasuredQuantity: Double] = [:]
             for (q, i) in ordered {
                 value[q] = try number(row.cells[i], quantity: q, line: row.line,
                                       column: table.columns[i], file: source)
+            }
+            if let N = value[.parameters], let D = value[.tokens], let C = value[.compute] {
+                ratios.append(C / (6 * N * D))
             }
             if value[.tokens] == nil, let C = value[.compute], let N = value[.parameters] {
                 let D = C / (6 * N)
@@ -160,8 +164,10 @@ extension MeasurementReader {
                 parameters: value[.parameters], tokens: value[.tokens], compute: value[.compute],
                 uniqueTokens: value[.uniqueTokens], loss: value[.loss]!))
         }
-        return MeasurementSet(measurements: result, source: source, format: format,
-                              columns: columns, derived: derived)
+        var set = MeasurementSet(measurements: result, source: source, format: format,
+                                 columns: columns, derived: derived)
+        set.computeCheck = ComputeCheck(ratios: ratios.filter(\.isFinite))
+        return set
     }
 
     /// `N = 1e+200` (or `D = 2e+09 (derived)`): an input of a derivation, for messages.

@@ -16,6 +16,8 @@ public struct MeasurementSet: Sendable, Codable, Equatable {
     public var derived: Set<ScaleVariable>
     /// FNV-1a 64 of the numbers, as 16 lower-case hex digits (see `contentHash(of:)`).
     public var contentHash: String
+    /// How the file's C compares with 6ND on the rows that give N, D and C; nil when no row does.
+    public var computeCheck: ComputeCheck?
 
     public init(measurements: [Observation], source: String, format: MeasurementFileFormat,
                 columns: ColumnMapping = ColumnMapping(), derived: Set<ScaleVariable> = []) {
@@ -25,6 +27,22 @@ public struct MeasurementSet: Sendable, Codable, Equatable {
         self.columns = columns
         self.derived = derived
         self.contentHash = Self.contentHash(of: measurements)
+    }
+
+    /// Which column each quantity was read from, by symbol (`N`, `D`, `C`, `U`, `L`), with
+    /// `derived: C = 6ND` or `derived: D = C/(6N)` for a quantity computed from others in some
+    /// row: the provenance a fit records.
+    public var provenance: [String: String] {
+        var out: [String: String] = [:]
+        for q in MeasuredQuantity.allCases {
+            if let v = q.variable, derived.contains(v) {
+                let how = v == .compute ? "derived: C = 6ND" : "derived: D = C/(6N)"
+                out[q.rawValue] = columns[q].map { "\($0) (\(how) where empty)" } ?? how
+            } else if let name = columns[q] {
+                out[q.rawValue] = name
+            }
+        }
+        return out
     }
 
     /// The number of runs.

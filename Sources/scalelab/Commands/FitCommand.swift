@@ -67,6 +67,7 @@ struct FitCommand: ParsableCommand {
             // Neither law chosen by default applies: let the reader say which column is missing.
             _ = try columns.reader.read(path: file!, requiring: [.parameters, .tokens])
         }
+        if let w = set.computeCheck?.warning { Output.warn(w) }
         let report = try LawAnalysis.run(set, options: options, version: ScaleLabVersion.current).report
         if let out { try Output.writeJSON(StoreFitOutput(report: report), to: out) }
         if json { return try Output.printJSON(StoreFitOutput(report: report)) }

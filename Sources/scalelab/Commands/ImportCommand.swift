@@ -66,6 +66,7 @@ struct ImportCommand: ParsableCommand {
         let set = try readImportFile(path: file, reader: columns.reader)
         let store = try storeOptions.open()
         let summary = try store.importMeasurements(set, name: name, version: ScaleLabVersion.current)
+        for w in summary.warnings ?? [] { Output.warn(w) }
         if json { return try Output.printJSON(summary) }
         let derived = summary.derived.isEmpty ? "" : " (derived: \(summary.derived.map { $0 == "C" ? "C = 6ND" : "D = C/(6N)" }.joined(separator: ", ")))"
         print("imported \(summary.runs) run\(summary.runs == 1 ? "" : "s") from \(file) into \(storeOptions.store) as sweep \(summary.sweepID) '\(summary.sweepName)'\(derived)")
