@@ -143,12 +143,16 @@ final class VertexStudyTests: XCTestCase {
         }
         let parts = spec.split(separator: ",").compactMap { Int($0) }
         let replicates = parts.first ?? 100, bootstrap = parts.count > 1 ? parts[1] : 0
+        // Optional subsets: SCALELAB_VERTEX_STUDY_SIZES=7, SCALELAB_VERTEX_STUDY_NOISE=0.01.
+        let environment = ProcessInfo.processInfo.environment
+        let sizeList = environment["SCALELAB_VERTEX_STUDY_SIZES"].map { $0.split(separator: ",").compactMap { Int($0) } } ?? [5, 7, 9]
+        let noiseList = environment["SCALELAB_VERTEX_STUDY_NOISE"].map { $0.split(separator: ",").compactMap { Double($0) } } ?? [0.003, 0.01]
         var lines = ["| surface | sizes | noise | optimum at | method | bias | RMSE | coverage (90%) | failed |",
                      "|---|---:|---:|---|---|---:|---:|---:|---:|"]
         var totals = [Double](repeating: 0, count: Self.methods.count), cells = 0
         for (name, law) in Self.surfaces {
-            for sizes in [5, 7, 9] {
-                for noise in [0.003, 0.01] {
+            for sizes in sizeList {
+                for noise in noiseList {
                     for placement in Self.placements {
                         let scores = Self.cell(law, placement: placement, sizes: sizes, noise: noise,
                                                replicates: replicates, bootstrap: bootstrap, seed: 2026)
