@@ -114,6 +114,7 @@ final class FitApproachesCommandTests: XCTestCase {
             (["--approaches", "--vertex", "window", "--vertex-window", "2"], "--vertex-window must be at least 3"),
             (["--approaches", "--budget-tolerance", "-1"], "--budget-tolerance must be 0 or more"),
             (["--vertex", "spline"], "--vertex applies to Chinchilla's approach 2: add --approaches"),
+            (["--approaches", "--law", "all"], "--law all compares laws without them"),
         ] {
             let r = try CLIRunner.run(["fit", path] + args)
             XCTAssertNotEqual(r.status, 0, "\(args)")

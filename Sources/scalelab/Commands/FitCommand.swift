@@ -56,6 +56,9 @@ struct FitCommand: ParsableCommand {
         guard (file == nil) != (store == nil) else {
             throw ValidationError("give either a measurements FILE or --store DB (not both, not neither)")
         }
+        if approaches, analysis.law?.lowercased() == "all" {
+            throw ValidationError("--approaches runs Chinchilla's approaches beside one law; --law all compares laws without them: drop one")
+        }
         guard VertexMethod.named(vertex) != nil else {
             throw ValidationError("--vertex must be parabola, window or spline, got \(vertex)")
         }
