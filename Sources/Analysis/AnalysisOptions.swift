@@ -34,6 +34,11 @@ public struct AnalysisOptions: Sendable {
     public var compareLaws = true
     /// How IsoFLOP budgets are grouped (approach 2 and the ladder back-test).
     public var budgetTolerance = AnalysisOptions.defaultBudgetTolerance
+    /// How approach 2 finds each budget's minimum.
+    public var vertex = VertexMethod.default
+    /// The window of `VertexMethod.window` used when the sensitivity to the vertex method is
+    /// reported (every method is tried); `vertex` carries its own.
+    public var vertexWindow = VertexMethod.defaultWindow
     /// The options of every single fit: objective, threads, start grids (by fitting name, e.g.
     /// `log_A`, `alpha`; each law uses the names it has).
     public var fit = FitOptions()
@@ -68,6 +73,11 @@ public struct AnalysisOptions: Sendable {
         if let k = holdout, k < 1 { throw .badOption("--holdout-largest must be at least 1, got \(k)") }
         guard fit.threads >= 1 else { throw .badOption("--threads must be at least 1, got \(fit.threads)") }
         for C in budgets where !(C > 0 && C.isFinite) { throw .badOption("--budget must be a positive number of FLOPs, got \(C)") }
+        guard budgetTolerance >= 0, budgetTolerance.isFinite else {
+            throw .badOption("--budget-tolerance must be 0 or more (|ln C/C'|, e.g. 0.01 for 1%), got \(budgetTolerance)")
+        }
+        if case let .window(k) = vertex, k < 3 { throw .badOption("--vertex-window must be at least 3 (a parabola's sizes), got \(k)") }
+        guard vertexWindow >= 3 else { throw .badOption("--vertex-window must be at least 3 (a parabola's sizes), got \(vertexWindow)") }
         if let law {
             guard let formula = LawForms.named(law, variable: variable) else { throw .unknownLaw(law) }
             if let name = fixed.keys.sorted().first(where: { !formula.parameterNames.contains($0) }) {

@@ -14,6 +14,14 @@ public struct StoreAnalysisResult: Sendable, Codable, Equatable {
     /// Approach 2: IsoFLOP parabolas, then power laws through their vertices.
     public var approach2: AllocationFit?
     public var parabolas: [IsoFLOPParabola]
+    /// How approach 2 found each budget's minimum (`VertexMethod.description`: `parabola`,
+    /// `window(5)`, `spline`).
+    public var vertex: String = VertexMethod.default.description
+    /// Every IsoFLOP budget, used in approach 2's power law or not, and why not.
+    public var budgets: [IsoFLOPBudget] = []
+    /// Approach 2's a under each vertex method, by `VertexMethod.description` (a method whose
+    /// power law could not be fitted is absent): how much the choice moves the exponent.
+    public var vertexSensitivity: [String: Double] = [:]
     /// Approach 2's compute frontier `L*(C) = (C_c/C)^α_C` through the parabolas' minima (Kaplan's
     /// L(C_min) form): a second forecast with no irreducible term, beside approach 3's.
     public var frontier: FrontierFit?
@@ -31,7 +39,15 @@ public struct StoreAnalysisResult: Sendable, Codable, Equatable {
     public var level = AnalysisOptions.defaultLevel
 
     enum CodingKeys: String, CodingKey {
-        case runs, dataHash, approach1, approach2, parabolas, frontier, approach3, approach3Intervals, published, notes
+        case runs, dataHash, approach1, approach2, parabolas, vertex, budgets, vertexSensitivity, frontier, approach3,
+             approach3Intervals, published, notes
+    }
+
+    /// How far approach 2's a moves across the vertex methods (largest minus smallest); nil with
+    /// fewer than two methods fitted.
+    public var vertexSpread: Double? {
+        let a = vertexSensitivity.values
+        return a.count >= 2 ? a.max()! - a.min()! : nil
     }
 
     /// The percentile interval (`level`, default the analysis's own, e.g. 90%) of approach 3's
@@ -55,33 +71,81 @@ public enum StoreAnalysis {
     /// for) is approach 3, so the multi-start fit runs once.
     public static func analyze(_ store: RunStore, sweep: Int64? = nil, options: AnalysisOptions = AnalysisOptions(),
                                approach3 given: LawAnalysis? = nil) throws -> StoreAnalysisResult {
+        let runs = try store.runs(sweep: sweep).filter { $0.status == .done && $0.finalValidationLoss != nil }
+        // Approach 2: runs grouped by their planned budget (the FLOPs trained differ from it by the
+        // shape rule's rounding), or by their FLOPs within the tolerance for imported runs, which
+        // have no budget; D_opt from the runs' tokens.
+        let isoflop = runs.compactMap { r -> IsoFLOPRun? in
+            guard let C = r.budget ?? r.flops, let loss = r.finalValidationLoss else { return nil }
+            return IsoFLOPRun(parameters: r.parameters, tokens: r.tokens, compute: C, loss: loss)
+        }
+        // Approach 1: learning curves at the FLOPs actually spent, warm-up dropped.
+        let stored = try store.curves()
+        let curves = runs.compactMap { r -> LearningCurve? in
+            guard let id = r.id, let config = r.trainingConfig, let points = stored[id] else { return nil }
+            return LearningCurve(parameters: r.parameters, flopsPerToken: config.shape.trainingFLOPsPerToken,
+                                 warmupTokens: Double(config.hyperparameters.warmupTokens),
+                                 points: points.map { LearningCurve.Point(tokens: $0.tokens, loss: $0.validationLoss) })
+        }
+        return try analyze(runs: runs.count, isoFLOP: isoflop, curves: curves, measurements: try store.measurements(sweep: sweep),
+                           options: options, approach3: given)
+    }
+
+    /// The three approaches on the rows of a measurements file (`fit FILE --approaches`), by the
+    /// same code as a store's: approach 3 on the rows with N and D; approach 2 on the rows with N
+    /// and C (from the file, or 6·N·D), grouped into budgets by C within `options.budgetTolerance`;
+    /// approach 1 on the rows grouped by N, each size's rows read as its curve of loss against
+    /// tokens (with final losses only, a coarse envelope: each size contributes one point per run
+    /// rather than a learning curve). `approach3` as for a store.
+    public static func analyze(_ set: MeasurementSet, options: AnalysisOptions = AnalysisOptions(),
+                               approach3 given: LawAnalysis? = nil) throws -> StoreAnalysisResult {
+        let rows = set.measurements.filter { $0.loss > 0 && $0.loss.isFinite }
+        let isoflop = rows.compactMap { m -> IsoFLOPRun? in
+            guard let N = m.parameters, let C = m.compute ?? m.tokens.map({ 6 * N * $0 }) else { return nil }
+            return IsoFLOPRun(parameters: N, tokens: m.tokens ?? C / (6 * N), compute: C, loss: m.loss)
+        }
+        var bySize: [Double: [(tokens: Double, loss: Double, flopsPerToken: Double)]] = [:]
+        for m in rows {
+            guard let N = m.parameters, N > 0, let D = m.tokens ?? m.compute.map({ $0 / (6 * N) }), D > 0 else { continue }
+            bySize[N, default: []].append((D, m.loss, m.compute.map { $0 / D } ?? 6 * N))
+        }
+        let curves = bySize.keys.sorted().map { N -> LearningCurve in
+            let points = bySize[N]!
+            // One FLOPs-per-token for the size: the geometric mean over its rows (6·N without C).
+            let fpt = Double.exp(points.map { Double.log($0.flopsPerToken) }.reduce(0, +) / Double(points.count))
+            return LearningCurve(parameters: N, flopsPerToken: fpt, points: points.map { LearningCurve.Point(tokens: $0.tokens, loss: $0.loss) })
+        }
+        return try analyze(runs: set.count, isoFLOP: isoflop, curves: curves,
+                           measurements: set.measurements.filter { $0.parameters != nil && $0.tokens != nil },
+                           options: options, approach3: given)
+    }
+
+    /// The one code path of both: approach 2 on `isoFLOP` (by `options.vertex`, with the a of every
+    /// vertex method beside it), approach 1 on `curves`, approach 3 on `measurements` (or the fit
+    /// `given`), each with `options.bootstrap` resamples.
+    static func analyze(runs: Int, isoFLOP runs2: [IsoFLOPRun], curves: [LearningCurve], measurements: [Observation],
+                        options: AnalysisOptions, approach3 given: LawAnalysis?) throws -> StoreAnalysisResult {
         let bootstrap = options.bootstrap, seed = options.seed, level = options.level
         let fitOptions = options.fitOptions(for: ChinchillaLaw())
         let approach3Fit = given.flatMap { $0.fit.formula is ChinchillaLaw ? $0.fit : nil }
         let approach3Bootstrap = approach3Fit == nil ? nil : given?.bootstrap
-        let runs = try store.runs(sweep: sweep).filter { $0.status == .done && $0.finalValidationLoss != nil }
-        let measurements = try store.measurements(sweep: sweep)
         var notes: [String] = []
-        // Approach 2: runs grouped by their planned budget (the FLOPs trained differ from it by the
-        // shape rule's rounding), or by their FLOPs within 1% for imported runs, which have no
-        // budget; D_opt from the runs' tokens.
-        let isoflop = Approaches.isoFLOP(runs.compactMap { r in
-            guard let C = r.budget ?? r.flops, let loss = r.finalValidationLoss else { return nil }
-            return IsoFLOPRun(parameters: r.parameters, tokens: r.tokens, compute: C, loss: loss)
-        }, tolerance: options.budgetTolerance, bootstrap: bootstrap, level: level, seed: seed)
+        let isoflop = Approaches.isoFLOP(runs2, tolerance: options.budgetTolerance, vertex: options.vertex,
+                                         bootstrap: bootstrap, level: level, seed: seed)
+        var sensitivity: [String: Double] = [:]
+        var window = options.vertexWindow
+        if case let .window(k) = options.vertex { window = k }
+        for method in [VertexMethod.parabola, .window(window), .spline] {
+            let a = method == options.vertex ? isoflop.exponent
+                : Approaches.isoFLOP(runs2, tolerance: options.budgetTolerance, vertex: method).exponent
+            if let a { sensitivity[method.description] = a }
+        }
         if isoflop.allocation == nil {
             let vertices = isoflop.parabolas.filter(\.bracketed).count
-            notes.append("approach 2 needs IsoFLOP budgets with at least 4 sizes each and a parabola whose minimum lies "
-                         + "inside the sizes at 2 or more budgets; found \(vertices)")
+            notes.append("approach 2 needs IsoFLOP budgets with at least 4 sizes each and a minimum inside the sizes "
+                         + "at 2 or more budgets; found \(vertices)")
         }
-        // Approach 1: learning curves at the FLOPs actually spent, warm-up dropped.
-        let curves = try store.curves()
-        let approach1 = Approaches.envelope(runs.compactMap { r in
-            guard let id = r.id, let config = r.trainingConfig, let points = curves[id] else { return nil }
-            return LearningCurve(parameters: r.parameters, flopsPerToken: config.shape.trainingFLOPsPerToken,
-                                 warmupTokens: Double(config.hyperparameters.warmupTokens),
-                                 points: points.map { LearningCurve.Point(tokens: $0.tokens, loss: $0.validationLoss) })
-        }, bootstrap: bootstrap, level: level, seed: seed)?.allocation
+        let approach1 = Approaches.envelope(curves, bootstrap: bootstrap, level: level, seed: seed)?.allocation
         if approach1 == nil { notes.append("approach 1 needs learning curves of at least 2 model sizes on the envelope") }
         var approach3: ChinchillaParameters? = nil, intervals: [String: [Double]]? = nil, samples: [[Double]]? = nil
         if measurements.count > 5 {
@@ -102,11 +166,12 @@ public enum StoreAnalysis {
                 samples = boot.samples
             }
         } else {
-            notes.append("approach 3 needs more than 5 finished runs (5 parameters); found \(measurements.count)")
+            notes.append("approach 3 needs more than 5 finished runs with N and D (5 parameters); found \(measurements.count)")
         }
-        return StoreAnalysisResult(runs: runs.count, dataHash: MeasurementSet.contentHash(of: measurements),
+        return StoreAnalysisResult(runs: runs, dataHash: MeasurementSet.contentHash(of: measurements),
                                    approach1: approach1, approach2: isoflop.allocation, parabolas: isoflop.parabolas,
-                                   frontier: isoflop.frontier,
+                                   vertex: options.vertex.description, budgets: isoflop.budgets,
+                                   vertexSensitivity: sensitivity, frontier: isoflop.frontier,
                                    approach3: approach3, approach3Intervals: intervals, approach3Bootstrap: samples,
                                    published: PublishedLaws.hoffmann2022ApproachExponents
                                        .merging(["epoch2024": PublishedLaws.epoch2024.a]) { x, _ in x },
@@ -158,6 +223,16 @@ public struct StoreFit: Sendable {
         if !store.isReadOnly { try StoreAnalysis.save(approaches, to: store, version: version) }
         let backtest = try LadderBacktest.run(store: store, sweep: sweep, analysis: approaches, options: options)
         return StoreFit(law: law, approaches: approaches, backtest: backtest)
+    }
+
+    /// `scalelab fit FILE --approaches`: the main law on the file's rows and the three approaches
+    /// on the same rows (`StoreAnalysis.analyze(_:options:approach3:)`); no ladder back-test, which
+    /// needs a store's planned budgets.
+    public static func run(file set: MeasurementSet, options: AnalysisOptions, version: String) throws -> StoreFit {
+        let law = try LawAnalysis.run(set, options: options, version: version)
+        options.report("Chinchilla's approaches 1 and 2 on \(LawAnalysis.points(set.count))...")
+        let approaches = try StoreAnalysis.analyze(set, options: options, approach3: law)
+        return StoreFit(law: law, approaches: approaches, backtest: nil)
     }
 }
 

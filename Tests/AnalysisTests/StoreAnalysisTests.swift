@@ -87,6 +87,32 @@ final class AnalysisTests: XCTestCase {
         XCTAssertEqual(fits[0].dataHash, MeasurementSet.contentHash(of: try store.measurements()))
     }
 
+    /// A file of the store's runs gives the same approaches 2 and 3 as the store (one code path):
+    /// the same budgets, all used, and a under every vertex method within 0.02 of the truth.
+    func testAFileOfTheSameRunsGivesTheSameApproaches() throws {
+        let store = try syntheticStore()
+        let options = self.options(bootstrap: 10, seed: 2)
+        let fromStore = try StoreAnalysis.analyze(store, options: options)
+        let set = try StoreAnalysis.measurementSet(store)
+        let fromFile = try StoreAnalysis.analyze(set, options: options)
+        XCTAssertEqual(fromFile.runs, fromStore.runs)
+        XCTAssertEqual(fromFile.approach2, fromStore.approach2)
+        XCTAssertEqual(fromFile.budgets, fromStore.budgets)
+        XCTAssertEqual(fromFile.budgets.map(\.status), Array(repeating: .used, count: 4))
+        XCTAssertEqual(fromFile.approach3, fromStore.approach3)
+        XCTAssertEqual(fromFile.vertex, "parabola")
+        XCTAssertEqual(Set(fromFile.vertexSensitivity.keys), ["parabola", "window(5)", "spline"])
+        for (method, a) in fromFile.vertexSensitivity { XCTAssertEqual(a, truth.a, accuracy: 0.02, method) }
+        XCTAssertEqual(fromFile.vertexSensitivity["parabola"], fromFile.approach2?.a)
+        XCTAssertEqual(try XCTUnwrap(fromFile.vertexSpread), fromFile.vertexSensitivity.values.max()! - fromFile.vertexSensitivity.values.min()!)
+
+        var spline = options
+        spline.vertex = .spline
+        let r = try StoreAnalysis.analyze(set, options: spline)
+        XCTAssertEqual(r.vertex, "spline")
+        XCTAssertEqual(r.vertexSensitivity["spline"], r.approach2?.a)
+    }
+
     /// The published exponents shown beside the fits are the catalog's (Hoffmann et al. 2022, Table 2).
     func testPublishedExponentsComeFromTheCatalog() throws {
         let r = try StoreAnalysis.analyze(try syntheticStore(), options: options(bootstrap: 0, fit: {

@@ -101,7 +101,10 @@ final class StoreReportTests: XCTestCase {
                                      + ReportCommandTests.grid)
         XCTAssertEqual(text.status, 0, text.stderr)
         for line in ["Back-test: fitted on the lower budgets, the law predicts the 1 run at C = 1.000e+21",
-                     "Back-test of the compute frontier", "Weights that make the two exact on this back-test"] {
+                     "Back-test of the compute frontier", "Weights that make the two exact on this back-test",
+                     // Every budget is said, the held-out run's single size too, and a under each vertex method.
+                     "IsoFLOP budgets (approach 2, minimum by parabola):", "budget 1.0e21 FLOPs: 1 size, fewer than 4: not used",
+                     "a by vertex method: parabola "] {
             XCTAssertTrue(text.stdout.contains(line), "no '\(line)' in: \(text.stdout)")
         }
     }

@@ -15,7 +15,10 @@ struct FitCommand: ParsableCommand {
         Residuals are log L̂ − log L. Huber laws (chinchilla, data-constrained, power-*) are fitted by \
         L-BFGS from a grid of starts in parallel; least-squares laws (kaplan-*, bnsl) by Levenberg–Marquardt. \
         Every fit has a bootstrap (--bootstrap) and a back-test on the largest-compute points \
-        (--holdout-largest); with --store, also Chinchilla's approaches 1 and 2 and the compute frontier.
+        (--holdout-largest); with --store or --approaches, also Chinchilla's approaches 1 and 2 and the compute frontier. \
+        Approach 2 groups runs into IsoFLOP budgets by C (--budget-tolerance) and finds each budget's minimum by \
+        --vertex: a parabola over all sizes, a parabola over the --vertex-window sizes around the best run, or a \
+        smoothing spline; the text says which budgets were used and how far a moves between the methods.
         """
     )
 
@@ -24,6 +27,20 @@ struct FitCommand: ParsableCommand {
 
     @Option(help: "Fit the finished runs of a run store instead of a file; also runs Chinchilla's approaches 1, 2 and 3 and saves the fits in the store.")
     var store: String?
+
+    @Flag(help: "Also run Chinchilla's approaches 1, 2 and 3 on the file's rows, side by side (as --store does).")
+    var approaches = false
+
+    @Option(name: .customLong("budget-tolerance"), parsing: .unconditional,
+            help: "Approach 2: runs whose C agree within this |ln C/C'| form one IsoFLOP budget (0.01: 1%).")
+    var budgetTolerance = AnalysisOptions.defaultBudgetTolerance
+
+    @Option(help: "Approach 2: how each budget's minimum is found: parabola (over every size), window (a parabola over the --vertex-window sizes around the best run) or spline (a smoothing spline).")
+    var vertex = VertexMethod.default.description
+
+    @Option(name: .customLong("vertex-window"), parsing: .unconditional,
+            help: "Approach 2: sizes in the window of --vertex window.")
+    var vertexWindow = VertexMethod.defaultWindow
 
     @OptionGroup var analysis: AnalysisArguments
 
@@ -39,11 +56,34 @@ struct FitCommand: ParsableCommand {
         guard (file == nil) != (store == nil) else {
             throw ValidationError("give either a measurements FILE or --store DB (not both, not neither)")
         }
+        if approaches, analysis.law?.lowercased() == "all" {
+            throw ValidationError("--approaches runs Chinchilla's approaches beside one law; --law all compares laws without them: drop one")
+        }
+        guard VertexMethod.named(vertex) != nil else {
+            throw ValidationError("--vertex must be parabola, window or spline, got \(vertex)")
+        }
+        if store == nil, !approaches {
+            for (name, given) in [("--budget-tolerance", budgetTolerance != AnalysisOptions.defaultBudgetTolerance),
+                                  ("--vertex", vertex != VertexMethod.default.description),
+                                  ("--vertex-window", vertexWindow != VertexMethod.defaultWindow)] where given {
+                throw ValidationError("\(name) applies to Chinchilla's approach 2: add --approaches (or fit a --store)")
+            }
+        }
+        do { try options.check() } catch { throw ValidationError(error.description) }
+    }
+
+    /// The analysis options of the command line, with approach 2's.
+    var options: AnalysisOptions {
+        var o = analysis.options
+        o.budgetTolerance = budgetTolerance
+        o.vertexWindow = vertexWindow
+        o.vertex = VertexMethod.named(vertex, window: vertexWindow) ?? .default
+        return o
     }
 
     func run() throws {
         try OutputFile.check([("--out", out)], inputs: [OutputFile.Input("FILE", file), OutputFile.Input("--store", store)])
-        let options = analysis.options
+        let options = self.options
         if analysis.law?.lowercased() == "all" { return try compare(options) }
         if let store {
             // Saving the approaches' fits needs a writable store; a read-only one (another user's,
@@ -68,6 +108,15 @@ struct FitCommand: ParsableCommand {
             _ = try columns.reader.read(path: file!, requiring: [.parameters, .tokens])
         }
         if let w = set.computeCheck?.warning { Output.warn(w) }
+        if approaches {
+            let result = try StoreFit.run(file: set, options: options, version: ScaleLabVersion.current)
+            let output = StoreFitOutput(report: result.law.report, approaches: result.approaches)
+            if let out { try Output.writeJSON(output, to: out) }
+            if json { return try Output.printJSON(output) }
+            print(FitText.render(result.law.report))
+            print("\n" + ApproachesText.render(result.approaches))
+            return
+        }
         let report = try LawAnalysis.run(set, options: options, version: ScaleLabVersion.current).report
         if let out { try Output.writeJSON(StoreFitOutput(report: report), to: out) }
         if json { return try Output.printJSON(StoreFitOutput(report: report)) }
@@ -171,7 +220,46 @@ enum ApproachesText {
                          + ", C_c = \(Output.sci(f.criticalCompute)) FLOPs (Kaplan 2020: alpha_C = "
                          + "\(Output.number(PublishedLaws.kaplanC.parameters[1])))")
         }
+        if !r.budgets.isEmpty {
+            lines.append("IsoFLOP budgets (approach 2, minimum by \(r.vertex)):")
+            lines += r.budgets.map { "  " + budget($0) }
+        }
+        if r.vertexSensitivity.count >= 2, let spread = r.vertexSpread {
+            let order = r.vertexSensitivity.keys.sorted { rank($0) < rank($1) }
+            var line = "a by vertex method: " + order.map { "\($0) \(Output.number(r.vertexSensitivity[$0]!))" }.joined(separator: ", ")
+                + "; a moves by \(Output.number(spread, digits: 2)) across methods"
+            if let i = r.approach2?.aInterval, i.count == 2, i[1] > i[0] {
+                line += ", \(Output.number(spread / (i[1] - i[0]), digits: 2)) of the \(Output.number(r.level * 100, digits: 3))% interval width"
+            }
+            lines.append(line)
+        }
         lines += r.notes.map { "note: " + $0 }
         return lines.joined(separator: "\n")
+    }
+
+    /// `parabola` before `window(k)` before `spline`.
+    private static func rank(_ method: String) -> Int {
+        method == "parabola" ? 0 : method == "spline" ? 2 : 1
+    }
+
+    /// One budget's line: `budget 1.0e18 FLOPs: 5 sizes, vertex N=3.1e7 outside 4.0e7–6.4e8: not used`.
+    static func budget(_ b: IsoFLOPBudget) -> String {
+        let sizes = "\(b.sizes) size\(b.sizes == 1 ? "" : "s")", range = "\(short(b.smallest))–\(short(b.largest))"
+        let head = "budget \(short(b.compute)) FLOPs: \(sizes)"
+        switch b.status {
+        case .used: return head + ", minimum N=\(b.vertex.map(short) ?? "?") within \(range): used"
+        case .tooFewSizes: return head + ", fewer than 4: not used"
+        case .opensDownwards: return head + ", parabola opens downwards (no minimum): not used"
+        case .vertexOutside: return head + ", vertex N=\(b.vertex.map(short) ?? "?") outside \(range): not used"
+        case .minimumAtEdge: return head + ", spline minimum at the edge N=\(b.vertex.map(short) ?? "?") of \(range): not used"
+        }
+    }
+
+    /// `3.1e+07` as `3.1e7`.
+    private static func short(_ x: Double) -> String {
+        let s = String(format: "%.1e", x)
+        guard let e = s.firstIndex(of: "e") else { return s }
+        let exponent = Int(s[s.index(after: e)...]) ?? 0
+        return s[..<e] + "e\(exponent)"
     }
 }
