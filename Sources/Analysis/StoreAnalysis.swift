@@ -57,7 +57,7 @@ public enum StoreAnalysis {
                                approach3 given: LawAnalysis? = nil) throws -> StoreAnalysisResult {
         let bootstrap = options.bootstrap, seed = options.seed, level = options.level
         let fitOptions = options.fitOptions(for: ChinchillaLaw())
-        let approach3Fit = given.flatMap { $0.fit.formula is ChinchillaLaw ? $0.fit : nil }
+        let approach3Fit = given.flatMap { ($0.fit.formula as? ChinchillaLaw)?.tiedExponents == false ? $0.fit : nil }
         let approach3Bootstrap = approach3Fit == nil ? nil : given?.bootstrap
         let runs = try store.runs(sweep: sweep).filter { $0.status == .done && $0.finalValidationLoss != nil }
         let measurements = try store.measurements(sweep: sweep)
