@@ -61,7 +61,7 @@ public enum PublishedLaws {
         "approach-1": 0.50, "approach-2": 0.49, "approach-3": 0.46,
     ]
     /// Epoch AI's 2024 re-fit of Hoffmann et al.'s approach-3 data, at the precision the paper
-    /// prints them (Besiroglu et al. 2024, arXiv:2404.10102, Table 1; docs/science.md, §Published
+    /// prints them (Besiroglu et al. 2024, arXiv:2404.10102; docs/science.md, §Published
     /// constants). Rounded to 1.82, 482, 2085, 0.348, 0.366 they move the compute-optimal loss at
     /// Chinchilla's budget, 5.76e23 FLOPs, from 1.9744 to 1.9764.
     public static let epoch2024 = ChinchillaParameters(E: 1.8172, A: 482.01, B: 2085.43, alpha: 0.3478, beta: 0.3658)

@@ -118,23 +118,27 @@ struct PredictCommand: ParsableCommand {
 enum PredictionText {
     static func render(_ p: Prediction) -> String {
         var lines = ["Law: \(p.law)    \(p.formula)", "Fit: \(p.fitFile)" + (p.fittedData.map { " (fitted to \($0))" } ?? ""), ""]
-        let names = p.points.first.map { Array($0.input.keys).sorted() } ?? []
+        let names = ScaleVariable.allCases.map(\.symbol).filter { s in p.points.contains { $0.input[s] != nil } }
         let scored = p.points.contains { $0.loss != nil }
+        let flagged = p.points.contains { !($0.extrapolated ?? []).isEmpty }
         let level = p.level.map { "\(Int(($0 * 100).rounded()))% interval" } ?? "interval"
-        var header = names + ["predicted", level]
+        var header = ["#"] + names + ["predicted", level]
         if scored { header += ["loss", "error", "covered"] }
-        header.append("note")
-        lines.append(Output.table(header, p.points.map { q in
-            var row = names.map { Output.number(q.input[$0] ?? .nan) }
+        if flagged { header.append("extrapolated") }
+        lines.append(Output.table(header, p.points.enumerated().map { k, q in
+            var row = ["\(k + 1)"] + names.map { Output.number(q.input[$0] ?? .nan) }
             row += [Output.number(q.predicted, digits: 5), Output.interval(q.interval)]
             if scored {
                 row += [q.loss.map { Output.number($0, digits: 5) } ?? "-",
                         q.relativeError.map { Output.percent($0) } ?? "-",
                         q.covered.map { $0 ? "yes" : "no" } ?? "-"]
             }
-            row.append(q.extrapolated.map { $0.isEmpty ? "" : "extrapolation: " + $0.joined(separator: "; ") } ?? "")
+            if flagged { row.append((q.extrapolated ?? []).isEmpty ? "no" : "yes") }
             return row
         }))
+        for (k, q) in p.points.enumerated() where !(q.extrapolated ?? []).isEmpty {
+            lines.append("#\(k + 1)\(q.line.map { " (line \($0))" } ?? ""): extrapolation: \(q.extrapolated!.joined(separator: "; "))")
+        }
         if let s = p.summary {
             lines.append("")
             lines.append("Scored on \(s.scored) point\(s.scored == 1 ? "" : "s") with a loss: mean |relative error| "
