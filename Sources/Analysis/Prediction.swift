@@ -131,9 +131,17 @@ public struct Prediction: Sendable, Codable, Equatable {
                        covered: judged.isEmpty ? nil : judged.filter { $0 }.count, withInterval: judged.count)
     }
 
-    /// The variables of `x` outside `ranges`, in words.
+    /// The variables of `x` outside `ranges`, in words: those the law reads and, when the law
+    /// does not read C but the fit recorded its range, the compute `C = 6·N·D` (a point can lie
+    /// inside the fitted N and D and still beyond every budget fitted).
     static func outside(_ x: LawInput, _ variables: [ScaleVariable], _ ranges: [String: [Double]]) -> [String] {
-        variables.compactMap { v in
+        var x = x
+        var checked = variables
+        if !variables.contains(.compute), !x.C.isFinite, x.N.isFinite, x.D.isFinite {
+            x.C = 6 * x.N * x.D
+            checked.append(.compute)
+        }
+        return checked.compactMap { v in
             guard let r = ranges[v.symbol], r.count == 2 else { return nil }
             let range = "[\(String(format: "%.3g", r[0])), \(String(format: "%.3g", r[1]))]"
             if x[v] < r[0] { return "\(v.symbol) below the fitted range \(range)" }

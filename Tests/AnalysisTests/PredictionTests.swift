@@ -43,7 +43,7 @@ final class PredictionTests: XCTestCase {
         let refitLosses = a.bootstrap!.samples.map { ChinchillaLaw().value($0, at: x) }
         XCTAssertEqual(p.points[0].interval, BootstrapResult.percentileInterval(refitLosses, level: 0.8))
         XCTAssertEqual(p.points[0].extrapolated, [])
-        XCTAssertEqual(p.points[1].extrapolated?.count, 2)
+        XCTAssertEqual(p.points[1].extrapolated?.count, 2, "N and D; the data had no C, so no range of C was recorded")
         XCTAssertEqual(p.points[1].covered, false, "a loss of 10 is far outside any interval")
         XCTAssertEqual(p.points[1].relativeError ?? 0, (p.points[1].predicted - 10) / 10, accuracy: 1e-15)
         let s = try XCTUnwrap(p.summary)
