@@ -137,9 +137,9 @@ public struct Prediction: Sendable, Codable, Equatable {
     static func outside(_ x: LawInput, _ variables: [ScaleVariable], _ ranges: [String: [Double]]) -> [String] {
         var x = x
         var checked = variables
-        if !variables.contains(.compute), !x.C.isFinite, x.N.isFinite, x.D.isFinite {
-            x.C = 6 * x.N * x.D
-            checked.append(.compute)
+        if !variables.contains(.compute) {
+            if !x.C.isFinite, x.N.isFinite, x.D.isFinite { x.C = 6 * x.N * x.D }
+            if x.C.isFinite { checked.append(.compute) }
         }
         return checked.compactMap { v in
             guard let r = ranges[v.symbol], r.count == 2 else { return nil }
