@@ -92,11 +92,8 @@ public struct MeasurementReader: Sendable {
     public func readPoints(bytes: [UInt8], source: String, format: MeasurementFileFormat,
                            requiring: Set<ScaleVariable> = []) throws(MeasurementInputError) -> [ScalePoint]
     {
-        let table = switch format {
-        case .csv: try RawTable(csv: bytes, file: source)
-        case .jsonLines: try RawTable(jsonLines: bytes, file: source)
-        }
-        return try points(from: table, source: source, requiring: requiring, lossRequired: false).points
+        try points(from: Self.table(bytes, source: source, format: format), source: source, requiring: requiring,
+                   lossRequired: false).points
     }
 
     /// Reads the file at `url` (see `read(path:requiring:)`).
@@ -117,11 +114,18 @@ public struct MeasurementReader: Sendable {
     public func read(bytes: [UInt8], source: String, format: MeasurementFileFormat,
                      requiring: Set<ScaleVariable> = []) throws(MeasurementInputError) -> MeasurementSet
     {
-        let table = switch format {
+        try measurements(from: Self.table(bytes, source: source, format: format), source: source, format: format,
+                         requiring: requiring)
+    }
+
+    /// The raw table of a CSV or JSON Lines file's bytes.
+    private static func table(_ bytes: [UInt8], source: String, format: MeasurementFileFormat)
+        throws(MeasurementInputError) -> RawTable
+    {
+        switch format {
         case .csv: try RawTable(csv: bytes, file: source)
         case .jsonLines: try RawTable(jsonLines: bytes, file: source)
         }
-        return try measurements(from: table, source: source, format: format, requiring: requiring)
     }
 }
 
