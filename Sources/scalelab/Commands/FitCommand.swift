@@ -30,7 +30,7 @@ struct FitCommand: ParsableCommand {
 
     @OptionGroup var columns: ColumnOptions
 
-    @Option(help: "Also write the JSON report to this file (input for `plan --fit`).")
+    @Option(help: "Also write the JSON report to this file (input for `plan --fit` and `predict --fit`).")
     var out: String?
 
     @Flag(help: "Print one JSON document instead of tables.")
