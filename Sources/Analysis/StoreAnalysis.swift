@@ -127,7 +127,7 @@ public enum StoreAnalysis {
                         options: AnalysisOptions, approach3 given: LawAnalysis?) throws -> StoreAnalysisResult {
         let bootstrap = options.bootstrap, seed = options.seed, level = options.level
         let fitOptions = options.fitOptions(for: ChinchillaLaw())
-        let approach3Fit = given.flatMap { $0.fit.formula is ChinchillaLaw ? $0.fit : nil }
+        let approach3Fit = given.flatMap { ($0.fit.formula as? ChinchillaLaw)?.tiedExponents == false ? $0.fit : nil }
         let approach3Bootstrap = approach3Fit == nil ? nil : given?.bootstrap
         var notes: [String] = []
         let isoflop = Approaches.isoFLOP(runs2, tolerance: options.budgetTolerance, vertex: options.vertex,

@@ -92,7 +92,7 @@ final class PlanningCommandsTests: XCTestCase {
             (["plan", "--compute", "0"], "--compute must be a positive"),
             (["plan", "--compute", "-1e20", "--json"], "--compute must be a positive"),
             (["plan", "--compute", "1e22", "--law", "nope"], "known laws: kaplan2020"),
-            (["plan", "--compute", "1e22", "--target-loss", "1.5", "--json"], "irreducible loss E = 1.82"),
+            (["plan", "--compute", "1e22", "--target-loss", "1.5", "--json"], "irreducible loss E = 1.8172"),
             (["plan", "--compute", "1e22", "--law", "llama3-2024", "--target-loss", "2"], "cannot answer --target-loss"),
         ]
         for (args, message) in cases {

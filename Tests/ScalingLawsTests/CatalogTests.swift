@@ -33,7 +33,10 @@ final class CatalogTests: XCTestCase {
         XCTAssertEqual(PublishedLaws.named("hoffmann2022")!.chinchillaParameters,
                        ChinchillaParameters(E: 1.69, A: 406.4, B: 410.7, alpha: 0.34, beta: 0.28))
         XCTAssertEqual(PublishedLaws.named("epoch2024")!.chinchillaParameters,
-                       ChinchillaParameters(E: 1.82, A: 482, B: 2085, alpha: 0.348, beta: 0.366))
+                       ChinchillaParameters(E: 1.8172, A: 482.01, B: 2085.43, alpha: 0.3478, beta: 0.3658))
+        // At the precision Besiroglu et al. print them: the compute-optimal loss at Chinchilla's
+        // budget is 1.97444 (1.97639 with the constants rounded to 1.82, 482, 2085, 0.348, 0.366).
+        XCTAssertEqual(PublishedLaws.epoch2024.optimalLoss(compute: 5.76e23), 1.9744411, accuracy: 1e-6)
         XCTAssertEqual(PublishedLaws.named("muennighoff2023")!.chinchillaParameters!.E, 1.869, accuracy: 1e-3)
         XCTAssertNil(PublishedLaws.named("deepseek2024")!.chinchillaParameters)
     }

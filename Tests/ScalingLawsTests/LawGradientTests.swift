@@ -48,6 +48,9 @@ final class LawGradientTests: XCTestCase {
                                              uniform(0.05...0.2, &rng), uniform(0.05...0.2, &rng)], x, "kaplan-nd seed \(seed)")
             checkGradient(ChinchillaLaw(), [uniform(1...2.5, &rng), logUniform(100...3000, &rng), logUniform(100...3000, &rng),
                                             uniform(0.2...0.6, &rng), uniform(0.2...0.6, &rng)], x, "chinchilla seed \(seed)")
+            checkGradient(ChinchillaLaw(tiedExponents: true), [uniform(1...2.5, &rng), logUniform(100...3000, &rng),
+                                                               logUniform(100...3000, &rng), uniform(0.2...0.6, &rng)],
+                          x, "chinchilla-tied seed \(seed)")
         }
     }
 

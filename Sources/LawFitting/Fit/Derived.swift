@@ -21,6 +21,14 @@ public enum Derived {
         return ChinchillaParameters(E: E, A: A, B: B, alpha: alpha, beta: v["beta"] ?? alpha)
     }
 
+    /// The (C, M) form of a Chinchilla law with tied exponents (`chinchilla-tied`, Gadre et al.
+    /// 2024): `E`, `a`, `b`, `eta` of `L(C, M) = E + (a·M^η + b·M^−η)·C^−η`. Nil for other forms.
+    public static func overtraining(_ formula: any LawFormula, _ p: [Double]) -> [String: Double]? {
+        let base = (formula as? FixedParameters)?.base ?? formula
+        guard let c = base as? ChinchillaLaw, c.tiedExponents, let q = chinchilla(formula, p) else { return nil }
+        return OvertrainingParameters(q)?.named
+    }
+
     /// Named scalar quantities: `a`, `b`, `G` for Chinchilla-type laws.
     public static func scalars(_ formula: any LawFormula, _ p: [Double]) -> [String: Double] {
         guard let c = chinchilla(formula, p) else { return [:] }

@@ -7,7 +7,8 @@ public struct LawFit: Sendable {
     public let objectiveKind: FitObjectiveKind
     /// Best parameters in fitting space.
     public let theta: [Double]
-    /// `Σ Huber_δ(r_i)` or `Σ r_i²`, summed over points.
+    /// `Σ Huber_δ(r_i)` or `Σ r_i²` (log residuals, or residuals on the loss for
+    /// `least-squares-loss`), summed over points.
     public let objective: Double
     /// `sqrt(mean r_i²)` with `r_i = log L̂_i − log L_i`.
     public let rmseLog: Double
@@ -102,8 +103,8 @@ public enum LawFitter {
                          kind: FitObjectiveKind, options: FitOptions) -> OptimizerResult {
         switch kind {
         case .huber:
-            if formula is ChinchillaLaw {
-                let kernel = ChinchillaHuberKernel(data: data, delta: options.huberDelta)
+            if let chinchilla = formula as? ChinchillaLaw {
+                let kernel = ChinchillaHuberKernel(data: data, delta: options.huberDelta, tiedExponents: chinchilla.tiedExponents)
                 return options.lbfgs.minimize(from: start) { kernel.objective($0, gradient: &$1) }
             }
             var objective = LogSpaceObjective(formula: formula, data: data, delta: options.huberDelta)
@@ -113,12 +114,17 @@ public enum LawFitter {
             return options.levenbergMarquardt.minimize(from: start, residuals: data.count) {
                 objective.residuals($0, &$1, &$2)
             }
+        case .leastSquaresLoss:
+            var objective = LogSpaceObjective(formula: formula, data: data, delta: options.huberDelta)
+            return options.levenbergMarquardt.minimize(from: start, residuals: data.count) {
+                objective.lossResiduals($0, &$1, &$2)
+            }
         }
     }
 
     /// LM reports ½·Σr²; we report Σr².
     private static func reported(_ value: Double, _ kind: FitObjectiveKind) -> Double {
-        kind == .leastSquares ? 2 * value : value
+        kind == .huber ? value : 2 * value
     }
 
     static func check(_ formula: any LawFormula, _ data: FitData) throws {

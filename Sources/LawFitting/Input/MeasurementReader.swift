@@ -54,6 +54,12 @@ public struct MeasurementReader: Sendable {
     public func read(path: String, requiring: Set<ScaleVariable> = [])
         throws(MeasurementInputError) -> MeasurementSet
     {
+        let (bytes, format) = try contents(path)
+        return try read(bytes: bytes, source: path, format: format, requiring: requiring)
+    }
+
+    /// The bytes of the file at `path` and the format to read them as.
+    private func contents(_ path: String) throws(MeasurementInputError) -> (bytes: [UInt8], format: MeasurementFileFormat) {
         let url = URL(fileURLWithPath: path)
         guard let format = format ?? MeasurementFileFormat(pathExtension: url.pathExtension) else {
             throw .unknownFormat(file: path, pathExtension: url.pathExtension)
@@ -69,7 +75,25 @@ public struct MeasurementReader: Sendable {
         } catch {
             throw .unreadable(file: path, reason: error.localizedDescription)
         }
-        return try read(bytes: [UInt8](data), source: path, format: format, requiring: requiring)
+        return ([UInt8](data), format)
+    }
+
+    /// Reads the file at `path` as points to evaluate a law at (`scalelab predict --points`):
+    /// like `read(path:requiring:)`, but the loss is optional, by column and by row; a point with
+    /// a loss is one the law can be scored on.
+    public func readPoints(path: String, requiring: Set<ScaleVariable> = [])
+        throws(MeasurementInputError) -> [ScalePoint]
+    {
+        let (bytes, format) = try contents(path)
+        return try readPoints(bytes: bytes, source: path, format: format, requiring: requiring)
+    }
+
+    /// Reads points (`readPoints(path:requiring:)`) from the bytes of a file; `source` names it in messages.
+    public func readPoints(bytes: [UInt8], source: String, format: MeasurementFileFormat,
+                           requiring: Set<ScaleVariable> = []) throws(MeasurementInputError) -> [ScalePoint]
+    {
+        try points(from: Self.table(bytes, source: source, format: format), source: source, requiring: requiring,
+                   lossRequired: false).points
     }
 
     /// Reads the file at `url` (see `read(path:requiring:)`).
@@ -90,11 +114,18 @@ public struct MeasurementReader: Sendable {
     public func read(bytes: [UInt8], source: String, format: MeasurementFileFormat,
                      requiring: Set<ScaleVariable> = []) throws(MeasurementInputError) -> MeasurementSet
     {
-        let table = switch format {
+        try measurements(from: Self.table(bytes, source: source, format: format), source: source, format: format,
+                         requiring: requiring)
+    }
+
+    /// The raw table of a CSV or JSON Lines file's bytes.
+    private static func table(_ bytes: [UInt8], source: String, format: MeasurementFileFormat)
+        throws(MeasurementInputError) -> RawTable
+    {
+        switch format {
         case .csv: try RawTable(csv: bytes, file: source)
         case .jsonLines: try RawTable(jsonLines: bytes, file: source)
         }
-        return try measurements(from: table, source: source, format: format, requiring: requiring)
     }
 }
 
@@ -105,10 +136,27 @@ extension MeasurementReader {
     func measurements(from table: RawTable, source: String, format: MeasurementFileFormat,
                       requiring: Set<ScaleVariable>) throws(MeasurementInputError) -> MeasurementSet
     {
+        let read = try points(from: table, source: source, requiring: requiring, lossRequired: true)
+        var set = MeasurementSet(measurements: read.points.map { p in
+                                     Observation(parameters: p.parameters, tokens: p.tokens, compute: p.compute,
+                                                 uniqueTokens: p.uniqueTokens, loss: p.loss!)
+                                 },
+                                 source: source, format: format, columns: read.columns, derived: read.derived)
+        set.computeCheck = ComputeCheck(ratios: read.computeRatios)
+        return set
+    }
+
+    /// Every row of `table` as a point: the columns found and checked, D = C/(6N) and C = 6ND
+    /// derived where missing, every value checked; the loss is checked like the rest and, unless
+    /// `lossRequired`, may be absent (no column, or an empty cell).
+    func points(from table: RawTable, source: String, requiring: Set<ScaleVariable>, lossRequired: Bool)
+        throws(MeasurementInputError)
+        -> (points: [ScalePoint], columns: ColumnMapping, derived: Set<ScaleVariable>, computeRatios: [Double])
+    {
         let index = try mapping.resolve(in: table.columns, source: source)
         let has = { (q: MeasuredQuantity) in index[q] != nil }
         var needed = Set(requiring.map(MeasuredQuantity.init))
-        needed.insert(.loss)
+        if lossRequired { needed.insert(.loss) }
         for q in MeasuredQuantity.allCases where needed.contains(q) && !has(q) {
             let derivable = (q == .tokens && has(.compute) && has(.parameters))
                 || (q == .compute && has(.parameters) && has(.tokens))
@@ -122,7 +170,7 @@ extension MeasurementReader {
         // Left to right, so a row with several bad cells reports the first one, every time.
         let ordered = index.sorted { $0.value < $1.value }
         var derived = Set<ScaleVariable>()
-        var result: [Observation] = []
+        var result: [ScalePoint] = []
         result.reserveCapacity(table.rows.count)
         var ratios: [Double] = []
         for row in table.rows {
@@ -160,14 +208,11 @@ extension MeasurementReader {
                                     column: index[empty].map { table.columns[$0] } ?? q.rawValue,
                                     quantity: empty)
             }
-            result.append(Observation(
+            result.append(ScalePoint(
                 parameters: value[.parameters], tokens: value[.tokens], compute: value[.compute],
-                uniqueTokens: value[.uniqueTokens], loss: value[.loss]!))
+                uniqueTokens: value[.uniqueTokens], loss: value[.loss], line: row.line))
         }
-        var set = MeasurementSet(measurements: result, source: source, format: format,
-                                 columns: columns, derived: derived)
-        set.computeCheck = ComputeCheck(ratios: ratios.filter(\.isFinite))
-        return set
+        return (result, columns, derived, ratios.filter(\.isFinite))
     }
 
     /// `N = 1e+200` (or `D = 2e+09 (derived)`): an input of a derivation, for messages.

@@ -9,7 +9,8 @@ import ScalingLaws
 /// `u2 = b − β·log D − e`: two exponentials and a logarithm per point, eight points at a time
 /// (`exp8`, `log8`). Arguments below −700 are clamped (their term is < 1e-304 of the sum); a group
 /// with an argument above 700 is evaluated with the max-shifted LSE in scalar code instead.
-/// Same value as `LogSpaceObjective` with `ChinchillaLaw` (tested).
+/// Same value as `LogSpaceObjective` with `ChinchillaLaw` (tested). With `tiedExponents`
+/// (`chinchilla-tied`) θ = (e, a, b, α) and β = α: the gradient of α is the sum of the two.
 struct ChinchillaHuberKernel {
     /// Points padded to a multiple of eight; padding has weight 0.
     private let logN: [Double8]
@@ -17,8 +18,9 @@ struct ChinchillaHuberKernel {
     private let logL: [Double8]
     private let weight: [Double8]
     let delta: Double
+    let tiedExponents: Bool
 
-    init(data: FitData, delta: Double) {
+    init(data: FitData, delta: Double, tiedExponents: Bool = false) {
         let n = data.count
         let groups = (n + 7) / 8
         func lanes(_ value: (Int) -> Double) -> [Double8] {
@@ -31,10 +33,12 @@ struct ChinchillaHuberKernel {
         logL = lanes { data.logLoss[$0] }
         weight = (0..<groups).map { g in Double8((0..<8).map { 8 * g + $0 < n ? 1 : 0 }) }
         self.delta = delta
+        self.tiedExponents = tiedExponents
     }
 
     func objective(_ theta: [Double], gradient g: inout [Double]) -> Double {
-        let (e, a, b, alpha, beta) = (theta[0], theta[1], theta[2], theta[3], theta[4])
+        let (e, a, b, alpha) = (theta[0], theta[1], theta[2], theta[3])
+        let beta = tiedExponents ? alpha : theta[4]
         var total = Double8(), ge = Double8(), ga = Double8(), gb = Double8(), gAlpha = Double8(), gBeta = Double8()
         let low = Double8(repeating: -700), high = Double8(repeating: 700)
         let dMin = Double8(repeating: -delta), dMax = Double8(repeating: delta)
@@ -62,7 +66,12 @@ struct ChinchillaHuberKernel {
             gBeta -= q * w2 * lnD
             ge += q * w3
         }
-        g[0] = ge.sum(); g[1] = ga.sum(); g[2] = gb.sum(); g[3] = gAlpha.sum(); g[4] = gBeta.sum()
+        g[0] = ge.sum(); g[1] = ga.sum(); g[2] = gb.sum()
+        if tiedExponents {
+            g[3] = gAlpha.sum() + gBeta.sum()
+        } else {
+            g[3] = gAlpha.sum(); g[4] = gBeta.sum()
+        }
         return total.sum()
     }
 }

@@ -1,17 +1,21 @@
 import ScalingLaws
 
-/// Measurements prepared for fitting: the law inputs and the log of each loss.
+/// Measurements prepared for fitting: the law inputs, each loss and its log.
 public struct FitData: Sendable {
     public let inputs: [LawInput]
     public let logLoss: [Double]
+    /// The losses themselves (the residuals of `least-squares-loss` are `L̂ − L`).
+    public let loss: [Double]
 
     public init(_ measurements: [Observation]) {
         inputs = measurements.map(\.input)
-        logLoss = measurements.map { _log($0.loss) }
+        loss = measurements.map(\.loss)
+        logLoss = loss.map { _log($0) }
     }
 
-    init(inputs: [LawInput], logLoss: [Double]) {
+    init(inputs: [LawInput], loss: [Double], logLoss: [Double]) {
         self.inputs = inputs
+        self.loss = loss
         self.logLoss = logLoss
     }
 
@@ -19,7 +23,19 @@ public struct FitData: Sendable {
 
     /// The points at these indices (with repetition, as a bootstrap resample).
     public func subset(_ indices: [Int]) -> FitData {
-        FitData(inputs: indices.map { inputs[$0] }, logLoss: indices.map { logLoss[$0] })
+        FitData(inputs: indices.map { inputs[$0] }, loss: indices.map { loss[$0] }, logLoss: indices.map { logLoss[$0] })
+    }
+
+    /// The smallest and largest value of each variable the points have (every point with a
+    /// finite value counts), by symbol: `["N": [1e7, 1e9], …]`. A prediction outside them is an
+    /// extrapolation.
+    public var ranges: [String: [Double]] {
+        var out: [String: [Double]] = [:]
+        for v in ScaleVariable.allCases {
+            let values = inputs.map { $0[v] }.filter(\.isFinite)
+            if let lo = values.min(), let hi = values.max() { out[v.symbol] = [lo, hi] }
+        }
+        return out
     }
 }
 

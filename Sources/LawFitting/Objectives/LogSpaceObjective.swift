@@ -1,7 +1,8 @@
 import ScalingLaws
 
 /// The residuals `r_i = log L̂(x_i; p(θ)) − log L_i` of any law in fitting space θ, and the two
-/// objectives built on them: summed Huber (for L-BFGS) and least squares (for Levenberg–Marquardt).
+/// objectives built on them: summed Huber (for L-BFGS) and least squares (for Levenberg–Marquardt);
+/// also the residuals on the loss itself, `L̂(x_i; p(θ)) − L_i` (`least-squares-loss`).
 ///
 /// Not thread-safe: it owns scratch buffers. Make one per thread.
 struct LogSpaceObjective {
@@ -43,6 +44,21 @@ struct LogSpaceObjective {
             let logL = formula.logValue(fitting: theta, natural: &natural, at: data.inputs[i], gradient: &pointGradient, specs: specs)
             r[i] = logL - data.logLoss[i]
             for j in 0..<n { J[i * n + j] = pointGradient[j] }
+        }
+    }
+
+    /// Residuals on the loss itself, `r_i = L̂_i − L_i`, and the row-major Jacobian `∂r_i/∂θ_j`
+    /// (`∂L̂/∂p_j`, times `p_j` for logarithmic parameters, `dp/dθ = p`); NaN residuals where the
+    /// law is not finite.
+    mutating func lossResiduals(_ theta: [Double], _ r: inout [Double], _ J: inout [Double]) {
+        let n = theta.count
+        for j in 0..<n { natural[j] = specs[j].natural(theta[j]) }
+        for i in 0..<data.count {
+            let L = formula.value(natural, at: data.inputs[i], gradient: &pointGradient)
+            r[i] = L.isFinite ? L - data.loss[i] : .nan
+            for j in 0..<n {
+                J[i * n + j] = specs[j].scale == .logarithmic ? pointGradient[j] * natural[j] : pointGradient[j]
+            }
         }
     }
 }

@@ -60,8 +60,8 @@ extension FitReport {
         for name in parameterOrder where !seen.insert(name).inserted {
             throw bad("\"parameterOrder\" lists '\(q(name))' twice")
         }
-        let tied = (formula as? DataConstrainedLaw)?.tiedExponents == true
-        let base: any LawFormula = tied ? DataConstrainedLaw() : formula
+        let tied = formula.tiesExponents
+        let base = formula.untiedForm
         let known = Set(base.parameterNames)
         for name in parameterOrder where !known.contains(name) {
             throw bad("law \(law) has no parameter '\(q(name))' (its parameters: \(base.parameterNames.joined(separator: ", ")))")

@@ -52,6 +52,9 @@ public struct FitReport: Codable, Sendable, Equatable {
     public var intervals: [String: [Double]]?
     public var derived: [String: Double]
     public var derivedIntervals: [String: [Double]]?
+    /// For `chinchilla-tied`: the same law in compute and tokens per parameter (Gadre et al. 2024,
+    /// `OvertrainingParameters`), with bootstrap intervals; nil for other laws.
+    public var overtrainingForm: OvertrainingForm?
     public var budgets: [Budget]
     public var fit: Summary
     public var bootstrap: BootstrapSummary?
@@ -63,20 +66,34 @@ public struct FitReport: Codable, Sendable, Equatable {
         public var file: String
         public var points: Int
         public var hash: String
+        /// The smallest and largest value of each variable fitted, by symbol (`FitData.ranges`):
+        /// what `scalelab predict` calls an extrapolation. Nil in fit files written before it was recorded.
+        public var ranges: [String: [Double]]?
         /// The column each quantity was read from, by symbol, or how it was derived
         /// (`MeasurementSet.provenance`); nil for data that did not come from a file.
         public var columns: [String: String]?
         /// How the file's C compares with 6ND, when it gave all three.
         public var computeCheck: ComputeCheck?
 
-        public init(file: String, points: Int, hash: String, columns: [String: String]? = nil,
-                    computeCheck: ComputeCheck? = nil) {
+        public init(file: String, points: Int, hash: String, ranges: [String: [Double]]? = nil,
+                    columns: [String: String]? = nil, computeCheck: ComputeCheck? = nil) {
             self.file = file
             self.points = points
             self.hash = hash
+            self.ranges = ranges
             self.columns = columns
             self.computeCheck = computeCheck
         }
+    }
+
+    /// `L(C, M) = E + (a·M^η + b·M^−η)·C^−η`: a tied Chinchilla law written as Gadre et al. 2024 do.
+    public struct OvertrainingForm: Codable, Sendable, Equatable {
+        /// The form as one line (`OvertrainingParameters.formula`).
+        public var formula: String
+        /// `E`, `a`, `b`, `eta`.
+        public var parameters: [String: Double]
+        /// Their percentile intervals over the bootstrap refits, when there are refits.
+        public var intervals: [String: [Double]]?
     }
 }
 
@@ -93,6 +110,10 @@ extension FitReport {
         parameters = Dictionary(uniqueKeysWithValues: zip(names, p))
         fixed = (formula as? FixedParameters)?.fixed
         derived = Derived.scalars(formula, p)
+        overtrainingForm = Derived.overtraining(formula, p).map {
+            OvertrainingForm(formula: OvertrainingParameters.formula, parameters: $0,
+                             intervals: bootstrap?.intervals { Derived.overtraining(formula, $0) ?? [:] })
+        }
         var spread: [String: [Double]] = [:]
         for (j, name) in names.enumerated() {
             let values = fit.bestStarts.map { $0.parameters[j] }

@@ -13,8 +13,8 @@ public enum FittedLaw {
         }
         var values = Dictionary(uniqueKeysWithValues: zip(report.parameterOrder, p))
         for (k, v) in report.fixed ?? [:] { values[k] = v }
-        if let tied = formula as? DataConstrainedLaw, tied.tiedExponents {
-            let base = DataConstrainedLaw()
+        if formula.tiesExponents {
+            let base = formula.untiedForm
             values["beta"] = values["alpha"]
             guard let law = Law(base, named: values) else { throw missing(report, base) }
             return law

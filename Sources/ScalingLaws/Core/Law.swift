@@ -50,6 +50,7 @@ public enum LawForms {
         KaplanPowerLaw(variable: .compute),
         KaplanJointLaw(),
         ChinchillaLaw(),
+        ChinchillaLaw(tiedExponents: true),
         DataConstrainedLaw(),
         DataConstrainedLaw(tiedExponents: true),
         BrokenPowerLaw(variable: .tokens, breaks: 1),
@@ -66,5 +67,20 @@ public enum LawForms {
             return BrokenPowerLaw(variable: variable ?? .tokens, breaks: k)
         }
         return all.first { $0.identifier == id }
+    }
+}
+
+extension LawFormula {
+    /// Whether the form ties β to α (`chinchilla-tied`, `data-constrained-tied`).
+    public var tiesExponents: Bool {
+        (self as? ChinchillaLaw)?.tiedExponents == true || (self as? DataConstrainedLaw)?.tiedExponents == true
+    }
+
+    /// The same form with β free when this one ties it to α; else the form itself. A tied law's
+    /// parameters are its untied form's with `beta` set to `alpha`.
+    public var untiedForm: any LawFormula {
+        if let c = self as? ChinchillaLaw, c.tiedExponents { return ChinchillaLaw() }
+        if let d = self as? DataConstrainedLaw, d.tiedExponents { return DataConstrainedLaw() }
+        return self
     }
 }

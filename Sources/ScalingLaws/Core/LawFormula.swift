@@ -58,12 +58,17 @@ public protocol LawFormula: Sendable {
     func value(_ p: [Double], at x: LawInput, gradient: inout [Double]) -> Double
 }
 
-/// The objective a fit minimizes; residuals are always `log L̂ − log L`.
+/// The objective a fit minimizes. `huber` and `least-squares` work on the log residuals
+/// `r_i = log L̂_i − log L_i` (a relative error), `least-squares-loss` on the loss itself,
+/// `r_i = L̂_i − L_i` (an absolute error, which weighs high-loss points more).
 public enum FitObjectiveKind: String, Sendable, Codable, Equatable, CaseIterable {
-    /// `Σ Huber_δ(r_i)` with δ = 1e-3, minimized by L-BFGS (Chinchilla approach 3; arXiv:2203.15556).
+    /// `Σ Huber_δ(log L̂_i − log L_i)` with δ = 1e-3, minimized by L-BFGS (Chinchilla approach 3; arXiv:2203.15556).
     case huber
-    /// `Σ r_i²`, minimized by Levenberg–Marquardt.
+    /// `Σ (log L̂_i − log L_i)²`, minimized by Levenberg–Marquardt.
     case leastSquares = "least-squares"
+    /// `Σ (L̂_i − L_i)²`, minimized by Levenberg–Marquardt: least squares on the loss itself, as
+    /// Gadre et al. 2024 fit their over-training law (arXiv:2403.08540).
+    case leastSquaresLoss = "least-squares-loss"
 }
 
 extension LawFormula {

@@ -3,11 +3,20 @@
 /// Hoffmann et al. 2022, arXiv:2203.15556, Eq. 2 (approach 3). N counts all parameters.
 /// Fitted as `log L = LSE(a − α·log N, b − β·log D, e)` with `A = e^a`, `B = e^b`, `E = e^e`,
 /// Huber δ = 1e-3 summed over points, L-BFGS from a 4,500-point grid.
+///
+/// With `tiedExponents` (`chinchilla-tied`) β is not a free parameter but equal to α:
+/// `L = E + A/N^α + B/D^α`, the vector is E, A, B, alpha, and the grid has 900 starts. That is the
+/// law Gadre et al. 2024 (arXiv:2403.08540) fit and write in compute and tokens per parameter
+/// (`OvertrainingParameters`).
 public struct ChinchillaLaw: LawFormula {
-    public init() {}
+    /// Whether β is tied to α (four parameters instead of five).
+    public var tiedExponents: Bool
 
-    public var identifier: String { "chinchilla" }
-    public var formula: String { "L = E + A/N^alpha + B/D^beta" }
+    /// The law with five free parameters, or with β tied to α.
+    public init(tiedExponents: Bool = false) { self.tiedExponents = tiedExponents }
+
+    public var identifier: String { tiedExponents ? "chinchilla-tied" : "chinchilla" }
+    public var formula: String { tiedExponents ? "L = E + A/N^alpha + B/D^alpha" : "L = E + A/N^alpha + B/D^beta" }
     public var variables: [ScaleVariable] { [.parameters, .tokens] }
     public var defaultObjective: FitObjectiveKind { .huber }
 
@@ -15,7 +24,7 @@ public struct ChinchillaLaw: LawFormula {
     public var parameters: [ParameterSpec] {
         let exponents = stride(from: 0.0, through: 2.0, by: 0.5).map { $0 }
         let scales = stride(from: 0.0, through: 25.0, by: 5.0).map { $0 }
-        return [
+        let all = [
             ParameterSpec("E", range: 0...Double.infinity, scale: .logarithmic,
                           startGrid: stride(from: -1.0, through: 1.0, by: 0.5).map { $0 }),
             ParameterSpec("A", range: 0...Double.infinity, scale: .logarithmic, startGrid: scales),
@@ -23,20 +32,34 @@ public struct ChinchillaLaw: LawFormula {
             ParameterSpec("alpha", range: 0...10, scale: .linear, startGrid: exponents),
             ParameterSpec("beta", range: 0...10, scale: .linear, startGrid: exponents),
         ]
+        return tiedExponents ? Array(all.prefix(4)) : all
+    }
+
+    /// The five-parameter vector E, A, B, alpha, beta (β = α inserted when tied).
+    @inline(__always) public func untied(_ p: [Double]) -> [Double] {
+        tiedExponents ? [p[0], p[1], p[2], p[3], p[3]] : p
     }
 
     public func value(_ p: [Double], at x: LawInput) -> Double {
-        p[0] + p[1] * _pow(x.N, -p[3]) + p[2] * _pow(x.D, -p[4])
+        let beta = tiedExponents ? p[3] : p[4]
+        return p[0] + p[1] * _pow(x.N, -p[3]) + p[2] * _pow(x.D, -beta)
     }
 
     public func value(_ p: [Double], at x: LawInput, gradient g: inout [Double]) -> Double {
+        let beta = tiedExponents ? p[3] : p[4]
         let tn = _pow(x.N, -p[3])          // N^-α
-        let td = _pow(x.D, -p[4])          // D^-β
+        let td = _pow(x.D, -beta)          // D^-β
+        let dAlpha = -p[1] * tn * _log(x.N)
+        let dBeta = -p[2] * td * _log(x.D)
         g[0] = 1
         g[1] = tn
         g[2] = td
-        g[3] = -p[1] * tn * _log(x.N)
-        g[4] = -p[2] * td * _log(x.D)
+        if tiedExponents {
+            g[3] = dAlpha + dBeta           // ∂L/∂α with β = α
+        } else {
+            g[3] = dAlpha
+            g[4] = dBeta
+        }
         return p[0] + p[1] * tn + p[2] * td
     }
 }
@@ -57,7 +80,7 @@ public struct ChinchillaParameters: Sendable, Codable, Equatable, Hashable {
         self.beta = beta
     }
 
-    /// From the parameter vector of `ChinchillaLaw` (E, A, B, alpha, beta).
+    /// From the parameter vector of the untied `ChinchillaLaw` (E, A, B, alpha, beta).
     public init(_ p: [Double]) {
         precondition(p.count >= 5, "Chinchilla needs 5 parameters, got \(p.count)")
         self.init(E: p[0], A: p[1], B: p[2], alpha: p[3], beta: p[4])
@@ -87,4 +110,19 @@ public struct ChinchillaParameters: Sendable, Codable, Equatable, Hashable {
     }
     /// The model size that is compute-optimal for a data budget D: `N_opt(D) = G·(D·G)^(β/α)`.
     public func optimalParameters(tokens D: Double) -> Double { G * _pow(D * G, beta / alpha) }
+}
+
+extension ChinchillaParameters {
+    /// The Chinchilla constants of a law of Chinchilla's form, tied or not, or of the
+    /// data-constrained form (which reduces to Chinchilla's with unlimited unique data); a tied
+    /// law has β = α. Nil for other forms.
+    public init?(_ law: Law) {
+        if let c = law.formula as? ChinchillaLaw {
+            self.init(c.untied(law.parameters))
+        } else if let d = law.formula as? DataConstrainedLaw {
+            self.init(d.untied(law.parameters))
+        } else {
+            return nil
+        }
+    }
 }

@@ -25,12 +25,13 @@ public enum PlanningLaw: Sendable {
         }
     }
 
-    /// The planning law of a fitted law: Chinchilla's form or the data-constrained form.
+    /// The planning law of a fitted law: Chinchilla's form (tied exponents or not) or the
+    /// data-constrained form.
     public init(_ law: Law) throws(PlanningError) {
         switch law.formula {
-        case is ChinchillaLaw: self = .chinchilla(ChinchillaParameters(law.parameters))
-        case is DataConstrainedLaw: self = .dataConstrained(DataConstrainedParameters(law.parameters))
-        default: throw .unsupported(law: law.identifier, request: "compute-optimal planning (use chinchilla or data-constrained)")
+        case let d as DataConstrainedLaw: self = .dataConstrained(DataConstrainedParameters(d.untied(law.parameters)))
+        case is ChinchillaLaw: self = .chinchilla(ChinchillaParameters(law)!)
+        default: throw .unsupported(law: law.identifier, request: "compute-optimal planning (use chinchilla, chinchilla-tied or data-constrained)")
         }
     }
 

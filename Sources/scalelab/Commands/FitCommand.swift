@@ -12,8 +12,9 @@ struct FitCommand: ParsableCommand {
         abstract: "Fit a scaling law to measurements from a CSV or JSON Lines file.",
         discussion: """
         Laws: \(LawForms.identifiers.joined(separator: ", ")), or 'all' to compare every applicable law.
-        Residuals are log L̂ − log L. Huber laws (chinchilla, data-constrained, power-*) are fitted by \
-        L-BFGS from a grid of starts in parallel; least-squares laws (kaplan-*, bnsl) by Levenberg–Marquardt. \
+        Residuals are log L̂ − log L. Huber laws (chinchilla, chinchilla-tied, data-constrained, power-*) are \
+        fitted by L-BFGS from a grid of starts in parallel; least-squares laws (kaplan-*, bnsl) by \
+        Levenberg–Marquardt; --objective least-squares-loss fits L̂ − L by Levenberg–Marquardt. \
         Every fit has a bootstrap (--bootstrap) and a back-test on the largest-compute points \
         (--holdout-largest); with --store or --approaches, also Chinchilla's approaches 1 and 2 and the compute frontier. \
         Approach 2 groups runs into IsoFLOP budgets by C (--budget-tolerance) and finds each budget's minimum by \
@@ -46,7 +47,7 @@ struct FitCommand: ParsableCommand {
 
     @OptionGroup var columns: ColumnOptions
 
-    @Option(help: "Also write the JSON report to this file (input for `plan --fit`).")
+    @Option(help: "Also write the JSON report to this file (input for `plan --fit` and `predict --fit`).")
     var out: String?
 
     @Flag(help: "Print one JSON document instead of tables.")

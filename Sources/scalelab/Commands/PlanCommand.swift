@@ -24,7 +24,7 @@ struct PlanCommand: ParsableCommand {
     var uniqueTokens: Double?
     @Option(name: .customLong("inference-tokens"), parsing: .unconditional, help: "Lifetime inference tokens (inference-aware plan).")
     var inferenceTokens: Double?
-    @Option(help: "A fit report written by `scalelab fit --out FILE.json` (chinchilla or data-constrained); overrides --law. With a bootstrap fit, every number gets an interval.")
+    @Option(help: "A fit report written by `scalelab fit --out FILE.json` (chinchilla, chinchilla-tied or data-constrained); overrides --law. With a bootstrap fit, every number gets an interval.")
     var fit: String?
     @Flag(help: "Print one JSON document instead of text.") var json = false
 

@@ -32,7 +32,7 @@ struct AnalysisArguments: ParsableArguments {
             help: "Compute budgets (FLOPs) at which to report N_opt, D_opt and loss.")
     var budgets: [PositiveNumber] = []
 
-    @Option(help: "Objective: huber or least-squares (default: the law's usual one).")
+    @Option(help: "Objective: huber or least-squares on log L, or least-squares-loss on L itself (default: the law's usual one).")
     var objective: FitObjectiveKind?
 
     @Option(name: .customLong("grid"), help: "Start values of one fitting parameter, e.g. --grid log_A=0,5,10 --grid alpha=0.2,0.5.")

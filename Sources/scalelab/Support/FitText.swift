@@ -27,6 +27,13 @@ enum FitText {
             rows.append([name, Output.number(r.derived[name]!, digits: 6), Output.interval(r.derivedIntervals?[name]), ""])
         }
         out.append(Output.table(["parameter", "value", level, "spread over best \(r.fit.bestStartObjectives.count) starts"], rows))
+        if let o = r.overtrainingForm {
+            out.append("")
+            out.append("In compute and tokens per parameter (Gadre et al. 2024): \(o.formula)")
+            out.append(Output.table(["parameter", "value", level], ["E", "a", "b", "eta"].map { name in
+                [name, Output.number(o.parameters[name] ?? .nan, digits: 6), Output.interval(o.intervals?[name])]
+            }))
+        }
         out.append("")
         out.append("Fit: objective \(Output.number(r.fit.objective, digits: 6)) (\(r.fit.objectiveKind), summed), "
                    + "RMSE of log residuals \(Output.number(r.fit.rmseLog)), \(r.fit.points) points, "
