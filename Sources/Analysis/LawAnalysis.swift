@@ -34,8 +34,9 @@ public struct LawAnalysis: Sendable {
         let willBacktest = options.holdout != nil || data.count - k > formula.parameters.count
         if willBacktest { options.report("back-testing \(formula.identifier) without the \(groupedDigits(k)) largest-compute points...") }
         let backtest = willBacktest ? try Backtest.run(formula, data: data, holdout: k, options: fitOptions) : nil
-        let report = FitReport(fit: fit, bootstrap: boot, seed: options.seed, budgets: options.budgets, holdout: backtest,
+        var report = FitReport(fit: fit, bootstrap: boot, seed: options.seed, budgets: options.budgets, holdout: backtest,
                                data: .init(file: set.source, points: data.count, hash: set.contentHash), version: version)
+        report.warnings = set.warnings.isEmpty ? nil : set.warnings
         return LawAnalysis(fit: fit, bootstrap: boot, backtest: backtest, report: report, data: data)
     }
 

@@ -38,10 +38,17 @@ public struct MeasurementReader: Sendable {
     public var mapping: ColumnMapping
     /// The format to read; nil chooses it from the file extension.
     public var format: MeasurementFileFormat?
+    /// The rows to read (`--where`) and how to group them (`--group-by`). `read` applies the
+    /// conditions only; `readGroups` also splits the rows into groups.
+    public var selection: RowSelection
 
-    public init(mapping: ColumnMapping = ColumnMapping(), format: MeasurementFileFormat? = nil) {
+    /// A reader of the columns `mapping` names (the rest by their usual names), in `format`
+    /// (nil: from the extension), of the rows `selection` keeps.
+    public init(mapping: ColumnMapping = ColumnMapping(), format: MeasurementFileFormat? = nil,
+                selection: RowSelection = RowSelection()) {
         self.mapping = mapping
         self.format = format
+        self.selection = selection
     }
 
     /// Reads the file at `path`.
@@ -54,6 +61,25 @@ public struct MeasurementReader: Sendable {
     public func read(path: String, requiring: Set<ScaleVariable> = [])
         throws(MeasurementInputError) -> MeasurementSet
     {
+        let (bytes, format) = try load(path: path)
+        return try read(bytes: bytes, source: path, format: format, requiring: requiring)
+    }
+
+    /// Reads the file at `path` and splits the rows `selection` keeps into one set per group of
+    /// `selection.groupBy` (one set without it), in the groups' order (`RowSelection`).
+    ///
+    /// - Parameters:
+    ///   - path: a CSV or JSON-lines file; `format`, or else the extension, says which.
+    ///   - requiring: the variables every row must have (see `read(path:requiring:)`).
+    public func readGroups(path: String, requiring: Set<ScaleVariable> = [])
+        throws(MeasurementInputError) -> [MeasurementSet]
+    {
+        let (bytes, format) = try load(path: path)
+        return try sets(from: table(bytes, source: path, format: format), source: path, format: format, requiring: requiring)
+    }
+
+    /// The bytes of the file at `path` and its format.
+    private func load(path: String) throws(MeasurementInputError) -> ([UInt8], MeasurementFileFormat) {
         let url = URL(fileURLWithPath: path)
         guard let format = format ?? MeasurementFileFormat(pathExtension: url.pathExtension) else {
             throw .unknownFormat(file: path, pathExtension: url.pathExtension)
@@ -69,7 +95,7 @@ public struct MeasurementReader: Sendable {
         } catch {
             throw .unreadable(file: path, reason: error.localizedDescription)
         }
-        return try read(bytes: [UInt8](data), source: path, format: format, requiring: requiring)
+        return ([UInt8](data), format)
     }
 
     /// Reads the file at `url` (see `read(path:requiring:)`).
@@ -90,17 +116,42 @@ public struct MeasurementReader: Sendable {
     public func read(bytes: [UInt8], source: String, format: MeasurementFileFormat,
                      requiring: Set<ScaleVariable> = []) throws(MeasurementInputError) -> MeasurementSet
     {
-        let table = switch format {
+        var whole = self
+        whole.selection.groupBy = []
+        return try whole.sets(from: table(bytes, source: source, format: format), source: source, format: format,
+                              requiring: requiring)[0]
+    }
+
+    /// The bytes as a raw table.
+    private func table(_ bytes: [UInt8], source: String, format: MeasurementFileFormat)
+        throws(MeasurementInputError) -> RawTable
+    {
+        switch format {
         case .csv: try RawTable(csv: bytes, file: source)
         case .jsonLines: try RawTable(jsonLines: bytes, file: source)
         }
-        return try measurements(from: table, source: source, format: format, requiring: requiring)
     }
 }
 
 // MARK: - From a raw table to measurements (internal)
 
 extension MeasurementReader {
+    /// The rows `selection` keeps, one set per group, each named `source [conditions, group]`
+    /// and carrying its warnings (`DataWarnings`).
+    func sets(from table: RawTable, source: String, format: MeasurementFileFormat,
+              requiring: Set<ScaleVariable>) throws(MeasurementInputError) -> [MeasurementSet]
+    {
+        let kept = try selection.filter(table, source: source)
+        var out: [MeasurementSet] = []
+        for (label, rows) in try selection.groups(kept, source: source) {
+            var set = try measurements(from: rows, source: selection.name(of: source, group: label), format: format,
+                                       requiring: requiring)
+            set.group = label
+            out.append(set)
+        }
+        return out
+    }
+
     /// Finds the columns, checks the required ones, and reads every row.
     func measurements(from table: RawTable, source: String, format: MeasurementFileFormat,
                       requiring: Set<ScaleVariable>) throws(MeasurementInputError) -> MeasurementSet
@@ -160,8 +211,11 @@ extension MeasurementReader {
                 parameters: value[.parameters], tokens: value[.tokens], compute: value[.compute],
                 uniqueTokens: value[.uniqueTokens], loss: value[.loss]!))
         }
+        let warnings = DataWarnings.candidates(table.columns, used: index, mapping: mapping)
+            + DataWarnings.settings(table, used: index)
+            + [DataWarnings.repeatedPoints(result)].compactMap { $0 }
         return MeasurementSet(measurements: result, source: source, format: format,
-                              columns: columns, derived: derived)
+                              columns: columns, derived: derived, warnings: warnings)
     }
 
     /// `N = 1e+200` (or `D = 2e+09 (derived)`): an input of a derivation, for messages.

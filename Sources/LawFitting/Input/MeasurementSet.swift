@@ -16,15 +16,25 @@ public struct MeasurementSet: Sendable, Codable, Equatable {
     public var derived: Set<ScaleVariable>
     /// FNV-1a 64 of the numbers, as 16 lower-case hex digits (see `contentHash(of:)`).
     public var contentHash: String
+    /// The group these rows are (`tokenizer=bpe`) when the file was split with
+    /// `RowSelection.groupBy`; nil for a set of all the rows selected.
+    public var group: String?
+    /// Signs, found while reading, that these rows are several sweeps or were read from a
+    /// doubtful column (`DataWarnings`); empty for one clean sweep.
+    public var warnings: [String]
 
+    /// Measurements read from `source`; `contentHash` is computed from them.
     public init(measurements: [Observation], source: String, format: MeasurementFileFormat,
-                columns: ColumnMapping = ColumnMapping(), derived: Set<ScaleVariable> = []) {
+                columns: ColumnMapping = ColumnMapping(), derived: Set<ScaleVariable> = [],
+                group: String? = nil, warnings: [String] = []) {
         self.measurements = measurements
         self.source = source
         self.format = format
         self.columns = columns
         self.derived = derived
         self.contentHash = Self.contentHash(of: measurements)
+        self.group = group
+        self.warnings = warnings
     }
 
     /// The number of runs.

@@ -29,6 +29,8 @@ struct FitCommand: ParsableCommand {
 
     @OptionGroup var columns: ColumnOptions
 
+    @OptionGroup var rows: RowOptions
+
     @Option(help: "Also write the JSON report to this file (input for `plan --fit`).")
     var out: String?
 
@@ -39,38 +41,88 @@ struct FitCommand: ParsableCommand {
         guard (file == nil) != (store == nil) else {
             throw ValidationError("give either a measurements FILE or --store DB (not both, not neither)")
         }
+        if analysis.law?.lowercased() == "all", !rows.groupBy.isEmpty {
+            throw ValidationError("--law all compares every law on one set of rows and --group-by fits one law per group; "
+                                  + "choose the rows with --where, or name one law")
+        }
     }
 
     func run() throws {
         try OutputFile.check([("--out", out)], inputs: [OutputFile.Input("FILE", file), OutputFile.Input("--store", store)])
         let options = analysis.options
-        if analysis.law?.lowercased() == "all" { return try compare(options) }
+        let selection = try rows.selection
+        if analysis.law?.lowercased() == "all" { return try compare(options, selection) }
         if let store {
+            if !selection.isEmpty { return try fitStoreRows(store, selection, options) }
             // Saving the approaches' fits needs a writable store; a read-only one (another user's,
             // a read-only mount) is still read and fitted, and says that nothing was saved.
-            let result = try StoreFit.run(try Self.openForFitting(store), options: options, version: ScaleLabVersion.current)
-            let output = StoreFitOutput(report: result.law.report, approaches: result.approaches, backtest: result.backtest)
-            if let out { try Output.writeJSON(output, to: out) }
-            if json { return try Output.printJSON(output) }
-            print(FitText.render(result.law.report))
-            print("\n" + ApproachesText.render(result.approaches))
-            let lines = ForecastText.backtest(result.backtest, withWeight: true)
-            if !lines.isEmpty { print(lines.joined(separator: "\n")) }
-            return
+            return try show(try StoreFit.run(try Self.openForFitting(store), options: options, version: ScaleLabVersion.current))
+        }
+        var reader = columns.reader
+        reader.selection = selection
+        if !selection.groupBy.isEmpty {
+            let required = options.law.map { Set(LawForms.named($0, variable: options.variable)!.variables) } ?? []
+            let sets = try reader.readGroups(path: file!, requiring: required)
+            return try show(try GroupedFitReport.run(sets, file: file!, selection: selection, options: options,
+                                                     version: ScaleLabVersion.current))
         }
         // With a named law the reader checks that every row has the law's variables; without one,
         // the data's own columns choose the law.
         let set = try options.law.map { name in
-            try columns.reader.read(path: file!, requiring: Set(LawForms.named(name, variable: options.variable)!.variables))
-        } ?? columns.reader.read(path: file!, requiring: [])
+            try reader.read(path: file!, requiring: Set(LawForms.named(name, variable: options.variable)!.variables))
+        } ?? reader.read(path: file!, requiring: [])
         if options.law == nil, !set.availableVariables.contains(.compute) {
             // Neither law chosen by default applies: let the reader say which column is missing.
-            _ = try columns.reader.read(path: file!, requiring: [.parameters, .tokens])
+            _ = try reader.read(path: file!, requiring: [.parameters, .tokens])
         }
-        let report = try LawAnalysis.run(set, options: options, version: ScaleLabVersion.current).report
+        try show(try LawAnalysis.run(set, options: options, version: ScaleLabVersion.current).report)
+    }
+
+    /// Prints one fit (its warnings on stderr) and writes `--out`.
+    private func show(_ report: FitReport) throws {
+        Warnings.print(report.warnings ?? [])
         if let out { try Output.writeJSON(StoreFitOutput(report: report), to: out) }
         if json { return try Output.printJSON(StoreFitOutput(report: report)) }
         print(FitText.render(report))
+    }
+
+    /// Prints a store's fit with its approaches and back-tests (warnings on stderr) and writes `--out`.
+    private func show(_ result: StoreFit) throws {
+        Warnings.print(result.law.report.warnings ?? [])
+        let output = StoreFitOutput(report: result.law.report, approaches: result.approaches, backtest: result.backtest)
+        if let out { try Output.writeJSON(output, to: out) }
+        if json { return try Output.printJSON(output) }
+        print(FitText.render(result.law.report))
+        print("\n" + ApproachesText.render(result.approaches))
+        let lines = ForecastText.backtest(result.backtest, withWeight: true)
+        if !lines.isEmpty { print(lines.joined(separator: "\n")) }
+    }
+
+    /// Prints the groups' fits side by side (warnings on stderr) and writes `--out`.
+    private func show(_ grouped: GroupedFitReport) throws {
+        Warnings.print(grouped.warnings)
+        if let out { try Output.writeJSON(grouped, to: out) }
+        if json { return try Output.printJSON(grouped) }
+        print(GroupedFitText.render(grouped))
+    }
+
+    /// `fit --store DB --where … --group-by …`: the rows selected over the store's columns
+    /// (`StoreAnalysis.selectionColumns`). One whole sweep selected gets the full store analysis
+    /// of that sweep; other selections get the main law (per group with --group-by).
+    private func fitStoreRows(_ path: String, _ selection: RowSelection, _ options: AnalysisOptions) throws {
+        let store = try Self.openForFitting(path)
+        let groups = try StoreAnalysis.select(store, selection)
+        guard selection.groupBy.isEmpty else {
+            return try show(try GroupedFitReport.run(groups.map(\.set), file: path, selection: selection, options: options,
+                                                     version: ScaleLabVersion.current))
+        }
+        let (set, sweeps) = groups[0]
+        if sweeps.count == 1, let id = sweeps[0].id, try store.measurements(sweep: id).count == set.count {
+            return try show(try StoreFit.run(store, sweep: id, options: options, version: ScaleLabVersion.current))
+        }
+        FileHandle.standardError.write(Data(("note: the approaches and the ladder back-test need one whole sweep (or the whole store); "
+            + "fitting the main law only to the \(set.count) selected runs\n").utf8))
+        try show(try LawAnalysis.run(set, options: options, version: ScaleLabVersion.current).report)
     }
 
     /// The store read-write (the fits are saved in it) or, when the user cannot write it,
@@ -83,12 +135,18 @@ struct FitCommand: ParsableCommand {
         return try RunStore.open(path: path, create: false, readOnly: readOnly)
     }
 
-    private func compare(_ options: AnalysisOptions) throws {
-        let set = try store.map { try StoreAnalysis.measurementSet(try RunStore.open(path: $0, create: false, readOnly: true)) }
-            ?? columns.reader.read(path: file!, requiring: [])
+    private func compare(_ options: AnalysisOptions, _ selection: RowSelection) throws {
+        var reader = columns.reader
+        reader.selection = selection
+        let set = try store.map { path in
+            let store = try RunStore.open(path: path, create: false, readOnly: true)
+            return try selection.isEmpty ? StoreAnalysis.measurementSet(store, warn: true) : StoreAnalysis.select(store, selection)[0].set
+        } ?? reader.read(path: file!, requiring: [])
+        Warnings.print(set.warnings)
         let comparison = try LawAnalysis.compare(set, options: options)
         let report = ComparisonReport(file: set.source, points: set.count, hash: set.contentHash, holdout: comparison.holdout,
-                                      laws: comparison.rows, dropped: comparison.dropped, scalelabVersion: ScaleLabVersion.current)
+                                      laws: comparison.rows, dropped: comparison.dropped,
+                                      warnings: set.warnings.isEmpty ? nil : set.warnings, scalelabVersion: ScaleLabVersion.current)
         if let out { try Output.writeJSON(report, to: out) }
         if json { try Output.printJSON(report); return }
         print("Laws fitted to \(set.source) (\(set.count) points), ranked by log RMSE on the \(comparison.holdout) largest-compute points held out:\n")
@@ -112,6 +170,8 @@ struct ComparisonReport: Codable {
     var laws: [ComparisonRow]
     /// The laws whose fit failed, each with why.
     var dropped: [String]?
+    /// Signs that the rows are several sweeps (`DataWarnings`).
+    var warnings: [String]?
     var scalelabVersion: String
 }
 
