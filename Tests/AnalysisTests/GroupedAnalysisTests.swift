@@ -42,9 +42,9 @@ final class GroupedAnalysisTests: XCTestCase {
         let pooled = try LawAnalysis.run(try MeasurementReader().read(path: path), options: options, version: "test").report
         XCTAssertTrue(pooled.warnings?.contains { $0.hasPrefix("column 'tokenizer' has 2 values (bpe, char)") } ?? false)
         let pooledAlpha = try XCTUnwrap(pooled.parameters["alpha"])
-        XCTAssertGreaterThan(abs(pooledAlpha - bpe.alpha), 0.03, "pooled alpha \(pooledAlpha) is neither setting's")
-        XCTAssertGreaterThan(abs(pooledAlpha - char.alpha), 0.03, "pooled alpha \(pooledAlpha) is neither setting's")
-        XCTAssertGreaterThan(pooled.fit.rmseLog, 0.02, "one law cannot follow two settings")
+        // One exponent for two settings is wrong for at least one of them, and follows neither.
+        XCTAssertGreaterThan(max(abs(pooledAlpha - bpe.alpha), abs(pooledAlpha - char.alpha)), 0.08, "pooled alpha \(pooledAlpha)")
+        XCTAssertGreaterThan(pooled.fit.rmseLog, 0.05, "one law cannot follow two settings")
 
         let selection = RowSelection(groupBy: ["tokenizer"])
         let sets = try MeasurementReader(selection: selection).readGroups(path: path)

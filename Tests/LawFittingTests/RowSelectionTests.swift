@@ -108,7 +108,7 @@ import ScalingLaws
         #expect(sets.map(\.group) == ["tokenizer=bpe", "tokenizer=char"])
         #expect(sets.map { URL(fileURLWithPath: $0.source).lastPathComponent } == ["runs.csv [tokenizer=bpe]", "runs.csv [tokenizer=char]"])
         #expect(sets[0].measurements.map(\.loss) == [3.10, 2.90, 2.70])
-        #expect(sets.allSatisfy(\.warnings.isEmpty), "within one tokenizer the rows are one sweep")
+        #expect(sets.allSatisfy { $0.warnings.isEmpty }, "within one tokenizer the rows are one sweep")
     }
 
     @Test func numericGroupsAreOneGroupPerNumberInNumericOrder() throws {

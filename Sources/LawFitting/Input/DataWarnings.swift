@@ -57,8 +57,8 @@ public enum DataWarnings {
             + "seed-to-seed noise is a few tenths of a percent, so the rows may be several sweeps: \(hint)"
     }
 
-    /// `1%`, `4.3%`.
-    static func percent(_ x: Double) -> String { String(format: "%.2g%%", 100 * x) }
+    /// `0.48%`, `1%`, `4.3%`, `17%`, `120%`.
+    static func percent(_ x: Double) -> String { String(format: 100 * x >= 10 ? "%.0f%%" : "%.2g%%", 100 * x) }
 
     /// Text columns that look like settings of several sweeps pooled in `table` (see the type's rules).
     static func settings(_ table: RawTable, used: [MeasuredQuantity: Int]) -> [String] {
