@@ -31,7 +31,7 @@ struct FitCommand: ParsableCommand {
 
     @OptionGroup var rows: RowOptions
 
-    @Option(help: "Also write the JSON report to this file (input for `plan --fit`).")
+    @Option(help: "Also write the JSON report to this file (input for `plan --fit`; with --group-by, every group's report).")
     var out: String?
 
     @Flag(help: "Print one JSON document instead of tables.")
