@@ -162,6 +162,14 @@ import ScalingLaws
         #expect(try read(text)[0].warnings.isEmpty)
     }
 
+    @Test func aSettingIsFoundWhenNoSizeRepeats() throws {
+        // Every row its own N: a tokenizer still spans several sizes, so it is a setting.
+        let text = "params,tokens,tokenizer,loss\n" + (0..<6).map { i in
+            "\(1e8 * Double(i + 1)),2e9,\(i % 2 == 0 ? "bpe" : "char"),\(3 - 0.1 * Double(i))"
+        }.joined(separator: "\n")
+        #expect(try read(text)[0].warnings.map { $0.prefix(40) } == ["column 'tokenizer' has 2 values (bpe, ch"])
+    }
+
     @Test func seedNoiseOnRepeatedPointsIsNotAWarning() throws {
         // Three seeds 0.3% apart at every point, and one point with an outlier seed (2%).
         var lines = ["params,tokens,seed,loss"]

@@ -11,8 +11,8 @@ import ScalingLaws
 ///   a few tenths of a percent; two settings pooled give the same gap at almost every point, so
 ///   the median separates them where one noisy repeat does not.
 /// - settings columns: a text column (not one read as N, D, C, U or the loss) with 2 to
-///   `maximumSettings` (20) distinct values, each on at least 2 rows, that varies among rows of
-///   the same model size (a column that only names the size, like `70M`, is not a setting).
+///   `maximumSettings` (20) distinct values, each on at least 2 rows, not a label of the model
+///   size (a column like `70M`, each of whose values goes with one N only, is not a setting).
 /// - several candidate columns for a quantity found by its usual names (`loss`, `val_loss`,
 ///   `train_loss`): which was used, and the option that chooses another.
 public enum DataWarnings {
@@ -30,17 +30,24 @@ public enum DataWarnings {
         -> String?
     {
         struct Point: Hashable { var n, d, c, u: UInt64? }
-        var losses: [Point: [Double]] = [:]
+        // Per point only the lowest and highest loss and the count: a million rows stay cheap.
+        struct Span { var lo, hi: Double; var count: Int }
+        var spans: [Point: Span] = [:]
         var order: [Point] = []
         for m in measurements {
             let p = Point(n: m.parameters?.bitPattern, d: m.tokens?.bitPattern, c: m.compute?.bitPattern,
                           u: m.uniqueTokens?.bitPattern)
-            if losses[p] == nil { order.append(p) }
-            losses[p, default: []].append(m.loss)
+            if var s = spans[p] {
+                s.lo = min(s.lo, m.loss); s.hi = max(s.hi, m.loss); s.count += 1
+                spans[p] = s
+                if s.count == 2 { order.append(p) }
+            } else {
+                spans[p] = Span(lo: m.loss, hi: m.loss, count: 1)
+            }
         }
         let repeated = order.compactMap { p -> (Point, Double)? in
-            guard let l = losses[p], l.count > 1, let lo = l.min(), let hi = l.max(), lo > 0 else { return nil }
-            return (p, hi / lo - 1)
+            guard let s = spans[p], s.lo > 0 else { return nil }
+            return (p, s.hi / s.lo - 1)
         }
         guard !repeated.isEmpty else { return nil }
         let spreads = repeated.map(\.1).sorted()
@@ -66,22 +73,26 @@ public enum DataWarnings {
         // The model size of each row, to tell a setting from a label of the size.
         let sizeColumn = [MeasuredQuantity.parameters, .compute, .tokens].lazy.compactMap { used[$0] }.first
         var out: [String] = []
-        for (j, name) in table.columns.enumerated() where !quantityColumns.contains(j) {
-            let cells = table.rows.map { RowSelection.text($0.cells[j]) }
-            let present = cells.compactMap { $0 }
-            guard present.contains(where: { RowSelection.number($0) == nil }) else { continue }
+        columns: for (j, name) in table.columns.enumerated() where !quantityColumns.contains(j) {
             var counts: [RowSelection.CellKey: Int] = [:]
-            for c in present { counts[RowSelection.CellKey(c), default: 0] += 1 }
-            guard (2...maximumSettings).contains(counts.count), counts.values.allSatisfy({ $0 >= 2 }) else { continue }
-            if let s = sizeColumn {
-                var valuesBySize: [String: Set<RowSelection.CellKey>] = [:]
-                for (row, c) in zip(table.rows, cells) {
-                    guard let c, let size = RowSelection.text(row.cells[s]) else { continue }
-                    valuesBySize[size, default: []].insert(RowSelection.CellKey(c))
+            var firstSize: [RowSelection.CellKey: String] = [:]
+            var spansSizes = sizeColumn == nil   // some value goes with two sizes: not a size label
+            var text = false
+            for row in table.rows {
+                guard let c = RowSelection.text(row.cells[j]) else { continue }
+                let key = RowSelection.CellKey(c)
+                if case .text = key { text = true }
+                counts[key, default: 0] += 1
+                // More values than a setting has (a run name, a measurement): stop reading the column.
+                if counts.count > maximumSettings { continue columns }
+                if !spansSizes, let s = sizeColumn, let size = RowSelection.text(row.cells[s]) {
+                    if let first = firstSize[key] { spansSizes = first != size } else { firstSize[key] = size }
                 }
-                guard valuesBySize.values.contains(where: { $0.count > 1 }) else { continue }
             }
-            let values = RowSelection.distinct(present).compactMap { $0 }
+            guard text, counts.count >= 2, counts.values.allSatisfy({ $0 >= 2 }) else { continue }
+            // A label of the model size (`70M`): each of its values goes with one size only.
+            if !spansSizes { continue }
+            let values = RowSelection.distinct(table.rows.map { RowSelection.text($0.cells[j]) }).compactMap { $0 }
             let shown = values.prefix(10).map(MeasurementInputError.quote).joined(separator: ", ") + (values.count > 10 ? ", …" : "")
             let first = MeasurementInputError.quote(values[0])
             out.append("column '\(MeasurementInputError.quote(name))' has \(values.count) values (\(shown)); the rows may be "
