@@ -171,6 +171,14 @@ final class RowSelectionCommandTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertFalse(r.stderr.contains("warning:"), r.stderr)
         XCTAssertTrue(r.stderr.contains("16 runs"), r.stderr)
+        XCTAssertFalse(try String(contentsOfFile: out, encoding: .utf8).contains("Warning: "))
+        // Pooled, the page says what stderr says.
+        let pooledOut = dir.appendingPathComponent("pooled.html").path
+        let pooled = try CLIRunner.run(["report", path, "--no-compare", "--out", pooledOut] + quick)
+        XCTAssertEqual(pooled.status, 0, pooled.stderr)
+        XCTAssertTrue(pooled.stderr.contains("warning: column 'tokenizer' has 2 values"), pooled.stderr)
+        let page = try String(contentsOfFile: pooledOut, encoding: .utf8)
+        XCTAssertTrue(page.contains("<li>Warning: column "), "the page lists the warnings")
     }
 
     func testOneCleanSweepDoesNotWarn() throws {
