@@ -20,6 +20,7 @@ public struct LawAnalysis: Sendable {
     /// an error).
     public static func run(_ set: MeasurementSet, options: AnalysisOptions, version: String) throws -> LawAnalysis {
         let formula = try Self.formula(for: set, options: options)
+        try set.checkScales()
         try validatePointCount(set, for: formula)
         let data = FitData(set.measurements.filter { m in formula.variables.allSatisfy { m.value(of: $0) != nil } })
         let fitOptions = options.fitOptions(for: formula)
@@ -35,8 +36,11 @@ public struct LawAnalysis: Sendable {
         if willBacktest { options.report("back-testing \(formula.identifier) without the \(groupedDigits(k)) largest-compute points...") }
         let backtest = willBacktest ? try Backtest.run(formula, data: data, holdout: k, options: fitOptions) : nil
         var report = FitReport(fit: fit, bootstrap: boot, seed: options.seed, budgets: options.budgets, holdout: backtest,
-                               data: .init(file: set.source, points: data.count, hash: set.contentHash), version: version)
-        report.warnings = set.warnings.isEmpty ? nil : set.warnings
+                               data: .init(file: set.source, points: data.count, hash: set.contentHash,
+                                           columns: set.provenance.isEmpty ? nil : set.provenance,
+                                           computeCheck: set.computeCheck), version: version)
+        let warnings = set.warnings + [set.computeCheck?.warning].compactMap { $0 }
+        report.warnings = warnings.isEmpty ? nil : warnings
         return LawAnalysis(fit: fit, bootstrap: boot, backtest: backtest, report: report, data: data)
     }
 
@@ -71,6 +75,7 @@ public struct LawAnalysis: Sendable {
     /// Every applicable law fitted and back-tested on the largest-compute points, ranked by
     /// `Comparison.ranked`. A law whose fit fails is left out and named in `dropped`.
     public static func compare(_ set: MeasurementSet, options: AnalysisOptions) throws(AnalysisError) -> LawComparison {
+        do { try set.checkScales() } catch { throw .fit(error.description) }
         let data = FitData(set.measurements)
         let forms = Comparison.applicable(to: data)
         guard !forms.isEmpty else {

@@ -132,9 +132,36 @@ final class FitCommandTests: XCTestCase {
         try expectFailure(["fit", path], contains: ["line 2", "column 'loss'", "must be positive"])
     }
 
+    /// C given at 10 × 6ND is fitted (chinchilla reads N and D) but said on stderr, and the fit
+    /// records which column each quantity came from and how C compares with 6ND.
+    func testComputeFarFromSixNDWarnsAndIsRecorded() throws {
+        var text = "params,tokens,flops,loss\n"
+        for N in [1e7, 3e7, 1e8, 3e8] {
+            for D in [2e8, 6e8, 2e9] { text += "\(N),\(D),\(60 * N * D),\(1.69 + 406.4 / pow(N, 0.34) + 410.7 / pow(D, 0.28))\n" }
+        }
+        let path = try temporaryFile("tenfold.csv", text)
+        let r = try CLIRunner.run(["fit", path, "--bootstrap", "0", "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("warning: the C column is not 6ND on every row"), r.stderr)
+        let json = try XCTUnwrap(try r.json() as? [String: Any])
+        let data = try XCTUnwrap(json["data"] as? [String: Any])
+        XCTAssertEqual(data["columns"] as? [String: String], ["N": "params", "D": "tokens", "C": "flops", "L": "loss"])
+        let check = try XCTUnwrap(data["computeCheck"] as? [String: Any])
+        XCTAssertEqual(try XCTUnwrap(check["medianRatio"] as? Double), 10, accuracy: 1e-9)
+        XCTAssertEqual(check["rowsOutside"] as? Int, 12)
+        let textRun = try CLIRunner.run(["fit", path, "--bootstrap", "0"])
+        XCTAssertTrue(textRun.stdout.contains("Columns: N ← params, D ← tokens, C ← flops, L ← loss"), textRun.stdout)
+        XCTAssertTrue(textRun.stdout.contains("C/(6ND): median 10.000"), textRun.stdout)
+    }
+
+    func testAComputeColumnOfLogValuesIsRefused() throws {
+        let path = try temporaryFile("logc.csv", "params,compute,loss\n1e8,2.0,3.1\n2e8,3.1,3.0\n4e8,4.0,2.9\n8e8,3.5,2.8\n")
+        try expectFailure(["fit", path, "--law", "power-c"], contains: ["column 'compute'", "log10", "--c-column"])
+    }
+
     func testTooFewPointsForTheLaw() throws {
         let path = try temporaryFile("runs.csv", "params,tokens,loss\n1e8,2e9,3.1\n2e8,2e9,3.0\n4e8,4e9,2.9\n")
-        try expectFailure(["fit", path, "--law", "chinchilla"], contains: ["chinchilla has 5 parameters", "3 usable rows", "need at least 6"])
+        try expectFailure(["fit", path, "--law", "chinchilla"], contains: ["chinchilla has 5 parameters", "3 usable rows", "need at least 6", "--fix"])
     }
 
     func testUnknownLaw() throws {

@@ -12,6 +12,12 @@ public struct ImportSummary: Sendable, Codable, Equatable {
     public var contentHash: String
     /// Quantities computed from others: D = C/(6N), C = 6ND.
     public var derived: [String]
+    /// The column each quantity was read from, by symbol (`MeasurementSet.provenance`).
+    public var columns: [String: String]? = nil
+    /// How the file's C compares with 6ND, when it gave all three.
+    public var computeCheck: ComputeCheck? = nil
+    /// What looks wrong in the file though it imported (e.g. C far from 6ND).
+    public var warnings: [String]? = nil
 }
 
 extension RunStore {
@@ -34,7 +40,8 @@ extension RunStore {
         let now = Date()
         var sweeps: [(Sweep, [StoredRun])] = []
         for (set, name) in sets {
-            var spec = ["source": set.source, "format": set.format.rawValue, "hash": set.contentHash, "rows": "\(set.count)"]
+            var spec = ["source": set.source, "format": set.format.rawValue, "hash": set.contentHash, "rows": "\(set.count)",
+                        "columns": set.provenance.sorted { $0.key < $1.key }.map { "\($0.key) ← \($0.value)" }.joined(separator: ", ")]
             spec["group"] = set.group
             let json = try StoreJSON.encode(spec, what: "the import's description (the sweep's spec_json)")
             let sweep = Sweep(name: name, kind: "import", specJSON: json, scalelabVersion: version, createdAt: now)
@@ -52,8 +59,11 @@ extension RunStore {
         }
         return try insert(sweeps).enumerated().map { i, stored in
             let set = sets[i].set
+            let warnings = [set.computeCheck?.warning].compactMap { $0 }
             return ImportSummary(sweepID: stored.0.id!, sweepName: stored.0.name, runs: stored.1.count, source: set.source,
-                                 contentHash: set.contentHash, derived: set.derived.map(\.symbol).sorted())
+                                 contentHash: set.contentHash, derived: set.derived.map(\.symbol).sorted(),
+                                 columns: set.provenance, computeCheck: set.computeCheck,
+                                 warnings: warnings.isEmpty ? nil : warnings)
         }
     }
 }
@@ -63,7 +73,9 @@ extension RunStore {
 public func readImportFile(path: String, reader: MeasurementReader = MeasurementReader())
     throws(MeasurementInputError) -> MeasurementSet
 {
-    try reader.read(path: path, requiring: [.parameters, .tokens])
+    let set = try reader.read(path: path, requiring: [.parameters, .tokens])
+    try set.checkScales()
+    return set
 }
 
 /// Reads a measurement file for import as the groups of `reader.selection` (one set without

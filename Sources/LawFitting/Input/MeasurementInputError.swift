@@ -1,4 +1,5 @@
 import Foundation
+import ScalingLaws
 
 /// Why a measurement file could not be read, with what to fix.
 ///
@@ -52,6 +53,8 @@ public enum MeasurementInputError: Error, Sendable, Equatable, CustomStringConve
     /// A row condition that leaves no row; `values` are the column's values among the rows the
     /// earlier conditions kept.
     case noRowSelected(file: String, condition: String, column: String, values: [String])
+    /// A scale column whose values no training run can have (`ScaleFloor`), with what to do.
+    case implausibleScale(file: String, detail: String)
 
     public var description: String {
         switch self {
@@ -101,7 +104,7 @@ public enum MeasurementInputError: Error, Sendable, Equatable, CustomStringConve
                 + "but is '\(Self.quote(value))'; fix the value or remove the row"
         case let .tooFewPoints(file, law, parameters, points):
             return "law \(law) has \(parameters) parameters but \(file) has \(points) usable "
-                + "row\(points == 1 ? "" : "s"); need at least \(parameters + 1)"
+                + "row\(points == 1 ? "" : "s"); need at least \(parameters + 1). " + Self.fewerParameters(law: law, points: points)
         case let .numberOutOfRange(file, line, column):
             return "\(file), line \(line), column '\(Self.quote(column))': the number is out of range for a Double "
                 + "(its magnitude is above 1.8e308); fix the value or remove the row"
@@ -117,6 +120,8 @@ public enum MeasurementInputError: Error, Sendable, Equatable, CustomStringConve
                     + "(case, spaces, '_' and '-' are ignored)"
             return "\(file), line 1: \(names) (columns \(positions[0]) and \(positions[1])), so which one "
                 + "to read is ambiguous; rename or remove one of them"
+        case let .implausibleScale(file, detail):
+            return "\(file): \(detail)"
         case let .duplicateKey(file, line, key, positions):
             return "\(file), line \(line): the key '\(Self.quote(key))' appears twice in one object "
                 + "(keys \(positions[0]) and \(positions[1])), so which value to read is ambiguous; "
@@ -131,6 +136,18 @@ public enum MeasurementInputError: Error, Sendable, Equatable, CustomStringConve
     }
 
     public var errorDescription: String? { description }
+
+    /// What makes a fit of `law` possible with `points` rows: more runs, parameters held at known
+    /// values with `--fix` (each one lowers the minimum by one), or a law with fewer parameters.
+    static func fewerParameters(law: String, points: Int) -> String {
+        let names = LawForms.named(law)?.parameterNames ?? []
+        var fix = "hold parameters at known values with --fix NAME=VALUE (each held parameter lowers the minimum by one"
+        if !names.isEmpty, names.count >= points {
+            let hold = names.count - points + 1
+            fix += "; with \(points) row\(points == 1 ? "" : "s"), hold \(hold) of \(names.joined(separator: ", "))"
+        }
+        return "Add runs, \(fix)), or fit a law with fewer parameters (`scalelab laws` lists them)"
+    }
 
     /// `a, b, c`, or `(none)`; a name that contains a comma is quoted: `'Tied, No Gating'`.
     /// Names are quoted short (`quote`), and at most 40 of them are listed.

@@ -175,11 +175,15 @@ extension MeasurementReader {
         var derived = Set<ScaleVariable>()
         var result: [Observation] = []
         result.reserveCapacity(table.rows.count)
+        var ratios: [Double] = []
         for row in table.rows {
             var value: [MeasuredQuantity: Double] = [:]
             for (q, i) in ordered {
                 value[q] = try number(row.cells[i], quantity: q, line: row.line,
                                       column: table.columns[i], file: source)
+            }
+            if let N = value[.parameters], let D = value[.tokens], let C = value[.compute] {
+                ratios.append(C / (6 * N * D))
             }
             if value[.tokens] == nil, let C = value[.compute], let N = value[.parameters] {
                 let D = C / (6 * N)
@@ -214,8 +218,10 @@ extension MeasurementReader {
         let warnings = DataWarnings.candidates(table.columns, used: index, mapping: mapping)
             + DataWarnings.settings(table, used: index)
             + [DataWarnings.repeatedPoints(result)].compactMap { $0 }
-        return MeasurementSet(measurements: result, source: source, format: format,
-                              columns: columns, derived: derived, warnings: warnings)
+        var set = MeasurementSet(measurements: result, source: source, format: format,
+                                 columns: columns, derived: derived, warnings: warnings)
+        set.computeCheck = ComputeCheck(ratios: ratios.filter(\.isFinite))
+        return set
     }
 
     /// `N = 1e+200` (or `D = 2e+09 (derived)`): an input of a derivation, for messages.

@@ -22,6 +22,8 @@ public struct MeasurementSet: Sendable, Codable, Equatable {
     /// Signs, found while reading, that these rows are several sweeps or were read from a
     /// doubtful column (`DataWarnings`); empty for one clean sweep.
     public var warnings: [String]
+    /// How the file's C compares with 6ND on the rows that give N, D and C; nil when no row does.
+    public var computeCheck: ComputeCheck?
 
     /// Measurements read from `source`; `contentHash` is computed from them.
     public init(measurements: [Observation], source: String, format: MeasurementFileFormat,
@@ -35,6 +37,22 @@ public struct MeasurementSet: Sendable, Codable, Equatable {
         self.contentHash = Self.contentHash(of: measurements)
         self.group = group
         self.warnings = warnings
+    }
+
+    /// Which column each quantity was read from, by symbol (`N`, `D`, `C`, `U`, `L`), with
+    /// `derived: C = 6ND` or `derived: D = C/(6N)` for a quantity computed from others in some
+    /// row: the provenance a fit records.
+    public var provenance: [String: String] {
+        var out: [String: String] = [:]
+        for q in MeasuredQuantity.allCases {
+            if let v = q.variable, derived.contains(v) {
+                let how = v == .compute ? "derived: C = 6ND" : "derived: D = C/(6N)"
+                out[q.rawValue] = columns[q].map { "\($0) (\(how) where empty)" } ?? how
+            } else if let name = columns[q] {
+                out[q.rawValue] = name
+            }
+        }
+        return out
     }
 
     /// The number of runs.

@@ -66,10 +66,19 @@ public struct FitReport: Codable, Sendable, Equatable {
         public var file: String
         public var points: Int
         public var hash: String
-        public init(file: String, points: Int, hash: String) {
+        /// The column each quantity was read from, by symbol, or how it was derived
+        /// (`MeasurementSet.provenance`); nil for data that did not come from a file.
+        public var columns: [String: String]?
+        /// How the file's C compares with 6ND, when it gave all three.
+        public var computeCheck: ComputeCheck?
+
+        public init(file: String, points: Int, hash: String, columns: [String: String]? = nil,
+                    computeCheck: ComputeCheck? = nil) {
             self.file = file
             self.points = points
             self.hash = hash
+            self.columns = columns
+            self.computeCheck = computeCheck
         }
     }
 }

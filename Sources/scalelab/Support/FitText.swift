@@ -5,7 +5,15 @@ enum FitText {
     static func render(_ r: FitReport) -> String {
         var out: [String] = []
         out.append("Law: \(r.law)    \(r.formula)")
-        if let d = r.data { out.append("Data: \(d.file), \(d.points) points (hash \(d.hash))") }
+        if let d = r.data {
+            out.append("Data: \(d.file), \(d.points) points (hash \(d.hash))")
+            if let columns = d.columns, !columns.isEmpty {
+                let order = ["N", "D", "C", "U", "L"]
+                out.append("Columns: " + columns.sorted { (order.firstIndex(of: $0.key) ?? 9) < (order.firstIndex(of: $1.key) ?? 9) }
+                    .map { "\($0.key) ← \($0.value)" }.joined(separator: ", "))
+            }
+            if let check = d.computeCheck { out.append(check.summary) }
+        }
         out.append("")
         let level = r.bootstrap.map { "\(Int(($0.level * 100).rounded()))% interval" } ?? ""
         var rows = r.parameterOrder.map { name in

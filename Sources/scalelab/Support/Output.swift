@@ -11,6 +11,11 @@ enum Output {
 
     static func printJSON<T: Encodable>(_ value: T) throws { print(try json(value)) }
 
+    /// `warning: …` on stderr: something that looks wrong in the input but does not stop the command.
+    static func warn(_ message: String) {
+        FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
+    }
+
     /// Decodes a document `json` wrote (non-finite numbers as "inf", "-inf", "nan"). A failure
     /// throws a message naming what is wrong and where, e.g. `no key "parameterOrder"`.
     static func decodeJSON<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {

@@ -32,12 +32,10 @@ struct RowOptions: ParsableArguments {
     var isEmpty: Bool { conditions.isEmpty && groupBy.isEmpty }
 }
 
-/// `warning: …` lines on stderr, each once.
+/// `warning: …` lines on stderr (`Output.warn`), each once.
 enum Warnings {
     static func print(_ warnings: [String]) {
         var seen = Set<String>()
-        for w in warnings where seen.insert(w).inserted {
-            FileHandle.standardError.write(Data("warning: \(w)\n".utf8))
-        }
+        for w in warnings where seen.insert(w).inserted { Output.warn(w) }
     }
 }
