@@ -35,10 +35,12 @@ public struct LawAnalysis: Sendable {
         let willBacktest = options.holdout != nil || data.count - k > formula.parameters.count
         if willBacktest { options.report("back-testing \(formula.identifier) without the \(groupedDigits(k)) largest-compute points...") }
         let backtest = willBacktest ? try Backtest.run(formula, data: data, holdout: k, options: fitOptions) : nil
-        let report = FitReport(fit: fit, bootstrap: boot, seed: options.seed, budgets: options.budgets, holdout: backtest,
+        var report = FitReport(fit: fit, bootstrap: boot, seed: options.seed, budgets: options.budgets, holdout: backtest,
                                data: .init(file: set.source, points: data.count, hash: set.contentHash, ranges: data.ranges,
-                                            columns: set.provenance.isEmpty ? nil : set.provenance,
-                                            computeCheck: set.computeCheck), version: version)
+                                           columns: set.provenance.isEmpty ? nil : set.provenance,
+                                           computeCheck: set.computeCheck), version: version)
+        let warnings = set.warnings + [set.computeCheck?.warning].compactMap { $0 }
+        report.warnings = warnings.isEmpty ? nil : warnings
         return LawAnalysis(fit: fit, bootstrap: boot, backtest: backtest, report: report, data: data)
     }
 

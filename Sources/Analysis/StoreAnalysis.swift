@@ -217,7 +217,7 @@ public struct StoreFit: Sendable {
     /// Analyses the done runs of `store` (of `sweep`, when given) and saves the approaches' fits in
     /// it, unless the store was opened read-only (`RunStore.isReadOnly`): then it only reads.
     public static func run(_ store: RunStore, sweep: Int64? = nil, options: AnalysisOptions, version: String) throws -> StoreFit {
-        let set = try StoreAnalysis.measurementSet(store, sweep: sweep)
+        let set = try StoreAnalysis.measurementSet(store, sweep: sweep, warn: true)
         let law = try LawAnalysis.run(set, options: options, version: version)
         let approaches = try StoreAnalysis.analyze(store, sweep: sweep, options: options, approach3: law)
         if !store.isReadOnly { try StoreAnalysis.save(approaches, to: store, version: version) }
@@ -237,10 +237,62 @@ public struct StoreFit: Sendable {
 }
 
 extension StoreAnalysis {
-    /// The finished runs of `store` (of `sweep`, when given) as measurements named by the store's path.
-    public static func measurementSet(_ store: RunStore, sweep: Int64? = nil) throws -> MeasurementSet {
+    /// The finished runs of `store` (of `sweep`, when given) as measurements named by the store's
+    /// path; with `warn`, carrying the warnings of `warnings(for:sweeps:)`.
+    public static func measurementSet(_ store: RunStore, sweep: Int64? = nil, warn: Bool = false) throws -> MeasurementSet {
         let runs = try store.measurements(sweep: sweep)
         guard !runs.isEmpty else { throw AnalysisError.noRuns(source: store.path) }
-        return MeasurementSet(measurements: runs, source: store.path, format: .csv)
+        var set = MeasurementSet(measurements: runs, source: store.path, format: .csv)
+        if warn {
+            let ids = Set(try finishedRuns(store, sweep: sweep).map(\.sweepID))
+            set.warnings = try warnings(for: runs, sweeps: try store.sweeps().filter { ids.contains($0.id ?? -1) })
+        }
+        return set
+    }
+
+    /// The columns `--where` and `--group-by` can name on a run store: the sweep's name, id and
+    /// kind, and the run's architecture and seed.
+    public static let selectionColumns = ["sweep", "sweep_id", "kind", "arch", "seed"]
+
+    /// The finished runs of `store` selected and grouped by `selection` over `selectionColumns`,
+    /// each group with the sweeps its runs come from and its warnings (`warnings(for:sweeps:)`).
+    public static func select(_ store: RunStore, _ selection: RowSelection) throws -> [(set: MeasurementSet, sweeps: [Sweep])] {
+        let measurements = try store.measurements()
+        let runs = try finishedRuns(store)
+        guard !measurements.isEmpty else { throw AnalysisError.noRuns(source: store.path) }
+        guard runs.count == measurements.count else {
+            throw AnalysisError.fit("\(store.path): \(runs.count) finished runs but \(measurements.count) measurements; check the store with `scalelab status`")
+        }
+        let sweeps = Dictionary(try store.sweeps().map { ($0.id ?? -1, $0) }, uniquingKeysWith: { a, _ in a })
+        let labels: [(column: String, values: [String?])] = [
+            ("sweep", runs.map { sweeps[$0.sweepID]?.name }), ("sweep_id", runs.map { "\($0.sweepID)" }),
+            ("kind", runs.map { sweeps[$0.sweepID]?.kind }), ("arch", runs.map(\.arch)), ("seed", runs.map { $0.seed.map { "\($0)" } }),
+        ]
+        return try selection.apply(to: measurements, labels: labels, source: store.path).map { set, indices in
+            let ids = Set(indices.map { runs[$0].sweepID })
+            let used = ids.sorted().compactMap { sweeps[$0] }
+            var s = set
+            s.warnings = try warnings(for: s.measurements, sweeps: used)
+            return (s, used)
+        }
+    }
+
+    /// The warnings about a store's runs fitted as one law: repeated points whose losses disagree
+    /// (`DataWarnings.repeatedPoints`), and runs from several sweeps of which at least one is an
+    /// import (runs trained elsewhere, often with other settings).
+    public static func warnings(for measurements: [Observation], sweeps: [Sweep]) throws -> [String] {
+        var out = [DataWarnings.repeatedPoints(measurements, hint: "fit one sweep with --where sweep=NAME or each with --group-by sweep")]
+            .compactMap { $0 }
+        if sweeps.count > 1, sweeps.contains(where: { $0.kind == "import" }) {
+            let listed = sweeps.map { "\($0.id ?? 0) '\(MeasurementInputError.quote($0.name))' (\($0.kind))" }.joined(separator: ", ")
+            out.append("the runs come from \(sweeps.count) sweeps (\(listed)), fitted as one law; imported runs are often other "
+                       + "settings or other people's runs: fit one with --where sweep=NAME or each with --group-by sweep")
+        }
+        return out
+    }
+
+    /// The done runs with a final loss, by id: the runs `RunStore.measurements` reads.
+    static func finishedRuns(_ store: RunStore, sweep: Int64? = nil) throws -> [StoredRun] {
+        try store.runs(sweep: sweep).filter { $0.status == .done && $0.finalValidationLoss != nil }
     }
 }

@@ -114,6 +114,37 @@ final class AnalysisTests: XCTestCase {
     }
 
     /// The published exponents shown beside the fits are the catalog's (Hoffmann et al. 2022, Table 2).
+    /// A ladder and a forecast run trained by ScaleLab (like the demo's) are one study: no
+    /// warning. An imported sweep fitted with them is warned about, and `--group-by sweep`
+    /// separates the sweeps.
+    func testOnlyImportsMixedIntoAFitAreWarnedAbout() throws {
+        let store = try syntheticStore()
+        var forecast = StoredRun(sweepID: 0, parameters: 3e9, status: .done, createdAt: Date())
+        forecast.tokens = 6e10; forecast.flops = 6 * 3e9 * 6e10
+        forecast.finalValidationLoss = truth.loss(parameters: 3e9, tokens: 6e10)
+        _ = try store.insert(Sweep(name: "forecast", kind: "fixed-size", specJSON: "{}", scalelabVersion: "t", createdAt: Date()),
+                             runs: [forecast])
+        XCTAssertEqual(try StoreAnalysis.measurementSet(store, warn: true).warnings, [])
+
+        let other = MeasurementSet(measurements: [Observation(parameters: 1e8, tokens: 2e9, compute: 1.2e18, loss: 3.5)],
+                                   source: "theirs.csv", format: .csv)
+        _ = try store.importMeasurements(other, version: "t")
+        let warnings = try StoreAnalysis.measurementSet(store, warn: true).warnings
+        XCTAssertEqual(warnings.count, 1, "\(warnings)")
+        XCTAssertTrue(warnings[0].hasPrefix("the runs come from 3 sweeps (1 'synthetic' (isoflop), 2 'forecast' (fixed-size), "
+                                            + "3 'theirs.csv' (import)), fitted as one law"), warnings[0])
+        XCTAssertEqual(try StoreAnalysis.measurementSet(store, sweep: 1, warn: true).warnings, [])
+
+        let groups = try StoreAnalysis.select(store, RowSelection(groupBy: ["kind"]))
+        XCTAssertEqual(groups.map(\.set.group), ["kind=fixed-size", "kind=import", "kind=isoflop"])
+        XCTAssertEqual(groups.map(\.set.count), [1, 1, 28])
+        XCTAssertTrue(groups.allSatisfy { $0.set.warnings.isEmpty })
+        let notImported = try StoreAnalysis.select(store, RowSelection(conditions: [RowCondition(column: "kind", values: ["import"], negated: true)]))
+        XCTAssertEqual(notImported.count, 1)
+        XCTAssertEqual(notImported[0].sweeps.map(\.name), ["synthetic", "forecast"])
+        XCTAssertEqual(notImported[0].set.warnings, [])
+    }
+
     func testPublishedExponentsComeFromTheCatalog() throws {
         let r = try StoreAnalysis.analyze(try syntheticStore(), options: options(bootstrap: 0, fit: {
             var o = FitOptions()

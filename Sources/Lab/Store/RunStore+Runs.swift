@@ -151,16 +151,23 @@ extension RunStore {
 
     /// Inserts a sweep and its runs in one transaction; returns the sweep with its id and the runs.
     func insert(_ sweep: Sweep, runs: [StoredRun]) throws(StoreError) -> (Sweep, [StoredRun]) {
+        try insert([(sweep, runs)])[0]
+    }
+
+    /// Inserts several sweeps and their runs in one transaction: all of them or none.
+    func insert(_ sweeps: [(Sweep, [StoredRun])]) throws(StoreError) -> [(Sweep, [StoredRun])] {
         try write { db in
-            var s = sweep
-            try db.insert(&s)
-            let stored = try runs.map { run -> StoredRun in
-                var r = run
-                r.sweepID = s.id!
-                try db.insert(&r)
-                return r
+            try sweeps.map { sweep, runs in
+                var s = sweep
+                try db.insert(&s)
+                let stored = try runs.map { run -> StoredRun in
+                    var r = run
+                    r.sweepID = s.id!
+                    try db.insert(&r)
+                    return r
+                }
+                return (s, stored)
             }
-            return (s, stored)
         }
     }
 }

@@ -29,29 +29,42 @@ extension RunStore {
     /// Each row needs N and D (C is derived as 6ND when absent) and a loss; the loss is stored as
     /// the run's final validation loss and the run as `done`, so fits include it.
     public func importMeasurements(_ set: MeasurementSet, name: String? = nil, version: String) throws(StoreError) -> ImportSummary {
+        try importMeasurements([(set, name ?? URL(fileURLWithPath: set.source).lastPathComponent)], version: version)[0]
+    }
+
+    /// Adds several sets of runs (e.g. the groups of `MeasurementReader.readGroups`), each as one
+    /// sweep of kind `import` named as given, all in one transaction: every sweep or none.
+    public func importMeasurements(_ sets: [(set: MeasurementSet, name: String)], version: String)
+        throws(StoreError) -> [ImportSummary]
+    {
         let now = Date()
-        let spec = try StoreJSON.encode(["source": set.source, "format": set.format.rawValue, "hash": set.contentHash,
-                                         "rows": "\(set.count)",
-                                         "columns": set.provenance.sorted { $0.key < $1.key }.map { "\($0.key) ← \($0.value)" }
-                                             .joined(separator: ", ")], what: "the import's description (the sweep's spec_json)")
-        let sweep = Sweep(name: name ?? URL(fileURLWithPath: set.source).lastPathComponent, kind: "import",
-                          specJSON: spec, scalelabVersion: version, createdAt: now)
-        let runs = set.measurements.map { m -> StoredRun in
-            var r = StoredRun(sweepID: 0, parameters: m.parameters ?? .nan, status: .done, createdAt: now)
-            r.tokens = m.tokens
-            r.flops = m.compute
-            r.uniqueTokens = m.uniqueTokens
-            r.finalValidationLoss = m.loss
-            r.finishedAt = now
-            r.message = "imported from \(set.source)"
-            return r
+        var sweeps: [(Sweep, [StoredRun])] = []
+        for (set, name) in sets {
+            var spec = ["source": set.source, "format": set.format.rawValue, "hash": set.contentHash, "rows": "\(set.count)",
+                        "columns": set.provenance.sorted { $0.key < $1.key }.map { "\($0.key) ← \($0.value)" }.joined(separator: ", ")]
+            spec["group"] = set.group
+            let json = try StoreJSON.encode(spec, what: "the import's description (the sweep's spec_json)")
+            let sweep = Sweep(name: name, kind: "import", specJSON: json, scalelabVersion: version, createdAt: now)
+            let runs = set.measurements.map { m -> StoredRun in
+                var r = StoredRun(sweepID: 0, parameters: m.parameters ?? .nan, status: .done, createdAt: now)
+                r.tokens = m.tokens
+                r.flops = m.compute
+                r.uniqueTokens = m.uniqueTokens
+                r.finalValidationLoss = m.loss
+                r.finishedAt = now
+                r.message = "imported from \(set.source)"
+                return r
+            }
+            sweeps.append((sweep, runs))
         }
-        let (stored, _) = try insert(sweep, runs: runs)
-        let warnings = [set.computeCheck?.warning].compactMap { $0 }
-        return ImportSummary(sweepID: stored.id!, sweepName: stored.name, runs: runs.count, source: set.source,
-                             contentHash: set.contentHash, derived: set.derived.map(\.symbol).sorted(),
-                             columns: set.provenance, computeCheck: set.computeCheck,
-                             warnings: warnings.isEmpty ? nil : warnings)
+        return try insert(sweeps).enumerated().map { i, stored in
+            let set = sets[i].set
+            let warnings = [set.computeCheck?.warning].compactMap { $0 }
+            return ImportSummary(sweepID: stored.0.id!, sweepName: stored.0.name, runs: stored.1.count, source: set.source,
+                                 contentHash: set.contentHash, derived: set.derived.map(\.symbol).sorted(),
+                                 columns: set.provenance, computeCheck: set.computeCheck,
+                                 warnings: warnings.isEmpty ? nil : warnings)
+        }
     }
 }
 
@@ -63,4 +76,12 @@ public func readImportFile(path: String, reader: MeasurementReader = Measurement
     let set = try reader.read(path: path, requiring: [.parameters, .tokens])
     try set.checkScales()
     return set
+}
+
+/// Reads a measurement file for import as the groups of `reader.selection` (one set without
+/// `groupBy`), each with N and D required as in `readImportFile(path:reader:)`.
+public func readImportGroups(path: String, reader: MeasurementReader = MeasurementReader())
+    throws(MeasurementInputError) -> [MeasurementSet]
+{
+    try reader.readGroups(path: path, requiring: [.parameters, .tokens])
 }

@@ -48,6 +48,11 @@ public enum MeasurementInputError: Error, Sendable, Equatable, CustomStringConve
     case duplicateColumn(file: String, first: String, second: String, positions: [Int])
     /// A JSON Lines object with the same key twice; positions are the 1-based key order.
     case duplicateKey(file: String, line: Int, key: String, positions: [Int])
+    /// A row condition (`--where`) that is not `COL=VALUE`, `COL!=VALUE` or `COL=a,b`.
+    case malformedCondition(String)
+    /// A row condition that leaves no row; `values` are the column's values among the rows the
+    /// earlier conditions kept.
+    case noRowSelected(file: String, condition: String, column: String, values: [String])
     /// A scale column whose values no training run can have (`ScaleFloor`), with what to do.
     case implausibleScale(file: String, detail: String)
 
@@ -121,6 +126,12 @@ public enum MeasurementInputError: Error, Sendable, Equatable, CustomStringConve
             return "\(file), line \(line): the key '\(Self.quote(key))' appears twice in one object "
                 + "(keys \(positions[0]) and \(positions[1])), so which value to read is ambiguous; "
                 + "keep one of them"
+        case let .malformedCondition(text):
+            return "'\(Self.quote(text))' is not a row condition; write COL=VALUE, COL!=VALUE or COL=a,b "
+                + "(any of the values), e.g. --where tokenizer=bpe --where lr=0.001"
+        case let .noRowSelected(file, condition, column, values):
+            let shown = values.prefix(10).map(Self.quote).joined(separator: ", ") + (values.count > 10 ? ", … (\(values.count) values)" : "")
+            return "\(file): no row has \(Self.quote(condition)); column '\(Self.quote(column))' has the values \(shown)"
         }
     }
 

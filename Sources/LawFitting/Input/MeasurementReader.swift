@@ -38,10 +38,17 @@ public struct MeasurementReader: Sendable {
     public var mapping: ColumnMapping
     /// The format to read; nil chooses it from the file extension.
     public var format: MeasurementFileFormat?
+    /// The rows to read (`--where`) and how to group them (`--group-by`). `read` applies the
+    /// conditions only; `readGroups` also splits the rows into groups.
+    public var selection: RowSelection
 
-    public init(mapping: ColumnMapping = ColumnMapping(), format: MeasurementFileFormat? = nil) {
+    /// A reader of the columns `mapping` names (the rest by their usual names), in `format`
+    /// (nil: from the extension), of the rows `selection` keeps.
+    public init(mapping: ColumnMapping = ColumnMapping(), format: MeasurementFileFormat? = nil,
+                selection: RowSelection = RowSelection()) {
         self.mapping = mapping
         self.format = format
+        self.selection = selection
     }
 
     /// Reads the file at `path`.
@@ -54,12 +61,43 @@ public struct MeasurementReader: Sendable {
     public func read(path: String, requiring: Set<ScaleVariable> = [])
         throws(MeasurementInputError) -> MeasurementSet
     {
-        let (bytes, format) = try contents(path)
+        let (bytes, format) = try load(path: path)
         return try read(bytes: bytes, source: path, format: format, requiring: requiring)
     }
 
-    /// The bytes of the file at `path` and the format to read them as.
-    private func contents(_ path: String) throws(MeasurementInputError) -> (bytes: [UInt8], format: MeasurementFileFormat) {
+    /// Reads the file at `path` as points to evaluate a law at (`scalelab predict --points`):
+    /// like `read(path:requiring:)`, but the loss is optional, by column and by row; a point with
+    /// a loss is one the law can be scored on.
+    public func readPoints(path: String, requiring: Set<ScaleVariable> = [])
+        throws(MeasurementInputError) -> [ScalePoint]
+    {
+        let (bytes, format) = try load(path: path)
+        return try readPoints(bytes: bytes, source: path, format: format, requiring: requiring)
+    }
+
+    /// Reads points (`readPoints(path:requiring:)`) from the bytes of a file; `source` names it in messages.
+    public func readPoints(bytes: [UInt8], source: String, format: MeasurementFileFormat,
+                           requiring: Set<ScaleVariable> = []) throws(MeasurementInputError) -> [ScalePoint]
+    {
+        try points(from: table(bytes, source: source, format: format), source: source, requiring: requiring,
+                   lossRequired: false).points
+    }
+
+    /// Reads the file at `path` and splits the rows `selection` keeps into one set per group of
+    /// `selection.groupBy` (one set without it), in the groups' order (`RowSelection`).
+    ///
+    /// - Parameters:
+    ///   - path: a CSV or JSON-lines file; `format`, or else the extension, says which.
+    ///   - requiring: the variables every row must have (see `read(path:requiring:)`).
+    public func readGroups(path: String, requiring: Set<ScaleVariable> = [])
+        throws(MeasurementInputError) -> [MeasurementSet]
+    {
+        let (bytes, format) = try load(path: path)
+        return try sets(from: table(bytes, source: path, format: format), source: path, format: format, requiring: requiring)
+    }
+
+    /// The bytes of the file at `path` and its format.
+    private func load(path: String) throws(MeasurementInputError) -> ([UInt8], MeasurementFileFormat) {
         let url = URL(fileURLWithPath: path)
         guard let format = format ?? MeasurementFileFormat(pathExtension: url.pathExtension) else {
             throw .unknownFormat(file: path, pathExtension: url.pathExtension)
@@ -76,24 +114,6 @@ public struct MeasurementReader: Sendable {
             throw .unreadable(file: path, reason: error.localizedDescription)
         }
         return ([UInt8](data), format)
-    }
-
-    /// Reads the file at `path` as points to evaluate a law at (`scalelab predict --points`):
-    /// like `read(path:requiring:)`, but the loss is optional, by column and by row; a point with
-    /// a loss is one the law can be scored on.
-    public func readPoints(path: String, requiring: Set<ScaleVariable> = [])
-        throws(MeasurementInputError) -> [ScalePoint]
-    {
-        let (bytes, format) = try contents(path)
-        return try readPoints(bytes: bytes, source: path, format: format, requiring: requiring)
-    }
-
-    /// Reads points (`readPoints(path:requiring:)`) from the bytes of a file; `source` names it in messages.
-    public func readPoints(bytes: [UInt8], source: String, format: MeasurementFileFormat,
-                           requiring: Set<ScaleVariable> = []) throws(MeasurementInputError) -> [ScalePoint]
-    {
-        try points(from: Self.table(bytes, source: source, format: format), source: source, requiring: requiring,
-                   lossRequired: false).points
     }
 
     /// Reads the file at `url` (see `read(path:requiring:)`).
@@ -114,12 +134,14 @@ public struct MeasurementReader: Sendable {
     public func read(bytes: [UInt8], source: String, format: MeasurementFileFormat,
                      requiring: Set<ScaleVariable> = []) throws(MeasurementInputError) -> MeasurementSet
     {
-        try measurements(from: Self.table(bytes, source: source, format: format), source: source, format: format,
-                         requiring: requiring)
+        var whole = self
+        whole.selection.groupBy = []
+        return try whole.sets(from: table(bytes, source: source, format: format), source: source, format: format,
+                              requiring: requiring)[0]
     }
 
-    /// The raw table of a CSV or JSON Lines file's bytes.
-    private static func table(_ bytes: [UInt8], source: String, format: MeasurementFileFormat)
+    /// The bytes as a raw table.
+    private func table(_ bytes: [UInt8], source: String, format: MeasurementFileFormat)
         throws(MeasurementInputError) -> RawTable
     {
         switch format {
@@ -132,26 +154,48 @@ public struct MeasurementReader: Sendable {
 // MARK: - From a raw table to measurements (internal)
 
 extension MeasurementReader {
-    /// Finds the columns, checks the required ones, and reads every row.
+    /// The rows `selection` keeps, one set per group, each named `source [conditions, group]`
+    /// and carrying its warnings (`DataWarnings`).
+    func sets(from table: RawTable, source: String, format: MeasurementFileFormat,
+              requiring: Set<ScaleVariable>) throws(MeasurementInputError) -> [MeasurementSet]
+    {
+        let kept = try selection.filter(table, source: source)
+        var out: [MeasurementSet] = []
+        for (label, rows) in try selection.groups(kept, source: source) {
+            var set = try measurements(from: rows, source: selection.name(of: source, group: label), format: format,
+                                       requiring: requiring)
+            set.group = label
+            out.append(set)
+        }
+        return out
+    }
+
+    /// Finds the columns, checks the required ones, and reads every row, with the data's
+    /// warnings (`DataWarnings`) and the check of C against 6ND.
     func measurements(from table: RawTable, source: String, format: MeasurementFileFormat,
                       requiring: Set<ScaleVariable>) throws(MeasurementInputError) -> MeasurementSet
     {
         let read = try points(from: table, source: source, requiring: requiring, lossRequired: true)
-        var set = MeasurementSet(measurements: read.points.map { p in
-                                     Observation(parameters: p.parameters, tokens: p.tokens, compute: p.compute,
-                                                 uniqueTokens: p.uniqueTokens, loss: p.loss!)
-                                 },
-                                 source: source, format: format, columns: read.columns, derived: read.derived)
+        let observations = read.points.map { p in
+            Observation(parameters: p.parameters, tokens: p.tokens, compute: p.compute, uniqueTokens: p.uniqueTokens,
+                        loss: p.loss!)
+        }
+        let warnings = DataWarnings.candidates(table.columns, used: read.index, mapping: mapping)
+            + DataWarnings.settings(table, used: read.index)
+            + [DataWarnings.repeatedPoints(observations)].compactMap { $0 }
+        var set = MeasurementSet(measurements: observations, source: source, format: format,
+                                 columns: read.columns, derived: read.derived, warnings: warnings)
         set.computeCheck = ComputeCheck(ratios: read.computeRatios)
         return set
     }
 
-    /// Every row of `table` as a point: the columns found and checked, D = C/(6N) and C = 6ND
-    /// derived where missing, every value checked; the loss is checked like the rest and, unless
-    /// `lossRequired`, may be absent (no column, or an empty cell).
+    /// Every row of `table` as a point: the columns found (`index`) and checked, D = C/(6N) and
+    /// C = 6ND derived where missing, every value checked, and C/(6ND) of each row that gives all
+    /// three; the loss is checked like the rest and, unless `lossRequired`, may be absent (no
+    /// column, or an empty cell).
     func points(from table: RawTable, source: String, requiring: Set<ScaleVariable>, lossRequired: Bool)
-        throws(MeasurementInputError)
-        -> (points: [ScalePoint], columns: ColumnMapping, derived: Set<ScaleVariable>, computeRatios: [Double])
+        throws(MeasurementInputError) -> (points: [ScalePoint], index: [MeasuredQuantity: Int], columns: ColumnMapping,
+                                          derived: Set<ScaleVariable>, computeRatios: [Double])
     {
         let index = try mapping.resolve(in: table.columns, source: source)
         let has = { (q: MeasuredQuantity) in index[q] != nil }
@@ -212,7 +256,7 @@ extension MeasurementReader {
                 parameters: value[.parameters], tokens: value[.tokens], compute: value[.compute],
                 uniqueTokens: value[.uniqueTokens], loss: value[.loss], line: row.line))
         }
-        return (result, columns, derived, ratios.filter(\.isFinite))
+        return (result, index, columns, derived, ratios.filter(\.isFinite))
     }
 
     /// `N = 1e+200` (or `D = 2e+09 (derived)`): an input of a derivation, for messages.

@@ -16,17 +16,27 @@ public struct MeasurementSet: Sendable, Codable, Equatable {
     public var derived: Set<ScaleVariable>
     /// FNV-1a 64 of the numbers, as 16 lower-case hex digits (see `contentHash(of:)`).
     public var contentHash: String
+    /// The group these rows are (`tokenizer=bpe`) when the file was split with
+    /// `RowSelection.groupBy`; nil for a set of all the rows selected.
+    public var group: String?
+    /// Signs, found while reading, that these rows are several sweeps or were read from a
+    /// doubtful column (`DataWarnings`); empty for one clean sweep.
+    public var warnings: [String]
     /// How the file's C compares with 6ND on the rows that give N, D and C; nil when no row does.
     public var computeCheck: ComputeCheck?
 
+    /// Measurements read from `source`; `contentHash` is computed from them.
     public init(measurements: [Observation], source: String, format: MeasurementFileFormat,
-                columns: ColumnMapping = ColumnMapping(), derived: Set<ScaleVariable> = []) {
+                columns: ColumnMapping = ColumnMapping(), derived: Set<ScaleVariable> = [],
+                group: String? = nil, warnings: [String] = []) {
         self.measurements = measurements
         self.source = source
         self.format = format
         self.columns = columns
         self.derived = derived
         self.contentHash = Self.contentHash(of: measurements)
+        self.group = group
+        self.warnings = warnings
     }
 
     /// Which column each quantity was read from, by symbol (`N`, `D`, `C`, `U`, `L`), with

@@ -61,6 +61,9 @@ public struct FitReport: Codable, Sendable, Equatable {
     public var holdout: Holdout?
     public var data: DataSummary?
     public var scalelabVersion: String
+    /// Signs that the data are several sweeps or were read from a doubtful column (`DataWarnings`,
+    /// and for a run store the mixing of imported sweeps); nil when there are none.
+    public var warnings: [String]?
 
     public struct DataSummary: Codable, Sendable, Equatable {
         public var file: String

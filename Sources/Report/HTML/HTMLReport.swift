@@ -24,6 +24,12 @@ public enum HTMLReport {
         h.open("header")
         h.element("h1", text: input.title)
         h.element("p", [("class", "lede")], text: lede(a))
+        // Signs, found while reading, that the runs are several sweeps (`FitReport.warnings`).
+        if let warnings = a.main?.report.warnings, !warnings.isEmpty {
+            h.open("ul", [("class", "missing"), ("aria-label", "Warnings about the data")])
+            for w in warnings { h.element("li", text: "Warning: \(w)") }
+            h.close("ul")
+        }
         h.close("header")
         h.open("main")
         keyNumbers(&h, a)

@@ -47,7 +47,9 @@ struct FitCommand: ParsableCommand {
 
     @OptionGroup var columns: ColumnOptions
 
-    @Option(help: "Also write the JSON report to this file (input for `plan --fit` and `predict --fit`).")
+    @OptionGroup var rows: RowOptions
+
+    @Option(help: "Also write the JSON report to this file (input for `plan --fit` and `predict --fit`; with --group-by, every group's report).")
     var out: String?
 
     @Flag(help: "Print one JSON document instead of tables.")
@@ -56,6 +58,14 @@ struct FitCommand: ParsableCommand {
     func validate() throws {
         guard (file == nil) != (store == nil) else {
             throw ValidationError("give either a measurements FILE or --store DB (not both, not neither)")
+        }
+        if analysis.law?.lowercased() == "all", !rows.groupBy.isEmpty {
+            throw ValidationError("--law all compares every law on one set of rows and --group-by fits one law per group; "
+                                  + "choose the rows with --where, or name one law")
+        }
+        if approaches, !rows.groupBy.isEmpty {
+            throw ValidationError("--approaches runs on one set of rows and --group-by fits one law per group; "
+                                  + "choose one group with --where")
         }
         if approaches, analysis.law?.lowercased() == "all" {
             throw ValidationError("--approaches runs Chinchilla's approaches beside one law; --law all compares laws without them: drop one")
@@ -85,43 +95,80 @@ struct FitCommand: ParsableCommand {
     func run() throws {
         try OutputFile.check([("--out", out)], inputs: [OutputFile.Input("FILE", file), OutputFile.Input("--store", store)])
         let options = self.options
-        if analysis.law?.lowercased() == "all" { return try compare(options) }
+        let selection = try rows.selection
+        if analysis.law?.lowercased() == "all" { return try compare(options, selection) }
         if let store {
+            if !selection.isEmpty { return try fitStoreRows(store, selection, options) }
             // Saving the approaches' fits needs a writable store; a read-only one (another user's,
             // a read-only mount) is still read and fitted, and says that nothing was saved.
-            let result = try StoreFit.run(try Self.openForFitting(store), options: options, version: ScaleLabVersion.current)
-            let output = StoreFitOutput(report: result.law.report, approaches: result.approaches, backtest: result.backtest)
-            if let out { try Output.writeJSON(output, to: out) }
-            if json { return try Output.printJSON(output) }
-            print(FitText.render(result.law.report))
-            print("\n" + ApproachesText.render(result.approaches))
-            let lines = ForecastText.backtest(result.backtest, withWeight: true)
-            if !lines.isEmpty { print(lines.joined(separator: "\n")) }
-            return
+            return try show(try StoreFit.run(try Self.openForFitting(store), options: options, version: ScaleLabVersion.current))
+        }
+        var reader = columns.reader
+        reader.selection = selection
+        if !selection.groupBy.isEmpty {
+            let required = options.law.map { Set(LawForms.named($0, variable: options.variable)!.variables) } ?? []
+            let sets = try reader.readGroups(path: file!, requiring: required)
+            return try show(try GroupedFitReport.run(sets, file: file!, selection: selection, options: options,
+                                                     version: ScaleLabVersion.current))
         }
         // With a named law the reader checks that every row has the law's variables; without one,
         // the data's own columns choose the law.
         let set = try options.law.map { name in
-            try columns.reader.read(path: file!, requiring: Set(LawForms.named(name, variable: options.variable)!.variables))
-        } ?? columns.reader.read(path: file!, requiring: [])
+            try reader.read(path: file!, requiring: Set(LawForms.named(name, variable: options.variable)!.variables))
+        } ?? reader.read(path: file!, requiring: [])
         if options.law == nil, !set.availableVariables.contains(.compute) {
             // Neither law chosen by default applies: let the reader say which column is missing.
-            _ = try columns.reader.read(path: file!, requiring: [.parameters, .tokens])
+            _ = try reader.read(path: file!, requiring: [.parameters, .tokens])
         }
-        if let w = set.computeCheck?.warning { Output.warn(w) }
-        if approaches {
-            let result = try StoreFit.run(file: set, options: options, version: ScaleLabVersion.current)
-            let output = StoreFitOutput(report: result.law.report, approaches: result.approaches)
-            if let out { try Output.writeJSON(output, to: out) }
-            if json { return try Output.printJSON(output) }
-            print(FitText.render(result.law.report))
-            print("\n" + ApproachesText.render(result.approaches))
-            return
-        }
-        let report = try LawAnalysis.run(set, options: options, version: ScaleLabVersion.current).report
+        if approaches { return try show(try StoreFit.run(file: set, options: options, version: ScaleLabVersion.current)) }
+        try show(try LawAnalysis.run(set, options: options, version: ScaleLabVersion.current).report)
+    }
+
+    /// Prints one fit (its warnings on stderr) and writes `--out`.
+    private func show(_ report: FitReport) throws {
+        Warnings.print(report.warnings ?? [])
         if let out { try Output.writeJSON(StoreFitOutput(report: report), to: out) }
         if json { return try Output.printJSON(StoreFitOutput(report: report)) }
         print(FitText.render(report))
+    }
+
+    /// Prints a store's fit with its approaches and back-tests (warnings on stderr) and writes `--out`.
+    private func show(_ result: StoreFit) throws {
+        Warnings.print(result.law.report.warnings ?? [])
+        let output = StoreFitOutput(report: result.law.report, approaches: result.approaches, backtest: result.backtest)
+        if let out { try Output.writeJSON(output, to: out) }
+        if json { return try Output.printJSON(output) }
+        print(FitText.render(result.law.report))
+        print("\n" + ApproachesText.render(result.approaches))
+        let lines = ForecastText.backtest(result.backtest, withWeight: true)
+        if !lines.isEmpty { print(lines.joined(separator: "\n")) }
+    }
+
+    /// Prints the groups' fits side by side (warnings on stderr) and writes `--out`.
+    private func show(_ grouped: GroupedFitReport) throws {
+        Warnings.print(grouped.warnings)
+        if let out { try Output.writeJSON(grouped, to: out) }
+        if json { return try Output.printJSON(grouped) }
+        print(GroupedFitText.render(grouped))
+    }
+
+    /// `fit --store DB --where … --group-by …`: the rows selected over the store's columns
+    /// (`StoreAnalysis.selectionColumns`). One whole sweep selected gets the full store analysis
+    /// of that sweep; other selections get the main law (per group with --group-by).
+    private func fitStoreRows(_ path: String, _ selection: RowSelection, _ options: AnalysisOptions) throws {
+        let store = try Self.openForFitting(path)
+        let groups = try StoreAnalysis.select(store, selection)
+        guard selection.groupBy.isEmpty else {
+            return try show(try GroupedFitReport.run(groups.map(\.set), file: path, selection: selection, options: options,
+                                                     version: ScaleLabVersion.current))
+        }
+        let (set, sweeps) = groups[0]
+        if sweeps.count == 1, let id = sweeps[0].id, try store.measurements(sweep: id).count == set.count {
+            return try show(try StoreFit.run(store, sweep: id, options: options, version: ScaleLabVersion.current))
+        }
+        FileHandle.standardError.write(Data(("note: the approaches and the ladder back-test need one whole sweep (or the whole store); "
+            + "fitting the main law only to the \(set.count) selected runs\n").utf8))
+        try show(try LawAnalysis.run(set, options: options, version: ScaleLabVersion.current).report)
     }
 
     /// The store read-write (the fits are saved in it) or, when the user cannot write it,
@@ -134,12 +181,18 @@ struct FitCommand: ParsableCommand {
         return try RunStore.open(path: path, create: false, readOnly: readOnly)
     }
 
-    private func compare(_ options: AnalysisOptions) throws {
-        let set = try store.map { try StoreAnalysis.measurementSet(try RunStore.open(path: $0, create: false, readOnly: true)) }
-            ?? columns.reader.read(path: file!, requiring: [])
+    private func compare(_ options: AnalysisOptions, _ selection: RowSelection) throws {
+        var reader = columns.reader
+        reader.selection = selection
+        let set = try store.map { path in
+            let store = try RunStore.open(path: path, create: false, readOnly: true)
+            return try selection.isEmpty ? StoreAnalysis.measurementSet(store, warn: true) : StoreAnalysis.select(store, selection)[0].set
+        } ?? reader.read(path: file!, requiring: [])
+        Warnings.print(set.warnings)
         let comparison = try LawAnalysis.compare(set, options: options)
         let report = ComparisonReport(file: set.source, points: set.count, hash: set.contentHash, holdout: comparison.holdout,
-                                      laws: comparison.rows, dropped: comparison.dropped, scalelabVersion: ScaleLabVersion.current)
+                                      laws: comparison.rows, dropped: comparison.dropped,
+                                      warnings: set.warnings.isEmpty ? nil : set.warnings, scalelabVersion: ScaleLabVersion.current)
         if let out { try Output.writeJSON(report, to: out) }
         if json { try Output.printJSON(report); return }
         print("Laws fitted to \(set.source) (\(set.count) points), ranked by log RMSE on the \(comparison.holdout) largest-compute points held out:\n")
@@ -163,6 +216,8 @@ struct ComparisonReport: Codable {
     var laws: [ComparisonRow]
     /// The laws whose fit failed, each with why.
     var dropped: [String]?
+    /// Signs that the rows are several sweeps (`DataWarnings`).
+    var warnings: [String]?
     var scalelabVersion: String
 }
 
@@ -221,46 +276,7 @@ enum ApproachesText {
                          + ", C_c = \(Output.sci(f.criticalCompute)) FLOPs (Kaplan 2020: alpha_C = "
                          + "\(Output.number(PublishedLaws.kaplanC.parameters[1])))")
         }
-        if !r.budgets.isEmpty {
-            lines.append("IsoFLOP budgets (approach 2, minimum by \(r.vertex)):")
-            lines += r.budgets.map { "  " + budget($0) }
-        }
-        if r.vertexSensitivity.count >= 2, let spread = r.vertexSpread {
-            let order = r.vertexSensitivity.keys.sorted { rank($0) < rank($1) }
-            var line = "a by vertex method: " + order.map { "\($0) \(Output.number(r.vertexSensitivity[$0]!))" }.joined(separator: ", ")
-                + "; a moves by \(Output.number(spread, digits: 2)) across methods"
-            if let i = r.approach2?.aInterval, i.count == 2, i[1] > i[0] {
-                line += ", \(Output.number(spread / (i[1] - i[0]), digits: 2)) of the \(Output.number(r.level * 100, digits: 3))% interval width"
-            }
-            lines.append(line)
-        }
         lines += r.notes.map { "note: " + $0 }
         return lines.joined(separator: "\n")
-    }
-
-    /// `parabola` before `window(k)` before `spline`.
-    private static func rank(_ method: String) -> Int {
-        method == "parabola" ? 0 : method == "spline" ? 2 : 1
-    }
-
-    /// One budget's line: `budget 1.0e18 FLOPs: 5 sizes, vertex N=3.1e7 outside 4.0e7–6.4e8: not used`.
-    static func budget(_ b: IsoFLOPBudget) -> String {
-        let sizes = "\(b.sizes) size\(b.sizes == 1 ? "" : "s")", range = "\(short(b.smallest))–\(short(b.largest))"
-        let head = "budget \(short(b.compute)) FLOPs: \(sizes)"
-        switch b.status {
-        case .used: return head + ", minimum N=\(b.vertex.map(short) ?? "?") within \(range): used"
-        case .tooFewSizes: return head + ", fewer than 4: not used"
-        case .opensDownwards: return head + ", parabola opens downwards (no minimum): not used"
-        case .vertexOutside: return head + ", vertex N=\(b.vertex.map(short) ?? "?") outside \(range): not used"
-        case .minimumAtEdge: return head + ", spline minimum at the edge N=\(b.vertex.map(short) ?? "?") of \(range): not used"
-        }
-    }
-
-    /// `3.1e+07` as `3.1e7`.
-    private static func short(_ x: Double) -> String {
-        let s = String(format: "%.1e", x)
-        guard let e = s.firstIndex(of: "e") else { return s }
-        let exponent = Int(s[s.index(after: e)...]) ?? 0
-        return s[..<e] + "e\(exponent)"
     }
 }

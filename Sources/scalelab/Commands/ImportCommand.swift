@@ -40,7 +40,10 @@ struct ImportCommand: ParsableCommand {
         discussion: """
         Each row needs N (parameters), D (tokens; or C and N to derive D = C/(6N)) and a loss. \
         The file is checked whole before anything is written: a bad row imports nothing and the \
-        error names the file, line and column. The rows become one sweep of kind 'import'.
+        error names the file, line and column. The rows become one sweep of kind 'import'. \
+        --where imports only the rows selected; --group-by makes one sweep per group, named after its \
+        value (e.g. 'runs.csv tokenizer=bpe'), all in one transaction. Warnings (on stderr) say when \
+        the rows look like several sweeps.
 
         A store dump (`scalelab export --format store`, recognized by its first line) is restored \
         whole into an empty store, SQLite or PostgreSQL, in one transaction, with the same ids.
@@ -57,24 +60,34 @@ struct ImportCommand: ParsableCommand {
 
     @OptionGroup var columns: ColumnOptions
 
+    @OptionGroup var rows: RowOptions
+
     @Flag(help: "Print one JSON document instead of a sentence.")
     var json = false
 
     func run() throws {
         try OutputFile.check([("--store", storeOptions.file)], inputs: [OutputFile.Input("FILE", file)])
         if StoreDump.isDump(path: file) { return try restore() }
-        let set = try readImportFile(path: file, reader: columns.reader)
+        var reader = columns.reader
+        reader.selection = try rows.selection
+        let sets = try readImportGroups(path: file, reader: reader)
+        Warnings.print(sets.flatMap(\.warnings))
+        let base = name ?? URL(fileURLWithPath: file).lastPathComponent
         let store = try storeOptions.open()
-        let summary = try store.importMeasurements(set, name: name, version: ScaleLabVersion.current)
-        for w in summary.warnings ?? [] { Output.warn(w) }
-        if json { return try Output.printJSON(summary) }
-        let derived = summary.derived.isEmpty ? "" : " (derived: \(summary.derived.map { $0 == "C" ? "C = 6ND" : "D = C/(6N)" }.joined(separator: ", ")))"
-        print("imported \(summary.runs) run\(summary.runs == 1 ? "" : "s") from \(file) into \(storeOptions.store) as sweep \(summary.sweepID) '\(summary.sweepName)'\(derived)")
+        let summaries = try store.importMeasurements(sets.map { ($0, $0.group.map { "\(base) \($0)" } ?? base) },
+                                                     version: ScaleLabVersion.current)
+        Warnings.print(summaries.flatMap { $0.warnings ?? [] })
+        if json { return try summaries.count == 1 && rows.groupBy.isEmpty ? Output.printJSON(summaries[0]) : Output.printJSON(summaries) }
+        for summary in summaries {
+            let derived = summary.derived.isEmpty ? "" : " (derived: \(summary.derived.map { $0 == "C" ? "C = 6ND" : "D = C/(6N)" }.joined(separator: ", ")))"
+            print("imported \(summary.runs) run\(summary.runs == 1 ? "" : "s") from \(summary.source) into \(storeOptions.store) as sweep \(summary.sweepID) '\(summary.sweepName)'\(derived)")
+        }
     }
 
     /// Restores a store dump: read and checked whole first, so a bad dump creates no store.
     private func restore() throws {
         if name != nil { throw ValidationError("--name does not apply to a store dump: its sweeps keep their names") }
+        if !rows.isEmpty { throw ValidationError("--where and --group-by do not apply to a store dump: it is restored whole") }
         let dump = try StoreDump.read(path: file)
         let store = try storeOptions.open()
         defer { store.close() }

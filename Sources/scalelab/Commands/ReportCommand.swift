@@ -71,6 +71,8 @@ struct ReportSourceOptions: ParsableArguments {
 
     @OptionGroup var columns: ColumnOptions
 
+    @OptionGroup var rows: RowOptions
+
     func validate() throws {
         guard [file, input, store].compactMap({ $0 }).count == 1 else {
             throw ValidationError("give a measurements FILE or --input JSON or --store DB: exactly one of them")
@@ -80,6 +82,13 @@ struct ReportSourceOptions: ParsableArguments {
         }
         if let k = analysis.holdoutLargest, !heldOutSweeps.isEmpty {
             throw ValidationError("--holdout-largest \(k) and --held-out-sweep both choose the held-out runs; give one")
+        }
+        if !rows.groupBy.isEmpty {
+            throw ValidationError("a report draws one analysis; --group-by does not apply: make one report per group with "
+                                  + "--where COL=VALUE, or compare the groups side by side with `scalelab fit FILE --group-by COL`")
+        }
+        if file == nil, !rows.conditions.isEmpty {
+            throw ValidationError("--where selects rows of a measurements FILE; with --store choose sweeps with --sweep")
         }
         if analysis.law?.lowercased() == "all" {
             throw ValidationError("a report fits one main law and compares every applicable law beside it; name one law, or leave --law out")
@@ -105,9 +114,25 @@ struct ReportSourceOptions: ParsableArguments {
         let context = ReportContext(version: ScaleLabVersion.current, date: date ?? ReportContext.now,
                                     machine: machine ?? ReportContext.thisMachine, command: command)
         if let store {
-            return try StoreReport.input(store: try RunStore.open(path: store, create: false, readOnly: true), options: options, context: context,
+            let opened = try RunStore.open(path: store, create: false, readOnly: true)
+            let chosen = sweeps.isEmpty ? nil : Set(sweeps)
+            var measurements: [Observation] = []
+            if let chosen {
+                for id in chosen.sorted() { measurements += try opened.measurements(sweep: id) }
+            } else {
+                measurements = try opened.measurements()
+            }
+            let all = try opened.sweeps()
+            let used = Set(try opened.runs().filter { $0.status == .done && $0.finalValidationLoss != nil }.map(\.sweepID))
+                .intersection(chosen ?? Set(all.compactMap(\.id)))
+            Warnings.print(try StoreAnalysis.warnings(for: measurements, sweeps: all.filter { used.contains($0.id ?? -1) }))
+            return try StoreReport.input(store: opened, options: options, context: context,
                                          sweeps: sweeps.isEmpty ? nil : sweeps, heldOutSweeps: heldOutSweeps)
         }
-        return try ReportBuilder.input(from: try columns.reader.read(path: file!), options: options, context: context)
+        var reader = columns.reader
+        reader.selection = try rows.selection
+        let set = try reader.read(path: file!)
+        Warnings.print(set.warnings)
+        return try ReportBuilder.input(from: set, options: options, context: context)
     }
 }

@@ -1,0 +1,124 @@
+import Foundation
+import ScalingLaws
+
+/// Signs that a data set is several sweeps (or was read from the wrong columns), found while
+/// reading it. Each is a sentence for `warning: …` on stderr and the `warnings` of a fit report;
+/// none stops a fit, since only the user knows whether the rows belong together.
+///
+/// The rules (docs/commands.md, "Warnings"):
+/// - repeated points: rows at the same scale (same N, D, C and U) whose losses are more than
+///   `duplicateSpread` (1%) apart, at the median over the repeated points. Seed-to-seed noise is
+///   a few tenths of a percent; two settings pooled give the same gap at almost every point, so
+///   the median separates them where one noisy repeat does not.
+/// - settings columns: a text column (not one read as N, D, C, U or the loss) with 2 to
+///   `maximumSettings` (20) distinct values, each on at least 2 rows, not a label of the model
+///   size (a column like `70M`, each of whose values goes with one N only, is not a setting).
+/// - several candidate columns for a quantity found by its usual names (`loss`, `val_loss`,
+///   `train_loss`): which was used, and the option that chooses another.
+public enum DataWarnings {
+    /// Repeated points whose losses differ by more than this fraction (at the median) are not noise.
+    public static let duplicateSpread = 0.01
+    /// The most distinct values a column may have to be taken as a setting.
+    public static let maximumSettings = 20
+
+    /// The warning about repeated points (same N, D, C and U) whose losses disagree beyond noise,
+    /// or nil: the relative spread (largest/smallest − 1) of each repeated point's losses, warned
+    /// about when its median over the repeated points exceeds `duplicateSpread`. `hint` says how
+    /// to separate the rows (a file's `--where`, a store's `--where sweep=`).
+    public static func repeatedPoints(_ measurements: [Observation],
+                                      hint: String = "select one setting with --where COL=VALUE or fit each with --group-by COL")
+        -> String?
+    {
+        struct Point: Hashable { var n, d, c, u: UInt64? }
+        // Per point only the lowest and highest loss and the count: a million rows stay cheap.
+        struct Span { var lo, hi: Double; var count: Int }
+        var spans: [Point: Span] = [:]
+        var order: [Point] = []
+        for m in measurements {
+            let p = Point(n: m.parameters?.bitPattern, d: m.tokens?.bitPattern, c: m.compute?.bitPattern,
+                          u: m.uniqueTokens?.bitPattern)
+            if var s = spans[p] {
+                s.lo = min(s.lo, m.loss); s.hi = max(s.hi, m.loss); s.count += 1
+                spans[p] = s
+                if s.count == 2 { order.append(p) }
+            } else {
+                spans[p] = Span(lo: m.loss, hi: m.loss, count: 1)
+            }
+        }
+        let repeated = order.compactMap { p -> (Point, Double)? in
+            guard let s = spans[p], s.lo > 0 else { return nil }
+            return (p, s.hi / s.lo - 1)
+        }
+        guard !repeated.isEmpty else { return nil }
+        let spreads = repeated.map(\.1).sorted()
+        let median = spreads.count % 2 == 1 ? spreads[spreads.count / 2]
+            : (spreads[spreads.count / 2 - 1] + spreads[spreads.count / 2]) / 2
+        guard median > duplicateSpread else { return nil }
+        let beyond = spreads.filter { $0 > duplicateSpread }.count
+        let (worst, spread) = repeated.max { $0.1 < $1.1 }!
+        let at = [("N", worst.n), ("D", worst.d), ("C", worst.c), ("U", worst.u)]
+            .compactMap { name, bits in bits.map { "\(name)=\(String(format: "%g", Double(bitPattern: $0)))" } }
+            .joined(separator: ", ")
+        return "\(beyond) of the \(repeated.count) repeated points (rows with the same N, D, C and U) have losses more than "
+            + "\(percent(duplicateSpread)) apart (median spread \(percent(median)), largest \(percent(spread)) at \(at)); "
+            + "seed-to-seed noise is a few tenths of a percent, so the rows may be several sweeps: \(hint)"
+    }
+
+    /// `0.48%`, `1%`, `4.3%`, `17%`, `120%`.
+    static func percent(_ x: Double) -> String { String(format: 100 * x >= 10 ? "%.0f%%" : "%.2g%%", 100 * x) }
+
+    /// Text columns that look like settings of several sweeps pooled in `table` (see the type's rules).
+    static func settings(_ table: RawTable, used: [MeasuredQuantity: Int]) -> [String] {
+        let quantityColumns = Set(used.values)
+        // The model size of each row, to tell a setting from a label of the size.
+        let sizeColumn = [MeasuredQuantity.parameters, .compute, .tokens].lazy.compactMap { used[$0] }.first
+        var out: [String] = []
+        columns: for (j, name) in table.columns.enumerated() where !quantityColumns.contains(j) {
+            var counts: [RowSelection.CellKey: Int] = [:]
+            var firstSize: [RowSelection.CellKey: String] = [:]
+            var spansSizes = sizeColumn == nil   // some value goes with two sizes: not a size label
+            var text = false
+            for row in table.rows {
+                guard let c = RowSelection.text(row.cells[j]) else { continue }
+                let key = RowSelection.CellKey(c)
+                if case .text = key { text = true }
+                counts[key, default: 0] += 1
+                // More values than a setting has (a run name, a measurement): stop reading the column.
+                if counts.count > maximumSettings { continue columns }
+                if !spansSizes, let s = sizeColumn, let size = RowSelection.text(row.cells[s]) {
+                    if let first = firstSize[key] { spansSizes = first != size } else { firstSize[key] = size }
+                }
+            }
+            guard text, counts.count >= 2, counts.values.allSatisfy({ $0 >= 2 }) else { continue }
+            // A label of the model size (`70M`): each of its values goes with one size only.
+            if !spansSizes { continue }
+            let values = RowSelection.distinct(table.rows.map { RowSelection.text($0.cells[j]) }).compactMap { $0 }
+            let shown = values.prefix(10).map(MeasurementInputError.quote).joined(separator: ", ") + (values.count > 10 ? ", …" : "")
+            let first = MeasurementInputError.quote(values[0])
+            out.append("column '\(MeasurementInputError.quote(name))' has \(values.count) values (\(shown)); the rows may be "
+                       + "several sweeps: fit one with --where \(name)=\(first) or each with --group-by \(name)")
+        }
+        return out
+    }
+
+    /// For each quantity found by its usual names (not named by the user), the other columns that
+    /// could hold it: another of its usual names, or, for the loss, any name with `loss` in it.
+    static func candidates(_ columns: [String], used: [MeasuredQuantity: Int], mapping: ColumnMapping) -> [String] {
+        let claimed = Set(used.values)
+        var out: [String] = []
+        for q in MeasuredQuantity.allCases where mapping[q] == nil {
+            guard let chosen = used[q] else { continue }
+            let aliases = Set(q.aliases.map(ColumnMapping.normalized))
+            let others = columns.indices.filter { j in
+                guard j != chosen, !claimed.contains(j) else { return false }
+                let key = ColumnMapping.normalized(columns[j])
+                return aliases.contains(key) || (q == .loss && key.contains("loss"))
+            }
+            guard !others.isEmpty else { continue }
+            let names = ([chosen] + others).sorted().map { "'\(MeasurementInputError.quote(columns[$0]))'" }
+            out.append("several columns could be \(q.label) (\(names.joined(separator: ", "))); used "
+                       + "'\(MeasurementInputError.quote(columns[chosen]))': name another with \(q.option)")
+        }
+        return out
+    }
+}
