@@ -276,7 +276,46 @@ enum ApproachesText {
                          + ", C_c = \(Output.sci(f.criticalCompute)) FLOPs (Kaplan 2020: alpha_C = "
                          + "\(Output.number(PublishedLaws.kaplanC.parameters[1])))")
         }
+        if !r.budgets.isEmpty {
+            lines.append("IsoFLOP budgets (approach 2, minimum by \(r.vertex)):")
+            lines += r.budgets.map { "  " + budget($0) }
+        }
+        if r.vertexSensitivity.count >= 2, let spread = r.vertexSpread {
+            let order = r.vertexSensitivity.keys.sorted { rank($0) < rank($1) }
+            var line = "a by vertex method: " + order.map { "\($0) \(Output.number(r.vertexSensitivity[$0]!))" }.joined(separator: ", ")
+                + "; a moves by \(Output.number(spread, digits: 2)) across methods"
+            if let i = r.approach2?.aInterval, i.count == 2, i[1] > i[0] {
+                line += ", \(Output.number(spread / (i[1] - i[0]), digits: 2)) of the \(Output.number(r.level * 100, digits: 3))% interval width"
+            }
+            lines.append(line)
+        }
         lines += r.notes.map { "note: " + $0 }
         return lines.joined(separator: "\n")
+    }
+
+    /// `parabola` before `window(k)` before `spline`.
+    private static func rank(_ method: String) -> Int {
+        method == "parabola" ? 0 : method == "spline" ? 2 : 1
+    }
+
+    /// One budget's line: `budget 1.0e18 FLOPs: 5 sizes, vertex N=3.1e7 outside 4.0e7–6.4e8: not used`.
+    static func budget(_ b: IsoFLOPBudget) -> String {
+        let sizes = "\(b.sizes) size\(b.sizes == 1 ? "" : "s")", range = "\(short(b.smallest))–\(short(b.largest))"
+        let head = "budget \(short(b.compute)) FLOPs: \(sizes)"
+        switch b.status {
+        case .used: return head + ", minimum N=\(b.vertex.map(short) ?? "?") within \(range): used"
+        case .tooFewSizes: return head + ", fewer than 4: not used"
+        case .opensDownwards: return head + ", parabola opens downwards (no minimum): not used"
+        case .vertexOutside: return head + ", vertex N=\(b.vertex.map(short) ?? "?") outside \(range): not used"
+        case .minimumAtEdge: return head + ", spline minimum at the edge N=\(b.vertex.map(short) ?? "?") of \(range): not used"
+        }
+    }
+
+    /// `3.1e+07` as `3.1e7`.
+    private static func short(_ x: Double) -> String {
+        let s = String(format: "%.1e", x)
+        guard let e = s.firstIndex(of: "e") else { return s }
+        let exponent = Int(s[s.index(after: e)...]) ?? 0
+        return s[..<e] + "e\(exponent)"
     }
 }
