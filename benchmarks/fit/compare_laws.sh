@@ -10,7 +10,8 @@
 # 3. times, interleaved, REPEATS runs each of `--law all` and `--law chinchilla`, and
 #    BEFORE_REPEATS runs of `--law all --screening-iterations 0` (every least-squares start
 #    to convergence: the behaviour before early rejection);
-# 4. prints the medians, the ratios, each law's seconds (from the progress lines) and whether
+# 4. prints the medians, the ratios, each law's seconds (`fit --law LAW --bootstrap 0`: its fit
+#    and back-test, as in the comparison) and whether
 #    the default and the old settings found the same optimum for every law.
 #
 # Environment: REPEATS (default 3), BEFORE_REPEATS (default 1; 0 skips the slow old settings),
@@ -33,7 +34,7 @@ with open(sys.argv[1], "w") as f:
     for n in np.round(np.logspace(np.log10(4e7), np.log10(1.6e10), 16)):
         for d in np.round(np.logspace(np.log10(5e9), np.log10(5e11), 15)):
             loss = (E + A / n**alpha + B / d**beta) * np.exp(0.01 * rng.standard_normal())
-            f.write(f"{n:.0f},{d:.0f},{6 * n * d!r},{float(loss)!r}\n")
+            f.write(f"{n:.0f},{d:.0f},{float(6 * n * d)!r},{float(loss)!r}\n")
 PY
 
 if [ -z "${BIN:-}" ]; then
@@ -42,13 +43,13 @@ if [ -z "${BIN:-}" ]; then
     BIN="$(cd "$root" && swift build -c release -Xswiftc -target-cpu -Xswiftc native --show-bin-path)/scalelab"
 fi
 
-# run NAME ARGS...: wall seconds to stdout; JSON to $out/NAME.json; progress lines, each
-# prefixed with the seconds since the start, to $out/NAME.progress
+# run NAME ARGS...: wall seconds to stdout; JSON to $out/NAME.json, stderr to $out/NAME.err
 run() {
     local name=$1; shift
     local t0; t0=$(date +%s.%N)
-    "$BIN" fit "$data" --json "$@" > "$out/$name.json" \
-        2> >(while IFS= read -r line; do echo "$(echo "$(date +%s.%N) - $t0" | bc) $line"; done > "$out/$name.progress")
+    if ! "$BIN" fit "$data" --json "$@" > "$out/$name.json" 2> "$out/$name.err"; then
+        echo "scalelab fit $* failed; see $out/$name.err" >&2; kill $$
+    fi
     echo "$(date +%s.%N) - $t0" | bc
 }
 all=(); chin=(); old=()
@@ -60,22 +61,22 @@ done
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 ma=$(median "${all[@]}"); mc=$(median "${chin[@]}")
 
-# Seconds per law: from one progress line to the next (the last law runs to the end of the run).
-per_law() {  # per_law NAME TOTAL
-    awk -v total="$2" '/comparing laws/ { t[++n] = $1; law[n] = $(NF-4) }
-        END { for (i = 1; i <= n; i++) printf "%s %.2f s; ", law[i], (i < n ? t[i+1] : total) - t[i]; print "" }' "$out/$1.progress"
+# Seconds per law: each law alone, fitted and back-tested as the comparison does it (no bootstrap).
+per_law() {  # per_law ARGS...
+    local laws; laws=$(python3 -c "import json; print(' '.join(r['law'] for r in json.load(open('$out/all.json'))['laws']))")
+    for law in $laws; do printf '%s %.2f s; ' "$law" "$(run "law-$law" --law "$law" --bootstrap 0 "$@")"; done
+    echo
 }
-
 echo
 echo "fit --law all vs --law chinchilla on 240 points (2 cores), medians of $repeats interleaved runs:"
 echo "  --law all (default):         ${ma} s  (runs: ${all[*]})"
 echo "  --law chinchilla (reference): ${mc} s  (runs: ${chin[*]})"
 echo "  ratio all/chinchilla: $(echo "scale=1; $ma / $mc" | bc)x"
-echo "  per law (last run): $(per_law all "${all[-1]}")"
+echo "  per law (fit + back-test, one run each): $(per_law)"
 if [ "${#old[@]}" -gt 0 ]; then
     mo=$(median "${old[@]}")
     echo "  --law all --screening-iterations 0 (before): ${mo} s  (runs: ${old[*]}); speed-up $(echo "scale=1; $mo / $ma" | bc)x"
-    echo "  per law (before, last run): $(per_law before "${old[-1]}")"
+    echo "  per law (before): $(per_law --screening-iterations 0)"
     python3 - "$out/all.json" "$out/before.json" <<'PY'
 import json, sys
 a, b = ({r["law"]: r for r in json.load(open(p))["laws"]} for p in sys.argv[1:])

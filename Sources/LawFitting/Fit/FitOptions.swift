@@ -32,7 +32,7 @@ public struct FitOptions: Sendable {
     /// polish takes to `levenbergMarquardt`'s own limits. A start far from every good minimum is
     /// dropped after a few iterations instead of crawling along a flat valley for a hundred.
     /// Nil (`--screening-iterations 0`) runs every start to the end, as before.
-    public var screeningIterations: Int? = 5
+    public var screeningIterations: Int? = 20
     /// Each round of early rejection keeps the best `1/screeningReduction` of the starts (at
     /// least `spreadCount`): 1,944 starts go on as 486, 122, 31, then the best 10 are polished.
     public var screeningReduction = 4

@@ -63,7 +63,11 @@ public enum LawFitter {
         if options.screens(starts: starts.count, kind: kind) || screened.count != data.count {
             // Polish the best starts on every point to the strict tolerance, from where screening left them.
             let polish = Array(finite.prefix(options.spreadCount))
-            let from = polish.map { results[$0].x }
+            // A least-squares start that converged while screening on every point already met the
+            // strict tolerances (screening only limits its iterations): polishing it would repeat it.
+            let done = kind == .leastSquares && screened.count == data.count
+            let unpolished = polish.filter { !(done && results[$0].status.isConverged) }
+            let from = unpolished.map { results[$0].x }
             // From a sample's optimum the polish has far to go along the law's flat valleys, where
             // the default relative tolerance (2.2e-9) stops it early (on 100,000 points: 0.02%
             // above the optimum, A and B 3% off); 1e-12 reaches the optimum of every point.
@@ -72,10 +76,10 @@ public enum LawFitter {
                 if screened.count != data.count { o.lbfgs.functionTolerance = min(o.lbfgs.functionTolerance, 1e-12) }
                 return o
             }()
-            let polished = parallelMap(polish.count, threads: options.threads) { k in
+            let polished = parallelMap(unpolished.count, threads: options.threads) { k in
                 minimize(formula, data, from: from[k], kind: kind, options: polishing)
             }
-            for (k, i) in polish.enumerated() {
+            for (k, i) in unpolished.enumerated() {
                 let evaluations = results[i].evaluations + polished[k].evaluations
                 results[i] = polished[k]
                 results[i].evaluations = evaluations
