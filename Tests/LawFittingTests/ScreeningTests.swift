@@ -34,8 +34,8 @@ final class ScreeningTests: XCTestCase {
     }
 
     /// For each law of the comparison, on all points and on the back-test's training points:
-    /// the default fit's objective equals the exhaustive fit's to 1e-6 relative, with fewer
-    /// objective evaluations.
+    /// the default fit's objective equals the exhaustive fit's to 1e-6 relative, with no more
+    /// objective evaluations (fewer where starts are dropped early: bnsl, kaplan-nd).
     func testScreenedFitsFindTheExhaustiveOptimumForEveryComparedLaw() throws {
         let data = FitData(Self.dataConstrainedPoints())
         let forms = Comparison.applicable(to: data)
@@ -49,10 +49,11 @@ final class ScreeningTests: XCTestCase {
                 let label = "\(form.identifier), \(what): \(fast.law.named) vs \(reference.law.named)"
                 XCTAssertEqual(fast.objective, reference.objective, accuracy: 1e-6 * reference.objective + 1e-12, label)
                 XCTAssertEqual(fast.starts, reference.starts, label)
-                XCTAssertLessThan(fast.evaluations, reference.evaluations, label)
+                XCTAssertLessThanOrEqual(fast.evaluations, reference.evaluations, label)
                 XCTAssertEqual(reference.rejectedStarts, 0, label)
                 if form.defaultObjective == .leastSquares, fast.starts > 40 {
                     XCTAssertGreaterThan(fast.rejectedStarts, 0, "\(label): hopeless starts are dropped early")
+                    XCTAssertLessThan(fast.evaluations, reference.evaluations, label)
                 }
             }
         }
