@@ -35,6 +35,7 @@ public struct FitOptions: Sendable {
     public var screeningIterations: Int? = 20
     /// Each round of early rejection keeps the best `1/screeningReduction` of the starts (at
     /// least `spreadCount`): 1,944 starts go on as 486, 122, 31, then the best 10 are polished.
+    /// Values below 2 count as 2.
     public var screeningReduction = 4
     public var levenbergMarquardt = LevenbergMarquardt()
 
