@@ -12,7 +12,7 @@ SWIFT ?= swift
 RELEASE = -c release -Xswiftc -target-cpu -Xswiftc native
 DEMO_ARGS ?=
 
-.PHONY: deps corpus build demo test bench-fit bench-train bench-fit-large
+.PHONY: deps corpus build demo test bench-fit bench-train bench-fit-large bench-fit-laws
 
 deps:
 	@bash scripts/ensure-deps.sh
@@ -56,3 +56,6 @@ bench-train: build
 
 bench-fit-large: build
 	bash benchmarks/fit/large.sh
+
+bench-fit-laws: build
+	bash benchmarks/fit/compare_laws.sh

@@ -15,6 +15,8 @@ public struct LawFit: Sendable {
     public let points: Int
     public let starts: Int
     public let convergedStarts: Int
+    /// Starts dropped by early rejection before they converged (`FitOptions.screeningIterations`).
+    public let rejectedStarts: Int
     /// How the best start stopped.
     public let status: OptimizerStatus
     /// The best starts, best first: objective and natural parameters.
@@ -30,6 +32,7 @@ public struct LawFit: Sendable {
     /// A sentence on how the fit ended.
     public var message: String {
         "\(status.message); \(convergedStarts) of \(starts) starts converged"
+            + (rejectedStarts > 0 ? " (\(rejectedStarts) more dropped early as hopeless)" : "")
     }
 }
 
@@ -54,13 +57,18 @@ public enum LawFitter {
         var results = parallelMap(starts.count, threads: options.threads) { i in
             minimize(formula, screened, from: starts[i], kind: kind, options: screening)
         }
+        let rejected = rejectEarly(&results, formula, screened, kind: kind, options: options)
         let screenedConverged = results.filter { $0.status.isConverged && $0.value.isFinite }.count
         var finite = results.indices.filter { results[$0].value.isFinite }
             .sorted { results[$0].value < results[$1].value }
-        if screening.lbfgs.functionTolerance != options.lbfgs.functionTolerance || screened.count != data.count {
+        if options.screens(starts: starts.count, kind: kind) || screened.count != data.count {
             // Polish the best starts on every point to the strict tolerance, from where screening left them.
             let polish = Array(finite.prefix(options.spreadCount))
-            let from = polish.map { results[$0].x }
+            // A least-squares start that converged while screening on every point already met the
+            // strict tolerances (screening only limits its iterations): polishing it would repeat it.
+            let done = kind != .huber && screened.count == data.count
+            let unpolished = polish.filter { !(done && results[$0].status.isConverged) }
+            let from = unpolished.map { results[$0].x }
             // From a sample's optimum the polish has far to go along the law's flat valleys, where
             // the default relative tolerance (2.2e-9) stops it early (on 100,000 points: 0.02%
             // above the optimum, A and B 3% off); 1e-12 reaches the optimum of every point.
@@ -69,10 +77,10 @@ public enum LawFitter {
                 if screened.count != data.count { o.lbfgs.functionTolerance = min(o.lbfgs.functionTolerance, 1e-12) }
                 return o
             }()
-            let polished = parallelMap(polish.count, threads: options.threads) { k in
+            let polished = parallelMap(unpolished.count, threads: options.threads) { k in
                 minimize(formula, data, from: from[k], kind: kind, options: polishing)
             }
-            for (k, i) in polish.enumerated() {
+            for (k, i) in unpolished.enumerated() {
                 let evaluations = results[i].evaluations + polished[k].evaluations
                 results[i] = polished[k]
                 results[i].evaluations = evaluations
@@ -92,10 +100,42 @@ public enum LawFitter {
             objective: reported(results[best].value, kind),
             rmseLog: rmseLog(formula, theta: theta, data: data),
             points: data.count, starts: starts.count,
-            convergedStarts: screenedConverged,
+            convergedStarts: screenedConverged, rejectedStarts: rejected,
             status: results[best].status, bestStarts: top,
             evaluations: results.map(\.evaluations).reduce(0, +),
             seconds: secondsSince(clock))
+    }
+
+    /// The rounds of early rejection (`FitOptions.screeningIterations`; the Levenberg–Marquardt
+    /// objectives only):
+    /// the best `1/screeningReduction` of the starts that are still moving continue for another
+    /// round of iterations, until `spreadCount` are left for the polish. Returns how many starts
+    /// were dropped before converging.
+    static func rejectEarly(_ results: inout [OptimizerResult], _ formula: any LawFormula, _ data: FitData,
+                            kind: FitObjectiveKind, options: FitOptions) -> Int {
+        guard kind != .huber, options.screens(starts: results.count, kind: kind) else { return 0 }
+        let round = options.screening(starts: results.count)
+        let reduction = max(options.screeningReduction, 2)
+        var alive = results.indices.filter { results[$0].value.isFinite }.sorted { results[$0].value < results[$1].value }
+        var dropped = Set<Int>()
+        while alive.count > options.spreadCount {
+            let keep = max(options.spreadCount, (alive.count + reduction - 1) / reduction)
+            for i in alive[keep...] where results[i].status == .maxIterations { dropped.insert(i) }
+            alive = Array(alive.prefix(keep))
+            guard keep > options.spreadCount else { break }
+            let moving = alive.filter { results[$0].status == .maxIterations }
+            let from = moving.map { results[$0].x }
+            let next = parallelMap(moving.count, threads: options.threads) { k in
+                minimize(formula, data, from: from[k], kind: kind, options: round)
+            }
+            for (k, i) in moving.enumerated() {
+                let evaluations = results[i].evaluations + next[k].evaluations
+                results[i] = next[k]
+                results[i].evaluations = evaluations
+            }
+            alive.sort { results[$0].value < results[$1].value }
+        }
+        return dropped.count
     }
 
     /// One local minimization from one start.

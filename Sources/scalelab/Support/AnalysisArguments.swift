@@ -45,6 +45,10 @@ struct AnalysisArguments: ParsableArguments {
             help: "With more points than this, screen the starts on a fixed sample of this many and polish the best on every point (0: screen on every point).")
     var screeningSample = FitOptions().screeningSample ?? 0
 
+    @Option(name: .customLong("screening-iterations"), parsing: .unconditional,
+            help: "Least-squares laws: run every start this many iterations, then the best quarter as many again, and so on down to the best 10, which run to convergence (0: every start to convergence).")
+    var screeningIterations = FitOptions().screeningIterations ?? 0
+
     /// The analysis options these arguments give; `law` is left out when it is `all` (a comparison).
     var options: AnalysisOptions {
         var o = AnalysisOptions()
@@ -59,12 +63,16 @@ struct AnalysisArguments: ParsableArguments {
         o.fit.objective = objective
         if let threads { o.fit.threads = threads }
         o.fit.screeningSample = screeningSample > 0 ? screeningSample : nil
+        o.fit.screeningIterations = screeningIterations > 0 ? screeningIterations : nil
         for g in grid { o.fit.grid[g.name] = g.values }
         return o
     }
 
     func validate() throws {
         guard screeningSample >= 0 else { throw ValidationError("--screening-sample must be 0 (every point) or more, got \(screeningSample)") }
+        guard screeningIterations >= 0 else {
+            throw ValidationError("--screening-iterations must be 0 (every start to convergence) or more, got \(screeningIterations)")
+        }
         do { try options.check() } catch { throw ValidationError(error.description) }
     }
 }
