@@ -39,8 +39,7 @@ public struct LawAnalysis: Sendable {
                                data: .init(file: set.source, points: data.count, hash: set.contentHash, ranges: data.ranges,
                                            columns: set.provenance.isEmpty ? nil : set.provenance,
                                            computeCheck: set.computeCheck), version: version)
-        let warnings = set.warnings + [set.computeCheck?.warning].compactMap { $0 }
-        report.warnings = warnings.isEmpty ? nil : warnings
+        report.warnings = set.warnings.isEmpty ? nil : set.warnings
         return LawAnalysis(fit: fit, bootstrap: boot, backtest: backtest, report: report, data: data)
     }
 

@@ -76,7 +76,7 @@ public struct Prediction: Sendable, Codable, Equatable {
     /// point is not a finite number.
     public static func run(report: FitReport, source: String, points: [ScalePoint], level: Double? = nil) throws -> Prediction {
         try report.validate(source: source)
-        guard let formula = LawForms.named(report.law) else {
+        guard let formula = report.namedLaw else {
             throw FitFileError.invalid(file: source, problem: "it names an unknown law '\(report.law)'")
         }
         if let level, !(level > 0 && level < 1) {

@@ -272,6 +272,10 @@ extension StoreAnalysis {
             let ids = Set(indices.map { runs[$0].sweepID })
             let used = ids.sorted().compactMap { sweeps[$0] }
             var s = set
+            // A store's runs have no file columns to record, and their FLOPs are the trainer's exact
+            // count, not a file's C to check against 6ND: as for a whole store's fit.
+            s.columns = ColumnMapping()
+            s.computeCheck = nil
             s.warnings = try warnings(for: s.measurements, sweeps: used)
             return (s, used)
         }

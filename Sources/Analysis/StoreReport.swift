@@ -22,7 +22,10 @@ public enum StoreReport {
                              heldOutSweeps: [Int64] = []) throws -> ReportInput {
         let done = try store.runs().filter { $0.status == .done && $0.finalValidationLoss != nil }
         let measurements = try store.measurements()
-        precondition(done.count == measurements.count, "store: \(done.count) done runs but \(measurements.count) measurements")
+        guard done.count == measurements.count else {
+            throw AnalysisError.fit("\(store.path): \(done.count) finished runs but \(measurements.count) measurements (was the store "
+                                    + "written while it was read?); run the command again")
+        }
         let keep = done.indices.filter { sweeps?.contains(done[$0].sweepID) ?? true }
         guard !keep.isEmpty else { throw AnalysisError.noRuns(source: store.path + (sweeps.map { " (sweeps \($0))" } ?? "")) }
         let runs = keep.map { done[$0] }
@@ -36,7 +39,10 @@ public enum StoreReport {
             }
             options.holdout = held.count
         }
-        let set = MeasurementSet(measurements: keep.map { measurements[$0] }, source: store.path, format: .csv)
+        var set = MeasurementSet(measurements: keep.map { measurements[$0] }, source: store.path, format: .csv)
+        // The page lists the same warnings as stderr: runs that look like several sweeps.
+        let used = Set(runs.map(\.sweepID))
+        set.warnings = try StoreAnalysis.warnings(for: set.measurements, sweeps: try store.sweeps().filter { used.contains($0.id ?? -1) })
         var input = try ReportBuilder.input(from: set, options: options, context: context)
         let curves = try store.curves()
         input.runs = zip(runs, input.runs).map { stored, run in

@@ -149,6 +149,9 @@ final class FitCommandTests: XCTestCase {
         let check = try XCTUnwrap(data["computeCheck"] as? [String: Any])
         XCTAssertEqual(try XCTUnwrap(check["medianRatio"] as? Double), 10, accuracy: 1e-9)
         XCTAssertEqual(check["rowsOutside"] as? Int, 12)
+        let all = try CLIRunner.run(["fit", path, "--law", "all", "--json", "--threads", "1"])
+        XCTAssertEqual(all.status, 0, all.stderr)
+        XCTAssertTrue(all.stderr.contains("warning: the C column is not 6ND"), "the comparison reads C too: \(all.stderr)")
         let textRun = try CLIRunner.run(["fit", path, "--bootstrap", "0"])
         XCTAssertTrue(textRun.stdout.contains("Columns: N ← params, D ← tokens, C ← flops, L ← loss"), textRun.stdout)
         XCTAssertTrue(textRun.stdout.contains("C/(6ND): median 10.000"), textRun.stdout)
@@ -157,6 +160,14 @@ final class FitCommandTests: XCTestCase {
     func testAComputeColumnOfLogValuesIsRefused() throws {
         let path = try temporaryFile("logc.csv", "params,compute,loss\n1e8,2.0,3.1\n2e8,3.1,3.0\n4e8,4.0,2.9\n8e8,3.5,2.8\n")
         try expectFailure(["fit", path, "--law", "power-c"], contains: ["column 'compute'", "log10", "--c-column"])
+    }
+
+    /// `import` refuses the same column as `fit` does, and writes nothing.
+    func testImportRefusesAComputeColumnOfLogValues() throws {
+        let path = try temporaryFile("logc.csv", "params,tokens,compute,loss\n1e8,2e9,2.0,3.1\n2e8,2e9,3.1,3.0\n")
+        let store = (path as NSString).deletingLastPathComponent + "/s.sqlite"
+        try expectFailure(["import", path, "--store", store], contains: ["column 'compute'", "log10", "--c-column"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: store), "the file is refused before the store is opened")
     }
 
     func testTooFewPointsForTheLaw() throws {

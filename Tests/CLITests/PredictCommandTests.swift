@@ -111,6 +111,28 @@ final class PredictCommandTests: XCTestCase {
     }
 
     /// Every kind of bad input fails with a message that says what to fix.
+    /// A broken power law fitted on N records its variable, so `predict` evaluates it at N (not at
+    /// D, the form's default) and asks for `--params`.
+    func testABrokenPowerLawOnNIsPredictedAtN() throws {
+        let dir = try temporaryDirectory()
+        var text = "params,loss\n"
+        let sizes = (0..<14).map { 1e6 * pow(10, Double($0) * 0.25) }
+        for N in sizes { text += "\(N),\(2.0 + 50 * pow(N, -0.3))\n" }
+        let csv = dir.appendingPathComponent("n.csv").path
+        try text.write(toFile: csv, atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("bnsl.fit.json").path
+        let fit = try CLIRunner.run(["fit", csv, "--law", "bnsl", "--x", "N", "--bootstrap", "0", "--out", out])
+        XCTAssertEqual(fit.status, 0, fit.stderr)
+        let saved = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as? [String: Any])
+        XCTAssertEqual(saved["variable"] as? String, "N")
+        let r = try CLIRunner.run(["predict", "--fit", out, "--params", "\(sizes[5])", "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let points = try XCTUnwrap((try r.json() as? [String: Any])?["points"] as? [[String: Any]])
+        let predicted = try XCTUnwrap(points.first?["predicted"] as? Double)
+        XCTAssertEqual(predicted, 2.0 + 50 * pow(sizes[5], -0.3), accuracy: 0.01, "the law at N, inside the fitted range")
+        try expectFailure(["predict", "--fit", out, "--tokens", "1e9"], contains: ["it reads N"])
+    }
+
     func testBadInput() throws {
         let dir = try temporaryDirectory()
         let fit = try fitFile(in: dir, bootstrap: 0)

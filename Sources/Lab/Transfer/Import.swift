@@ -59,7 +59,7 @@ extension RunStore {
         }
         return try insert(sweeps).enumerated().map { i, stored in
             let set = sets[i].set
-            let warnings = [set.computeCheck?.warning].compactMap { $0 }
+            let warnings = set.warnings
             return ImportSummary(sweepID: stored.0.id!, sweepName: stored.0.name, runs: stored.1.count, source: set.source,
                                  contentHash: set.contentHash, derived: set.derived.map(\.symbol).sorted(),
                                  columns: set.provenance, computeCheck: set.computeCheck,
@@ -83,5 +83,7 @@ public func readImportFile(path: String, reader: MeasurementReader = Measurement
 public func readImportGroups(path: String, reader: MeasurementReader = MeasurementReader())
     throws(MeasurementInputError) -> [MeasurementSet]
 {
-    try reader.readGroups(path: path, requiring: [.parameters, .tokens])
+    let sets = try reader.readGroups(path: path, requiring: [.parameters, .tokens])
+    for set in sets { try set.checkScales() }
+    return sets
 }

@@ -63,6 +63,8 @@ public struct IsoFLOPBudget: Sendable, Codable, Equatable {
         case vertexOutside
         /// The spline's least value is at the smallest or largest size: the minimum was not bracketed.
         case minimumAtEdge
+        /// Enough sizes, but no curve could be fitted through them (a singular least-squares system).
+        case noFit
     }
 
     /// The budget: the geometric mean of its runs' C.
@@ -157,8 +159,11 @@ extension Approaches {
             let C = Double.exp(g.map { Double.log($0.compute) }.reduce(0, +) / Double(g.count))
             var b = IsoFLOPBudget(compute: C, sizes: sizes.count, smallest: sizes.min()!, largest: sizes.max()!,
                                   vertex: nil, status: .tooFewSizes)
-            guard sizes.count >= minimumSizes, let p = result.parabolas.first(where: { $0.parameters == g.map(\.parameters) && $0.compute == C })
-            else { return b }
+            guard sizes.count >= minimumSizes else { return b }
+            guard let p = result.parabolas.first(where: { $0.parameters == g.map(\.parameters) && $0.compute == C }) else {
+                b.status = .noFit
+                return b
+            }
             b.vertex = p.optimalParameters
             b.status = p.bracketed ? .used : p.optimalParameters == nil ? .opensDownwards
                 : vertex == .spline ? .minimumAtEdge : .vertexOutside

@@ -186,6 +186,7 @@ extension MeasurementReader {
         var set = MeasurementSet(measurements: observations, source: source, format: format,
                                  columns: read.columns, derived: read.derived, warnings: warnings)
         set.computeCheck = ComputeCheck(ratios: read.computeRatios)
+        if let w = set.computeCheck?.warning { set.warnings.append(w) }
         return set
     }
 

@@ -53,8 +53,11 @@ extension FitReport {
     public func validate(source: String) throws(FitFileError) {
         func bad(_ problem: String) -> FitFileError { .invalid(file: source, problem: problem) }
         let q = MeasurementInputError.quote
-        guard let formula = LawForms.named(law) else {
+        guard let formula = namedLaw else {
             throw bad("it names an unknown law '\(q(law))' (known: \(LawForms.identifiers.joined(separator: ", ")))")
+        }
+        if let v = variable, ScaleVariable(rawValue: v) == nil || !formula.identifier.hasPrefix("bnsl") {
+            throw bad("\"variable\" is '\(q(v))'; only a broken power law (bnsl) records one, and it is N, D or C")
         }
         var seen = Set<String>()
         for name in parameterOrder where !seen.insert(name).inserted {

@@ -45,6 +45,10 @@ public struct FitReport: Codable, Sendable, Equatable {
 
     public var law: String
     public var formula: String
+    /// The variable of a law fitted in one variable of several choices (a broken power law's N, D
+    /// or C), by symbol; nil for every other law and in fit files written before it was recorded
+    /// (a broken power law then reads D, its default).
+    public var variable: String?
     public var parameterOrder: [String]
     public var parameters: [String: Double]
     /// Parameters held fixed during the fit.
@@ -109,6 +113,7 @@ extension FitReport {
         let p = fit.parameters
         law = formula.identifier
         self.formula = formula.formula
+        variable = formula.identifier.hasPrefix("bnsl") ? formula.variables.first?.symbol : nil
         parameterOrder = names
         parameters = Dictionary(uniqueKeysWithValues: zip(names, p))
         fixed = (formula as? FixedParameters)?.fixed
@@ -144,5 +149,13 @@ extension FitReport {
         }
         self.data = data
         scalelabVersion = version
+    }
+}
+
+extension FitReport {
+    /// The law this report names, with its recorded variable (`variable`): what every reader of a
+    /// fit file rebuilds (nil for a law ScaleLab does not know).
+    public var namedLaw: (any LawFormula)? {
+        LawForms.named(law, variable: variable.flatMap(ScaleVariable.init(rawValue:)))
     }
 }

@@ -5,7 +5,7 @@ public enum FittedLaw {
     /// The law a report describes, with `parameters` (in `parameterOrder`) as its free values,
     /// expressed in its base form: fixed parameters filled in, tied exponents untied.
     public static func baseLaw(of report: FitReport, parameters p: [Double]) throws -> Law {
-        guard let formula = LawForms.named(report.law) else {
+        guard let formula = report.namedLaw else {
             throw FitError.badOption("the fit report names an unknown law '\(report.law)'")
         }
         guard p.count == report.parameterOrder.count else {

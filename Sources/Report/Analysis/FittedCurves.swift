@@ -12,7 +12,7 @@ public struct FittedCurves: Sendable {
 
     /// Nil when the report names a law ScaleLab does not know.
     public init?(_ report: FitReport) {
-        guard var formula = LawForms.named(report.law) else { return nil }
+        guard var formula = report.namedLaw else { return nil }
         if let fixed = report.fixed, !fixed.isEmpty {
             guard let staged = FixedParameters(formula, fixed: fixed) else { return nil }
             formula = staged

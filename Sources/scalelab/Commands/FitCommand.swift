@@ -49,7 +49,7 @@ struct FitCommand: ParsableCommand {
 
     @OptionGroup var rows: RowOptions
 
-    @Option(help: "Also write the JSON report to this file (input for `plan --fit` and `predict --fit`; with --group-by, every group's report).")
+    @Option(help: "Also write the JSON report to this file (input for `plan --fit` and `predict --fit`; with --group-by, every group's report, which those do not read).")
     var out: String?
 
     @Flag(help: "Print one JSON document instead of tables.")
@@ -72,6 +72,14 @@ struct FitCommand: ParsableCommand {
         }
         guard VertexMethod.named(vertex) != nil else {
             throw ValidationError("--vertex must be parabola, window or spline, got \(vertex)")
+        }
+        if store != nil, !rows.groupBy.isEmpty {
+            for (name, given) in [("--budget-tolerance", budgetTolerance != AnalysisOptions.defaultBudgetTolerance),
+                                  ("--vertex", vertex != VertexMethod.default.description),
+                                  ("--vertex-window", vertexWindow != VertexMethod.defaultWindow)] where given {
+                throw ValidationError("\(name) applies to Chinchilla's approach 2, which --group-by does not run (one law per group); "
+                                      + "choose one sweep with --where sweep=NAME instead")
+            }
         }
         if store == nil, !approaches {
             for (name, given) in [("--budget-tolerance", budgetTolerance != AnalysisOptions.defaultBudgetTolerance),
@@ -308,6 +316,7 @@ enum ApproachesText {
         case .opensDownwards: return head + ", parabola opens downwards (no minimum): not used"
         case .vertexOutside: return head + ", vertex N=\(b.vertex.map(short) ?? "?") outside \(range): not used"
         case .minimumAtEdge: return head + ", spline minimum at the edge N=\(b.vertex.map(short) ?? "?") of \(range): not used"
+        case .noFit: return head + ", no curve could be fitted through them: not used"
         }
     }
 

@@ -83,7 +83,7 @@ struct PredictCommand: ParsableCommand {
         try OutputFile.check([("--out", out)], inputs: [OutputFile.Input("--fit", fit), OutputFile.Input("--points", points)])
         let report: FitReport
         do { report = try FitReport.read(path: fit) } catch { throw CommandFailure(error.description) }
-        let variables = Set(LawForms.named(report.law)?.variables ?? [])
+        let variables = Set(report.namedLaw?.variables ?? [])
         let scalePoints = try points.map { try columns.reader.readPoints(path: $0, requiring: variables) } ?? optionPoints(reads: variables, law: report.law)
         let prediction: Prediction
         do { prediction = try Prediction.run(report: report, source: fit, points: scalePoints, level: level) } catch {

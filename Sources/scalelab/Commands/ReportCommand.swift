@@ -88,7 +88,8 @@ struct ReportSourceOptions: ParsableArguments {
                                   + "--where COL=VALUE, or compare the groups side by side with `scalelab fit FILE --group-by COL`")
         }
         if file == nil, !rows.conditions.isEmpty {
-            throw ValidationError("--where selects rows of a measurements FILE; with --store choose sweeps with --sweep")
+            throw ValidationError("--where selects rows of a measurements FILE; with --store choose sweeps with --sweep, "
+                                  + "and a saved --input is drawn as it was saved")
         }
         if analysis.law?.lowercased() == "all" {
             throw ValidationError("a report fits one main law and compares every applicable law beside it; name one law, or leave --law out")
