@@ -68,7 +68,6 @@ public enum LawFitter {
             // strict tolerances (screening only limits its iterations): polishing it would repeat it.
             let done = kind != .huber && screened.count == data.count
             let unpolished = polish.filter { !(done && results[$0].status.isConverged) }
-            let from = unpolished.map { results[$0].x }
             // From a sample's optimum the polish has far to go along the law's flat valleys, where
             // the default relative tolerance (2.2e-9) stops it early (on 100,000 points: 0.02%
             // above the optimum, A and B 3% off); 1e-12 reaches the optimum of every point.
@@ -77,14 +76,7 @@ public enum LawFitter {
                 if screened.count != data.count { o.lbfgs.functionTolerance = min(o.lbfgs.functionTolerance, 1e-12) }
                 return o
             }()
-            let polished = parallelMap(unpolished.count, threads: options.threads) { k in
-                minimize(formula, data, from: from[k], kind: kind, options: polishing)
-            }
-            for (k, i) in unpolished.enumerated() {
-                let evaluations = results[i].evaluations + polished[k].evaluations
-                results[i] = polished[k]
-                results[i].evaluations = evaluations
-            }
+            resume(unpolished, &results, formula, data, kind: kind, options: polishing)
             // Objectives on the sample and on every point are not comparable: rank the polished only.
             let candidates = screened.count == data.count ? Array(results.indices) : polish
             finite = candidates.filter { results[$0].value.isFinite }.sorted { results[$0].value < results[$1].value }
@@ -123,19 +115,25 @@ public enum LawFitter {
             for i in alive[keep...] where results[i].status == .maxIterations { dropped.insert(i) }
             alive = Array(alive.prefix(keep))
             guard keep > options.spreadCount else { break }
-            let moving = alive.filter { results[$0].status == .maxIterations }
-            let from = moving.map { results[$0].x }
-            let next = parallelMap(moving.count, threads: options.threads) { k in
-                minimize(formula, data, from: from[k], kind: kind, options: round)
-            }
-            for (k, i) in moving.enumerated() {
-                let evaluations = results[i].evaluations + next[k].evaluations
-                results[i] = next[k]
-                results[i].evaluations = evaluations
-            }
+            resume(alive.filter { results[$0].status == .maxIterations }, &results, formula, data, kind: kind, options: round)
             alive.sort { results[$0].value < results[$1].value }
         }
         return dropped.count
+    }
+
+    /// Runs the starts `indices` of `results` on from where they stopped, in parallel, with
+    /// `options`; each keeps the count of every evaluation it has made.
+    static func resume(_ indices: [Int], _ results: inout [OptimizerResult], _ formula: any LawFormula, _ data: FitData,
+                       kind: FitObjectiveKind, options: FitOptions) {
+        let from = indices.map { results[$0].x }
+        let next = parallelMap(indices.count, threads: options.threads) { k in
+            minimize(formula, data, from: from[k], kind: kind, options: options)
+        }
+        for (k, i) in indices.enumerated() {
+            let evaluations = results[i].evaluations + next[k].evaluations
+            results[i] = next[k]
+            results[i].evaluations = evaluations
+        }
     }
 
     /// One local minimization from one start.
