@@ -116,19 +116,11 @@ struct ReportSourceOptions: ParsableArguments {
                                     machine: machine ?? ReportContext.thisMachine, command: command)
         if let store {
             let opened = try RunStore.open(path: store, create: false, readOnly: true)
-            let chosen = sweeps.isEmpty ? nil : Set(sweeps)
-            var measurements: [Observation] = []
-            if let chosen {
-                for id in chosen.sorted() { measurements += try opened.measurements(sweep: id) }
-            } else {
-                measurements = try opened.measurements()
-            }
-            let all = try opened.sweeps()
-            let used = Set(try opened.runs().filter { $0.status == .done && $0.finalValidationLoss != nil }.map(\.sweepID))
-                .intersection(chosen ?? Set(all.compactMap(\.id)))
-            Warnings.print(try StoreAnalysis.warnings(for: measurements, sweeps: all.filter { used.contains($0.id ?? -1) }))
-            return try StoreReport.input(store: opened, options: options, context: context,
-                                         sweeps: sweeps.isEmpty ? nil : sweeps, heldOutSweeps: heldOutSweeps)
+            let input = try StoreReport.input(store: opened, options: options, context: context,
+                                              sweeps: sweeps.isEmpty ? nil : sweeps, heldOutSweeps: heldOutSweeps)
+            // The store's warnings, found once by StoreReport for the page, go to stderr too.
+            Warnings.print(input.fits.first?.warnings ?? [])
+            return input
         }
         var reader = columns.reader
         reader.selection = try rows.selection
