@@ -81,6 +81,8 @@ public struct RunRecord: Sendable, Codable, Equatable {
     /// The step (1-based) whose training loss was NaN or infinite, for a diverged run; that loss
     /// is the last of `stepLosses`. Nil for a run that did not diverge.
     public var divergedAtStep: Int?
+    /// Task evaluations made during training (`--eval`), in step order; nil when none were asked for.
+    public var evaluations: [TaskEvaluation]?
 
     init(version: String, status: RunStatus, message: String, config: TrainingConfig, data: DataSummary,
          parameters: Int, nonEmbeddingParameters: Int) {
