@@ -10,7 +10,9 @@ import ScalingLaws
 /// criterion AICc = `n·ln(RSS/n) + 2k + 2k(k+1)/(n−k−1)` (Hurvich and Tsai 1989) by more than
 /// `threshold` (4 by default: Burnham and Anderson's "considerably less support" for the other
 /// model) and its location `d1` lies inside the measured range of `x`; a break beyond the last
-/// point is an extrapolation no data supports. The location's interval is the bootstrap
+/// point is an extrapolation no data supports. When the best fit puts its break outside the data
+/// (using it only to bend the curve gently across every point), the best of the fit's ten best
+/// starts with a break inside is polished and taken instead, if it stays inside. The location's interval is the bootstrap
 /// percentile interval of `d1` over refits on resampled points.
 ///
 /// `x` is divided by its smallest value before fitting, so the law's start grids (made for
@@ -82,7 +84,17 @@ public struct BreakDetection: Sendable, Codable, Equatable {
         fitOptions.objective = .leastSquares
         let span = _log(x.max()! / reference)
         fitOptions.grid = ["log_d1": (0..<8).map { span * (Double($0) + 0.5) / 8 }]
-        let brokenFit = try LawFitter.fit(BrokenPowerLaw(variable: .compute, breaks: 1), to: data, options: fitOptions)
+        let form = BrokenPowerLaw(variable: .compute, breaks: 1)
+        var brokenFit = try LawFitter.fit(form, to: data, options: fitOptions)
+        // A best fit whose break lies outside the data uses the break only to bend the curve
+        // gently across it; the question is whether a break *inside* the data is needed, so
+        // polish the best start that has one, if any.
+        let within = { (d: Double) in d >= 1 && d <= x.max()! / reference }
+        if !within(brokenFit.parameters[4]), let other = brokenFit.bestStarts.first(where: { within($0.parameters[4]) }) {
+            let theta = zip(form.parameters, other.parameters).map { $0.fitting($1) }
+            let polished = try LawFitter.fit(form, to: data, starts: [theta], options: fitOptions)
+            if within(polished.parameters[4]) { brokenFit = polished }
+        }
         fitOptions.grid = [:]
         let smoothFit = try LawFitter.fit(BrokenPowerLaw(variable: .compute, breaks: 0), to: data, options: fitOptions)
         let broken = candidate(brokenFit, reference: reference), smooth = candidate(smoothFit, reference: reference)
