@@ -199,3 +199,39 @@ struct SyntheticTaskLadder {
         #expect(emCovered == truthCovered, "p^ℓ is monotone, so the EM interval holds the true EM exactly when p's holds p")
     }
 }
+
+/// `EmergenceAnalysis.runs(from:task:source:)`: rows of a file grouped into runs of one task.
+@Suite struct EmergenceInputTests {
+    static func row(_ line: Int, _ run: String?, _ C: Double, _ step: Double?, _ task: String?, _ metric: String,
+                    _ value: Double) -> TaskMetricRow {
+        TaskMetricRow(line: line, run: run, compute: C, step: step, task: task, metric: metric, value: value)
+    }
+
+    /// Each run's metrics at its latest step, runs without a name told apart by compute, other tasks left out.
+    @Test func groupsRunsAtTheirLatestStep() throws {
+        let rows = [Self.row(2, "a", 1e15, 200, "add", "exact_match", 0.3), Self.row(3, "a", 1e15, 100, "add", "exact_match", 0.1),
+                    Self.row(4, "a", 1e15, 200, "add", "token_probability", 0.8), Self.row(5, "b", 2e15, 50, "add", "exact_match", 0.4),
+                    Self.row(6, "b", 2e15, 50, "copy", "exact_match", 0.9)]
+        let (task, runs) = try EmergenceAnalysis.runs(from: rows, task: "add", source: "f.csv")
+        #expect(task == "add")
+        #expect(runs == [TaskRunMetrics(run: "a", compute: 1e15, metrics: ["exact_match": 0.3, "token_probability": 0.8]),
+                         TaskRunMetrics(run: "b", compute: 2e15, metrics: ["exact_match": 0.4])])
+        let unnamed = try EmergenceAnalysis.runs(from: [Self.row(2, nil, 1e15, nil, nil, "exact_match", 0.1),
+                                                        Self.row(3, nil, 2e15, nil, nil, "exact_match", 0.2)], task: nil, source: "f.csv")
+        #expect(unnamed.runs.count == 2 && unnamed.task == "task")
+    }
+
+    /// Several tasks without a choice, an unknown task, and one metric twice at one step are refused.
+    @Test func refusesAmbiguousInput() {
+        let rows = [Self.row(2, "a", 1e15, nil, "add", "exact_match", 0.3), Self.row(3, "a", 1e15, nil, "copy", "exact_match", 0.1)]
+        #expect(throws: AnalysisError.badOption("f.csv has several tasks (add, copy); choose one with --task")) {
+            try EmergenceAnalysis.runs(from: rows, task: nil, source: "f.csv")
+        }
+        #expect(throws: AnalysisError.self) { try EmergenceAnalysis.runs(from: rows, task: "sort", source: "f.csv") }
+        let twice = [Self.row(2, "a", 1e15, nil, "add", "exact_match", 0.3), Self.row(3, "a", 1e15, nil, "add", "exact_match", 0.1)]
+        #expect(throws: AnalysisError.badOption("f.csv: run a has exact_match twice (lines 2 and 3) at the same step; "
+            + "keep one, or add a step column to say which is latest")) {
+            try EmergenceAnalysis.runs(from: twice, task: nil, source: "f.csv")
+        }
+    }
+}

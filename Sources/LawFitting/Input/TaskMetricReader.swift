@@ -17,6 +17,17 @@ public struct TaskMetricRow: Sendable, Equatable {
     public var metric: String
     /// The metric's value.
     public var value: Double
+
+    /// A row as read from line `line`.
+    public init(line: Int, run: String?, compute: Double, step: Double?, task: String?, metric: String, value: Double) {
+        self.line = line
+        self.run = run
+        self.compute = compute
+        self.step = step
+        self.task = task
+        self.metric = metric
+        self.value = value
+    }
 }
 
 /// Reads task metrics per run from CSV or JSON Lines, in either of two layouts:
