@@ -50,7 +50,7 @@ struct SyntheticTaskLadder {
         var ladder = SyntheticTaskLadder()
         ladder.length = length
         let a = try EmergenceAnalysis.run(runs: ladder.runs(seed: UInt64(length)), task: "addition-\(length)",
-                                          length: length, options: Self.options())
+                                          length: length, options: Self.options(), detectBreaks: false)
         print("ℓ = \(length): E \(a.law.E), A \(a.law.A), alpha \(a.law.alpha), intervals \(a.law.intervals ?? [:]); "
             + "EM mean |error| \(a.summary!.meanAbsoluteError), max \(a.summary!.maxAbsoluteError), covered \(a.summary!.covered ?? -1)")
         #expect(a.smoothMetric == "token_probability")
