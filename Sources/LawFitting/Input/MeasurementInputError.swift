@@ -55,6 +55,8 @@ public enum MeasurementInputError: Error, Sendable, Equatable, CustomStringConve
     case noRowSelected(file: String, condition: String, column: String, values: [String])
     /// A scale column whose values no training run can have (`ScaleFloor`), with what to do.
     case implausibleScale(file: String, detail: String)
+    /// A file of task metrics without the columns or values they need (`TaskMetricReader`).
+    case taskMetrics(file: String, detail: String)
 
     public var description: String {
         switch self {
@@ -120,7 +122,7 @@ public enum MeasurementInputError: Error, Sendable, Equatable, CustomStringConve
                     + "(case, spaces, '_' and '-' are ignored)"
             return "\(file), line 1: \(names) (columns \(positions[0]) and \(positions[1])), so which one "
                 + "to read is ambiguous; rename or remove one of them"
-        case let .implausibleScale(file, detail):
+        case let .implausibleScale(file, detail), let .taskMetrics(file, detail):
             return "\(file): \(detail)"
         case let .duplicateKey(file, line, key, positions):
             return "\(file), line \(line): the key '\(Self.quote(key))' appears twice in one object "

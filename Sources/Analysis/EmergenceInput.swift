@@ -1,0 +1,58 @@
+import Foundation
+import LawFitting
+import Trainer
+
+extension EmergenceAnalysis {
+    /// The runs of one task from the rows of a file (`TaskMetricReader`): rows of `task` (or of
+    /// the file's one task when nil), grouped by their `run` column (by compute without one),
+    /// each run's metrics at its latest `step` when the file has steps.
+    ///
+    /// - Parameters:
+    ///   - rows: The rows read.
+    ///   - task: The task to analyse; nil takes the only task in the file.
+    ///   - source: The file's name, for messages.
+    /// - Throws: `AnalysisError.badOption` when the task is missing or not chosen among several,
+    ///   or a run has one metric twice at the same step.
+    public static func runs(from rows: [TaskMetricRow], task: String?, source: String) throws(AnalysisError)
+        -> (task: String, runs: [TaskRunMetrics])
+    {
+        let tasks = rows.compactMap(\.task).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        let chosen: String
+        if let task {
+            guard tasks.contains(task) || (tasks.isEmpty && !rows.isEmpty) else {
+                throw .badOption("\(source) has no rows of task '\(task)'; its tasks are "
+                    + (tasks.isEmpty ? "(none: it has no task column)" : tasks.joined(separator: ", ")))
+            }
+            chosen = task
+        } else if tasks.count > 1 {
+            throw .badOption("\(source) has several tasks (\(tasks.joined(separator: ", "))); choose one with --task")
+        } else {
+            chosen = tasks.first ?? "task"
+        }
+        let kept = rows.filter { $0.task == nil || $0.task == chosen }
+        // The row kept for each run and metric: the latest step.
+        var order: [String] = []
+        var latest: [String: [String: TaskMetricRow]] = [:]
+        for row in kept {
+            let key = row.run ?? String(format: "C = %.6g", row.compute)
+            if latest[key] == nil { order.append(key); latest[key] = [:] }
+            if let other = latest[key]![row.metric] {
+                guard let s = row.step, let t = other.step, s != t else {
+                    throw .badOption("\(source): run \(key) has \(row.metric) twice (lines \(other.line) and \(row.line)) "
+                        + "at the same step; keep one, or add a step column to say which is latest")
+                }
+                if s < t { continue }
+            }
+            latest[key]![row.metric] = row
+        }
+        let runs = order.map { key -> TaskRunMetrics in
+            let metrics = latest[key]!
+            return TaskRunMetrics(run: metrics.values.first?.run, compute: metrics.values.map(\.compute).max()!,
+                                  metrics: metrics.mapValues(\.value))
+        }
+        return (chosen, runs)
+    }
+
+    /// Every metric name ScaleLab's evaluator records, which a wide file may have as columns.
+    public static var metricColumns: [String] { TaskMetric.all }
+}
