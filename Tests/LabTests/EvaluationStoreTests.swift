@@ -221,7 +221,7 @@ final class EvaluationStoreTests: XCTestCase {
                         guard case let .corruptColumn(p, table, row, c, detail)? = e as? StoreError else { return XCTFail("\(edit): \(e)") }
                         XCTAssertEqual([p, table, c], [path, "evaluation", column], edit)
                         XCTAssertEqual(row, id)
-                        XCTAssertTrue(detail.contains(says) && detail.contains("copy"), "\(edit): \(detail)")
+                        XCTAssertTrue(detail.contains(says) && detail.hasPrefix("step ") && detail.contains("task "), "\(edit): \(detail)")
                         XCTAssertTrue("\(e)".contains("run \(id)'s evaluation") && "\(e)".contains("WHERE run_id = \(id)"), "\(e)")
                     }
                 }
@@ -282,9 +282,12 @@ final class EvaluationStoreTests: XCTestCase {
             (#"[{"step": 1, "tokens": 10, "task": "a", "metric": "", "value": 0.5}]"#, "metric must be a non-empty name"),
             (#"[\#(ok), \#(ok), {"step": 1, "tokens": 10, "task": "a", "metric": "m", "value": "nan"}]"#, "evaluations[2] (task 'a', metric 'm'): value must be a finite number, got nan"),
             (#"[\#(ok), \#(ok)]"#, "evaluations[1] repeats step 1, task 'a', metric 'm'"),
-            (#"[{"step": 1.5, "tokens": 10, "task": "a", "metric": "m", "value": 0.5}]"#, "evaluations"),
-            (#"[{"step": 1, "tokens": 10, "task": "a", "value": 0.5}]"#, "metric"),
-            (#"{"step": 1}"#, "evaluations"),
+            (#"[\#(ok), {"step": 1.5, "tokens": 10, "task": "a", "metric": "m", "value": 0.5}]"#, "evaluations[1].step must be an integer, got 1.5"),
+            (#"[{"step": 1, "tokens": 10, "task": "a", "value": 0.5}]"#, "evaluations[0] has no \"metric\""),
+            (#"[{"step": 1, "tokens": "ten", "task": "a", "metric": "m", "value": 0.5}]"#, "evaluations[0].tokens must be a number, got ten"),
+            (#"[{"step": 1, "tokens": 10, "task": 3, "metric": "m", "value": 0.5}]"#, "evaluations[0].task must be a string, got 3"),
+            (#"{"step": 1}"#, "\"evaluations\" must be an array of objects"),
+            (#"[7]"#, "evaluations[0] must be an object"),
         ]
         for (entries, says) in cases {
             guard case .failure(let e)? = try read(entries) else { XCTFail("\(entries) was accepted"); continue }

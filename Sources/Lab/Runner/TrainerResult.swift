@@ -212,6 +212,9 @@ public enum RunResult: Sendable, Equatable {
             }
             return .success(.record(record))
         }
+        if let problem = evaluationsShapeProblem(object["evaluations"]) {
+            return .failure(ResultFileError(path: path, detail: problem))
+        }
         do {
             let result = try decoder.decode(TrainerResult.self, from: data)
             if let problem = result.problem() { return .failure(ResultFileError(path: path, detail: problem)) }
@@ -219,6 +222,31 @@ public enum RunResult: Sendable, Equatable {
         } catch {
             return .failure(ResultFileError(path: path, detail: describe(error)))
         }
+    }
+
+    /// What is wrong with the shape of a result's `evaluations`, naming the entry, or nil: it must
+    /// be an array of objects with an integer `step`, numbers `tokens` and `value` (or "nan",
+    /// "inf", "-inf") and strings `task` and `metric`. (The JSON decoder's own message for a
+    /// step of 1.5 names neither the entry nor the key.) The values are checked by `problem()`.
+    static func evaluationsShapeProblem(_ value: Any?) -> String? {
+        guard let value, !(value is NSNull) else { return nil }
+        guard let entries = value as? [Any] else { return "\"evaluations\" must be an array of objects" }
+        func isNumber(_ x: Any?) -> Bool {
+            if let s = x as? String { return ["nan", "inf", "-inf"].contains(s) }
+            return x is NSNumber
+        }
+        for (i, entry) in entries.enumerated() {
+            guard let e = entry as? [String: Any] else { return "evaluations[\(i)] must be an object of step, tokens, task, metric and value" }
+            for key in ["step", "tokens", "task", "metric", "value"] where e[key] == nil || e[key] is NSNull {
+                return "evaluations[\(i)] has no \"\(key)\""
+            }
+            guard let step = e["step"] as? NSNumber, Int(exactly: step.doubleValue) != nil else {
+                return "evaluations[\(i)].step must be an integer, got \(e["step"]!)"
+            }
+            for key in ["tokens", "value"] where !isNumber(e[key]) { return "evaluations[\(i)].\(key) must be a number, got \(e[key]!)" }
+            for key in ["task", "metric"] where !(e[key] is String) { return "evaluations[\(i)].\(key) must be a string, got \(e[key]!)" }
+        }
+        return nil
     }
 
     /// A decoding error in words, by LawFitting's one describer (`FitReport.describe`).

@@ -64,7 +64,15 @@ public struct StoredEvaluation: Sendable, Codable, Equatable, Hashable, Fetchabl
         func corrupt(_ column: String, _ why: String) -> StoreError {
             .corruptColumn(path: path, table: "evaluation", id: runID, column: column, detail: "\(which): \(why)")
         }
-        func raw(_ column: String) -> String { "\((row[column] as DatabaseValue).storage)" }
+        func raw(_ column: String) -> String {
+            switch (row[column] as DatabaseValue).storage {
+            case .null: return "NULL"
+            case .int64(let n): return "\(n)"
+            case .double(let x): return "\(x)"
+            case .string(let s): return "'\(s)'"
+            case .blob(let b): return "a blob of \(b.count) bytes"
+            }
+        }
         guard let step, step >= 0 else { throw corrupt("step", "\(raw("step")) is not a step >= 0") }
         guard let task, !task.isEmpty else { throw corrupt("task", "\(raw("task")) is not a task name") }
         guard let metric, !metric.isEmpty else { throw corrupt("metric", "\(raw("metric")) is not a metric name") }
@@ -131,7 +139,7 @@ extension RunStore {
     /// Throws `StoreError.corruptColumn` for a row that is not an evaluation (a store edited by
     /// hand), naming the run, the row and the column.
     public func evaluations(run id: Int64) throws(StoreError) -> [StoredEvaluation] {
-        try evaluationRows(where: "run_id = ?", arguments: [id])
+        try evaluationRows(where: "run_id = ?", arguments: [id.databaseValue])
     }
 
     /// The task evaluations of the runs of one sweep (or of every run), optionally of one task and
@@ -144,10 +152,10 @@ extension RunStore {
     public func evaluations(sweep: Int64? = nil, task: String? = nil, metric: String? = nil)
         throws(StoreError) -> [Int64: [StoredEvaluation]]
     {
-        var conditions: [String] = [], arguments: [(any DatabaseValueConvertible)?] = []
-        if let sweep { conditions.append("run_id IN (SELECT id FROM run WHERE sweep_id = ?)"); arguments.append(sweep) }
-        if let task { conditions.append("task = ?"); arguments.append(task) }
-        if let metric { conditions.append("metric = ?"); arguments.append(metric) }
+        var conditions: [String] = [], arguments: [DatabaseValue] = []
+        if let sweep { conditions.append("run_id IN (SELECT id FROM run WHERE sweep_id = ?)"); arguments.append(sweep.databaseValue) }
+        if let task { conditions.append("task = ?"); arguments.append(task.databaseValue) }
+        if let metric { conditions.append("metric = ?"); arguments.append(metric.databaseValue) }
         let rows = try evaluationRows(where: conditions.isEmpty ? nil : conditions.joined(separator: " AND "), arguments: arguments)
         return Dictionary(grouping: rows, by: \.runID)
     }
@@ -174,16 +182,13 @@ extension RunStore {
 
     /// The rows of `evaluation` matching `condition`, each checked (`StoredEvaluation.checked`),
     /// by run, step, task and metric; none before schema 5.
-    private func evaluationRows(where condition: String?, arguments: [(any DatabaseValueConvertible)?])
-        throws(StoreError) -> [StoredEvaluation]
-    {
+    private func evaluationRows(where condition: String?, arguments: [DatabaseValue]) throws(StoreError) -> [StoredEvaluation] {
         guard try schemaVersion() >= Self.evaluationSchema else { return [] }
         let sql = "SELECT * FROM evaluation" + (condition.map { " WHERE \($0)" } ?? "") + " ORDER BY run_id, step, task, metric"
-        let rows = try read { db in try db.fetchRows(sql: sql, arguments: arguments) }
-        var out: [StoredEvaluation] = []
-        out.reserveCapacity(rows.count)
-        for row in rows { out.append(try StoredEvaluation.checked(row, path: path)) }
-        return out
+        let path = self.path
+        return try read { db in
+            try db.fetchRows(sql: sql, arguments: arguments).map { row throws(StoreError) in try StoredEvaluation.checked(row, path: path) }
+        }
     }
 
     /// Replaces run `id`'s evaluations with `evaluations`, inside the caller's transaction (the one
