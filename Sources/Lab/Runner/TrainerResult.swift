@@ -106,7 +106,9 @@ public struct TrainerResult: Sendable, Codable, Equatable {
     }
 
     /// Why this result cannot be stored, or nil: a completed run needs a positive finite final
-    /// loss, N and D; every number given must be finite (and the counts positive).
+    /// loss, N and D; every number given must be finite (and the counts positive); every metric
+    /// needs a name; and every entry of `evaluations` must be an evaluation
+    /// (`TaskEvaluation.problem(allowingNonFiniteValue:)`), one per step, task and metric.
     public func problem() -> String? {
         func positive(_ name: String, _ x: Double?) -> String? {
             guard let x else { return nil }
