@@ -55,7 +55,9 @@ final class EvaluationStoreTests: XCTestCase {
             XCTAssertEqual(try store.run(id: id).runRecord?.evaluations, evaluations(), "the record keeps every evaluation")
             XCTAssertEqual(try store.curve(run: id).count, record.learningCurve.count, "the curve in the same write")
 
-            record.evaluations = [TaskEvaluation(step: 12, tokens: 768, task: "addition-3", metric: TaskMetric.exactMatch, value: 0.75)]
+            // Two values for one step, task and metric (a record edited by hand): the later one is kept.
+            record.evaluations = [TaskEvaluation(step: 12, tokens: 768, task: "addition-3", metric: TaskMetric.exactMatch, value: 0.25),
+                                  TaskEvaluation(step: 12, tokens: 768, task: "addition-3", metric: TaskMetric.exactMatch, value: 0.75)]
             try store.record(run: id, record)
             XCTAssertEqual(try store.evaluations(run: id).map(\.value), [0.75], "\(store.backendName): replaced, not added")
             record.evaluations = nil
