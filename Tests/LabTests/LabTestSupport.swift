@@ -33,9 +33,11 @@ func syntheticCorpus(bytes: Int = 20_000, seed: UInt64 = 7) -> Corpus {
 /// Every table's rows as text, by primary key, columns by name: what "nothing changed" compares
 /// (on either backend).
 func dump(_ store: RunStore) throws -> [String] {
-    try store.read { db in
+    let evaluations = try store.schemaVersion() >= RunStore.evaluationSchema   // a store of schema 4 has no such table
+    return try store.read { db in
         var out: [String] = []
-        for (table, key) in [("sweep", "id"), ("run", "id"), ("curve_point", "run_id, step"), ("fit", "id")] {
+        for (table, key) in [("sweep", "id"), ("run", "id"), ("curve_point", "run_id, step"), ("fit", "id")]
+            + (evaluations ? [("evaluation", "run_id, step, task, metric")] : []) {
             for row in try db.fetchRows(sql: "SELECT * FROM \(table) ORDER BY \(key)", arguments: []) {
                 out.append("\(table): " + row.columnNames.sorted().map { "\($0)=\(row[$0] as DatabaseValue)" }.joined(separator: " "))
             }

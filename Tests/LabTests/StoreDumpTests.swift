@@ -20,7 +20,7 @@ final class StoreDumpTests: XCTestCase {
 
     /// A planned ladder with a run in every state, every column set somewhere (executor and job
     /// columns, record and metrics JSON, pids and start times, 64-bit extremes), a learning
-    /// curve, a saved fit, an imported sweep, and a gap in the run ids.
+    /// curve, task evaluations, a saved fit, an imported sweep, and a gap in the run ids.
     func fill(_ store: RunStore) throws {
         let plan = try LadderPlanner.plan(LadderSpec(budgets: [1e11, 1e12], count: 3))
         let (_, planned) = try store.add(plan, version: "t")
@@ -52,6 +52,11 @@ final class StoreDumpTests: XCTestCase {
                 try db.insert(StoredCurvePoint(runID: id, step: step, tokens: Double(step) * 64, flops: x, trainLoss: 3.5 - x / 1e308,
                                                validationLoss: 0.30000000000000004, validationBitsPerByte: .leastNonzeroMagnitude, learningRate: 3e-4))
             }
+            try RunStore.replaceEvaluations(run: id, with: [
+                TaskEvaluation(step: 10, tokens: 640, task: "addition-3", metric: "exact_match", value: 0.1),
+                TaskEvaluation(step: 10, tokens: 640, task: "addition-3", metric: "answer_bits", value: 1.7976931348623157e308),
+                TaskEvaluation(step: 20, tokens: 1280, task: "ünïcode ' \" ?", metric: "value", value: -1e-300),
+            ], in: db)
         }
         _ = try store.save(StoredFit(law: "chinchilla", method: "approach-3", dataHash: "abc", points: 1,
                                      parameters: ["A": 0.1, "alpha": 1e-300], intervals: ["A": [0.05, .infinity]],
@@ -71,21 +76,22 @@ final class StoreDumpTests: XCTestCase {
             let source = startOnPostgres ? try TestPostgres.newStore(self, url: url).0 : try RunStore.open(path: dir.appendingPathComponent("s\(n).sqlite").path)
             try fill(source)
             let first = try StoreDump.text(source, version: "t")
-            XCTAssertTrue(first.hasPrefix(#"{"scalelab_store_dump":1,"schema_version":4,"scalelab_version":"t","rows":{"curve_point":3,"fit":1,"run":7,"sweep":2}}"#),
+            XCTAssertTrue(first.hasPrefix(#"{"scalelab_store_dump":1,"schema_version":5,"scalelab_version":"t","rows":{"curve_point":3,"evaluation":3,"fit":1,"run":7,"sweep":2}}"#),
                           String(first.prefix(200)))
-            XCTAssertEqual(first.split(separator: "\n").count, 1 + 2 + 7 + 3 + 1)
+            XCTAssertEqual(first.split(separator: "\n").count, 1 + 2 + 7 + 3 + 1 + 3)
             var previous = source
             for hop in 0..<2 {
                 let onPostgres = (hop == 0) != startOnPostgres
                 let next = onPostgres ? try TestPostgres.newStore(self, url: url).0
                     : try RunStore.open(path: dir.appendingPathComponent("d\(n)-\(hop).sqlite").path)
                 let restored = try next.restore(try StoreDump.read(Data(first.utf8), file: "store.dump"))
-                XCTAssertEqual(restored, ["sweep": 2, "run": 7, "curve_point": 3, "fit": 1])
+                XCTAssertEqual(restored, ["sweep": 2, "run": 7, "curve_point": 3, "fit": 1, "evaluation": 3])
                 XCTAssertEqual(try StoreDump.text(next, version: "t"), first, "\(previous.backendName) → \(next.backendName)")
                 XCTAssertEqual(try dump(next), try dump(source))
                 XCTAssertEqual(try next.runs(), try source.runs())
                 XCTAssertEqual(try next.fits(), try source.fits())
                 XCTAssertEqual(try next.curves(), try source.curves())
+                XCTAssertEqual(try next.evaluations(), try source.evaluations())
                 previous = next
             }
         }
@@ -145,7 +151,7 @@ final class StoreDumpTests: XCTestCase {
             _ = try occupied.add(try LadderPlanner.plan(LadderSpec(budgets: [1e11], count: 1)), version: "t")
             let before = try dump(store)
             XCTAssertThrowsError(try store.restore(try StoreDump.read(text { _ in }, file: "d"))) { e in
-                XCTAssertEqual(e as? StoreDumpError, .notEmpty(path: path, rows: ["sweep": 1, "run": 1, "curve_point": 0, "fit": 0]))
+                XCTAssertEqual(e as? StoreDumpError, .notEmpty(path: path, rows: ["sweep": 1, "run": 1, "curve_point": 0, "fit": 0, "evaluation": 0]))
                 XCTAssertTrue("\(e)".contains("not empty (1 sweep row, 1 run row)") && "\(e)".contains("nothing was changed"), "\(e)")
             }
             XCTAssertEqual(try dump(store), before)
@@ -154,8 +160,8 @@ final class StoreDumpTests: XCTestCase {
             XCTAssertEqual(empty, [])
 
             // Newer format or schema: refused when read.
-            XCTAssertThrowsError(try StoreDump.read(text { $0[0] = $0[0].replacingOccurrences(of: #""schema_version":4"#, with: #""schema_version":5"#) }, file: "d")) { e in
-                XCTAssertEqual(e as? StoreDumpError, .newer(file: "d", what: "store schema version", version: 5, supported: 4))
+            XCTAssertThrowsError(try StoreDump.read(text { $0[0] = $0[0].replacingOccurrences(of: #""schema_version":5"#, with: #""schema_version":6"#) }, file: "d")) { e in
+                XCTAssertEqual(e as? StoreDumpError, .newer(file: "d", what: "store schema version", version: 6, supported: 5))
                 XCTAssertTrue("\(e)".contains("upgrade scalelab"), "\(e)")
             }
             XCTAssertThrowsError(try StoreDump.read(text { $0[0] = $0[0].replacingOccurrences(of: #""scalelab_store_dump":1"#, with: #""scalelab_store_dump":2"#) }, file: "d")) { e in
@@ -168,7 +174,9 @@ final class StoreDumpTests: XCTestCase {
                 ("missing column", { $0[runLine] = $0[runLine].replacingOccurrences(of: #""status":"done","#, with: "") }, runLine + 1, "missing column 'status'"),
                 ("unknown column", { $0[runLine] = $0[runLine].replacingOccurrences(of: #""status":"#, with: #""colour":1,"status":"#) }, runLine + 1, "unknown column 'colour'"),
                 ("wrong type", { $0[runLine] = $0[runLine].replacingOccurrences(of: #""attempts":2"#, with: #""attempts":"two""#) }, runLine + 1, "column 'attempts' must be an integer"),
-                ("cut short", { $0.removeLast() }, lines.count, "announces 1 fit rows but the file has 0"),
+                ("cut short", { $0.removeLast() }, lines.count, "announces 3 evaluation rows but the file has 2"),
+                ("a table newer than the dump's schema", { $0[0] = $0[0].replacingOccurrences(of: #""schema_version":5"#, with: #""schema_version":4"#) },
+                 lines.count - 2, "a row of table 'evaluation' in a dump of schema version 4, which has no such table"),
             ]
             for (name, edit, line, expected) in cases {
                 XCTAssertThrowsError(try StoreDump.read(text(edit), file: "d"), name) { e in
@@ -196,12 +204,15 @@ final class StoreDumpTests: XCTestCase {
         let source = try RunStore.open(path: try temporaryDirectory(self).appendingPathComponent("src.sqlite").path)
         try fill(source)
         let v3 = StoreDump.tables[1].allColumns.filter { $0.since >= 3 }.map(\.name)   // the columns of schemas 3 and 4
+        // Schema 2 has no evaluation table: its rows go, and their count.
         var lines = try StoreDump.text(source, version: "t").split(separator: "\n").map(String.init)
+            .filter { !$0.hasPrefix(#"{"table":"evaluation""#) }
         for (i, line) in lines.enumerated() {
             guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { continue }
             if i == 0 {
                 var header = object
                 header["schema_version"] = 2
+                header["rows"] = (header["rows"] as? [String: Any])?.filter { $0.key != "evaluation" }
                 lines[i] = String(decoding: try JSONSerialization.data(withJSONObject: header), as: UTF8.self)
             } else if object["table"] as? String == "run", var row = object["row"] as? [String: Any] {
                 for c in v3 { row[c] = nil }
@@ -215,6 +226,7 @@ final class StoreDumpTests: XCTestCase {
             XCTAssertEqual(runs.map(\.status), try source.runs().map(\.status))
             XCTAssertEqual(runs.compactMap(\.executor), [], "v3 columns are NULL")
             XCTAssertEqual(runs[0].recordJSON, try source.runs()[0].recordJSON)
+            XCTAssertEqual(try store.evaluations(), [:], "no evaluations in a schema 2 dump")
         }
         let nan = Data(lines.enumerated().map { i, l in
             (i == 5 ? l.replacingOccurrences(of: #""final_train_loss":null"#, with: #""final_train_loss":"nan""#) : l) + "\n"

@@ -33,7 +33,7 @@ final class StoreTests: XCTestCase {
                 try db.values(String.self, sql: db.dialect == .sqlite ? "SELECT name FROM sqlite_master WHERE type = 'table'"
                               : "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()")
             }
-            XCTAssertTrue(Set(["sweep", "run", "curve_point", "fit"]).isSubset(of: tables), "\(tables)")
+            XCTAssertTrue(Set(["sweep", "run", "curve_point", "fit", "evaluation"]).isSubset(of: tables), "\(tables)")
             XCTAssertEqual(try store.summary().runs, 0)
             if store.backendName == "sqlite" {
                 XCTAssertEqual(try store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }, "wal")
@@ -51,7 +51,7 @@ final class StoreTests: XCTestCase {
         for (store, _) in stores {
             columns[store.backendName] = try store.read { db in
                 var out: [String: [String]] = [:]
-                for table in ["sweep", "run", "curve_point", "fit"] {
+                for table in ["sweep", "run", "curve_point", "fit", "evaluation"] {
                     out[table] = try db.dialect == .sqlite
                         ? db.values(String.self, sql: "SELECT name FROM pragma_table_info('\(table)')").sorted()
                         : db.values(String.self, sql: "SELECT column_name::text FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ?",

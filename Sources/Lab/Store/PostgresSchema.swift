@@ -64,6 +64,15 @@ enum PostgresSchema {
         ("v4: the runner's host", [
             "ALTER TABLE run ADD COLUMN runner_host TEXT",
         ]),
+        ("v5: task evaluations", [
+            """
+            CREATE TABLE evaluation (
+                run_id BIGINT NOT NULL REFERENCES run(id) ON DELETE CASCADE, step BIGINT NOT NULL,
+                tokens DOUBLE PRECISION NOT NULL, task TEXT NOT NULL, metric TEXT NOT NULL, value DOUBLE PRECISION NOT NULL,
+                PRIMARY KEY (run_id, step, task, metric))
+            """,
+            "CREATE INDEX evaluation_on_task ON evaluation (task, metric, run_id)",
+        ]),
     ]
 
     /// The bookkeeping tables, created before the first migration.

@@ -304,7 +304,8 @@ extension RunStore {
     }
 
     /// Stores a worker's record: the state it ended in, final losses, timings, actual tokens and
-    /// FLOPs, and the learning curve (replacing any earlier points), in one transaction.
+    /// FLOPs, the learning curve and the task evaluations (both replacing any earlier rows), in
+    /// one transaction.
     public func record(run id: Int64, _ r: RunRecord) throws(StoreError) {
         let path = self.path
         try write { db in
@@ -341,12 +342,15 @@ extension RunStore {
                                      trainLoss: p.trainLoss, validationLoss: p.validationLoss,
                                      validationBitsPerByte: p.validationBitsPerByte, learningRate: p.learningRate))
             }
+            try Self.replaceEvaluations(run: id, with: r.evaluations ?? [], in: db)
         }
     }
 
     /// Stores any trainer's result (`TrainerResult`, checked with `problem()` by the caller): the
-    /// state it ended in, N, D, C, final losses, task metrics and learning curve, in one
-    /// transaction. C defaults to the planned FLOPs scaled by tokens trained over planned.
+    /// state it ended in, N, D, C, final losses, task metrics, learning curve and task evaluations
+    /// (`TrainerResult.taskEvaluations(plannedTokens:)`: its `evaluations` and its `metrics`,
+    /// replacing any earlier rows), in one transaction. C defaults to the planned FLOPs scaled by
+    /// tokens trained over planned.
     public func record(run id: Int64, trainer r: TrainerResult) throws(StoreError) {
         let path = self.path
         try write { db in
@@ -387,6 +391,7 @@ extension RunStore {
                                      trainLoss: p.trainLoss.flatMap { $0.isFinite ? $0 : nil } ?? p.loss, validationLoss: p.loss,
                                      validationBitsPerByte: p.loss / log(2), learningRate: p.learningRate ?? 0))
             }
+            try Self.replaceEvaluations(run: id, with: r.taskEvaluations(plannedTokens: plannedTokens), in: db)
         }
     }
 

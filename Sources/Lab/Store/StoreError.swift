@@ -28,7 +28,9 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible, Loc
     /// Any other failure of SQLite or PostgreSQL, with the database's message.
     case sqlite(path: String, detail: String)
     /// A JSON column of one run or fit (`table` is `run` or `fit`) does not decode to what it
-    /// holds: the store was edited by hand or damaged. Thrown by every read of that row.
+    /// holds, or a column of a run's task evaluation (`table` is `evaluation`, `id` the run's, the
+    /// row named in `detail`) is not what an evaluation holds: the store was edited by hand or
+    /// damaged. Thrown by every read of that row.
     case corruptColumn(path: String, table: String, id: Int64, column: String, detail: String)
     /// A value could not be encoded as JSON for the store (`what` names the column or record).
     case unencodable(what: String, detail: String)
@@ -65,13 +67,15 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible, Loc
         case let .sqlite(path, detail):
             return "\(path): store error (\(engine(path)): \(detail))"
         case let .corruptColumn(path, table, id, column, detail) where PostgresLocation.isURL(path):
-            return "\(path): \(table) \(id): column \(column) cannot be read (\(detail)); the store was edited or damaged. "
+            let (row, key) = table == "evaluation" ? ("run \(id)'s evaluation", "run_id") : ("\(table) \(id)", "id")
+            return "\(path): \(row): column \(column) cannot be read (\(detail)); the store was edited or damaged. "
                 + "Restore it from a backup, or repair or delete that \(table) with psql "
-                + "(for example `psql '\(path)' -c 'DELETE FROM \(table) WHERE id = \(id)'`), then try again; nothing was changed"
+                + "(for example `psql '\(path)' -c 'DELETE FROM \(table) WHERE \(key) = \(id)'`), then try again; nothing was changed"
         case let .corruptColumn(path, table, id, column, detail):
+            let (row, key) = table == "evaluation" ? ("run \(id)'s evaluation", "run_id") : ("\(table) \(id)", "id")
             // The sqlite3 shell leaves foreign keys off; a run's curve points go with it only with them on.
-            let delete = "PRAGMA foreign_keys = ON; DELETE FROM \(table) WHERE id = \(id)"
-            return "\(path): \(table) \(id): column \(column) cannot be read (\(detail)); the store was edited or damaged. "
+            let delete = "PRAGMA foreign_keys = ON; DELETE FROM \(table) WHERE \(key) = \(id)"
+            return "\(path): \(row): column \(column) cannot be read (\(detail)); the store was edited or damaged. "
                 + "Restore \(path) from a backup, or repair or delete that \(table) with sqlite3 "
                 + "(for example `sqlite3 \(path) '\(delete)'`), then try again; nothing was changed"
         case let .unencodable(what, detail):

@@ -9,7 +9,7 @@ import GRDB
 /// written by a newer ScaleLab and is refused before anything is written.
 enum StoreSchema {
     /// The schema version this build writes and understands.
-    static let version = 4
+    static let version = 5
 
     static var migrator: DatabaseMigrator {
         var m = DatabaseMigrator()
@@ -126,6 +126,24 @@ enum StoreSchema {
                 t.add(column: "runner_host", .text)
             }
             try db.execute(sql: "PRAGMA user_version = 4")
+        }
+        m.registerMigration("v5: task evaluations") { db in
+            /// One metric of one task measured at one step of a run (`TaskEvaluation`): what the
+            /// trainer's `--eval` or a result file's `evaluations` reported. A re-record replaces a
+            /// run's rows; a run's rows go with it.
+            try db.create(table: "evaluation") { t in
+                t.column("run_id", .integer).notNull().references("run", onDelete: .cascade)
+                t.column("step", .integer).notNull()
+                /// Training tokens seen at that step.
+                t.column("tokens", .double).notNull()
+                t.column("task", .text).notNull()
+                t.column("metric", .text).notNull()
+                t.column("value", .double).notNull()
+                t.primaryKey(["run_id", "step", "task", "metric"])
+            }
+            // The primary key reads a run's rows; this one reads a task's rows across runs.
+            try db.create(index: "evaluation_on_task", on: "evaluation", columns: ["task", "metric", "run_id"])
+            try db.execute(sql: "PRAGMA user_version = 5")
         }
         return m
     }

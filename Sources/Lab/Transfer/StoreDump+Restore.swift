@@ -19,7 +19,8 @@ public struct StoreDumpContents: Sendable {
         let values: [StoreDump.Value]
     }
 
-    /// How many rows of each table the dump holds (`sweep`, `run`, `curve_point`, `fit`).
+    /// How many rows of each table the dump holds (`sweep`, `run`, `curve_point`, `fit`, and
+    /// `evaluation` from schema 5 on).
     public var rowCounts: [String: Int] { rows.mapValues(\.count) }
 }
 
@@ -77,6 +78,10 @@ extension StoreDump {
             }
             guard let table = tables.first(where: { $0.name == parsed.table }) else {
                 throw .malformed(file: file, line: line, detail: "unknown table '\(parsed.table)' (a dump has \(names.joined(separator: ", ")))")
+            }
+            guard table.since <= header.schemaVersion else {
+                throw .malformed(file: file, line: line, detail: "a row of table '\(table.name)' in a dump of schema version \(header.schemaVersion), "
+                                 + "which has no such table (it came with schema \(table.since))")
             }
             do throws(RowProblem) {
                 rows[table.name]!.append(.init(line: line, values: try values(of: parsed.row, in: table, schemaVersion: header.schemaVersion)))
@@ -182,7 +187,9 @@ extension RunStore {
                 var counts: [String: Int] = [:]
                 for table in StoreDump.tables { counts[table.name] = try db.count(table.name) }
                 if counts.values.contains(where: { $0 > 0 }) { return counts }
-                for table in StoreDump.tables { try Self.insert(dump.rows[table.name] ?? [], into: table, schemaVersion: dump.schemaVersion, db) }
+                for table in StoreDump.tables(in: dump.schemaVersion) {
+                    try Self.insert(dump.rows[table.name] ?? [], into: table, schemaVersion: dump.schemaVersion, db)
+                }
                 if db.dialect == .postgresql {
                     for table in StoreDump.tables where table.hasIdentity {
                         _ = try db.fetchRows(sql: "SELECT setval(pg_get_serial_sequence('\(table.name)', 'id'), "

@@ -8,16 +8,17 @@ import ScalingLaws
 ///
 /// The format (version `format`):
 /// ```
-/// {"scalelab_store_dump":1,"schema_version":3,"scalelab_version":"0.1.0","rows":{"curve_point":2,"fit":1,"run":3,"sweep":1}}
+/// {"scalelab_store_dump":1,"schema_version":5,"scalelab_version":"0.1.0","rows":{"curve_point":2,"evaluation":5,"fit":1,"run":3,"sweep":1}}
 /// {"table":"sweep","row":{"created_at":"2026-01-31 12:34:56.789","id":1,"kind":"isoflop",…}}
 /// {"table":"run","row":{…}}
 /// ```
 /// - Line 1, the header: the dump format, the store's schema version (which columns the rows
 ///   have), the ScaleLab that wrote it, and the number of rows of each table (a file cut short is
 ///   refused).
-/// - Then the rows of `sweep`, `run`, `curve_point` and `fit`, in that order (parents before
-///   children), each table by its key (`id`; `run_id, step`). Each row has every column of the
-///   schema, keys sorted, NULL as `null`.
+/// - Then the rows of `sweep`, `run`, `curve_point`, `fit` and (schema 5 on) `evaluation`, in
+///   that order (parents before children), each table by its key (`id`; `run_id, step`;
+///   `run_id, step, task, metric`). Each row has every column of the schema, keys sorted, NULL
+///   as `null`. A dump of an older schema has no rows (and no count) of a newer table.
 /// - Values as the store holds them: integers as JSON integers, reals in the shortest text that
 ///   reads back to the same Double (bit for bit; the non-finite ones as "inf", "-inf" and "nan",
 ///   `JSONConventions`), text as JSON strings. Times are text in both backends
@@ -40,16 +41,21 @@ public enum StoreDump {
     }
 
     /// One table of the store: its name, the key its rows are dumped in, whether `id` is an
-    /// identity column (PostgreSQL's sequence is set after a restore), and its columns.
+    /// identity column (PostgreSQL's sequence is set after a restore), its columns, and the
+    /// schema version that added it.
     struct Table: Sendable {
         let name: String
         let order: String
         let hasIdentity: Bool
         let allColumns: [Column]
+        var since = 1
 
         /// The columns a store of `schemaVersion` has.
         func columns(in schemaVersion: Int) -> [Column] { allColumns.filter { $0.since <= schemaVersion } }
     }
+
+    /// The tables a store of `schemaVersion` has, parents first.
+    static func tables(in schemaVersion: Int) -> [Table] { tables.filter { $0.since <= schemaVersion } }
 
     /// The store's tables, parents first, and their columns: the schema of `StoreSchema` and
     /// `PostgresSchema` (a test checks the three agree).
@@ -78,6 +84,9 @@ public enum StoreDump {
             Table(name: "fit", order: "id", hasIdentity: true,
                   allColumns: c("id", i) + c("law method data_hash", t) + c("points", i)
                   + c("parameters_json intervals_json scalelab_version created_at", t)),
+            Table(name: "evaluation", order: "run_id, step, task, metric", hasIdentity: false,
+                  allColumns: c("run_id step", i, since: 5) + c("tokens", r, since: 5) + c("task metric", t, since: 5)
+                  + c("value", r, since: 5), since: 5),
         ]
     }()
 
@@ -119,7 +128,7 @@ public enum StoreDump {
         let schemaVersion = try store.schemaVersion()
         let path = store.path
         let dumped: [(Table, [[String: Value]])] = try store.read { db in
-            try tables.map { table in (table, try rows(of: table, schemaVersion: schemaVersion, db: db, path: path)) }
+            try tables(in: schemaVersion).map { table in (table, try rows(of: table, schemaVersion: schemaVersion, db: db, path: path)) }
         }
         var counts: [String: Int] = [:]
         for (table, r) in dumped { counts[table.name] = r.count }

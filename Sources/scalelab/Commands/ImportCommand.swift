@@ -95,7 +95,7 @@ struct ImportCommand: ParsableCommand {
         defer { store.close() }
         let rows = try store.restore(dump)
         if json { return try Output.printJSON(rows) }
-        let counts = [("sweep", "sweep"), ("run", "run"), ("curve_point", "curve point"), ("fit", "fit")].map { table, noun in
+        let counts = [("sweep", "sweep"), ("run", "run"), ("curve_point", "curve point"), ("fit", "fit"), ("evaluation", "evaluation")].map { table, noun in
             let n = rows[table] ?? 0
             return "\(n) \(noun)\(n == 1 ? "" : "s")"
         }
