@@ -170,16 +170,16 @@ public struct TaskSuite: Sendable, Equatable, Hashable, CustomStringConvertible 
         evaluationOverlapsTraining ? problemCount : Int(Double(problemCount) / Double(Self.heldOutOneIn))
     }
 
-    /// The evaluation set: `count` different held-out problems in a seeded order (all of them
-    /// when the task has no more than `count`, so `addition-1` evaluates on its 100 problems).
+    /// The evaluation set: `count` different held-out problems in a seeded order (all of a small
+    /// task's problems when it has no more than `count`, so `addition-1` evaluates on its 100).
     /// The same seed always gives the same set, and a smaller count gives a prefix of a larger one.
     /// Throws if a large task's held-out part cannot supply `count` problems.
     public func evaluationSet(count: Int, seed: UInt64 = 0) throws -> [TaskExample] {
         guard count >= 1 else { throw TrainerError.invalidConfiguration("evaluation examples must be at least 1, got \(count)") }
-        if evaluationOverlapsTraining, count >= problemCount { return (0..<problemCount).map(example) }
-        // The held-out part of a large task is about a tenth of it; ask for at most half of that,
-        // so drawing distinct problems by rejection stays quick.
-        let available = evaluationProblemCount / 2
+        // A small task gives all its problems at most. The held-out part of a large one is about
+        // a tenth of it; ask for at most half of that, so drawing distinct problems by rejection stays quick.
+        let count = evaluationOverlapsTraining ? min(count, problemCount) : count
+        let available = evaluationOverlapsTraining ? problemCount : evaluationProblemCount / 2
         guard count <= available else {
             throw TrainerError.invalidConfiguration(
                 "task '\(self)' can give at most \(available) held-out evaluation examples, asked for \(count); ask for fewer or use a larger K")
