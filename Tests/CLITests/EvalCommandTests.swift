@@ -45,7 +45,7 @@ extension LadderCommandTests {
                              (["--checkpoint", checkpoint, "--tasks", "addition-2", "--examples", "900"], "at most"),
                              (["--checkpoint", checkpoint, "--tasks", "addition-9"], "context of at least 33")] {
             let bad = try CLIRunner.run(["eval"] + args)
-            XCTAssertEqual(bad.status, ExitStatus.failure, "\(args)")
+            XCTAssertNotEqual(bad.status, 0, "\(args)")
             XCTAssertTrue(bad.stderr.contains(says), "\(args): \(bad.stderr)")
         }
         for (args, says) in [(["--mix", "addition-2:0.7,copy-2:0.4"], "sum to"), (["--mix", "add-2:0.1"], "unknown task"),
@@ -58,4 +58,3 @@ extension LadderCommandTests {
     }
 }
 
-private enum ExitStatus { static let failure: Int32 = 1 }
