@@ -7,7 +7,7 @@ import XCTest
 final class HelpSnapshotTests: XCTestCase {
     /// Every command and subcommand a user can call.
     static let commands: [[String]] = [
-        [], ["demo"], ["train"], ["ladder"], ["ladder", "plan"], ["ladder", "run"], ["ladder", "status"], ["ladder", "cancel"],
+        [], ["demo"], ["train"], ["eval"], ["ladder"], ["ladder", "plan"], ["ladder", "run"], ["ladder", "status"], ["ladder", "cancel"],
         ["fit"], ["predict"], ["emergence"], ["plan"], ["flops"], ["laws"], ["report"], ["plot"], ["import"], ["export"], ["simulate-run"], ["sgemm-peak"],
     ]
 

@@ -106,3 +106,25 @@ final class PlanTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: file + ".tmp"))
     }
 }
+
+/// Issue 15: a ladder's task mix and evaluations reach every planned run's config, checked at planning time.
+extension PlanTests {
+    func testMixAndEvaluationsGoIntoEveryRunsConfig() throws {
+        var spec = LadderSpec(budgets: [1e12, 1e13], count: 3)
+        spec.mix = [TaskMixture(task: "addition-3", fraction: 0.1)]
+        spec.evaluationTasks = ["addition-3", "reversal-4"]
+        spec.evaluationExamples = 200
+        let plan = try LadderPlanner.plan(spec)
+        XCTAssertEqual(plan.runs.count, 6)
+        for r in plan.runs {
+            XCTAssertEqual(r.config.mix, spec.mix)
+            XCTAssertEqual(r.config.evaluationTasks, ["addition-3", "reversal-4"])
+            XCTAssertEqual(r.config.evaluationExamples, 200)
+            XCTAssertNoThrow(try r.config.validate())
+        }
+        var bad = spec; bad.evaluationTasks = ["addition-9"]; bad.rule.context = 16
+        XCTAssertThrowsError(try LadderPlanner.plan(bad)) { XCTAssertTrue("\($0)".contains("context of at least 33"), "\($0)") }
+        bad = spec; bad.mix = [TaskMixture(task: "addition-3", fraction: 1.2)]
+        XCTAssertThrowsError(try LadderPlanner.plan(bad)) { XCTAssertTrue("\($0)".contains("(0, 1)"), "\($0)") }
+    }
+}

@@ -35,6 +35,12 @@ public struct LadderSpec: Sendable, Codable, Equatable {
     public var seed: UInt64
     /// Checkpoints each run writes (every ⌈steps / this⌉ steps): what a killed worker loses at most.
     public var checkpointsPerRun: Int
+    /// Task lines mixed into every run's training bytes (`TrainingConfig.mix`); nil: none.
+    public var mix: [TaskMixture]?
+    /// Tasks every run evaluates at its learning-curve points (`TrainingConfig.evaluationTasks`); nil: none.
+    public var evaluationTasks: [String]?
+    /// Held-out examples per evaluated task (`TrainingConfig.evaluationExamples`); nil: the default.
+    public var evaluationExamples: Int?
 
     public init(kind: SweepKind = .isoflop, budgets: [Double] = [], count: Int = 5, spreadDecades: Double = 0.5,
                 priorName: String = "epoch2024", prior: ChinchillaParameters = PublishedLaws.epoch2024,

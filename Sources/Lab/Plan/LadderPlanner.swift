@@ -90,6 +90,9 @@ public enum LadderPlanner {
         let steps = max(1, Int((D / Double(perStep)).rounded()))
         var config = TrainingConfig(shape: shape, tokens: steps * perStep, seed: spec.seed, hyperparameters: h, threads: 1)
         config.checkpointEverySteps = max(1, (steps + spec.checkpointsPerRun - 1) / spec.checkpointsPerRun)
+        config.mix = spec.mix
+        config.evaluationTasks = spec.evaluationTasks
+        config.evaluationExamples = spec.evaluationExamples
         return PlannedRun(config: config, budget: budget, targetParameters: target, parameters: shape.parameterCount,
                           nonEmbeddingParameters: shape.nonEmbeddingParameterCount, tokens: config.tokens,
                           flops: shape.trainingFLOPsPerToken * Double(config.tokens), estimatedSeconds: nil)
@@ -119,6 +122,14 @@ public enum LadderPlanner {
                 + "wider, the sizes would underflow or overflow (and the shape rule spans fewer decades anyway)")
         }
         guard spec.checkpointsPerRun >= 1 else { throw bad("checkpoints per run must be at least 1") }
+        // The mix and the evaluations, checked as every run's config will check them.
+        var probe = TrainingConfig(shape: ModelShape(architecture: spec.rule.architecture, layers: 1, dModel: 8, heads: 1,
+                                                     context: spec.rule.context), tokens: 1)
+        probe.mix = spec.mix; probe.evaluationTasks = spec.evaluationTasks; probe.evaluationExamples = spec.evaluationExamples
+        do {
+            if let mix = spec.mix { try TaskMixture.validate(mix) }
+            _ = try probe.evaluationSuites()
+        } catch let e as TrainerError { throw bad(e.description) } catch { throw bad("\(error)") }
         switch spec.kind {
         case .isoflop:
             guard !spec.budgets.isEmpty else { throw bad("an isoflop ladder needs --budgets, e.g. --budgets 1e13,3e13,1e14") }

@@ -60,6 +60,7 @@ public final class LSTMModel: LanguageModel {
     public var tensors: [ParameterTensor] { layout.tensors }
     public var parameterCount: Int { layout.count }
     public var activationFloats: Int { aCount + gCount }
+    public var lastProbabilities: UnsafePointer<Float> { UnsafePointer(logits) }
 
     // Activation offsets for layer l, with per-layer stride 9·BT·H over the allocated B.
     private var BTmax: Int { microBatch * shape.context }

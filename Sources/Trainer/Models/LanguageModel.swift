@@ -20,6 +20,10 @@ public protocol LanguageModel: AnyObject {
     func forward(inputs: UnsafePointer<UInt8>, targets: UnsafePointer<UInt8>, batch B: Int) -> Double
     /// Adds `lossScale · ∂(mean loss of the last forward)/∂θ` into `gradients`.
     func backward(lossScale: Float)
+    /// The next-byte probabilities (B, T, vocab) the last `forward` computed: the softmax the
+    /// cross-entropy kernel leaves in place of the logits. Valid until the next `backward` or
+    /// `forward`; row `b·T + t` is the distribution of the byte after `inputs[b, 0...t]`.
+    var lastProbabilities: UnsafePointer<Float> { get }
 }
 
 extension LanguageModel {

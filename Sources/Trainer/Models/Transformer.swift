@@ -20,6 +20,7 @@ public final class TransformerModel: LanguageModel {
     public var tensors: [ParameterTensor] { layout.tensors }
     public var parameterCount: Int { layout.count }
     public var activationFloats: Int { acts.count + scratch.count }
+    public var lastProbabilities: UnsafePointer<Float> { UnsafePointer(a + acts.logits) }
 
     init(_ shape: ModelShape, microBatch: Int, threads: Int) {
         precondition(shape.architecture == .transformer && shape.dModel % shape.heads == 0,

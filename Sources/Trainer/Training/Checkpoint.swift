@@ -10,6 +10,8 @@ struct CheckpointState: Codable, Equatable {
     var optimizerStep: Int
     var stepLosses: [Double]
     var learningCurve: [CurvePoint]
+    /// Task evaluations so far (absent in checkpoints of runs without `--eval`).
+    var evaluations: [TaskEvaluation]?
     var wallSeconds: Double
     var parameterCount: Int
 }
@@ -54,7 +56,12 @@ enum Checkpoint {
         }
         let length = data.subdata(in: magic.count..<head).withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
         guard data.count >= head + Int(length) else { throw TrainerError.checkpoint("'\(path)' is truncated") }
-        let state = try RunRecord.jsonDecoder().decode(CheckpointState.self, from: data.subdata(in: head..<(head + Int(length))))
+        let state: CheckpointState
+        do {
+            state = try RunRecord.jsonDecoder().decode(CheckpointState.self, from: data.subdata(in: head..<(head + Int(length))))
+        } catch {
+            throw TrainerError.checkpoint("'\(path)' is corrupt: its header cannot be read (\(error))")
+        }
         guard data.count == head + Int(length) + 3 * 4 * state.parameterCount else {
             throw TrainerError.checkpoint("'\(path)' is truncated: expected \(3 * state.parameterCount) floats")
         }
@@ -69,5 +76,33 @@ enum Checkpoint {
             optimizer.m.update(from: f.baseAddress! + n, count: n)
             optimizer.v.update(from: f.baseAddress! + 2 * n, count: n)
         }
+    }
+}
+
+/// A trained model read back from a checkpoint (`scalelab eval`).
+public struct CheckpointedModel {
+    /// The model, with the checkpoint's parameters.
+    public let model: any LanguageModel
+    /// The configuration of the run that wrote the checkpoint.
+    public let config: TrainingConfig
+    /// Optimizer steps the run had taken.
+    public let steps: Int
+
+    /// Training tokens the model had seen.
+    public var tokens: Int { steps * config.tokensPerStep }
+
+    /// Reads the checkpoint at `path` (written by `train` with a checkpoint path) into a new
+    /// model that runs `microBatch` sequences per forward pass on `threads` threads. Throws
+    /// `TrainerError.checkpoint` for a missing, foreign, truncated or corrupt file.
+    public init(path: String, microBatch: Int, threads: Int) throws {
+        let (state, floats) = try Checkpoint.readState(from: path)
+        let model = try makeModel(state.config.shape, microBatch: microBatch, threads: threads)
+        guard model.parameterCount == state.parameterCount else {
+            throw TrainerError.checkpoint("'\(path)' is corrupt: it holds \(state.parameterCount) parameters but its shape has \(model.parameterCount)")
+        }
+        floats.withUnsafeBytes { raw in
+            model.parameters.update(from: raw.bindMemory(to: Float.self).baseAddress!, count: model.parameterCount)
+        }
+        self.model = model; config = state.config; steps = state.stepsDone
     }
 }

@@ -101,6 +101,9 @@ public struct DataSummary: Sendable, Codable, Equatable {
     public var validationBytes: Int
     /// Validation bytes used at learning-curve points (a prefix of the validation set).
     public var curveValidationBytes: Int
+    /// Bytes of the mixed training stream (corpus training bytes plus task lines) when the
+    /// config has a `mix`; nil otherwise.
+    public var mixedTrainBytes: Int?
 }
 
 extension RunRecord {

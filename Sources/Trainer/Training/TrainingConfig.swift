@@ -18,6 +18,15 @@ public struct TrainingConfig: Sendable, Codable, Equatable {
     public var curveValidationBytes: Int = 1 << 16
     /// Save a checkpoint every this many steps (0: only on interruption).
     public var checkpointEverySteps: Int = 0
+    /// Task example lines mixed into the training bytes (`--mix`), each with its fraction of
+    /// them; nil (or absent from older records and checkpoints) trains on the corpus alone. The
+    /// validation bytes are always the plain corpus's.
+    public var mix: [TaskMixture]?
+    /// Tasks evaluated at every learning-curve point (`--eval`), by name; nil: none.
+    public var evaluationTasks: [String]?
+    /// Held-out examples per evaluated task (nil: `TaskSuite.defaultEvaluationExamples`). Every
+    /// run draws them with seed 0, so all runs of a ladder are scored on the same problems.
+    public var evaluationExamples: Int?
 
     public init(shape: ModelShape, tokens: Int, seed: UInt64 = 0, hyperparameters: Hyperparameters? = nil,
                 threads: Int = 1) {
@@ -71,6 +80,31 @@ public struct TrainingConfig: Sendable, Codable, Equatable {
         guard (0.0..<1).contains(h.adamw.beta1), (0.0..<1).contains(h.adamw.beta2) else {
             throw bad("AdamW betas must be in [0, 1), got \(h.adamw.beta1), \(h.adamw.beta2)")
         }
+        if let mix { try TaskMixture.validate(mix) }
+        _ = try evaluationSuites()
+    }
+
+    /// The tasks of `evaluationTasks`, checked: known names, each once, each fitting the
+    /// context, and `evaluationExamples` that each task can supply. Empty when none are asked for.
+    public func evaluationSuites() throws -> [TaskSuite] {
+        guard let names = evaluationTasks else {
+            guard evaluationExamples == nil else { throw TrainerError.invalidConfiguration("--eval-examples needs --eval") }
+            return []
+        }
+        let suites = try TaskSuite.parseList(names.joined(separator: ","))
+        let n = evaluationExamples ?? TaskSuite.defaultEvaluationExamples
+        guard n >= 1 else { throw TrainerError.invalidConfiguration("--eval-examples must be at least 1, got \(n)") }
+        for t in suites {
+            guard t.evaluationContext <= shape.context else {
+                throw TrainerError.invalidConfiguration(
+                    "--eval task '\(t)' needs a context of at least \(t.evaluationContext) bytes (newline, prompt, answer and 2 more); --context is \(shape.context)")
+            }
+            guard t.evaluationOverlapsTraining || n <= t.evaluationProblemCount / 2 else {
+                throw TrainerError.invalidConfiguration(
+                    "--eval task '\(t)' can give at most \(t.evaluationProblemCount / 2) held-out examples; --eval-examples is \(n)")
+            }
+        }
+        return suites
     }
 
     /// Steps (1-based counts of steps done) after which the learning curve is evaluated:

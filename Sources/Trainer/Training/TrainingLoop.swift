@@ -41,6 +41,13 @@ public func train(_ config: TrainingConfig, corpus: Corpus, options: TrainingOpt
     try config.validate()
     let split = try CorpusSplit(corpus, validationFraction: config.validationFraction, context: config.shape.context)
     let h = config.hyperparameters, T = config.shape.context
+    // A mix replaces the training bytes by the corpus's with task lines among them; validation
+    // stays the plain corpus's. Built from the seed alone, before the model, so it never draws
+    // from the generators that initialize or sample.
+    let trainBytes = try config.mix.map { try TaskMixture.mixedStream(corpus: split.train, mix: $0, seed: config.seed) } ?? split.train
+    let evaluationSets = try config.evaluationSuites().map {
+        ($0, try $0.evaluationSet(count: config.evaluationExamples ?? TaskSuite.defaultEvaluationExamples, seed: 0))
+    }
     // OpenBLAS runs single-threaded; the kernels split work across `threads` themselves, with
     // fixed chunk boundaries (no spinning BLAS threads competing with ours, and deterministic).
     setBLASThreads(1)
@@ -50,7 +57,8 @@ public func train(_ config: TrainingConfig, corpus: Corpus, options: TrainingOpt
     let curveBytes = Array(split.validation.prefix(max(T + 1, config.curveValidationBytes)))
     var record = RunRecord(version: options.version, status: .completed, message: "", config: config,
                            data: DataSummary(source: corpus.source, trainBytes: split.train.count,
-                                             validationBytes: split.validation.count, curveValidationBytes: curveBytes.count),
+                                             validationBytes: split.validation.count, curveValidationBytes: curveBytes.count,
+                                             mixedTrainBytes: config.mix == nil ? nil : trainBytes.count),
                            parameters: model.parameterCount, nonEmbeddingParameters: model.nonEmbeddingParameterCount)
     var sampler = BatchSampler(seed: config.seed &+ 0x5CA1_AB1E)
     var startStep = 0, priorSeconds = 0.0
@@ -65,8 +73,10 @@ public func train(_ config: TrainingConfig, corpus: Corpus, options: TrainingOpt
         startStep = state.stepsDone
         record.stepLosses = state.stepLosses
         record.learningCurve = state.learningCurve
+        record.evaluations = state.evaluations
         priorSeconds = state.wallSeconds
     } else {
+        if !evaluationSets.isEmpty { record.evaluations = [] }
         var rng = SeededGenerator(seed: config.seed)
         model.initialize(using: &rng)
     }
@@ -85,7 +95,7 @@ public func train(_ config: TrainingConfig, corpus: Corpus, options: TrainingOpt
         guard let path = options.checkpointPath else { return }
         let state = CheckpointState(config: config, stepsDone: stepsDone, sampler: sampler, optimizerStep: optimizer.step,
                                     stepLosses: record.stepLosses, learningCurve: record.learningCurve,
-                                    wallSeconds: elapsed(), parameterCount: model.parameterCount)
+                                    evaluations: record.evaluations, wallSeconds: elapsed(), parameterCount: model.parameterCount)
         try Checkpoint.write(state, model: model, optimizer: optimizer, to: path)
     }
 
@@ -95,7 +105,7 @@ public func train(_ config: TrainingConfig, corpus: Corpus, options: TrainingOpt
         model.zeroGradients()
         var loss = 0.0
         for _ in 0..<config.accumulationSteps {
-            sampler.fill(inputs, targets, batch: h.microBatch, context: T, from: split.train)
+            sampler.fill(inputs, targets, batch: h.microBatch, context: T, from: trainBytes)
             loss += model.forward(inputs: inputs, targets: targets, batch: h.microBatch)
             model.backward(lossScale: 1 / Float(config.accumulationSteps))
         }
@@ -115,6 +125,10 @@ public func train(_ config: TrainingConfig, corpus: Corpus, options: TrainingOpt
         if curveSteps.contains(step) {
             let e0 = clock.now
             let v = evaluate(model, on: curveBytes)
+            if !evaluationSets.isEmpty {
+                record.evaluations = (record.evaluations ?? [])
+                    + (try evaluateTasks(model, sets: evaluationSets, step: step, tokens: Double(step * config.tokensPerStep)))
+            }
             evaluationSeconds += seconds(clock.now - e0)
             record.learningCurve.append(CurvePoint(step: step, tokens: step * config.tokensPerStep, trainLoss: loss,
                                                    validationLoss: v, validationBitsPerByte: bitsPerByte(nats: v), learningRate: lr))
@@ -132,6 +146,11 @@ public func train(_ config: TrainingConfig, corpus: Corpus, options: TrainingOpt
             break
         }
         if config.checkpointEverySteps > 0, step % config.checkpointEverySteps == 0, step < steps { try checkpoint(stepsDone: step) }
+    }
+    // A completed run leaves its final checkpoint behind (when it has a path), so `scalelab eval`
+    // can score the trained model; resuming from it finishes at once.
+    if record.status == .completed, step > startStep {
+        try checkpoint(stepsDone: step)
     }
     let steadySteps = step - startStep - RunRecord.warmupStepsUntimed
     if let steadyStart, steadySteps > 0 {

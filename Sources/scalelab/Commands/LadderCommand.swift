@@ -53,6 +53,11 @@ extension LadderCommand {
         @Option(help: "transformer or lstm.") var arch = "transformer"
         @Option(help: "Context length T in bytes.") var context = 64
         @Option(help: "Seed of every run.") var seed: UInt64 = 0
+        @Option(help: "Mix task lines into every run's training bytes: TASK:FRACTION items, such as addition-3:0.1 (see `train --mix`).")
+        var mix: String?
+        @Option(help: "Tasks every run evaluates at its learning-curve points, such as addition-3,reversal-4 (see `train --eval`).")
+        var eval: String?
+        @Option(name: .customLong("eval-examples"), help: "Held-out examples per --eval task (default 500).") var evalExamples: Int?
         @Option(help: "Name of the sweep.") var name: String?
         @Option(help: "Skip calibration: assume this many training FLOP/s.") var throughput: PositiveNumber?
         @Option(help: "Threads the estimate assumes (default: all cores).") var threads: Int?
@@ -75,10 +80,16 @@ extension LadderCommand {
                     + "attention scores (layers × heads × context²) would overflow")
             }
             if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
-            return LadderSpec(kind: k, budgets: budgets?.values ?? [], count: k == .isoflop ? sizesPerBudget : (count ?? sizesPerBudget),
-                              spreadDecades: spread, priorName: law.identifier, prior: p,
-                              fixedValue: k == .fixedSize ? size?.value : (k == .fixedData ? tokens?.value : nil),
-                              range: range?.values, rule: ShapeRule(architecture: a, context: context), seed: seed)
+            var spec = LadderSpec(kind: k, budgets: budgets?.values ?? [], count: k == .isoflop ? sizesPerBudget : (count ?? sizesPerBudget),
+                                  spreadDecades: spread, priorName: law.identifier, prior: p,
+                                  fixedValue: k == .fixedSize ? size?.value : (k == .fixedData ? tokens?.value : nil),
+                                  range: range?.values, rule: ShapeRule(architecture: a, context: context), seed: seed)
+            do {
+                if let mix { spec.mix = try TaskMixture.parseList(mix) }
+                if let eval { spec.evaluationTasks = try TaskSuite.parseList(eval).map(\.description) }
+            } catch let e as TrainerError { throw ValidationError(e.description) }
+            spec.evaluationExamples = evalExamples
+            return spec
         }
 
         func validate() throws { _ = try spec() }

@@ -38,6 +38,11 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("progress-file"), help: "Also keep the latest progress as JSON in this file (for runners), rewritten at most once a second.")
     var progressFile: String?
     @Option(name: .customLong("curve-points"), help: "Log-spaced validation points.") var curvePoints: Int = 12
+    @Option(help: "Mix task lines into the training bytes: TASK:FRACTION items, such as addition-3:0.1,reversal-5:0.05 (tasks: addition-K, reversal-K, copy-K; validation stays the plain corpus).")
+    var mix: String?
+    @Option(help: "Evaluate these tasks (such as addition-3,reversal-4) at every learning-curve point; recorded in the run record's evaluations.")
+    var eval: String?
+    @Option(name: .customLong("eval-examples"), help: "Held-out examples per --eval task (default 500).") var evalExamples: Int?
     @Flag(help: "Print only the final record as JSON on stdout.") var json = false
 
     func validate() throws {
@@ -70,6 +75,9 @@ struct TrainCommand: ParsableCommand {
                                     threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
         config.curvePoints = curvePoints
         config.checkpointEverySteps = checkpointEvery
+        if let mix { config.mix = try TaskMixture.parseList(mix) }
+        if let eval { config.evaluationTasks = try TaskSuite.parseList(eval).map(\.description) }
+        config.evaluationExamples = evalExamples
         try config.validate()
         return config
     }
@@ -135,6 +143,9 @@ enum TrainExecution {
         s += "\n"
         for p in r.learningCurve {
             s += String(format: "  tokens %10d  train %.4f  val %.4f nats  %.4f bits/byte\n", p.tokens, p.trainLoss, p.validationLoss, p.validationBitsPerByte)
+        }
+        if let evaluations = r.evaluations, let last = evaluations.last?.step {
+            s += "task evaluations at step \(last):\n" + TaskTable.text(evaluations.filter { $0.step == last })
         }
         if let v = r.finalValidationLoss, let b = r.finalValidationBitsPerByte {
             s += String(format: "final validation loss %.4f nats/token, %.4f bits/byte (whole validation set, %d bytes)\n", v, b, r.data.validationBytes)
