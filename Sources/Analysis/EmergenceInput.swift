@@ -1,5 +1,6 @@
 import Foundation
 import LawFitting
+import Lab
 import Trainer
 
 extension EmergenceAnalysis {
@@ -55,4 +56,44 @@ extension EmergenceAnalysis {
 
     /// Every metric name ScaleLab's evaluator records, which a wide file may have as columns.
     public static var metricColumns: [String] { TaskMetric.all }
+}
+
+extension EmergenceAnalysis {
+    /// The runs of one task from a run store: every finished run (of `sweep`, or of the whole
+    /// store) with evaluations of `task` (or of the store's one evaluated task), each with its
+    /// training compute C and its metrics at its latest evaluated step.
+    ///
+    /// - Parameters:
+    ///   - store: The run store (read only).
+    ///   - sweep: Only this sweep's runs; nil reads every sweep.
+    ///   - task: The task to analyse; nil takes the only task the store has evaluations of.
+    /// - Throws: `AnalysisError.noRuns` when no finished run has evaluations, `.badOption` when
+    ///   the task is missing or not chosen among several, `StoreError` from the store.
+    public static func runs(from store: RunStore, sweep: Int64? = nil, task: String?) throws
+        -> (task: String, runs: [TaskRunMetrics])
+    {
+        let source = store.path + (sweep.map { " (sweep \($0))" } ?? "")
+        let evaluated = try store.evaluatedRuns(sweep: sweep)
+        guard !evaluated.isEmpty else {
+            throw AnalysisError.noRuns(source: source + ": no finished run has task evaluations "
+                + "(train with --eval, or have the trainer report evaluations in its result file)")
+        }
+        var rows: [TaskMetricRow] = []
+        for e in evaluated {
+            guard let id = e.run.id, let compute = e.run.flops, compute.isFinite, compute > 0 else { continue }
+            for evaluation in e.evaluations {
+                rows.append(TaskMetricRow(line: 0, run: "run \(id)", compute: compute, step: Double(evaluation.step),
+                                          task: evaluation.task, metric: evaluation.metric, value: evaluation.value))
+            }
+        }
+        guard !rows.isEmpty else { throw AnalysisError.noRuns(source: source + ": no evaluated run has a training compute C") }
+        let (name, runs) = try runs(from: rows, task: task, source: source)
+        return (name, runs.sorted { $0.compute < $1.compute })
+    }
+
+    /// The answer length of one of ScaleLab's own task suites (`addition-3` → 4), or nil for
+    /// any other name.
+    public static func answerLength(task: String) -> Int? {
+        (try? TaskSuite(parsing: task))?.answerLength
+    }
 }

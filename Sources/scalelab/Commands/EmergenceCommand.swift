@@ -1,6 +1,7 @@
 import Analysis
 import ArgumentParser
 import Foundation
+import Lab
 import LawFitting
 
 /// `scalelab emergence FILE`: one task of a ladder, exact match predicted from the smooth metric
@@ -19,16 +20,25 @@ struct EmergenceCommand: ParsableCommand {
         measured one. Also printed: how sharply each curve rises (largest step between adjacent runs, \
         decades of compute from 10% to 90% of its range), break detection with a broken power law on \
         -ln p and on 1 - exact match, and a back-test that forecasts the largest runs from the smaller ones.
+        With --store instead of FILE: the store's finished runs with task evaluations (`train --eval`, \
+        `ladder plan --eval`, or a trainer's result file), each at its latest evaluated step, C its \
+        training compute. --length defaults to the answer length of ScaleLab's own tasks (addition-K: K+1).
         """)
 
-    @Argument(help: "A .csv or .jsonl file of task metrics per run.")
-    var file: String
+    @Argument(help: "A .csv or .jsonl file of task metrics per run (or use --store).")
+    var file: String?
 
-    @Option(help: "The task to analyse (default: the file's only task).")
+    @Option(help: "Read the task evaluations of this run store's finished runs instead of a file.")
+    var store: String?
+
+    @Option(help: "With --store: only this sweep's runs (default: all).")
+    var sweep: Int64?
+
+    @Option(help: "The task to analyse (default: the input's only task).")
     var task: String?
 
-    @Option(help: "The answer length in characters: exact match is predicted as p^length.")
-    var length: Int
+    @Option(help: "The answer length in characters: exact match is predicted as p^length (default for ScaleLab's tasks: theirs).")
+    var length: Int?
 
     @Option(help: "The smooth metric: token_probability or answer_bits (default: the first the file has).")
     var metric: String?
@@ -71,7 +81,12 @@ struct EmergenceCommand: ParsableCommand {
     }
 
     func validate() throws {
-        guard length >= 1 else { throw ValidationError("--length must be at least 1 character, got \(length)") }
+        guard (file == nil) != (store == nil) else { throw ValidationError("give a FILE of task metrics or --store DB (one of them)") }
+        if sweep != nil, store == nil { throw ValidationError("--sweep needs --store") }
+        if store != nil, n != nil || d != nil || c != nil || format != nil {
+            throw ValidationError("--n-column, --d-column, --c-column and --format read a FILE; with --store, C is each run's training compute")
+        }
+        if let length, length < 1 { throw ValidationError("--length must be at least 1 character, got \(length)") }
         if let format, MeasurementFileFormat(rawValue: format.lowercased()) == nil {
             throw ValidationError("--format must be one of \(MeasurementFileFormat.allCases.map(\.rawValue).joined(separator: ", ")), got \(format)")
         }
@@ -83,18 +98,30 @@ struct EmergenceCommand: ParsableCommand {
     }
 
     func run() throws {
-        try OutputFile.check([("--out", out)], inputs: [OutputFile.Input("FILE", file)])
-        let reader = TaskMetricReader(metricNames: EmergenceAnalysis.metricColumns,
-                                      mapping: ColumnMapping(parameters: n, tokens: d, compute: c),
-                                      format: format.flatMap { MeasurementFileFormat(rawValue: $0.lowercased()) })
+        try OutputFile.check([("--out", out)], inputs: [OutputFile.Input(file == nil ? "--store" : "FILE", file ?? store!)])
         let analysis: EmergenceAnalysis
         do {
-            let rows = try reader.read(path: file)
-            let (name, runs) = try EmergenceAnalysis.runs(from: rows, task: task, source: file)
+            let (name, runs) = try readRuns()
+            guard let length = length ?? EmergenceAnalysis.answerLength(task: name) else {
+                throw CommandFailure("'\(name)' is not one of ScaleLab's tasks, so its answer length is unknown: give --length")
+            }
             analysis = try EmergenceAnalysis.run(runs: runs, task: name, length: length, smoothMetric: metric, options: options)
-        } catch { throw CommandFailure("\(error)") }
+        } catch let e as CommandFailure { throw e } catch { throw CommandFailure("\(error)") }
         if let out { try Output.writeJSON(analysis, to: out) }
         if json { return try Output.printJSON(analysis) }
         print(EmergenceText.render(analysis))
+    }
+
+    /// One task's runs, from the file or the store.
+    private func readRuns() throws -> (task: String, runs: [TaskRunMetrics]) {
+        if let store {
+            let opened = try RunStore.open(path: store, create: false, readOnly: true)
+            return try EmergenceAnalysis.runs(from: opened, sweep: sweep, task: task)
+        }
+        let reader = TaskMetricReader(metricNames: EmergenceAnalysis.metricColumns,
+                                      mapping: ColumnMapping(parameters: n, tokens: d, compute: c),
+                                      format: format.flatMap { MeasurementFileFormat(rawValue: $0.lowercased()) })
+        let rows = try reader.read(path: file!)
+        return try EmergenceAnalysis.runs(from: rows, task: task, source: file!)
     }
 }
