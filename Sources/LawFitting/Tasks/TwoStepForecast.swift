@@ -167,8 +167,8 @@ public enum TwoStepForecast {
         return result
     }
 
-    /// Forecasts every ladder's metric at its first target run (the OLMo fixture's 13B-5T comes
-    /// before nothing else; a file's targets are taken in order). Ladders without a target are left out.
+    /// Forecasts every ladder's metric at its first target run (a file's targets in order), scored
+    /// against that run's measurement. Ladders without a target are left out.
     ///
     /// - Parameters:
     ///   - ladders: the tasks' ladders.
