@@ -113,6 +113,9 @@ final class TaskLawTests: XCTestCase {
     /// measured 13B-5T accuracy on at least 6 of the 8 tasks (measured: 6; ARC-Easy and
     /// CommonsenseQA are missed). Numbers in docs/science.md, §Task metrics.
     func testOLMoLadderWithDefaults() throws {
+        #if DEBUG
+        throw XCTSkip("hundreds of bootstrap refits: about 100× slower unoptimized; runs in release (make test)")
+        #endif
         let ladders = try TaskLadderReader.read(Self.tasksFile, curves: Self.curvesFile)
         var paper = TaskForecastOptions()
         paper.settings = .olmo
@@ -154,6 +157,9 @@ final class TaskLawTests: XCTestCase {
     /// sets) on the high side, with room below for the percentile bootstrap's known small-sample
     /// under-coverage (16 runs, 9 parameters).
     func testSyntheticChainIsRecoveredAndCovered() throws {
+        #if DEBUG
+        throw XCTSkip("hundreds of bootstrap refits: about 100× slower unoptimized; runs in release (make test)")
+        #endif
         let truthOne = Law(ChinchillaLaw(), parameters: [0.5, 150, 600, 0.3, 0.3])
         let truthTwo = [-0.7, 1.3, 4.0, 0.95]
         let sigmoid = SigmoidOfLoss()
