@@ -3,6 +3,13 @@ import Foundation
 import ScalingLaws
 import XCTest
 
+#if DEBUG
+/// Whether this is a debug build, where the bootstrap-heavy tests skip.
+private let unoptimized = true
+#else
+private let unoptimized = false
+#endif
+
 /// The task-metric laws, the bounded optimizer and the two-step forecast (docs/science.md,
 /// §Task metrics), with the OLMo ladder's published predictions as known answers.
 final class TaskLawTests: XCTestCase {
@@ -113,9 +120,7 @@ final class TaskLawTests: XCTestCase {
     /// measured 13B-5T accuracy on at least 6 of the 8 tasks (measured: 6; ARC-Easy and
     /// CommonsenseQA are missed). Numbers in docs/science.md, §Task metrics.
     func testOLMoLadderWithDefaults() throws {
-        #if DEBUG
-        throw XCTSkip("hundreds of bootstrap refits: about 100× slower unoptimized; runs in release (make test)")
-        #endif
+        try XCTSkipIf(unoptimized, "hundreds of bootstrap refits: about 100× slower unoptimized; runs in release (make test)")
         let ladders = try TaskLadderReader.read(Self.tasksFile, curves: Self.curvesFile)
         var paper = TaskForecastOptions()
         paper.settings = .olmo
@@ -157,9 +162,7 @@ final class TaskLawTests: XCTestCase {
     /// sets) on the high side, with room below for the percentile bootstrap's known small-sample
     /// under-coverage (16 runs, 9 parameters).
     func testSyntheticChainIsRecoveredAndCovered() throws {
-        #if DEBUG
-        throw XCTSkip("hundreds of bootstrap refits: about 100× slower unoptimized; runs in release (make test)")
-        #endif
+        try XCTSkipIf(unoptimized, "hundreds of bootstrap refits: about 100× slower unoptimized; runs in release (make test)")
         let truthOne = Law(ChinchillaLaw(), parameters: [0.5, 150, 600, 0.3, 0.3])
         let truthTwo = [-0.7, 1.3, 4.0, 0.95]
         let sigmoid = SigmoidOfLoss()
@@ -201,5 +204,22 @@ final class TaskLawTests: XCTestCase {
         XCTAssertLessThan(errors[errors.count / 2], 0.04)
         for j in 0..<4 { XCTAssertEqual(medianTwo[j], truthTwo[j], accuracy: 0.1 * max(abs(truthTwo[j]), 1), sigmoid.parameterNames[j]) }
         XCTAssertTrue((0.82...0.97).contains(coverage), "coverage \(coverage)")
+    }
+
+    /// Noise-free points from known constants: the bounded least-squares fit from the forms' own
+    /// start grids recovers the sigmoid of loss and Gadre et al.'s exponential of loss.
+    func testLossToMetricFitsRecoverKnownConstants() throws {
+        let xs = stride(from: 0.4, through: 2.0, by: 0.1).map { $0 }
+        for (form, truth) in [(SigmoidOfLoss() as any TaskMetricFormula, [-0.6, 1.1, 4.5, 0.9]),
+                              (ExponentialOfLoss(), [0.75, 2.0, 1.5])] {
+            let fit = try TaskLawFitter.fit(form, x: xs, y: xs.map { form.value(truth, at: $0) })
+            for j in truth.indices {
+                XCTAssertEqual(fit.parameters[j], truth[j], accuracy: 1e-4 * max(abs(truth[j]), 1), "\(form.identifier) \(form.parameterNames[j])")
+            }
+            XCTAssertLessThan(fit.sumOfSquares, 1e-12)
+        }
+        XCTAssertThrowsError(try TaskLawFitter.fit(SigmoidOfLoss(), x: [1, 2, 3], y: [0.5, 0.4, 0.3])) { error in
+            XCTAssertTrue("\(error)".contains("need at least 5"), "\(error)")
+        }
     }
 }
