@@ -6,8 +6,8 @@ struct ScaleLab: ParsableCommand {
         commandName: "scalelab",
         abstract: "Train model ladders, fit scaling laws, plan compute.",
         version: ScaleLabVersion.current,
-        subcommands: [DemoCommand.self, TrainCommand.self, EvalCommand.self, LadderCommand.self, FitCommand.self, PredictCommand.self, PlanCommand.self,
-                      EmergenceCommand.self,
+        subcommands: [DemoCommand.self, TrainCommand.self, EvalCommand.self, LadderCommand.self, FitCommand.self, PredictCommand.self,
+                      TaskForecastCommand.self, EmergenceCommand.self, PlanCommand.self,
                       FlopsCommand.self, LawsCommand.self, ReportCommand.self, PlotCommand.self,
                       ImportCommand.self, ExportCommand.self, SimulateRunCommand.self, SGEMMPeakCommand.self,
                       WorkerSubcommand.self]
