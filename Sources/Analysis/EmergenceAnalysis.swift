@@ -173,9 +173,16 @@ extension EmergenceAnalysis {
         guard length >= 1 else { throw AnalysisError.badOption("--length must be at least 1 character, got \(length)") }
         let metric = try chooseMetric(smoothMetric, runs: runs, task: task)
         var notes: [String] = []
-        let usable = runs.filter { $0.metrics[metric] != nil }.sorted { $0.compute < $1.compute }
-        let skipped = runs.count - usable.count
+        let measured = runs.filter { $0.metrics[metric] != nil }
+        let skipped = runs.count - measured.count
         if skipped > 0 { notes.append("\(skipped) run\(skipped == 1 ? "" : "s") without \(metric) left out") }
+        // A run that is always right to the evaluator's precision (p = 1, 0 bits) has no −ln p to
+        // fit in log space: it is left out with a note, not an error for the whole ladder.
+        let usable = measured.filter { !isPerfect($0, metric: metric) }.sorted { $0.compute < $1.compute }
+        if usable.count < measured.count {
+            let k = measured.count - usable.count
+            notes.append("\(k) run\(k == 1 ? "" : "s") with \(metric) at its perfect value (p = 1) left out: −ln p = 0 cannot be fitted in log space")
+        }
         let C = usable.map(\.compute)
         let u = try usable.map { try negativeLogP($0, metric: metric, length: length) }
         guard usable.count >= 4 else {
@@ -222,6 +229,12 @@ extension EmergenceAnalysis {
                 + "the smooth metric the analysis fits; record it with the task's evaluation")
         }
         return found
+    }
+
+    /// Whether a run's smooth metric is exactly perfect: `token_probability` 1 or `answer_bits` 0.
+    static func isPerfect(_ r: TaskRunMetrics, metric: String) -> Bool {
+        guard let v = r.metrics[metric] else { return false }
+        return metric == TaskMetric.answerBits ? v == 0 : v == 1
     }
 
     /// `−ln p` of a run: `−ln token_probability`, or `answer_bits·ln 2/ℓ`.

@@ -38,6 +38,11 @@ extension EmergenceAnalysis {
             let key = row.run ?? String(format: "C = %.6g", row.compute)
             if latest[key] == nil { order.append(key); latest[key] = [:] }
             if let other = latest[key]![row.metric] {
+                guard row.run != nil || (row.step != nil && other.step != nil) else {
+                    throw .badOption("\(source): lines \(other.line) and \(row.line) both give \(row.metric) at \(key) and the file has "
+                        + "no run column, so they read as one run; add a run column naming each run (and a step column "
+                        + "if a run has several evaluations)")
+                }
                 guard let s = row.step, let t = other.step, s != t else {
                     throw .badOption("\(source): run \(key) has \(row.metric) twice (lines \(other.line) and \(row.line)) "
                         + "at the same step; keep one, or add a step column to say which is latest")
@@ -61,7 +66,7 @@ extension EmergenceAnalysis {
 extension EmergenceAnalysis {
     /// The runs of one task from a run store: every finished run (of `sweep`, or of the whole
     /// store) with evaluations of `task` (or of the store's one evaluated task), each with its
-    /// training compute C and its metrics at its latest evaluated step.
+    /// metrics at its latest evaluated step and C the compute it had spent by then.
     ///
     /// - Parameters:
     ///   - store: The run store (read only).
@@ -80,8 +85,10 @@ extension EmergenceAnalysis {
         }
         var rows: [TaskMetricRow] = []
         for e in evaluated {
-            guard let id = e.run.id, let compute = e.run.flops, compute.isFinite, compute > 0 else { continue }
+            guard let id = e.run.id else { continue }
             for evaluation in e.evaluations {
+                // The compute spent when the model was evaluated, not the run's whole budget.
+                guard let compute = e.flops(at: evaluation), compute.isFinite, compute > 0 else { continue }
                 rows.append(TaskMetricRow(line: 0, run: "run \(id)", compute: compute, step: Double(evaluation.step),
                                           task: evaluation.task, metric: evaluation.metric, value: evaluation.value))
             }

@@ -140,10 +140,22 @@ struct SyntheticTaskLadder {
         #expect(throws: AnalysisError.self) { try EmergenceAnalysis.run(runs: runs, task: "t", length: 0) }
         #expect(throws: AnalysisError.self) { try EmergenceAnalysis.run(runs: Array(runs.prefix(3)), task: "t", length: 5) }
         var bad = runs
-        bad[2].metrics["token_probability"] = 1
+        bad[2].metrics["token_probability"] = 1.5
         #expect(throws: AnalysisError.self) { try EmergenceAnalysis.run(runs: bad, task: "t", length: 5) }
         let none = runs.map { TaskRunMetrics(compute: $0.compute, metrics: ["exact_match": 0.5]) }
         #expect(throws: AnalysisError.self) { try EmergenceAnalysis.run(runs: none, task: "t", length: 5) }
+    }
+
+    /// A run the evaluator found always right (p = 1 to float precision) is left out with a note,
+    /// not an error for the whole ladder.
+    @Test func leavesOutAPerfectRun() throws {
+        var runs = SyntheticTaskLadder().runs(seed: 1)
+        runs[runs.count - 1].metrics["token_probability"] = 1
+        var options = AnalysisOptions()
+        options.bootstrap = 0
+        let a = try EmergenceAnalysis.run(runs: runs, task: "t", length: 5, options: options, detectBreaks: false)
+        #expect(a.rows.count == runs.count - 1)
+        #expect(a.notes.contains { $0.contains("1 run with token_probability at its perfect value (p = 1) left out") })
     }
 }
 

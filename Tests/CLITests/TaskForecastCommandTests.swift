@@ -36,5 +36,15 @@ final class TaskForecastCommandTests: XCTestCase {
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.stderr.contains("'acc'") && bad.stderr.contains("--metric-column"), bad.stderr)
         XCTAssertEqual(bad.stdout, "")
+
+        // A misspelled role would put the target into the fit: it is refused, with its line.
+        let text = try String(contentsOfFile: file, encoding: .utf8).replacingOccurrences(of: ",target\n", with: ",tagret\n")
+        let misspelled = FileManager.default.temporaryDirectory.appendingPathComponent("tasks-\(UUID().uuidString).csv")
+        try text.write(to: misspelled, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: misspelled) }
+        let role = try CLIRunner.run(["task-forecast", misspelled.path, "--target-params", "13202396160",
+                                      "--target-tokens", "5000088518656", "--settings", "olmo", "--bootstrap", "0"])
+        XCTAssertEqual(role.status, 1, role.stderr)
+        XCTAssertTrue(role.stderr.contains("role 'tagret' is neither 'ladder'"), role.stderr)
     }
 }

@@ -122,6 +122,7 @@ final class TaskTests: XCTestCase {
         XCTAssertEqual(plain, Array(corpus.prefix(plain.count)), "corpus bytes in order")
         XCTAssertEqual(plain.count, corpus.lastIndex(of: TaskSuite.newline)! + 1)
         for (bad, says) in [("addition-3:0", "(0, 1)"), ("addition-3:1.5", "(0, 1)"), ("addition-3:0.6,reversal-2:0.5", "sum to"),
+                            ("addition-3:0.99999999999999", "at most 0.95"),
                             ("nope-3:0.1", "unknown task"), ("addition-3", "TASK:FRACTION"), ("addition-3:0.1,addition-3:0.2", "twice")] {
             XCTAssertThrowsError(try TaskMixture.parseList(bad), bad) { e in XCTAssertTrue("\(e)".contains(says), "\(bad): \(e)") }
         }
@@ -141,8 +142,15 @@ final class TaskTests: XCTestCase {
         XCTAssertEqual(s[TaskMetric.answerBits], -l * log2(p), accuracy: 1e-12)
         XCTAssertEqual(s[TaskMetric.tokenProbability], p, accuracy: 1e-12)
 
+        // Right on every answer byte but wrong after it (a letter where the newline would be):
+        // exact match reads the answer's ℓ bytes only, as the teacher-forced metrics do.
+        let runOn = try TaskEvaluator.score(t, examples: set, with: AnswerOracle(examples: set, right: 0.9,
+                                                                                 isRight: { $0 < t.answerLength }))
+        XCTAssertEqual(runOn[TaskMetric.exactMatch], 1)
+        XCTAssertEqual(runOn[TaskMetric.tokenProbability], p, accuracy: 1e-12)
+
         // Right on the first two answer bytes only, probability 0.3 on the right byte: greedy
-        // writes 2 of 4 right (then wrong letters up to ℓ + 2), so exact match 0, partial 1/2; the
+        // writes 2 of 4 right (then wrong letters up to ℓ), so exact match 0, partial 1/2; the
         // teacher-forced metrics see 0.3 on the two right positions and (0.7/255) on the others.
         let q = Double(Float(0.3)), r = Double((1 - Float(0.3)) / 255)
         let half = try TaskEvaluator.score(t, examples: set, with: AnswerOracle(examples: set, right: 0.3, isRight: { $0 < 2 }))

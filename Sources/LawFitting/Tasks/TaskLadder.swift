@@ -147,7 +147,11 @@ public enum TaskLadderReader {
                             metric: try number(row, metric, column: columns.metric, file: file, positive: false))
             if ladders[name] == nil { order.append(name); ladders[name] = TaskLadder(task: name, runs: []) }
             let role = try roleCol.map { try text(row, $0, column: columns.role, file: file).lowercased() } ?? "ladder"
-            if role == "target" { ladders[name]!.targets.append(r) } else { ladders[name]!.runs.append(r) }
+            switch role {
+            case "target": ladders[name]!.targets.append(r)
+            case "ladder": ladders[name]!.runs.append(r)
+            default: throw TaskLadderError.unknownRole(file: file, line: row.line, column: columns.role, value: role)
+            }
         }
         if let curves {
             let c = try load(curves)
@@ -204,6 +208,8 @@ public enum TaskLadderError: Error, Equatable, CustomStringConvertible {
     case notPositive(file: String, line: Int, column: String, value: String)
     /// A curve row names a run the task file does not have as a ladder run of that task.
     case unknownRun(file: String, line: Int, run: String, task: String)
+    /// A role cell that is neither `ladder` nor `target`.
+    case unknownRole(file: String, line: Int, column: String, value: String)
 
     /// The message, naming the file, the line and what to fix.
     public var description: String {
@@ -215,6 +221,9 @@ public enum TaskLadderError: Error, Equatable, CustomStringConvertible {
         case let .unknownRun(file, line, run, task):
             "\(file), line \(line): run '\(run)' of task '\(task)' is not a ladder run of that task in the task file; "
                 + "a curve belongs to a ladder run (check the run and task names)"
+        case let .unknownRole(file, line, column, value):
+            "\(file), line \(line), column '\(column)': role '\(value)' is neither 'ladder' (a run to fit) nor 'target' "
+                + "(a run to forecast); fix the value"
         }
     }
 }

@@ -33,10 +33,12 @@ public struct TaskScore: Sendable, Equatable {
 /// Scores a model on task examples (`TaskMetric`):
 ///
 /// - greedy decoding of `"\n" + prompt`, one byte at a time (the most probable byte, the lowest
-///   byte value on a tie), until the model writes a newline or has written answer length + 2
-///   bytes; `exact_match` is 1 when what it wrote before the newline is the answer, and
-///   `partial_credit` the fraction of answer positions where the written byte is the right one
-///   (a missing byte counts wrong, bytes past the answer are ignored);
+///   byte value on a tie), until the model writes a newline or has written as many bytes as the
+///   answer has; `exact_match` is 1 when those bytes are the answer (every task's answers have a
+///   fixed length, so what would follow is not read: exact match scores the same ℓ bytes the
+///   teacher-forced metrics do, and p^ℓ is its smooth counterpart), and `partial_credit` the
+///   fraction of answer positions where the written byte is the right one (a missing byte counts
+///   wrong);
 /// - teacher forcing on `"\n" + prompt + answer`, one pass: with `p_i` the probability of the
 ///   answer's i-th byte given everything before it, `answer_probability` = Π p_i,
 ///   `answer_bits` = −Σ log2 p_i, `token_probability` = the mean of the p_i.
@@ -74,7 +76,7 @@ public enum TaskEvaluator {
         // Greedy decoding, all unfinished examples in one query per byte.
         var written = [[UInt8]](repeating: [], count: n)
         var active = Array(0..<n)
-        let steps = (examples.map(\.answer.count).max() ?? 0) + 2
+        let steps = examples.map(\.answer.count).max() ?? 0
         for _ in 0..<steps where !active.isEmpty {
             let sequences = active.map { prompts[$0] + written[$0] }
             let next = predictor.nextByteProbabilities(sequences, from: sequences.map { $0.count - 1 })
@@ -85,7 +87,7 @@ public enum TaskEvaluator {
                 for v in 1..<d.count where d[v] > d[best] { best = v }
                 if best == Int(TaskSuite.newline) { continue }
                 written[i].append(UInt8(best))
-                if written[i].count < examples[i].answer.count + 2 { still.append(i) }
+                if written[i].count < examples[i].answer.count { still.append(i) }
             }
             active = still
         }

@@ -25,7 +25,8 @@ public struct TaskMixture: Sendable, Codable, Equatable, Hashable {
     }
 
     /// Checks a mix: at least one task, every task known and named once, every fraction in
-    /// (0, 1), and their sum below 1 (the rest of the training bytes come from the corpus).
+    /// (0, 1), and their sum at most ``maximumTaskShare`` (the rest of the training bytes come
+    /// from the corpus, which is kept whole: the mixed stream is the corpus's size ÷ its share).
     @discardableResult
     public static func validate(_ mix: [TaskMixture]) throws -> [TaskSuite] {
         func bad(_ m: String) -> TrainerError { .invalidConfiguration(m) }
@@ -40,11 +41,16 @@ public struct TaskMixture: Sendable, Codable, Equatable, Hashable {
             suites.append(t)
         }
         let sum = mix.reduce(0) { $0 + $1.fraction }
-        guard sum < 1 else {
-            throw bad("--mix fractions sum to \(sum); they must sum to less than 1, leaving the rest of the training bytes to --data")
+        guard sum <= maximumTaskShare else {
+            throw bad("--mix fractions sum to \(sum); they may sum to at most \(maximumTaskShare), leaving at least "
+                + "\(Int((100 * (1 - maximumTaskShare)).rounded()))% of the training bytes to --data (the whole corpus is kept, "
+                + "so the mixed stream is the corpus's size divided by its share)")
         }
         return suites
     }
+
+    /// The largest share of the training bytes tasks may take: the stream then holds the corpus 20 times over.
+    public static let maximumTaskShare = 0.95
 
     /// Longest piece of corpus placed between two task lines (a corpus without newlines is cut here).
     static let corpusPieceLimit = 256

@@ -33,7 +33,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Text file or folder of text files.") var data: String = "data/shakespeare.txt"
     @Option(help: "Where to write the run record (JSON).") var out: String?
     @Option(help: "Checkpoint file (default: <out>.ckpt when --out is set).") var checkpoint: String?
-    @Option(name: .customLong("checkpoint-every"), help: "Also checkpoint every this many steps (0: only on Ctrl-C).") var checkpointEvery: Int = 0
+    @Option(name: .customLong("checkpoint-every"), help: "Also checkpoint every this many steps (0: only on Ctrl-C and at the end, for scalelab eval).") var checkpointEvery: Int = 0
     @Flag(help: "Continue from the checkpoint if it exists.") var resume = false
     @Option(name: .customLong("progress-file"), help: "Also keep the latest progress as JSON in this file (for runners), rewritten at most once a second.")
     var progressFile: String?
