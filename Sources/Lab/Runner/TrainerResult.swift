@@ -208,7 +208,7 @@ public enum RunResult: Sendable, Equatable {
             do { record = try decoder.decode(RunRecord.self, from: data) } catch {
                 return .failure(ResultFileError(path: path, detail: "not a ScaleLab run record: \(describe(error))"))
             }
-            // An infinite answer_bits (a probability that underflowed) is a measurement: kept in the record.
+            // A NaN metric (a model whose weights diverged) is a measurement: kept in the record.
             if let problem = TaskEvaluation.problem(in: record.evaluations ?? [], allowingNonFiniteValues: true) {
                 return .failure(ResultFileError(path: path, detail: "not a ScaleLab run record: \(problem)"))
             }

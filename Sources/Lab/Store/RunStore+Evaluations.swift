@@ -104,8 +104,8 @@ public struct EvaluatedRun: Sendable, Equatable {
 extension TaskEvaluation {
     /// Why this evaluation cannot be stored, or nil: the step and tokens must be counts >= 0
     /// (tokens finite), the task and metric names not empty, and the value finite unless
-    /// `allowingNonFiniteValue` (ScaleLab's own record may hold an infinite `answer_bits`; the
-    /// store keeps such a value in the record only).
+    /// `allowingNonFiniteValue` (ScaleLab's own record may hold a NaN metric of a diverged model;
+    /// the store keeps such a value in the record only).
     public func problem(allowingNonFiniteValue: Bool = false) -> String? {
         if step < 0 { return "step must be >= 0, got \(step)" }
         if !(tokens.isFinite && tokens >= 0) { return "tokens must be a finite count >= 0, got \(tokens)" }

@@ -170,16 +170,21 @@ public struct TaskSuite: Sendable, Equatable, Hashable, CustomStringConvertible 
         evaluationOverlapsTraining ? problemCount : Int(Double(problemCount) / Double(Self.heldOutOneIn))
     }
 
+    /// The most evaluation examples a large task gives: its held-out part is about a tenth of its
+    /// problems, and at most half of that is asked for, so drawing distinct problems by rejection
+    /// stays quick. A small task gives all its problems (and any larger count is cut to them).
+    public var maximumEvaluationExamples: Int {
+        evaluationOverlapsTraining ? problemCount : evaluationProblemCount / 2
+    }
+
     /// The evaluation set: `count` different held-out problems in a seeded order (all of a small
     /// task's problems when it has no more than `count`, so `addition-1` evaluates on its 100).
     /// The same seed always gives the same set, and a smaller count gives a prefix of a larger one.
     /// Throws if a large task's held-out part cannot supply `count` problems.
     public func evaluationSet(count: Int, seed: UInt64 = 0) throws -> [TaskExample] {
         guard count >= 1 else { throw TrainerError.invalidConfiguration("evaluation examples must be at least 1, got \(count)") }
-        // A small task gives all its problems at most. The held-out part of a large one is about
-        // a tenth of it; ask for at most half of that, so drawing distinct problems by rejection stays quick.
         let count = evaluationOverlapsTraining ? min(count, problemCount) : count
-        let available = evaluationOverlapsTraining ? problemCount : evaluationProblemCount / 2
+        let available = maximumEvaluationExamples
         guard count <= available else {
             throw TrainerError.invalidConfiguration(
                 "task '\(self)' can give at most \(available) held-out evaluation examples, asked for \(count); ask for fewer or use a larger K")

@@ -99,9 +99,9 @@ public struct TrainingConfig: Sendable, Codable, Equatable {
                 throw TrainerError.invalidConfiguration(
                     "--eval task '\(t)' needs a context of at least \(t.evaluationContext) bytes (newline, prompt, answer and 2 more); --context is \(shape.context)")
             }
-            guard t.evaluationOverlapsTraining || n <= t.evaluationProblemCount / 2 else {
+            guard t.evaluationOverlapsTraining || n <= t.maximumEvaluationExamples else {
                 throw TrainerError.invalidConfiguration(
-                    "--eval task '\(t)' can give at most \(t.evaluationProblemCount / 2) held-out examples; --eval-examples is \(n)")
+                    "--eval task '\(t)' can give at most \(t.maximumEvaluationExamples) held-out examples; --eval-examples is \(n)")
             }
         }
         return suites
