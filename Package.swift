@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "Lab", targets: ["Lab"]),
         .library(name: "Report", targets: ["Report"]),
         .library(name: "Analysis", targets: ["Analysis"]),
+        .library(name: "Studies", targets: ["Studies"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -76,11 +77,14 @@ let package = Package(
         // file or a store, Chinchilla's approaches, ladder back-tests and forecasts, plan
         // intervals, and the report's input. Every command and the demo go through it.
         .target(name: "Analysis", dependencies: ["ScalingLaws", "LawFitting", "Lab", "Report"]),
+        // Studies: a ladder design + an analysis + a report section, run stage by stage against one
+        // store (`Study`, `StudyRunner`); ScaleLab's own studies (emergence, …) and anyone's.
+        .target(name: "Studies", dependencies: ["ScalingLaws", "LawFitting", "Trainer", "Lab", "Report", "Analysis"]),
         // The command line: thin commands over the libraries.
         .executableTarget(
             name: "scalelab",
             dependencies: [
-                "ScalingLaws", "LawFitting", "Trainer", "Lab", "Report", "Analysis",
+                "ScalingLaws", "LawFitting", "Trainer", "Lab", "Report", "Analysis", "Studies",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -89,6 +93,7 @@ let package = Package(
         .testTarget(name: "TrainerTests", dependencies: ["Trainer"]),
         .testTarget(name: "LabTests", dependencies: ["Lab"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Lab", "LawFitting", "ScalingLaws"]),
+        .testTarget(name: "StudiesTests", dependencies: ["Studies", "Analysis", "Lab", "Report", "Trainer"]),
         // The snapshots and the fixture are read by path (#filePath), not bundled.
         .testTarget(name: "ReportTests", dependencies: ["Report", "Analysis"], exclude: ["Snapshots", "Fixtures"]),
         // The --help snapshots are read by path (#filePath), not bundled.

@@ -8,7 +8,7 @@
 #   TARGETS="LawFitting" bash scripts/check-docs.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-TARGETS=${TARGETS:-"ScalingLaws LawFitting Trainer Lab Report Analysis"}
+TARGETS=${TARGETS:-"ScalingLaws LawFitting Trainer Lab Report Analysis Studies"}
 start=$SECONDS
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

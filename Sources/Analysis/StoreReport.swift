@@ -64,12 +64,14 @@ public enum StoreReport {
 
     /// Writes the store's report to `path` (HTML) and returns the path: the fits use `options`,
     /// every run of `heldOutSweeps` is held out of the back-test, and `forecasts` (made before a
-    /// run was trained) get their own table.
+    /// run was trained) get their own table; `sections` (a study's findings) follow it.
     @discardableResult
     public static func write(store: RunStore, options: AnalysisOptions, context: ReportContext, sweeps: [Int64]? = nil,
-                             heldOutSweeps: [Int64] = [], forecasts: [ReportForecast]? = nil, to path: String) throws -> String {
+                             heldOutSweeps: [Int64] = [], forecasts: [ReportForecast]? = nil,
+                             sections: [ReportSection]? = nil, to path: String) throws -> String {
         var input = try input(store: store, options: options, context: context, sweeps: sweeps, heldOutSweeps: heldOutSweeps)
         input.forecasts = forecasts
+        input.sections = sections
         try Data(HTMLReport.render(input).utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
         return path
     }

@@ -7,7 +7,7 @@ struct ScaleLab: ParsableCommand {
         abstract: "Train model ladders, fit scaling laws, plan compute.",
         version: ScaleLabVersion.current,
         subcommands: [DemoCommand.self, TrainCommand.self, EvalCommand.self, LadderCommand.self, FitCommand.self, PredictCommand.self,
-                      TaskForecastCommand.self, EmergenceCommand.self, PlanCommand.self,
+                      TaskForecastCommand.self, EmergenceCommand.self, StudyCommand.self, PlanCommand.self,
                       FlopsCommand.self, LawsCommand.self, ReportCommand.self, PlotCommand.self,
                       ImportCommand.self, ExportCommand.self, SimulateRunCommand.self, SGEMMPeakCommand.self,
                       WorkerSubcommand.self]

@@ -31,6 +31,11 @@ public struct TaskForecastOptions: Sendable {
     public var chance: Double?
     /// Options of the default recipe's step-1 fit (its grid, threads).
     public var stepOneFit = FitOptions()
+    /// Step 1's loss law under the default recipe: Chinchilla's L(N, D) by default. A ladder that
+    /// moves along one axis only (one compute-optimal run per budget, N and D growing together)
+    /// does not identify Chinchilla's five parameters; `SaturatingPowerLaw(variable: .compute)`,
+    /// L(C) = E + A·C^−α, is the law for it. The OLMo recipe always uses its bounded Chinchilla fit.
+    public var stepOneLaw: any LawFormula = ChinchillaLaw()
     /// Threads for the bootstrap.
     public var threads = defaultThreadCount
 
@@ -202,7 +207,7 @@ struct Fitter: Sendable {
         let points = sample.map { runs[$0].observation }
         switch options.settings {
         case .default:
-            let fit = try LawFitter.fit(ChinchillaLaw(), to: FitData(points), options: options.stepOneFit)
+            let fit = try LawFitter.fit(options.stepOneLaw, to: FitData(points), options: options.stepOneFit)
             return StepOne(law: fit.law, theta: fit.theta)
         case .olmo:
             let fit = try TaskLawFitter.fitBoundedChinchilla(points, start: Self.olmoStart)
@@ -217,15 +222,15 @@ struct Fitter: Sendable {
         var best: OptimizerResult? = nil
         switch options.settings {
         case .default:
+            let law = options.stepOneLaw
             var starts = [full.theta]
             for _ in 0..<4 { starts.append(full.theta.map { $0 + 0.1 * rng.nextGaussian() }) }
             for s in starts {
-                let r = LawFitter.minimize(ChinchillaLaw(), data, from: s, kind: .huber, options: options.stepOneFit)
+                let r = LawFitter.minimize(law, data, from: s, kind: .huber, options: options.stepOneFit)
                 if r.value.isFinite, best == nil || r.value < best!.value { best = r }
             }
-            guard let best else { throw FitError.noConvergedStart(law: "chinchilla") }
-            return StepOne(law: Law(ChinchillaLaw(), parameters: zip(ChinchillaLaw().parameters, best.x).map { $0.natural($1) }),
-                           theta: best.x)
+            guard let best else { throw FitError.noConvergedStart(law: law.identifier) }
+            return StepOne(law: Law(law, parameters: zip(law.parameters, best.x).map { $0.natural($1) }), theta: best.x)
         case .olmo:
             for s in [full.theta, Self.olmoStart] {
                 let r = TaskLawFitter.minimizeBoundedChinchilla(data, from: s, delta: 1e-3, optimizer: BoundedLBFGS())

@@ -38,6 +38,7 @@ public enum HTMLReport {
         let hasForecasts = !(input.forecasts ?? []).isEmpty
         let sections = [("figures", "Figures"), ("parameters", "Fitted parameters"), ("plan", "Plan")]
             + (hasForecasts ? [("forecasts", "Forecasts before training")] : [])
+            + (input.sections ?? []).map { ($0.anchor, $0.title) }
             + [("comparison", "Comparison of laws"), ("isoflop-table", "IsoFLOP minima"), ("provenance", "Provenance")]
         for (id, name) in sections { h.element("li", markup: "<a href=\"#\(id)\">\(h.escape(name))</a>") }
         h.close("ol")
@@ -59,6 +60,7 @@ public enum HTMLReport {
         HTMLTables.parameters(&h, a)
         HTMLTables.plan(&h, a)
         if hasForecasts { HTMLTables.forecasts(&h, a) }
+        HTMLTables.sections(&h, input.sections ?? [])
         HTMLTables.comparison(&h, a)
         HTMLTables.isoflop(&h, a)
         HTMLTables.provenance(&h, a)

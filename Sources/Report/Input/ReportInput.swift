@@ -25,11 +25,14 @@ public struct ReportInput: Sendable, Codable, Equatable {
     /// Forecasts made before a run was trained, with the loss it then reached (the demo's
     /// held-out run); nil or empty: no such section.
     public var forecasts: [ReportForecast]?
+    /// Sections a caller composes (a study's findings), drawn after the forecasts; nil or
+    /// empty: none.
+    public var sections: [ReportSection]?
     public var provenance: Provenance
 
     public init(title: String, runs: [ReportRun], fits: [FitReport] = [], comparison: LawComparison? = nil,
                 approaches: ReportApproaches? = nil, budgets: [Double] = [], forecasts: [ReportForecast]? = nil,
-                provenance: Provenance) {
+                sections: [ReportSection]? = nil, provenance: Provenance) {
         self.title = title
         self.runs = runs
         self.fits = fits
@@ -37,6 +40,7 @@ public struct ReportInput: Sendable, Codable, Equatable {
         self.approaches = approaches
         self.budgets = budgets
         self.forecasts = forecasts
+        self.sections = sections
         self.provenance = provenance
     }
 }

@@ -1,0 +1,81 @@
+import Analysis
+import Foundation
+import Lab
+import LawFitting
+import ScalingLaws
+import Trainer
+
+extension EmergenceStudy {
+    /// The forecasts of the held-out model, made from the ladder alone.
+    public struct Forecast: Sendable {
+        /// The held-out model's planned N, D and C.
+        public var parameters: Double, tokens: Double, compute: Double
+        /// The two-step forecast of the per-character probability p (`token_probability`).
+        public var p: TaskForecast
+        /// The two-step forecast of exact match, fitted to exact match itself; nil when its
+        /// sigmoid could not be fitted (a ladder on which exact match never leaves 0).
+        public var exactMatch: TaskForecast?
+        /// The smooth law `−ln p = E + A·C^(−α)` on the ladder's final points, and its `p^ℓ`.
+        public var smooth: EmergenceForecast
+        /// The answer length ℓ.
+        public var length: Int
+
+        /// The numbers stored before the held-out model trains (names as in `Score.quantity`/`method`).
+        public var record: StudyRecord {
+            var values: [String: Double] = ["target.parameters": parameters, "target.tokens": tokens, "target.compute": compute,
+                                            "answer.length": Double(length)]
+            var intervals: [String: [Double]] = [:]
+            func put(_ name: String, _ v: Double?, _ i: [Double]?) {
+                if let v, v.isFinite { values[name] = v }
+                if let i, i.count == 2, i.allSatisfy(\.isFinite) { intervals[name] = i }
+            }
+            let ell = Double(length)
+            put("loss.two-step", p.loss, p.lossInterval)
+            put("p.two-step", p.chained, p.chainedInterval)
+            put("p.direct", p.direct, p.directInterval)
+            put("p.smooth-law", smooth.p, smooth.pInterval)
+            put("exact_match.two-step", exactMatch?.chained, exactMatch?.chainedInterval)
+            put("exact_match.direct", exactMatch?.direct, exactMatch?.directInterval)
+            put("exact_match.p^l-two-step", Foundation.pow(p.chained, ell), p.chainedInterval.map { $0.map { Foundation.pow($0, ell) } })
+            put("exact_match.p^l-smooth-law", smooth.exactMatch, smooth.exactMatchInterval)
+            return StudyRecord(values: values, intervals: intervals, points: p.bootstrapSamples)
+        }
+    }
+
+    /// The analysis options of the study's fits: its bootstrap, level and seed.
+    var options: AnalysisOptions {
+        var o = AnalysisOptions()
+        o.bootstrap = design.bootstrap
+        o.level = design.level
+        o.seed = design.seed
+        return o
+    }
+
+    /// The forecasts of the held-out model from the ladder stage's runs.
+    public func forecast(_ store: RunStore) throws -> Forecast {
+        guard let sweep = try Self.sweep("ladder", in: store) else {
+            throw StudyError.unusable("the store has no emergence ladder to forecast from; run the study from its start")
+        }
+        let target = try plan(budgets: [design.heldOutBudget]).runs[0]
+        var o = TaskForecastOptions()
+        o.stepOneLaw = SaturatingPowerLaw(variable: .compute)
+        o.bootstrap = design.bootstrap
+        o.level = design.level
+        o.seed = design.seed
+        func twoStep(_ metric: String) throws -> TaskForecast {
+            let ladder = try StoreTaskLadder.read(store, sweep: sweep, task: design.task, metric: metric)
+            guard ladder.runs.count >= 4 else {
+                throw StudyError.unusable("the emergence ladder has \(ladder.runs.count) done runs with \(metric) of \(design.task); "
+                    + "the forecast needs at least 4")
+            }
+            return try TwoStepForecast.forecast(ladder, parameters: Double(target.parameters), tokens: Double(target.tokens),
+                                                compute: target.flops, options: o)
+        }
+        let runs = try StoreTaskLadder.metrics(store, sweeps: [sweep], task: design.task)
+        let smooth = try EmergenceAnalysis.forecast(runs: runs, task: design.task, length: length, compute: target.flops,
+                                                    smoothMetric: TaskMetric.tokenProbability, options: options)
+        return Forecast(parameters: Double(target.parameters), tokens: Double(target.tokens), compute: target.flops,
+                        p: try twoStep(TaskMetric.tokenProbability), exactMatch: try? twoStep(TaskMetric.exactMatch),
+                        smooth: smooth, length: length)
+    }
+}

@@ -1,0 +1,110 @@
+import Analysis
+import Foundation
+import Lab
+import Trainer
+
+extension EmergenceStudy {
+    /// One run of the study at its end: where it sits and what it scored.
+    public struct RunRow: Sendable, Codable, Equatable {
+        public var run: Int64
+        /// `ladder` or `held-out`.
+        public var role: String
+        public var parameters: Double
+        public var tokens: Double
+        public var compute: Double
+        public var loss: Double
+        /// Per-character probability of the correct answer.
+        public var p: Double?
+        public var exactMatch: Double?
+        public var answerProbability: Double?
+    }
+
+    /// One forecast of the held-out model, scored.
+    public struct Score: Sendable, Codable, Equatable {
+        /// `p`, `exact_match` or `loss`.
+        public var quantity: String
+        /// `two-step`, `direct`, `smooth-law`, `p^l-two-step`, `p^l-smooth-law`.
+        public var method: String
+        public var forecast: Double
+        public var interval: [Double]?
+        public var measured: Double?
+        /// forecast − measured.
+        public var error: Double?
+        /// (forecast − measured)/measured.
+        public var relativeError: Double?
+        public var covered: Bool?
+    }
+
+    /// The study's findings (`summary.json`).
+    public struct Summary: Sendable, Codable, Equatable {
+        public var design: Design
+        public var length: Int
+        public var runs: [RunRow]
+        /// When the forecast was stored, and when the held-out run finished training.
+        public var forecastRecordedAt: Date?
+        public var heldOutFinishedAt: Date?
+        /// Every forecast, scored against the held-out run.
+        public var scores: [Score]
+        /// The headline: the two-step forecast of p within 10% relative of the measured p.
+        public var smoothForecastWithinTenPercent: Bool?
+        /// The emergence analysis of every run (ladder and held-out); nil when it could not be made.
+        public var emergence: EmergenceAnalysis?
+        public var notes: [String]
+    }
+
+    public func analyze(_ store: RunStore) throws -> Summary {
+        guard let ladder = try Self.sweep("ladder", in: store), let heldOut = try Self.sweep("held-out", in: store) else {
+            throw StudyError.unusable("the store does not hold both of the emergence study's ladders; run the study to its end")
+        }
+        guard let record = try StudyRunner<EmergenceStudy>.record(in: store, study: name, stage: "forecast") else {
+            throw StudyError.unusable("the store has no forecast recorded before the held-out model; run the study from its start with --fresh")
+        }
+        var notes: [String] = []
+        let rows = try runRows(store, sweep: ladder, role: "ladder") + runRows(store, sweep: heldOut, role: "held-out")
+        guard let target = rows.last(where: { $0.role == "held-out" }) else {
+            throw StudyError.unusable("the held-out model has no finished run with evaluations of \(design.task)")
+        }
+        let finished = try store.runs(sweep: heldOut).compactMap(\.finishedAt).max()
+        if let at = record.recordedAt, let done = finished, at > done {
+            notes.append("the forecast was recorded after the held-out model finished training: it is not a forecast made before training")
+        }
+        let scores = Self.scores(record, measured: ["p": target.p, "exact_match": target.exactMatch, "loss": target.loss])
+        let headline = scores.first { $0.quantity == "p" && $0.method == "two-step" }?.relativeError.map { abs($0) <= 0.1 }
+        var emergence: EmergenceAnalysis? = nil
+        do {
+            let all = try StoreTaskLadder.metrics(store, sweeps: [ladder, heldOut], task: design.task)
+            emergence = try EmergenceAnalysis.run(runs: all, task: design.task, length: length,
+                                                 smoothMetric: TaskMetric.tokenProbability, options: options)
+        } catch {
+            notes.append("no emergence analysis: \(error)")
+        }
+        return Summary(design: design, length: length, runs: rows, forecastRecordedAt: record.recordedAt, heldOutFinishedAt: finished,
+                       scores: scores, smoothForecastWithinTenPercent: headline, emergence: emergence, notes: notes)
+    }
+
+    /// The done runs of `sweep` with their final loss and the task's metrics at their last evaluated step.
+    func runRows(_ store: RunStore, sweep: Int64, role: String) throws -> [RunRow] {
+        try store.evaluatedRuns(sweep: sweep, task: design.task).compactMap { e in
+            guard let id = e.run.id, let loss = e.run.finalValidationLoss, let C = e.run.flops, let D = e.run.tokens,
+                  let step = e.evaluations.map(\.step).max() else { return nil }
+            let last = Dictionary(e.evaluations.filter { $0.step == step }.map { ($0.metric, $0.value) }, uniquingKeysWith: { a, _ in a })
+            return RunRow(run: id, role: role, parameters: e.run.parameters, tokens: D, compute: C, loss: loss,
+                          p: last[TaskMetric.tokenProbability], exactMatch: last[TaskMetric.exactMatch],
+                          answerProbability: last[TaskMetric.answerProbability])
+        }.sorted { $0.compute < $1.compute }
+    }
+
+    /// Each recorded forecast (`quantity.method`) against the measured value of its quantity.
+    static func scores(_ record: StudyRecord, measured: [String: Double?]) -> [Score] {
+        let order = ["loss", "p", "exact_match"]
+        return record.values.keys.compactMap { key -> Score? in
+            guard let dot = key.firstIndex(of: "."), order.contains(String(key[..<dot])) else { return nil }
+            let quantity = String(key[..<dot]), method = String(key[key.index(after: dot)...])
+            let f = record.values[key]!, interval = record.intervals[key]
+            let m = measured[quantity] ?? nil
+            return Score(quantity: quantity, method: method, forecast: f, interval: interval, measured: m,
+                         error: m.map { f - $0 }, relativeError: m.flatMap { $0 != 0 ? (f - $0) / $0 : nil },
+                         covered: m.flatMap { v in interval.map { $0[0] <= v && v <= $0[1] } })
+        }.sorted { (order.firstIndex(of: $0.quantity)!, $0.method) < (order.firstIndex(of: $1.quantity)!, $1.method) }
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import Lab
+import Report
+
+/// A study: a ladder design, an analysis and a report section, run with one command.
+///
+/// A study is a list of stages run in order against one run store. A `.ladder` stage plans a
+/// ladder (once: a resumed study keeps its plan) and trains it; a `.record` stage computes
+/// numbers from what the store holds then and stores them once, before any later stage trains:
+/// a forecast made before the run it forecasts (pre-registration, with the store's timestamp as
+/// the witness). When every stage is done, `analyze` reads the store and `sections` turns the
+/// summary into the report's section. ScaleLab's own studies (`EmergenceStudy`) are written
+/// this way; a study of your own is a type conforming to this protocol, run by `StudyRunner`.
+public protocol Study: Sendable {
+    /// What `analyze` returns: the study's findings, written as JSON (`summary.json`).
+    associatedtype Summary: Codable & Sendable
+
+    /// The study's name (`emergence`): its sweeps and records are named after it.
+    var name: String { get }
+    /// The stages, in the order they run.
+    var stages: [StudyStage] { get }
+    /// The findings, from a store in which every stage is done.
+    func analyze(_ store: RunStore) throws -> Summary
+    /// The report's sections for `summary`.
+    func sections(_ summary: Summary) -> [ReportSection]
+}
+
+/// One stage of a study.
+public struct StudyStage: Sendable {
+    /// What a stage does.
+    public enum Kind: Sendable {
+        /// Plans a ladder from what the store holds (called once; the plan is stored as the sweep
+        /// `study NAME: STAGE`) and trains it before the next stage starts.
+        case ladder(@Sendable (RunStore) throws -> LadderPlan)
+        /// Computes numbers from what the store holds and stores them once as the record
+        /// `study NAME: STAGE`, before any later stage trains.
+        case record(@Sendable (RunStore) throws -> StudyRecord)
+    }
+
+    /// The stage's name within its study (`ladder`, `forecast`, `held-out`).
+    public var name: String
+    public var kind: Kind
+
+    public init(name: String, kind: Kind) {
+        self.name = name
+        self.kind = kind
+    }
+
+    /// A ladder stage.
+    public static func ladder(_ name: String, plan: @escaping @Sendable (RunStore) throws -> LadderPlan) -> StudyStage {
+        StudyStage(name: name, kind: .ladder(plan))
+    }
+
+    /// A record stage.
+    public static func record(_ name: String, compute: @escaping @Sendable (RunStore) throws -> StudyRecord) -> StudyStage {
+        StudyStage(name: name, kind: .record(compute))
+    }
+}
+
+/// Numbers a study stores at a stage, named, with optional intervals: stored as a fit of the
+/// store (law `study NAME: STAGE`, method `record`), so exports and dumps carry it and its
+/// creation time shows when it was made.
+public struct StudyRecord: Sendable, Codable, Equatable {
+    /// The values by name.
+    public var values: [String: Double]
+    /// Intervals `[low, high]` by name; a name may have an interval without a value.
+    public var intervals: [String: [Double]]
+    /// How many data points the numbers were computed from (runs, evaluations).
+    public var points: Int
+    /// When it was stored (nil before it is).
+    public var recordedAt: Date?
+
+    public init(values: [String: Double], intervals: [String: [Double]] = [:], points: Int, recordedAt: Date? = nil) {
+        self.values = values
+        self.intervals = intervals
+        self.points = points
+        self.recordedAt = recordedAt
+    }
+}
+
+/// Why a study could not run or go on: each says what to do.
+public enum StudyError: Error, Equatable, CustomStringConvertible, LocalizedError {
+    /// The store holds a stage of this study planned with other settings.
+    case settingsChanged(study: String, stage: String, detail: String)
+    /// A stage's ladder finished with runs that did not complete.
+    case runsFailed(study: String, stage: String, detail: String)
+    /// The store holds what the study needs, but not in a form it can use.
+    case unusable(String)
+
+    public var description: String {
+        switch self {
+        case .settingsChanged(let study, let stage, let detail):
+            return "the store holds study \(study)'s stage '\(stage)' planned with other settings (\(detail)); "
+                + "run it again with the settings it was started with, or start afresh with --fresh (or another --dir)"
+        case .runsFailed(let study, let stage, let detail):
+            return "study \(study)'s stage '\(stage)' has runs that did not complete: \(detail); see `scalelab ladder status` "
+                + "and the runs' logs, then run the study again to retry them"
+        case .unusable(let s): return s
+        }
+    }
+
+    public var errorDescription: String? { description }
+}

@@ -1,0 +1,55 @@
+import Analysis
+import ArgumentParser
+import Foundation
+import Lab
+import LawFitting
+import Report
+import Studies
+
+/// Runs any study from the command line: the store in --dir, training in worker processes,
+/// then summary.json, report.html and the study's sections as text.
+enum StudyExecution {
+    static func run<S: Study>(_ study: S, arguments a: StudyArguments, options: AnalysisOptions) throws {
+        let clock = ContinuousClock.now
+        let dir = a.dir ?? "study-\(study.name)"
+        let say: (String) -> Void = { line in
+            if a.json { FileHandle.standardError.write(Data((line + "\n").utf8)) } else { print(line) }
+        }
+        do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
+            throw CommandFailure("cannot create the study's folder \(dir): \(OutputFile.reason(error))")
+        }
+        let path = (dir as NSString).appendingPathComponent("scalelab.sqlite")
+        if a.fresh { try DemoCommand.removeStore(at: path) }
+        if FileManager.default.fileExists(atPath: path) && !a.fresh { say("Resuming the study in \(path)") }
+        let store = try RunStore.open(path: path, create: true)
+        let runner = StudyRunner(study: study, store: store, version: ScaleLabVersion.current)
+        let outcome = try runner.run(train: { store in
+            try LadderExecution.run(store: store, path: path, data: a.data, workers: a.workers, threads: nil, quiet: a.json).stopped
+        }, say: { say("\(study.name): " + $0) })
+        guard case .finished(let summary) = outcome else {
+            say("Stopped; run the same command again to resume.")
+            throw ExitCode(130)
+        }
+        let sections = study.sections(summary)
+        for s in sections { say(StudyText.render(s)) }
+        try Output.writeJSON(summary, to: (dir as NSString).appendingPathComponent("summary.json"))
+        var reportOptions = options
+        reportOptions.compareLaws = false
+        let report = try StoreReport.write(store: store, options: reportOptions,
+                                           context: ReportContext(title: "ScaleLab study: \(study.name)", version: ScaleLabVersion.current,
+                                                                  date: ReportContext.now, machine: ReportContext.thisMachine),
+                                           sections: sections, to: (dir as NSString).appendingPathComponent("report.html"))
+        say("Done in \(Output.duration(secondsSince(clock))); store \(path), summary \(dir)/summary.json, report \(report)")
+        if a.json { try Output.printJSON(summary) }
+    }
+}
+
+/// A report section as terminal text: the title, the paragraphs, the tables.
+enum StudyText {
+    static func render(_ s: ReportSection) -> String {
+        var lines = [s.title, String(repeating: "=", count: s.title.count)]
+        lines += s.paragraphs
+        for t in s.tables { lines += ["", t.caption + ":", Output.table(t.header, t.rows)] }
+        return lines.joined(separator: "\n")
+    }
+}
