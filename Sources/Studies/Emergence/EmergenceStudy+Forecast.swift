@@ -25,9 +25,12 @@ extension EmergenceStudy {
             var values: [String: Double] = ["target.parameters": parameters, "target.tokens": tokens, "target.compute": compute,
                                             "answer.length": Double(length)]
             var intervals: [String: [Double]] = [:]
+            // p and exact match are probabilities: a fitted sigmoid's offset and scale are free, so
+            // a forecast or a bootstrap percentile can leave [0, 1]; it is stored clipped to it.
             func put(_ name: String, _ v: Double?, _ i: [Double]?) {
-                if let v, v.isFinite { values[name] = v }
-                if let i, i.count == 2, i.allSatisfy(\.isFinite) { intervals[name] = i }
+                let clip: (Double) -> Double = name.hasPrefix("loss.") ? { $0 } : { min(1, max(0, $0)) }
+                if let v, v.isFinite { values[name] = clip(v) }
+                if let i, i.count == 2, i.allSatisfy(\.isFinite) { intervals[name] = i.map(clip) }
             }
             let ell = Double(length)
             put("loss.two-step", p.loss, p.lossInterval)

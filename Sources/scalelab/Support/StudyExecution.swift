@@ -15,6 +15,10 @@ enum StudyExecution {
         let say: (String) -> Void = { line in
             if a.json { FileHandle.standardError.write(Data((line + "\n").utf8)) } else { print(line) }
         }
+        guard FileManager.default.fileExists(atPath: a.data) else {
+            throw CommandFailure("no training text at \(a.data); fetch the default corpus with `bash scripts/fetch-corpus.sh` "
+                + "(or `make corpus`), or pass --data PATH")
+        }
         do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
             throw CommandFailure("cannot create the study's folder \(dir): \(OutputFile.reason(error))")
         }
@@ -24,7 +28,13 @@ enum StudyExecution {
         let store = try RunStore.open(path: path, create: true)
         let runner = StudyRunner(study: study, store: store, version: ScaleLabVersion.current)
         let outcome = try runner.run(train: { store in
-            try LadderExecution.run(store: store, path: path, data: a.data, workers: a.workers, threads: nil, quiet: a.json).stopped
+            // A stage with fewer runs than workers gives each worker more threads (the held-out
+            // model trains alone on every core).
+            let queued = try store.runs().filter { !$0.status.isFinal }.count
+            let workers = max(1, min(a.workers, queued))
+            let threads = max(1, ProcessInfo.processInfo.activeProcessorCount / workers)
+            return try LadderExecution.run(store: store, path: path, data: a.data, workers: workers, threads: threads,
+                                           quiet: a.json).stopped
         }, say: { say("\(study.name): " + $0) })
         guard case .finished(let summary) = outcome else {
             say("Stopped; run the same command again to resume.")
