@@ -61,12 +61,18 @@ extension LadderCommandTests {
                               (["--init-from", parentCheckpoint, "--layers", "2", "--context", "32"], "layers 1, this run 2; context 16, this run 32"),
                               (["--init-from", missing], "--init-from '\(missing)' does not exist"),
                               (["--init-from", garbage], "not a ScaleLab checkpoint"),
+                              (["--init-from", parentRecord], "give the checkpoint file a ScaleLab train run wrote (such as '\(parentCheckpoint)' beside it)"),
+                              (["--init-from", dir.path], "is a folder"),
                               (["--init-from", parentCheckpoint, "--checkpoint", parentCheckpoint], "would overwrite the input")] {
             let bad = try CLIRunner.run(["train", "--tokens", "1024", "--threads", "1", "--data", code] + extra)
             XCTAssertNotEqual(bad.status, 0, "\(extra)")
             XCTAssertTrue(bad.stderr.contains(says), "\(extra): \(bad.stderr)")
             XCTAssertFalse(bad.stderr.contains("Fatal error"), bad.stderr)
         }
+        // A shape option the checkpoint's shape makes invalid is a command-line error, with the usage.
+        let heads = try CLIRunner.run(["train", "--init-from", parentCheckpoint, "--heads", "5", "--tokens", "1024", "--data", code])
+        XCTAssertEqual(heads.status, 64, heads.stderr)
+        XCTAssertTrue(heads.stderr.contains("--heads 5 does not divide --d-model 16"), heads.stderr)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: parentCheckpoint)).count > 0, true, "the parent is untouched")
     }
 }

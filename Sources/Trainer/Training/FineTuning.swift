@@ -27,9 +27,9 @@ extension TrainingConfig {
     /// The configuration of the run that wrote the checkpoint at `path`, read from the file's
     /// header alone (not its parameters). For taking a fine-tuning run's shape from its parent.
     /// Throws `TrainerError.checkpoint` for a missing, foreign, truncated or corrupt file.
+    /// Errors are phrased for `--init-from`, the option that names such a file.
     public static func ofCheckpoint(at path: String) throws -> TrainingConfig {
-        guard FileManager.default.fileExists(atPath: path) else { throw FineTuning.missing(path) }
-        return try Checkpoint.readHeader(from: path).config
+        try FineTuning.reading(path) { try Checkpoint.readHeader(from: path).config }
     }
 }
 
@@ -73,22 +73,31 @@ extension ModelShape {
 
 /// Starting a run from another run's checkpoint (`TrainingConfig.initFrom`).
 enum FineTuning {
-    static func missing(_ path: String) -> TrainerError {
-        .checkpoint("--init-from '\(path)' does not exist; give the checkpoint file of the run to fine-tune from "
-                    + "(train writes it to --checkpoint, or to <out>.ckpt beside its --out record)")
+    /// Runs `read` on the checkpoint file at `path`, with its errors phrased for `--init-from`:
+    /// a missing file or a folder says where train writes checkpoints; a foreign, truncated or
+    /// corrupt file says so.
+    static func reading<T>(_ path: String, _ read: () throws -> T) throws -> T {
+        var isFolder: ObjCBool = false
+        let hint = "give the checkpoint file of the run to fine-tune from (train writes it to --checkpoint, or to <out>.ckpt beside its --out record)"
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+            throw TrainerError.checkpoint("--init-from '\(path)' does not exist; \(hint)")
+        }
+        guard !isFolder.boolValue else { throw TrainerError.checkpoint("--init-from '\(path)' is a folder; \(hint)") }
+        do {
+            return try read()
+        } catch TrainerError.checkpoint(let m) {
+            // A run record given instead of its checkpoint (train --out run.json writes run.json.ckpt).
+            let sibling = path + ".ckpt"
+            let guess = FileManager.default.fileExists(atPath: sibling) ? " (such as '\(sibling)' beside it)" : ""
+            throw TrainerError.checkpoint("--init-from: \(m); give the checkpoint file a ScaleLab train run wrote\(guess)")
+        }
     }
 
     /// Reads the checkpoint at `path` for a run of `config`: checks that its shape is the run's
     /// (the error names each dimension that differs, with both values) and returns the parent's
     /// description and its parameters (the first `parameterCount` floats; AdamW's m and v are left).
     static func readParent(_ path: String, for config: TrainingConfig) throws -> (ParentRun, Data) {
-        guard FileManager.default.fileExists(atPath: path) else { throw missing(path) }
-        let state: CheckpointState, floats: Data
-        do {
-            (state, floats) = try Checkpoint.readState(from: path)
-        } catch TrainerError.checkpoint(let m) {
-            throw TrainerError.checkpoint("--init-from: \(m); give the checkpoint file a ScaleLab train run wrote")
-        }
+        let (state, floats) = try reading(path) { try Checkpoint.readState(from: path) }
         try config.checkFineTuningShape(state.config.shape, checkpoint: path)
         let n = config.shape.parameterCount
         guard state.parameterCount == n else {

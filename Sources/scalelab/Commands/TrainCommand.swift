@@ -59,9 +59,12 @@ struct TrainCommand: ParsableCommand {
         if let batch, batch > TrainingConfig.maximumBatch {
             throw ValidationError("--batch must be at most \(TrainingConfig.maximumBatch) sequences, got \(batch)")
         }
-        // With --init-from the shape depends on the checkpoint's, read (and its errors reported) in run().
-        guard initFrom == nil else { return }
-        do { _ = try makeConfig() } catch let e as TrainerError { throw ValidationError(e.description) }
+        do { _ = try makeConfig() } catch let e as TrainerError {
+            // An --init-from checkpoint that cannot be read, or has another shape, is a bad file
+            // rather than a bad command line: run() reports it without the usage.
+            if case .checkpoint = e { return }
+            throw ValidationError(e.description)
+        }
     }
 
     /// The defaults of the shape options without --init-from.
@@ -119,7 +122,6 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         let config: TrainingConfig
         do { config = try makeConfig() } catch let e as TrainerError {
-            // A checkpoint that cannot be read is a bad file, not a bad command line.
             if case .checkpoint = e { throw CommandFailure(e.description) }
             throw ValidationError(e.description)
         }
@@ -147,8 +149,9 @@ enum TrainExecution {
             let peak = SGEMMPeakCommand.measureInChildProcess(threads: config.threads) ?? measureSGEMMPeak(threads: config.threads)
             if !json {
                 let s = config.shape
+                let from: String = config.initFrom.map { "fine-tuning from \($0), " } ?? ""
                 FileHandle.standardError.write(Data(("scalelab train: \(s.architecture.rawValue) L=\(s.layers) d=\(s.dModel) T=\(s.context), " +
-                    "N=\(s.parameterCount) (non-embedding \(s.nonEmbeddingParameterCount)), " +
+                    "N=\(s.parameterCount) (non-embedding \(s.nonEmbeddingParameterCount)), " + from +
                     "\(config.steps) steps × \(config.tokensPerStep) tokens, lr \(config.hyperparameters.learningRate), " +
                     "batch \(config.hyperparameters.batch)/\(config.hyperparameters.microBatch), sgemm peak \(Int(peak / 1e9)) GFLOP/s\n").utf8))
             }
