@@ -175,6 +175,20 @@ final class FineTuningTests: XCTestCase {
         XCTAssertTrue(message(childConfig(from: hugePath)).contains("truncated"), message(childConfig(from: hugePath)))
         XCTAssertThrowsError(try TrainingConfig.ofCheckpoint(at: hugePath))
         XCTAssertThrowsError(try CheckpointedModel(path: hugePath, microBatch: 1, threads: 1))
+        // So did a header whose parameter count, times 12 bytes, overflows Int.
+        let head = Checkpoint.magic.count + 8
+        let length = Int(bytes.subdata(in: Checkpoint.magic.count..<head).withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) })
+        var header = try XCTUnwrap(JSONSerialization.jsonObject(with: bytes.subdata(in: head..<(head + length))) as? [String: Any])
+        header["parameterCount"] = Int.max / 4
+        let json = try JSONSerialization.data(withJSONObject: header)
+        var overflowing = Data(Checkpoint.magic)
+        withUnsafeBytes(of: UInt64(json.count).littleEndian) { overflowing.append(contentsOf: $0) }
+        overflowing.append(json)
+        overflowing.append(bytes.suffix(from: head + length))
+        let overflowPath = path("overflow.ckpt")
+        try overflowing.write(to: URL(fileURLWithPath: overflowPath))
+        XCTAssertTrue(message(childConfig(from: overflowPath)).contains("truncated or corrupt"), message(childConfig(from: overflowPath)))
+        XCTAssertThrowsError(try CheckpointedModel(path: overflowPath, microBatch: 1, threads: 1))
         XCTAssertEqual(try TrainingConfig.ofCheckpoint(at: parentCheckpoint), tinyConfig())
         var empty = tinyConfig(); empty.initFrom = ""
         XCTAssertTrue(message(empty).contains("--init-from must name a checkpoint file"), message(empty))
