@@ -45,6 +45,12 @@ extension LadderCommandTests {
         let onDisk = try RunRecord.jsonDecoder().decode(RunRecord.self, from: Data(contentsOf: URL(fileURLWithPath: childRecord)))
         XCTAssertEqual(onDisk.parent, recorded)
 
+        // Without --json the summary names the parent.
+        let text = try ok(["train", "--init-from", parentCheckpoint, "--tokens", "256", "--batch", "4", "--threads", "1",
+                           "--curve-points", "1", "--data", code])
+        XCTAssertTrue(text.stderr.contains("fine-tuning from \(parentCheckpoint)"), text.stderr)
+        XCTAssertTrue(text.stderr.contains("fine-tuned from \(parentCheckpoint): \(parent.steps) steps, \(parent.tokens) tokens of \(corpus), parameters \(recorded.parameterDigest)"), text.stderr)
+
         // Resuming the (finished) fine-tuning run needs its own checkpoint, not the parent's file.
         let moved = dir.appendingPathComponent("moved.ckpt").path
         try FileManager.default.moveItem(atPath: parentCheckpoint, toPath: moved)

@@ -179,6 +179,10 @@ enum TrainExecution {
 
     static func summary(_ r: RunRecord) -> String {
         var s = "\(r.status.rawValue): \(r.message)\n"
+        if let p = r.parent {
+            s += "fine-tuned from \(p.checkpoint): \(p.steps) steps, \(p.tokens) tokens" + (p.dataSource.map { " of \($0)" } ?? "")
+                + (p.completed ? "" : " (not its whole budget)") + ", parameters \(p.parameterDigest)\n"
+        }
         s += String(format: "tokens %d in %.1f s (%.0f tokens/s), %.3g FLOPs", r.tokens, r.wallSeconds, r.tokensPerSecond, r.flops)
         if let mfu = r.mfu { s += String(format: ", MFU %.1f%%", 100 * mfu) }
         s += "\n"
