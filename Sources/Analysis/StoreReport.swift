@@ -9,7 +9,8 @@ import ScalingLaws
 /// The finished runs become `ReportRun`s named by run id, with their planned IsoFLOP budget and
 /// their learning curves, warm-up points dropped (`LearningCurve.pointsAfterWarmup`, the rule
 /// approach 1 uses). The fits are made the way a report of a file makes them
-/// (`ReportBuilder.input`), from the store's measurements.
+/// (`ReportBuilder.input`), from the store's measurements. Runs with task evaluations add the
+/// capabilities section (`CapabilitiesSection`).
 public enum StoreReport {
     /// The report input of the done runs of `store` (of `sweeps` only, when given).
     ///
@@ -59,19 +60,23 @@ public enum StoreReport {
             return r
         }
         input.approaches = ReportBuilder.approaches(input.runs)
+        if let capabilities = try CapabilitiesSection.section(store: store, sweeps: sweeps, options: options) {
+            input.sections = [capabilities]
+        }
         return input
     }
 
     /// Writes the store's report to `path` (HTML) and returns the path: the fits use `options`,
     /// every run of `heldOutSweeps` is held out of the back-test, and `forecasts` (made before a
-    /// run was trained) get their own table; `sections` (a study's findings) follow it.
+    /// run was trained) get their own table; `sections` (a study's findings) follow it, before the
+    /// capabilities section.
     @discardableResult
     public static func write(store: RunStore, options: AnalysisOptions, context: ReportContext, sweeps: [Int64]? = nil,
                              heldOutSweeps: [Int64] = [], forecasts: [ReportForecast]? = nil,
                              sections: [ReportSection]? = nil, to path: String) throws -> String {
         var input = try input(store: store, options: options, context: context, sweeps: sweeps, heldOutSweeps: heldOutSweeps)
         input.forecasts = forecasts
-        input.sections = sections
+        if let sections { input.sections = sections + (input.sections ?? []) }
         try Data(HTMLReport.render(input).utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
         return path
     }

@@ -66,7 +66,7 @@ extension EmergenceStudy {
         o.level = design.level
         o.seed = design.seed
         func twoStep(_ metric: String) throws -> TaskForecast {
-            let ladder = try StoreTaskLadder.read(store, sweep: sweep, task: design.task, metric: metric)
+            let ladder = try TaskLadder.read(from: store, sweeps: [sweep], task: design.task, metric: metric)
             guard ladder.runs.count >= 4 else {
                 throw StudyError.unusable("the emergence ladder has \(ladder.runs.count) done runs with \(metric) of \(design.task); "
                     + "the forecast needs at least 4")
@@ -74,7 +74,7 @@ extension EmergenceStudy {
             return try TwoStepForecast.forecast(ladder, parameters: Double(target.parameters), tokens: Double(target.tokens),
                                                 compute: target.flops, options: o)
         }
-        let runs = try StoreTaskLadder.metrics(store, sweeps: [sweep], task: design.task)
+        let runs = try EmergenceAnalysis.runs(from: store, sweep: sweep, task: design.task).runs
         let smooth = try EmergenceAnalysis.forecast(runs: runs, task: design.task, length: length, compute: target.flops,
                                                     smoothMetric: TaskMetric.tokenProbability, options: options)
         return Forecast(parameters: Double(target.parameters), tokens: Double(target.tokens), compute: target.flops,

@@ -72,7 +72,7 @@ extension EmergenceStudy {
         let headline = scores.first { $0.quantity == "p" && $0.method == "two-step" }?.relativeError.map { abs($0) <= 0.1 }
         var emergence: EmergenceAnalysis? = nil
         do {
-            let all = try StoreTaskLadder.metrics(store, sweeps: [ladder, heldOut], task: design.task)
+            let all = try [ladder, heldOut].flatMap { sweep -> [TaskRunMetrics] in try EmergenceAnalysis.runs(from: store, sweep: sweep, task: design.task).runs }
             emergence = try EmergenceAnalysis.run(runs: all, task: design.task, length: length,
                                                  smoothMetric: TaskMetric.tokenProbability, options: options)
         } catch {
