@@ -79,8 +79,14 @@ public enum CapabilitiesSection {
             guard let largest = ladder.runs.max(by: { $0.compute < $1.compute }) else { continue }
             let scale = targetFactor.squareRoot()
             do {
-                let f = try TwoStepForecast.forecast(ladder, parameters: largest.parameters * scale, tokens: largest.tokens * scale,
+                var f = try TwoStepForecast.forecast(ladder, parameters: largest.parameters * scale, tokens: largest.tokens * scale,
                                                      compute: largest.compute * targetFactor, options: forecastOptions(ladder, options))
+                // Exact match and p are probabilities; a sigmoid's free offset and scale can leave [0, 1].
+                let clip = { (v: Double) in min(1, max(0, v)) }
+                f.chained = clip(f.chained)
+                f.chainedInterval = f.chainedInterval?.map(clip)
+                f.direct = f.direct.map(clip)
+                f.directInterval = f.directInterval?.map(clip)
                 let law = SigmoidOfLoss(), names = law.parameterNames
                 if let lo = points.map(\.loss).min(), let hi = points.map(\.loss).max(), hi > lo,
                    names.allSatisfy({ f.stepTwoLaw[$0] != nil }) {

@@ -46,7 +46,7 @@ struct StudyEmergenceCommand: ParsableCommand {
         each evaluated on held-out problems along its learning curve; forecasts a larger held-out model's \
         per-character probability p and exact match (two-step: compute → loss → metric; and the smooth law \
         −ln p = E + A·C^−α), stores the forecast, trains the model and scores the forecast. The full study \
-        takes about 15 minutes on 2 cores; --quick about 2.
+        takes about 15 minutes on 2 cores; --quick under a minute.
         """
     )
 
