@@ -79,6 +79,12 @@ public struct StudyRunner<S: Study>: Sendable {
             guard stored.spec == planned.spec else {
                 throw StudyError.settingsChanged(study: study.name, stage: stage, detail: Self.difference(stored.spec, planned.spec))
             }
+            // A study may set what the ladder's specification does not hold (a batch, say).
+            guard stored.runs.map(\.config.hyperparameters) == planned.runs.map(\.config.hyperparameters) else {
+                let a = stored.runs.map(\.config.hyperparameters.batch), b = planned.runs.map(\.config.hyperparameters.batch)
+                throw StudyError.settingsChanged(study: study.name, stage: stage,
+                                                 detail: a != b ? "batches \(a) there, \(b) now" : "the runs' hyperparameters differ")
+            }
             return sweep.id!
         }
         let added = try store.add(planned, name: name, version: version)

@@ -118,6 +118,23 @@ final class EmergenceStudyTests: XCTestCase {
         }
     }
 
+    func testAFixedBatchSetsEveryRunAndAnotherBatchIsRefusedOnResume() throws {
+        var fixed = design()
+        fixed.batch = 8
+        let plan = try EmergenceStudy(design: fixed).plan(budgets: fixed.budgets)
+        XCTAssertEqual(Set(plan.runs.map(\.config.hyperparameters.batch)), [8])
+        XCTAssertEqual(Set(plan.runs.map(\.config.hyperparameters.microBatch)), [8])
+        let store = try store()
+        _ = try StudyRunner(study: EmergenceStudy(design: fixed), store: store, version: "test").run { _ in true }
+        var other = fixed
+        other.batch = 16
+        XCTAssertThrowsError(try StudyRunner(study: EmergenceStudy(design: other), store: store, version: "test").run { _ in true }) {
+            XCTAssertTrue("\($0)".contains("batches [8, 8, 8, 8, 8] there, [16, 16, 16, 16, 16] now"), "\($0)")
+        }
+        other.batch = 0
+        XCTAssertThrowsError(try other.validate()) { XCTAssertTrue("\($0)".contains("batch"), "\($0)") }
+    }
+
     func testBadDesignsAreRefusedWithTheirReason() {
         var d = design()
         d.budgets = [1e9, 1e10, 1e11]

@@ -36,9 +36,12 @@ public struct EmergenceStudy: Study {
         public var bootstrap: Int
         /// The nominal level of the intervals.
         public var level: Double
+        /// Sequences per optimizer step of every run; nil: the trainer's rule, whose batch grows
+        /// with the model (so a larger model may take fewer steps than a smaller one).
+        public var batch: Int?
 
         public init(task: String, share: Double, budgets: [Double], heldOutBudget: Double, evaluationExamples: Int,
-                    seed: UInt64 = 0, bootstrap: Int = 200, level: Double = 0.9) {
+                    seed: UInt64 = 0, bootstrap: Int = 200, level: Double = 0.9, batch: Int? = nil) {
             self.task = task
             self.share = share
             self.budgets = budgets
@@ -47,6 +50,7 @@ public struct EmergenceStudy: Study {
             self.seed = seed
             self.bootstrap = bootstrap
             self.level = level
+            self.batch = batch
         }
 
         /// The full study: five budgets from 1e11 to 4e12 FLOPs (×2.5 apart), the held-out
@@ -83,6 +87,7 @@ public struct EmergenceStudy: Study {
                 throw bad("evaluate at least 10 and at most \(suite.maximumEvaluationExamples) held-out problems of \(task), got \(evaluationExamples)")
             }
             guard bootstrap >= 0, level > 0, level < 1 else { throw bad("bootstrap must be >= 0 and level in (0, 1)") }
+            if let batch, !(1...4096).contains(batch) { throw bad("the batch must be 1 to 4096 sequences, got \(batch)") }
         }
     }
 
@@ -114,6 +119,13 @@ public struct EmergenceStudy: Study {
         spec.evaluationTasks = [design.task]
         spec.evaluationExamples = design.evaluationExamples
         var plan = try LadderPlanner.plan(spec)
+        if let batch = design.batch {
+            for i in plan.runs.indices {
+                plan.runs[i].config.hyperparameters.batch = batch
+                plan.runs[i].config.hyperparameters.microBatch = batch
+                try plan.runs[i].config.validate()
+            }
+        }
         if let threads = calibrationThreads { plan.estimate(with: try Calibration.estimate(for: plan, threads: threads)) }
         return plan
     }

@@ -53,12 +53,15 @@ struct StudyEmergenceCommand: ParsableCommand {
     @OptionGroup var study: StudyArguments
     @Option(help: "The task mixed in and evaluated (addition-K, reversal-K, copy-K).") var task = "addition-2"
     @Option(help: "The share of training bytes that are task lines.") var share = 0.2
+    @Option(help: "Sequences per optimizer step of every run (default: the trainer's rule, which grows with the model).")
+    var batch: Int?
 
     func run() throws {
         var design = study.quick ? EmergenceStudy.Design.quick(seed: study.seed) : EmergenceStudy.Design.full(seed: study.seed)
         design.task = task
         design.share = share
         if let b = study.bootstrap { design.bootstrap = b }
+        if let batch { design.batch = batch }
         do { try design.validate() } catch { throw ValidationError("\(error)") }
         var options = AnalysisOptions()
         options.bootstrap = design.bootstrap
