@@ -53,7 +53,7 @@ final class CapabilitiesSectionTests: XCTestCase {
 
     func testAStoreWithoutEvaluationsHasNoSection() throws {
         let store = try RunStore.open(path: directory.appendingPathComponent("s.sqlite").path, create: true)
-        var spec = LadderSpec(kind: .isoflop, budgets: [1e9, 3e9], count: 1, spreadDecades: 0, seed: 0)
+        let spec = LadderSpec(kind: .isoflop, budgets: [1e9, 3e9], count: 1, spreadDecades: 0, seed: 0)
         _ = try store.add(try LadderPlanner.plan(spec), name: "plain", version: "test")
         XCTAssertNil(try CapabilitiesSection.section(store: store, options: AnalysisOptions()))
     }
