@@ -15,8 +15,9 @@ extension EmergenceStudy {
         /// The two-step forecast of exact match, fitted to exact match itself; nil when its
         /// sigmoid could not be fitted (a ladder on which exact match never leaves 0).
         public var exactMatch: TaskForecast?
-        /// The smooth law `−ln p = E + A·C^(−α)` on the ladder's final points, and its `p^ℓ`.
-        public var smooth: EmergenceForecast
+        /// The smooth law `−ln p = E + A·C^(−α)` on the ladder's final points, and its `p^ℓ`; nil
+        /// when the law could not be fitted (the other forecasts are stored without it).
+        public var smooth: EmergenceForecast?
         /// The answer length ℓ.
         public var length: Int
 
@@ -36,11 +37,11 @@ extension EmergenceStudy {
             put("loss.two-step", p.loss, p.lossInterval)
             put("p.two-step", p.chained, p.chainedInterval)
             put("p.direct", p.direct, p.directInterval)
-            put("p.smooth-law", smooth.p, smooth.pInterval)
+            put("p.smooth-law", smooth?.p, smooth?.pInterval)
             put("exact_match.two-step", exactMatch?.chained, exactMatch?.chainedInterval)
             put("exact_match.direct", exactMatch?.direct, exactMatch?.directInterval)
             put("exact_match.p^l-two-step", Foundation.pow(p.chained, ell), p.chainedInterval.map { $0.map { Foundation.pow($0, ell) } })
-            put("exact_match.p^l-smooth-law", smooth.exactMatch, smooth.exactMatchInterval)
+            put("exact_match.p^l-smooth-law", smooth?.exactMatch, smooth?.exactMatchInterval)
             return StudyRecord(values: values, intervals: intervals, points: p.bootstrapSamples)
         }
     }
@@ -75,7 +76,7 @@ extension EmergenceStudy {
                                                 compute: target.flops, options: o)
         }
         let runs = try EmergenceAnalysis.runs(from: store, sweep: sweep, task: design.task).runs
-        let smooth = try EmergenceAnalysis.forecast(runs: runs, task: design.task, length: length, compute: target.flops,
+        let smooth = try? EmergenceAnalysis.forecast(runs: runs, task: design.task, length: length, compute: target.flops,
                                                     smoothMetric: TaskMetric.tokenProbability, options: options)
         return Forecast(parameters: Double(target.parameters), tokens: Double(target.tokens), compute: target.flops,
                         p: try twoStep(TaskMetric.tokenProbability), exactMatch: try? twoStep(TaskMetric.exactMatch),
