@@ -103,7 +103,7 @@ final class EmergenceStudyTests: XCTestCase {
         guard case .finished(let summary) = second else { return XCTFail("the resumed study did not finish") }
         XCTAssertEqual(try store.sweeps().count, 2, "a resumed study plans nothing twice")
         XCTAssertEqual(try store.fits().count, 1, "a resumed study forecasts once")
-        XCTAssertEqual(summary.forecastRecordedAt, recorded.recordedAt)
+        XCTAssertEqual(summary.forecastRecordedAt, recorded.recordedAt.map(EmergenceStudy.timestamp))
         XCTAssertEqual(summary.runs.count, 6)
     }
 

@@ -13,7 +13,7 @@ extension EmergenceStudy {
                 + "stored, and the model trained.",
         ]
         if let at = s.forecastRecordedAt, let done = s.heldOutFinishedAt {
-            paragraphs.append("The forecast was stored at \(Self.time(at)); the held-out model finished training at \(Self.time(done)).")
+            paragraphs.append("The forecast was stored at \(at); the held-out model finished training at \(done).")
         }
         if let p = s.scores.first(where: { $0.quantity == "p" && $0.method == "two-step" }) {
             paragraphs.append("Per-character probability p of the held-out model: two-step forecast \(Self.num(p.forecast))"
@@ -80,5 +80,4 @@ extension EmergenceStudy {
     static func sci(_ v: Double) -> String { v.isFinite ? String(format: "%.3g", v) : "\(v)" }
     static func percent(_ v: Double) -> String { String(format: "%.0f%%", 100 * v) }
     static func signedPercent(_ v: Double) -> String { String(format: "%+.1f%%", 100 * v) }
-    static func time(_ d: Date) -> String { ISO8601DateFormatter().string(from: d) }
 }

@@ -41,8 +41,9 @@ extension EmergenceStudy {
         public var length: Int
         public var runs: [RunRow]
         /// When the forecast was stored, and when the held-out run finished training.
-        public var forecastRecordedAt: Date?
-        public var heldOutFinishedAt: Date?
+        /// (ISO 8601 in UTC with milliseconds: `2026-12-02T01:04:37.123Z`; such strings sort by time.)
+        public var forecastRecordedAt: String?
+        public var heldOutFinishedAt: String?
         /// Every forecast, scored against the held-out run.
         public var scores: [Score]
         /// The headline: the two-step forecast of p within 10% relative of the measured p.
@@ -78,7 +79,8 @@ extension EmergenceStudy {
         } catch {
             notes.append("no emergence analysis: \(error)")
         }
-        return Summary(design: design, length: length, runs: rows, forecastRecordedAt: record.recordedAt, heldOutFinishedAt: finished,
+        return Summary(design: design, length: length, runs: rows, forecastRecordedAt: record.recordedAt.map(Self.timestamp),
+                       heldOutFinishedAt: finished.map(Self.timestamp),
                        scores: scores, smoothForecastWithinTenPercent: headline, emergence: emergence, notes: notes)
     }
 
@@ -106,5 +108,12 @@ extension EmergenceStudy {
                          error: m.map { f - $0 }, relativeError: m.flatMap { $0 != 0 ? (f - $0) / $0 : nil },
                          covered: m.flatMap { v in interval.map { $0[0] <= v && v <= $0[1] } })
         }.sorted { (order.firstIndex(of: $0.quantity)!, $0.method) < (order.firstIndex(of: $1.quantity)!, $1.method) }
+    }
+
+    /// `date` as ISO 8601 in UTC with milliseconds.
+    static func timestamp(_ date: Date) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f.string(from: date)
     }
 }
