@@ -39,8 +39,10 @@ public struct StudyStage: Sendable {
 
     /// The stage's name within its study (`ladder`, `forecast`, `held-out`).
     public var name: String
+    /// What the stage does.
     public var kind: Kind
 
+    /// A stage named `name` that does `kind`.
     public init(name: String, kind: Kind) {
         self.name = name
         self.kind = kind
@@ -93,8 +95,9 @@ public enum StudyError: Error, Equatable, CustomStringConvertible, LocalizedErro
             return "the store holds study \(study)'s stage '\(stage)' planned with other settings (\(detail)); "
                 + "run it again with the settings it was started with, or start afresh with --fresh (or another --dir)"
         case .runsFailed(let study, let stage, let detail):
-            return "study \(study)'s stage '\(stage)' has runs that did not complete: \(detail); see `scalelab ladder status` "
-                + "and the runs' logs, then run the study again to retry them"
+            return "study \(study)'s stage '\(stage)' has runs that did not complete: \(detail); their logs (beside the store, "
+                + "in scalelab.sqlite.runs/) say why; a failed or diverged run is not retried: fix the cause, then start afresh "
+                + "with --fresh (or another --dir)"
         case .unusable(let s): return s
         }
     }

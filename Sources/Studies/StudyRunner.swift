@@ -19,11 +19,14 @@ public struct StudyRunner<S: Study>: Sendable {
         case stopped
     }
 
+    /// The study to run.
     public let study: S
+    /// The store its sweeps, runs and records go to.
     public let store: RunStore
     /// The ScaleLab version stored with the sweeps and records.
     public let version: String
 
+    /// A runner of `study` against `store`, recording `version` with what it stores.
     public init(study: S, store: RunStore, version: String) {
         self.study = study
         self.store = store

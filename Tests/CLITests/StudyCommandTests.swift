@@ -36,7 +36,7 @@ final class StudyCommandTests: XCTestCase {
         let p = try XCTUnwrap(scores.first { $0["quantity"] as? String == "p" && $0["method"] as? String == "two-step" })
         let forecast = try XCTUnwrap(p["forecast"] as? Double), measured = try XCTUnwrap(p["measured"] as? Double)
         XCTAssertTrue(forecast > 0 && forecast <= 1 && measured > 0 && measured <= 1, "\(p)")
-        XCTAssertNotNil(summary["smoothForecastWithinTenPercent"] as? Bool)
+        XCTAssertNotNil(summary["twoStepPWithinTenPercent"] as? Bool)
         // The forecast was stored before the held-out model finished training (ISO 8601 strings sort by time).
         let recorded = try XCTUnwrap(summary["forecastRecordedAt"] as? String), finished = try XCTUnwrap(summary["heldOutFinishedAt"] as? String)
         XCTAssertLessThan(recorded, finished)
@@ -68,6 +68,14 @@ final class StudyCommandTests: XCTestCase {
         XCTAssertTrue(other.stderr.contains("other settings") && other.stderr.contains("seed 0 there, 1 now")
                       && other.stderr.contains("--fresh"), other.stderr)
         XCTAssertFalse(other.stderr.contains("Fatal error"), other.stderr)
+        XCTAssertEqual(try dump(), before)
+
+        // Another corpus on the same folder: refused before anything trains.
+        let corpus2 = dir.appendingPathComponent("corpus2.txt").path
+        try FileManager.default.copyItem(atPath: corpus, toPath: corpus2)
+        let moved = try CLIRunner.run(["study", "emergence", "--quick", "--dir", studyDir, "--data", corpus2, "--workers", "1", "--bootstrap", "20"])
+        XCTAssertNotEqual(moved.status, 0)
+        XCTAssertTrue(moved.stderr.contains("was started on --data") && moved.stderr.contains("--fresh"), moved.stderr)
         XCTAssertEqual(try dump(), before)
     }
 

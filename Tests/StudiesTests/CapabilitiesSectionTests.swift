@@ -43,7 +43,7 @@ final class CapabilitiesSectionTests: XCTestCase {
         XCTAssertTrue(section.plots[1].series.contains { $0.label == "p, fitted sigmoid of loss" && $0.style == .line })
         XCTAssertEqual(section.plots[1].series.first { $0.label == "p, each evaluated step" }?.xs.count, 6 * 7)
 
-        // The store's report carries it; a study's sections come first.
+        // The store's report carries it.
         let input = try StoreReport.input(store: store, options: options, context: ReportContext(title: "t", version: "test", date: "", machine: ""))
         XCTAssertEqual(input.sections?.map(\.id), ["capabilities"])
         let page = HTMLReport.render(input)

@@ -76,7 +76,7 @@ final class EmergenceStudyTests: XCTestCase {
         XCTAssertEqual(target.p!, truth, accuracy: 1e-12)
         let twoStep = try XCTUnwrap(summary.scores.first { $0.quantity == "p" && $0.method == "two-step" })
         XCTAssertEqual(twoStep.forecast, truth, accuracy: 0.03 * truth, "\(twoStep)")
-        XCTAssertEqual(summary.smoothForecastWithinTenPercent, true)
+        XCTAssertEqual(summary.twoStepPWithinTenPercent, true)
         let loss = try XCTUnwrap(summary.scores.first { $0.quantity == "loss" })
         XCTAssertEqual(loss.forecast, Self.loss(target.compute), accuracy: 1e-3)
         // p^ℓ of the two-step forecast is its exact match, and exact match here is p³.

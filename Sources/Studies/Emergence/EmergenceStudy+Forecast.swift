@@ -20,11 +20,15 @@ extension EmergenceStudy {
         public var smooth: EmergenceForecast?
         /// The answer length ℓ.
         public var length: Int
+        /// The ladder runs the forecasts were made from.
+        public var ladderRuns: Int
+        /// The bootstrap resamples and the level of the intervals.
+        public var bootstrap: Int, level: Double
 
         /// The numbers stored before the held-out model trains (names as in `Score.quantity`/`method`).
         public var record: StudyRecord {
             var values: [String: Double] = ["target.parameters": parameters, "target.tokens": tokens, "target.compute": compute,
-                                            "answer.length": Double(length)]
+                                            "answer.length": Double(length), "design.bootstrap": Double(bootstrap), "design.level": level]
             var intervals: [String: [Double]] = [:]
             // p and exact match are probabilities: a fitted sigmoid's offset and scale are free, so
             // a forecast or a bootstrap percentile can leave [0, 1]; it is stored clipped to it.
@@ -42,7 +46,7 @@ extension EmergenceStudy {
             put("exact_match.direct", exactMatch?.direct, exactMatch?.directInterval)
             put("exact_match.p^l-two-step", Foundation.pow(p.chained, ell), p.chainedInterval.map { $0.map { Foundation.pow($0, ell) } })
             put("exact_match.p^l-smooth-law", smooth?.exactMatch, smooth?.exactMatchInterval)
-            return StudyRecord(values: values, intervals: intervals, points: p.bootstrapSamples)
+            return StudyRecord(values: values, intervals: intervals, points: ladderRuns)
         }
     }
 
@@ -80,6 +84,6 @@ extension EmergenceStudy {
                                                     smoothMetric: TaskMetric.tokenProbability, options: options)
         return Forecast(parameters: Double(target.parameters), tokens: Double(target.tokens), compute: target.flops,
                         p: try twoStep(TaskMetric.tokenProbability), exactMatch: try? twoStep(TaskMetric.exactMatch),
-                        smooth: smooth, length: length)
+                        smooth: smooth, length: length, ladderRuns: runs.count, bootstrap: design.bootstrap, level: design.level)
     }
 }

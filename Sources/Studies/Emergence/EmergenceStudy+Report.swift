@@ -3,6 +3,7 @@ import Foundation
 import Report
 
 extension EmergenceStudy {
+    /// One section, `study-emergence`: the design, the forecast against the measurement, the plot and tables.
     public func sections(_ s: Summary) -> [ReportSection] {
         let ladder = s.runs.filter { $0.role == "ladder" }, held = s.runs.filter { $0.role == "held-out" }
         var paragraphs = [
@@ -20,7 +21,7 @@ extension EmergenceStudy {
                 + (p.interval.map { " [\(Self.num($0[0])), \(Self.num($0[1]))]" } ?? "")
                 + (p.measured.map { ", measured \(Self.num($0))" } ?? "")
                 + (p.relativeError.map { ", \(Self.signedPercent($0)) off" } ?? "")
-                + (s.smoothForecastWithinTenPercent.map { $0 ? " (within the 10% target)." : " (outside the 10% target)." } ?? "."))
+                + (s.twoStepPWithinTenPercent.map { $0 ? " (within the 10% target)." : " (outside the 10% target)." } ?? "."))
         }
         if let em = s.scores.first(where: { $0.quantity == "exact_match" && $0.method == "p^l-two-step" }) {
             paragraphs.append("Exact match predicted as p^\(s.length) from that forecast: \(Self.num(em.forecast))"

@@ -6,17 +6,18 @@ import Trainer
 extension EmergenceStudy {
     /// One run of the study at its end: where it sits and what it scored.
     public struct RunRow: Sendable, Codable, Equatable {
+        /// The run's id in the store.
         public var run: Int64
         /// `ladder` or `held-out`.
         public var role: String
-        public var parameters: Double
-        public var tokens: Double
-        public var compute: Double
+        /// N, D and C of the run.
+        public var parameters: Double, tokens: Double, compute: Double
+        /// The final validation loss (nats per byte).
         public var loss: Double
         /// Per-character probability of the correct answer.
         public var p: Double?
-        public var exactMatch: Double?
-        public var answerProbability: Double?
+        /// Exact match and the answer's probability at the last evaluation.
+        public var exactMatch: Double?, answerProbability: Double?
     }
 
     /// One forecast of the held-out model, scored.
@@ -25,20 +26,24 @@ extension EmergenceStudy {
         public var quantity: String
         /// `two-step`, `direct`, `smooth-law`, `p^l-two-step`, `p^l-smooth-law`.
         public var method: String
+        /// The stored forecast, its interval, and the held-out model's measured value.
         public var forecast: Double
-        public var interval: [Double]?
-        public var measured: Double?
+        public var interval: [Double]?, measured: Double?
         /// forecast − measured.
         public var error: Double?
         /// (forecast − measured)/measured.
         public var relativeError: Double?
+        /// Whether the interval holds the measured value.
         public var covered: Bool?
     }
 
     /// The study's findings (`summary.json`).
     public struct Summary: Sendable, Codable, Equatable {
+        /// The settings (bootstrap and level: those of the stored forecast).
         public var design: Design
+        /// The answer length ℓ.
         public var length: Int
+        /// Every done run, by compute.
         public var runs: [RunRow]
         /// When the forecast was stored, and when the held-out run finished training.
         /// (ISO 8601 in UTC with milliseconds: `2026-12-02T01:04:37.123Z`; such strings sort by time.)
@@ -47,12 +52,14 @@ extension EmergenceStudy {
         /// Every forecast, scored against the held-out run.
         public var scores: [Score]
         /// The headline: the two-step forecast of p within 10% relative of the measured p.
-        public var smoothForecastWithinTenPercent: Bool?
+        public var twoStepPWithinTenPercent: Bool?
         /// The emergence analysis of every run (ladder and held-out); nil when it could not be made.
         public var emergence: EmergenceAnalysis?
+        /// What could not be done, or should be read with care.
         public var notes: [String]
     }
 
+    /// Scores the stored forecast against the held-out model and analyses every run for emergence.
     public func analyze(_ store: RunStore) throws -> Summary {
         guard let ladder = try Self.sweep("ladder", in: store), let heldOut = try Self.sweep("held-out", in: store) else {
             throw StudyError.unusable("the store does not hold both of the emergence study's ladders; run the study to its end")
@@ -79,9 +86,13 @@ extension EmergenceStudy {
         } catch {
             notes.append("no emergence analysis: \(error)")
         }
-        return Summary(design: design, length: length, runs: rows, forecastRecordedAt: record.recordedAt.map(Self.timestamp),
+        // The intervals are the stored forecast's: its bootstrap and level, whatever this run was given.
+        var made = design
+        if let b = record.values["design.bootstrap"], b >= 0, b < 1e9 { made.bootstrap = Int(b) }
+        if let l = record.values["design.level"] { made.level = l }
+        return Summary(design: made, length: length, runs: rows, forecastRecordedAt: record.recordedAt.map(Self.timestamp),
                        heldOutFinishedAt: finished.map(Self.timestamp),
-                       scores: scores, smoothForecastWithinTenPercent: headline, emergence: emergence, notes: notes)
+                       scores: scores, twoStepPWithinTenPercent: headline, emergence: emergence, notes: notes)
     }
 
     /// The done runs of `sweep` with their final loss and the task's metrics at their last evaluated step.

@@ -91,28 +91,33 @@ public struct EmergenceStudy: Study {
         }
     }
 
+    /// The study's settings.
     public var design: Design
     /// Threads to calibrate the wall-time estimate with; nil: no estimate (tests).
     public var calibrationThreads: Int?
 
+    /// The study with `design`; `calibrationThreads` for the plans' wall-time estimates.
     public init(design: Design, calibrationThreads: Int? = nil) {
         self.design = design
         self.calibrationThreads = calibrationThreads
     }
 
+    /// `emergence`.
     public var name: String { "emergence" }
 
+    /// The ladder, the forecast and the held-out model.
     public var stages: [StudyStage] {
         [
-            .ladder("ladder") { _ in try plan(budgets: design.budgets) },
+            .ladder("ladder") { store in try plan(budgets: design.budgets, estimate: Self.sweep("ladder", in: store) == nil) },
             .record("forecast") { store in try forecast(store).record },
-            .ladder("held-out") { _ in try plan(budgets: [design.heldOutBudget]) },
+            .ladder("held-out") { store in try plan(budgets: [design.heldOutBudget], estimate: Self.sweep("held-out", in: store) == nil) },
         ]
     }
 
     /// One compute-optimal run per budget (N_opt(C) of Epoch AI's 2024 fit, D = C/(6N)), with
-    /// the task mixed in and evaluated.
-    public func plan(budgets: [Double]) throws -> LadderPlan {
+    /// the task mixed in and evaluated; with `estimate` and `calibrationThreads`, the wall-time
+    /// estimate from a short calibration (only worth its seconds for a plan that will be stored).
+    public func plan(budgets: [Double], estimate: Bool = false) throws -> LadderPlan {
         try design.validate()
         var spec = LadderSpec(kind: .isoflop, budgets: budgets, count: 1, spreadDecades: 0, seed: design.seed)
         spec.mix = [TaskMixture(task: design.task, fraction: design.share)]
@@ -126,7 +131,7 @@ public struct EmergenceStudy: Study {
                 try plan.runs[i].config.validate()
             }
         }
-        if let threads = calibrationThreads { plan.estimate(with: try Calibration.estimate(for: plan, threads: threads)) }
+        if estimate, let threads = calibrationThreads { plan.estimate(with: try Calibration.estimate(for: plan, threads: threads)) }
         return plan
     }
 

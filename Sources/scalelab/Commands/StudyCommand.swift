@@ -21,7 +21,7 @@ struct StudyCommand: ParsableCommand {
 
 /// The options every study shares.
 struct StudyArguments: ParsableArguments {
-    @Flag(help: "The study's small version (a few minutes on 2 cores), for smoke tests.") var quick = false
+    @Flag(help: "The study's small version (under a minute on 2 cores for emergence), for smoke tests.") var quick = false
     @Option(help: "Text file or folder to train on.") var data = "data/shakespeare.txt"
     @Option(help: "Folder for the study's store, summary and report (default: study-NAME).") var dir: String?
     @Option(help: "Worker processes (threads per worker = cores / workers).") var workers = 2

@@ -24,6 +24,7 @@ enum StudyExecution {
         }
         let path = (dir as NSString).appendingPathComponent("scalelab.sqlite")
         if a.fresh { try DemoCommand.removeStore(at: path) }
+        try checkCorpus(study: study.name, data: a.data, dir: dir, storeExists: FileManager.default.fileExists(atPath: path))
         if FileManager.default.fileExists(atPath: path) && !a.fresh { say("Resuming the study in \(path)") }
         let store = try RunStore.open(path: path, create: true)
         let runner = StudyRunner(study: study, store: store, version: ScaleLabVersion.current)
@@ -51,6 +52,27 @@ enum StudyExecution {
                                            sections: sections, to: (dir as NSString).appendingPathComponent("report.html"))
         say("Done in \(Output.duration(secondsSince(clock))); store \(path), summary \(dir)/summary.json, report \(report)")
         if a.json { try Output.printJSON(summary) }
+    }
+}
+
+extension StudyExecution {
+    /// What the study's folder keeps beside its store (`study.json`): the corpus it trains on.
+    struct Settings: Codable, Equatable {
+        var study: String
+        var data: String
+    }
+
+    /// Refuses to resume a study on another corpus than the one it was started with (the plan
+    /// does not hold the corpus, so the store alone cannot tell); records it on a new study.
+    static func checkCorpus(study: String, data: String, dir: String, storeExists: Bool) throws {
+        let file = (dir as NSString).appendingPathComponent("study.json")
+        let now = Settings(study: study, data: URL(fileURLWithPath: data).standardizedFileURL.path)
+        if storeExists, let bytes = FileManager.default.contents(atPath: file),
+           let saved = try? JSONDecoder().decode(Settings.self, from: bytes), saved.data != now.data {
+            throw CommandFailure("the study in \(dir) was started on --data \(saved.data), not \(now.data); give that --data to "
+                + "resume it, or start afresh with --fresh (or another --dir)")
+        }
+        try Output.writeJSON(now, to: file)
     }
 }
 
