@@ -133,7 +133,7 @@ public enum CapabilitiesSection {
         return o
     }
 
-    static func num(_ v: Double) -> String { v.isFinite ? String(format: "%.4g", v) : "\(v)" }
-    static func sci(_ v: Double) -> String { v.isFinite ? String(format: "%.3g", v) : "\(v)" }
+    static func num(_ v: Double) -> String { ReportTable.cell(v) }
+    static func sci(_ v: Double) -> String { ReportTable.cell(v, digits: 3) }
     static func interval(_ i: [Double]?) -> String { i.map { " [\(num($0[0])), \(num($0[1]))]" } ?? "" }
 }

@@ -43,6 +43,12 @@ public struct ReportTable: Sendable, Codable, Equatable {
         self.rows = rows
         self.numericColumns = numericColumns
     }
+
+    /// A number as a cell: `digits` significant digits, `%g` style (1.655, 1.2e+13); a
+    /// non-finite value as Swift writes it (`nan`, `inf`).
+    public static func cell(_ v: Double, digits: Int = 4) -> String {
+        v.isFinite ? String(format: "%.\(digits)g", v) : "\(v)"
+    }
 }
 
 /// A plot of a section: series of points or lines on two axes, each linear or logarithmic.

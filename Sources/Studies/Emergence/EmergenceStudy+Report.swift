@@ -77,8 +77,8 @@ extension EmergenceStudy {
                     }, numericColumns: [2, 4, 5, 6])
     }
 
-    static func num(_ v: Double) -> String { v.isFinite ? String(format: "%.4g", v) : "\(v)" }
-    static func sci(_ v: Double) -> String { v.isFinite ? String(format: "%.3g", v) : "\(v)" }
+    static func num(_ v: Double) -> String { ReportTable.cell(v) }
+    static func sci(_ v: Double) -> String { ReportTable.cell(v, digits: 3) }
     static func percent(_ v: Double) -> String { String(format: "%.0f%%", 100 * v) }
     static func signedPercent(_ v: Double) -> String { String(format: "%+.1f%%", 100 * v) }
 }
