@@ -12,7 +12,7 @@ SWIFT ?= swift
 RELEASE = -c release -Xswiftc -target-cpu -Xswiftc native
 DEMO_ARGS ?=
 
-.PHONY: deps corpus corpus-code build demo test bench-fit bench-train bench-fit-large bench-fit-laws
+.PHONY: deps corpus corpus-code build demo test fuzz bench-fit bench-train bench-fit-large bench-fit-laws
 
 deps:
 	@bash scripts/ensure-deps.sh
@@ -37,7 +37,9 @@ demo: build corpus
 # unsafe flags to optimize those targets in debug builds (a versioned dependency cannot have them).
 # Its own build folder: a testable release build compiles every module with -enable-testing, so
 # sharing .build with `make build` would rebuild everything each time one follows the other.
-# Then the API documentation must build without warnings, and a throwaway package must be able to
+# Then libFuzzer runs on every input reader for 30 s each, after replaying the inputs that once
+# crashed them (scripts/fuzz.sh, the fuzz/ package). Then the API documentation must build
+# without warnings, and a throwaway package must be able to
 # depend on ScaleLab by version and fit a law with it (benchmarks/packaging/README.md).
 TEST_BUILD = --scratch-path .build-test
 # The Slurm executor's tests run on a one-node cluster on this machine (scripts/start-slurm.sh
@@ -49,8 +51,14 @@ test: deps
 	SCALELAB_TEST_POSTGRES_URL=$$(bash scripts/start-postgres.sh | tail -1) && test -n "$$SCALELAB_TEST_POSTGRES_URL" && export SCALELAB_TEST_POSTGRES_URL && \
 	SLURM_ENV=$$(bash scripts/start-slurm.sh) && test -n "$$SLURM_ENV" && \
 	env "$$SLURM_ENV" SCALELAB_REQUIRE_SLURM=1 SCALELAB_REQUIRE_BROWSER=1 $(SWIFT) test $(RELEASE) $(TEST_BUILD)
+	bash scripts/fuzz.sh 30
 	bash scripts/check-docs.sh
 	bash scripts/check-dependency.sh
+
+# The input readers under libFuzzer for longer: make fuzz FUZZ_SECONDS=600
+FUZZ_SECONDS ?= 300
+fuzz:
+	bash scripts/fuzz.sh $(FUZZ_SECONDS)
 
 # Benchmarks (not part of the tests): see benchmarks/*/README*.md.
 bench-fit: build

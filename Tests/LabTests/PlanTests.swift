@@ -76,6 +76,37 @@ final class PlanTests: XCTestCase {
         XCTAssertTrue(message(LadderSpec(kind: .fixedData, fixedValue: 1e7, range: [1e6, 1e5])).contains("--range"))
     }
 
+    /// A fixed-size ladder of 1e9 parameters used to calibrate that shape for minutes (and would
+    /// have needed about 16 GB of optimizer state): only a small probe is measured now.
+    func testCalibrationOfAShapeTooLargeMeasuresAOneLayerProbe() throws {
+        let plan = try LadderPlanner.plan(LadderSpec(kind: .fixedSize, count: 3, fixedValue: 1e9, range: [2e10, 8e10]))
+        let huge = plan.runs[0].config.shape
+        XCTAssertGreaterThan(huge.parameterCount, 500_000_000)
+        let estimate = try Calibration.estimate(for: plan, threads: 1)
+        XCTAssertEqual(estimate.points.count, 1, estimate.source)
+        XCTAssertLessThan(estimate.points[0].flopsPerToken, huge.trainingFLOPsPerToken / 1000)
+        XCTAssertTrue(estimate.source.contains("one-layer probe"), estimate.source)
+        XCTAssertTrue(estimate.source.contains("--throughput"), estimate.source)
+        XCTAssertEqual(estimate.flopsPerSecond(flopsPerToken: huge.trainingFLOPsPerToken), estimate.points[0].flopsPerSecond)
+    }
+
+    /// With a calibration budget smaller than the largest shape needs, the largest shape that fits
+    /// is measured beside the smallest, and the source says where the measurements stop.
+    func testCalibrationStopsAtTheLargestShapeThatFitsItsTimeBudget() throws {
+        let plan = try LadderPlanner.plan(LadderSpec(kind: .fixedData, count: 4, fixedValue: 1e6, range: [3e4, 3e6]))
+        let shapes = plan.runs.map(\.config.shape).sorted { $0.trainingFLOPsPerToken < $1.trainingFLOPsPerToken }
+        let full = try Calibration.estimate(for: plan, threads: 1, secondsPerShape: 1e6)
+        XCTAssertEqual(full.points.map(\.flopsPerToken), [shapes.first!, shapes.last!].map(\.trainingFLOPsPerToken))
+        XCTAssertFalse(full.source.contains("--throughput"), full.source)
+        // A budget the smallest shape meets and the largest does not, at the smallest's measured rate.
+        let rate = full.points[0].flopsPerSecond
+        let budget = (Calibration.seconds(toCalibrate: shapes[0], at: rate) * Calibration.seconds(toCalibrate: shapes[3], at: rate)).squareRoot()
+        let capped = try Calibration.estimate(for: plan, threads: 1, secondsPerShape: budget)
+        XCTAssertTrue(capped.source.contains("the smallest shape"), capped.source)
+        XCTAssertTrue(capped.source.contains("--throughput"), capped.source)
+        XCTAssertLessThan(capped.points.last!.flopsPerToken, shapes[3].trainingFLOPsPerToken)
+    }
+
     func testThroughputInterpolatesInLogLog() {
         let t = ThroughputEstimate(source: "t", threads: 1, points: [.init(flopsPerToken: 1e6, flopsPerSecond: 4e9),
                                                                     .init(flopsPerToken: 1e4, flopsPerSecond: 1e9)])

@@ -65,6 +65,23 @@ import ScalingLaws
         #expect((bad?.description.utf8.count ?? 0) < 600)
     }
 
+    /// Found by libFuzzer (fuzz/regressions/csv): a header of many long names listed every one of
+    /// 40 names at up to 80 characters each; a message of several kilobytes. The list now stops
+    /// after about 600 bytes and says how many columns there are.
+    @Test func aListOfManyLongColumnNamesStaysShort() throws {
+        let names = (0..<45).map { "col\($0)_" + String(repeating: "\u{e9}", count: 40) + String(repeating: "x", count: 40) }
+        let headerOnly = try InputFixtures.error(names.joined(separator: ",") + "\n", as: "wide.csv")
+        expectMessage(headerOnly, contains: ["wide.csv", "only a header", "col0_", "(45 columns)"])
+        #expect((headerOnly?.description.utf8.count ?? 0) < 1000)
+        let missing = try InputFixtures.error(names.joined(separator: ",") + "\n" + names.map { _ in "1" }.joined(separator: ",") + "\n",
+                                              as: "wide.csv", requiring: [.parameters])
+        expectMessage(missing, contains: ["wide.csv", "no column for N", "(45 columns)"])
+        #expect((missing?.description.utf8.count ?? 0) < 1000)
+        // A few short names are all listed.
+        let short = try InputFixtures.error("a,b,c\n", as: "short.csv")
+        expectMessage(short, contains: ["only a header (a, b, c)"])
+    }
+
     /// One character with a million combining marks is still quoted short.
     @Test func oneHugeCharacterIsQuotedShort() throws {
         let mark = "e" + String(repeating: "\u{301}", count: 1_000_000)

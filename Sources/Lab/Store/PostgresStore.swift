@@ -267,6 +267,8 @@ final class PostgresStore: StoreBackend, @unchecked Sendable {
             return .readOnly(path: path, detail: detail)
         case "55P03":
             return .locked(path: path, detail: detail)
+        case "53100":   // disk_full
+            return .diskFull(path: path, detail: detail)
         case "3F000":
             return .cannotOpen(path: path, detail: "\(detail); check the schema in the URL")
         default:

@@ -23,6 +23,9 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible, Loc
     /// A command that writes got a store it cannot write: a read-only file or folder (another
     /// user's store, a read-only mount), or a store opened read-only.
     case readOnly(path: String, detail: String)
+    /// The disk (or the PostgreSQL server's disk) ran out of space during a write: that write's
+    /// transaction was rolled back, what was stored before is intact.
+    case diskFull(path: String, detail: String)
     /// A run or sweep id that is not in the store.
     case noSuchRun(path: String, id: Int64)
     /// Any other failure of SQLite or PostgreSQL, with the database's message.
@@ -62,6 +65,13 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible, Loc
             return "\(path): the store is read-only (\(detail)); this command writes to it: make the file and its folder writable "
                 + "for this user, or copy the store to a writable place and pass that to --store. Commands that only read "
                 + "(ladder status, export, report --store, fit --store without saving) work on it as it is; nothing was changed"
+        case let .diskFull(path, detail) where PostgresLocation.isURL(path):
+            return "\(path): the PostgreSQL server's disk is full (PostgreSQL: \(detail)); free space on the server and run "
+                + "again. The write that failed was rolled back; what the store held before is intact"
+        case let .diskFull(path, detail):
+            return "\(path): the disk holding the store is full (SQLite: \(detail)); free space on it, or copy the store "
+                + "to a disk with room and pass that to --store, then run again. The write that failed was rolled back; "
+                + "what the store held before is intact"
         case let .noSuchRun(path, id):
             return "\(path): no run with id \(id); `scalelab ladder status --store \(path)` lists the runs"
         case let .sqlite(path, detail):
@@ -95,6 +105,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible, Loc
         case .SQLITE_BUSY, .SQLITE_LOCKED: return .locked(path: path, detail: detail)
         case .SQLITE_READONLY: return .readOnly(path: path, detail: detail)
         case .SQLITE_CANTOPEN, .SQLITE_PERM: return .cannotOpen(path: path, detail: detail)
+        case .SQLITE_FULL: return .diskFull(path: path, detail: detail)
         default: return .sqlite(path: path, detail: detail)
         }
     }

@@ -153,13 +153,20 @@ public enum MeasurementInputError: Error, Sendable, Equatable, CustomStringConve
 
     /// `a, b, c`, or `(none)`; a name that contains a comma is quoted: `'Tied, No Gating'`.
     /// Names are quoted short (`quote`), and at most 40 of them are listed.
-    static func list(_ names: [String]) -> String {
+    /// Column names as a message lists them: each quoted (`quote`), as many as fit in about
+    /// `budget` bytes (at most 40), then how many there are. A header of thousands of long names
+    /// still gives a message of a few lines.
+    static func list(_ names: [String], budget: Int = 600) -> String {
         guard !names.isEmpty else { return "(none)" }
-        let shown = names.prefix(40).map { n in
+        var shown: [String] = [], used = 0
+        for n in names.prefix(40) {
             let q = quote(n)
-            return q.contains(",") ? "'\(q)'" : q
+            let item = q.contains(",") ? "'\(q)'" : q
+            if !shown.isEmpty && used + item.utf8.count > budget { break }
+            shown.append(item)
+            used += item.utf8.count + 2
         }
-        return shown.joined(separator: ", ") + (names.count > 40 ? ", … (\(names.count) columns)" : "")
+        return shown.joined(separator: ", ") + (shown.count < names.count ? ", … (\(names.count) columns)" : "")
     }
 
     /// The most of one input value a message quotes, in characters.

@@ -45,7 +45,9 @@ enum OutputFile {
     static func write(_ data: Data, to path: String) throws {
         try checkWritable(path)
         do { try data.write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
-            throw CommandFailure("cannot write \(path): \(reason(error))")
+            let why = reason(error)
+            let hint = why == "the disk is full" ? "; free some space on it, or give a path on another disk, and run again" : ""
+            throw CommandFailure("cannot write \(path): \(why)\(hint)")
         }
     }
 
@@ -104,11 +106,12 @@ enum OutputFile {
     static func reason(_ error: Error) -> String {
         let e = error as NSError
         if let posix = (e.userInfo[NSUnderlyingErrorKey] as? NSError), posix.domain == NSPOSIXErrorDomain,
-           let text = strerror(Int32(posix.code)) {
+           posix.code != Int(ENOSPC), let text = strerror(Int32(posix.code)) {
             return String(cString: text).lowercased()
         }
         switch e.code {
         case NSFileWriteOutOfSpaceError: return "the disk is full"
+        case _ where (e.userInfo[NSUnderlyingErrorKey] as? NSError)?.code == Int(ENOSPC): return "the disk is full"
         case NSFileWriteNoPermissionError: return "permission denied"
         case NSFileWriteVolumeReadOnlyError: return "the volume is read-only"
         default: return e.localizedDescription
