@@ -38,29 +38,39 @@ extension RunStore {
         throws(StoreError) -> [ImportSummary]
     {
         let now = Date()
-        var sweeps: [(Sweep, [StoredRun])] = []
+        var sweeps: [Sweep] = []
         for (set, name) in sets {
             var spec = ["source": set.source, "format": set.format.rawValue, "hash": set.contentHash, "rows": "\(set.count)",
                         "columns": set.provenance.sorted { $0.key < $1.key }.map { "\($0.key) ← \($0.value)" }.joined(separator: ", ")]
             spec["group"] = set.group
             let json = try StoreJSON.encode(spec, what: "the import's description (the sweep's spec_json)")
-            let sweep = Sweep(name: name, kind: "import", specJSON: json, scalelabVersion: version, createdAt: now)
-            let runs = set.measurements.map { m -> StoredRun in
-                var r = StoredRun(sweepID: 0, parameters: m.parameters ?? .nan, status: .done, createdAt: now)
-                r.tokens = m.tokens
-                r.flops = m.compute
-                r.uniqueTokens = m.uniqueTokens
-                r.finalValidationLoss = m.loss
-                r.finishedAt = now
-                r.message = "imported from \(set.source)"
-                return r
-            }
-            sweeps.append((sweep, runs))
+            sweeps.append(Sweep(name: name, kind: "import", specJSON: json, scalelabVersion: version, createdAt: now))
         }
-        return try insert(sweeps).enumerated().map { i, stored in
-            let set = sets[i].set
+        // Each run is made and inserted in turn, never held as a whole list: an import of a million
+        // rows holds the measurements and one run at a time (benchmarks/import).
+        let planned = sweeps
+        let stored = try write { db in
+            try zip(planned, sets).map { sweep, item -> Sweep in
+                var s = sweep
+                try db.insert(&s)
+                let message = "imported from \(item.set.source)"
+                for m in item.set.measurements {
+                    var r = StoredRun(sweepID: s.id!, parameters: m.parameters ?? .nan, status: .done, createdAt: now)
+                    r.tokens = m.tokens
+                    r.flops = m.compute
+                    r.uniqueTokens = m.uniqueTokens
+                    r.finalValidationLoss = m.loss
+                    r.finishedAt = now
+                    r.message = message
+                    try db.insert(&r)
+                }
+                return s
+            }
+        }
+        return zip(stored, sets).map { sweep, item in
+            let set = item.set
             let warnings = set.warnings
-            return ImportSummary(sweepID: stored.0.id!, sweepName: stored.0.name, runs: stored.1.count, source: set.source,
+            return ImportSummary(sweepID: sweep.id!, sweepName: sweep.name, runs: set.count, source: set.source,
                                  contentHash: set.contentHash, derived: set.derived.map(\.symbol).sorted(),
                                  columns: set.provenance, computeCheck: set.computeCheck,
                                  warnings: warnings.isEmpty ? nil : warnings)

@@ -175,10 +175,12 @@ extension MeasurementReader {
     func measurements(from table: RawTable, source: String, format: MeasurementFileFormat,
                       requiring: Set<ScaleVariable>) throws(MeasurementInputError) -> MeasurementSet
     {
-        let read = try points(from: table, source: source, requiring: requiring, lossRequired: true)
-        let observations = read.points.map { p in
-            Observation(parameters: p.parameters, tokens: p.tokens, compute: p.compute, uniqueTokens: p.uniqueTokens,
-                        loss: p.loss!)
+        // Each point becomes its observation as it is read: a million rows never hold both (~90 MB).
+        var observations: [Observation] = []
+        observations.reserveCapacity(table.rows.count)
+        let read = try points(from: table, source: source, requiring: requiring, lossRequired: true) { p in
+            observations.append(Observation(parameters: p.parameters, tokens: p.tokens, compute: p.compute,
+                                            uniqueTokens: p.uniqueTokens, loss: p.loss!))
         }
         let warnings = DataWarnings.candidates(table.columns, used: read.index, mapping: mapping)
             + DataWarnings.settings(table, used: read.index)
@@ -198,6 +200,19 @@ extension MeasurementReader {
         throws(MeasurementInputError) -> (points: [ScalePoint], index: [MeasuredQuantity: Int], columns: ColumnMapping,
                                           derived: Set<ScaleVariable>, computeRatios: [Double])
     {
+        var result: [ScalePoint] = []
+        result.reserveCapacity(table.rows.count)
+        let read = try points(from: table, source: source, requiring: requiring, lossRequired: lossRequired) { result.append($0) }
+        return (result, read.index, read.columns, read.derived, read.computeRatios)
+    }
+
+    /// `points(from:source:requiring:lossRequired:)`, handing each point to `emit` as it is read
+    /// instead of returning them all.
+    func points(from table: RawTable, source: String, requiring: Set<ScaleVariable>, lossRequired: Bool,
+                emit: (ScalePoint) -> Void)
+        throws(MeasurementInputError) -> (index: [MeasuredQuantity: Int], columns: ColumnMapping,
+                                          derived: Set<ScaleVariable>, computeRatios: [Double])
+    {
         let index = try mapping.resolve(in: table.columns, source: source)
         let has = { (q: MeasuredQuantity) in index[q] != nil }
         var needed = Set(requiring.map(MeasuredQuantity.init))
@@ -215,8 +230,6 @@ extension MeasurementReader {
         // Left to right, so a row with several bad cells reports the first one, every time.
         let ordered = index.sorted { $0.value < $1.value }
         var derived = Set<ScaleVariable>()
-        var result: [ScalePoint] = []
-        result.reserveCapacity(table.rows.count)
         var ratios: [Double] = []
         for row in table.rows {
             var value: [MeasuredQuantity: Double] = [:]
@@ -253,11 +266,11 @@ extension MeasurementReader {
                                     column: index[empty].map { table.columns[$0] } ?? q.rawValue,
                                     quantity: empty)
             }
-            result.append(ScalePoint(
+            emit(ScalePoint(
                 parameters: value[.parameters], tokens: value[.tokens], compute: value[.compute],
                 uniqueTokens: value[.uniqueTokens], loss: value[.loss], line: row.line))
         }
-        return (result, index, columns, derived, ratios.filter(\.isFinite))
+        return (index, columns, derived, ratios.filter(\.isFinite))
     }
 
     /// `N = 1e+200` (or `D = 2e+09 (derived)`): an input of a derivation, for messages.

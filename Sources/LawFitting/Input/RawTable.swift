@@ -41,9 +41,19 @@ struct RawTable: Sendable {
 func splitCSVRecords(_ bytes: [UInt8], file: String)
     throws(MeasurementInputError) -> [(line: Int, fields: [String])]
 {
+    var records: [(line: Int, fields: [String])] = []
+    try forEachCSVRecord(bytes, file: file) { line, fields in records.append((line, fields)) }
+    return records
+}
+
+/// Calls `body` with each record of the CSV bytes, in order, as `splitCSVRecords` splits them,
+/// without holding the records: a reader keeps only what it makes of each.
+func forEachCSVRecord(_ bytes: [UInt8], file: String,
+                      _ body: (_ line: Int, _ fields: [String]) throws(MeasurementInputError) -> Void)
+    throws(MeasurementInputError)
+{
     let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), cr = UInt8(ascii: "\r"),
         lf = UInt8(ascii: "\n"), space = UInt8(ascii: " ")
-    var records: [(line: Int, fields: [String])] = []
     var fields: [String] = []
     var field: [UInt8] = []
     var quoted = false        // the current field started with a quote
@@ -56,10 +66,10 @@ func splitCSVRecords(_ bytes: [UInt8], file: String)
         field.removeAll(keepingCapacity: true)
         quoted = false
     }
-    func endRecord() {
+    func endRecord() throws(MeasurementInputError) {
         endField()
         let blank = fields.count == 1 && fields[0].allSatisfy { $0 == " " || $0 == "\t" }
-        if !blank { records.append((recordLine, fields)) }
+        if !blank { try body(recordLine, fields) }
         fields.removeAll(keepingCapacity: true)
     }
 
@@ -99,7 +109,7 @@ func splitCSVRecords(_ bytes: [UInt8], file: String)
             endField()
         case cr, lf:
             if c == cr, i < bytes.count, bytes[i] == lf { i += 1 }
-            endRecord()
+            try endRecord()
             line += 1
             recordLine = line
         default:
@@ -110,8 +120,7 @@ func splitCSVRecords(_ bytes: [UInt8], file: String)
         throw .malformedCSV(file: file, line: quoteLine, detail:
             "a quoted field starts here and is never closed; add the closing quote")
     }
-    if !field.isEmpty || !fields.isEmpty || quoted { endRecord() }
-    return records
+    if !field.isEmpty || !fields.isEmpty || quoted { try endRecord() }
 }
 
 extension RawTable {
@@ -120,23 +129,24 @@ extension RawTable {
     /// Throws `.empty` without records, `.headerOnly` without data rows, and
     /// `.wrongFieldCount` for a row whose field count differs from the header's.
     init(csv bytes: [UInt8], file: String) throws(MeasurementInputError) {
-        let records = try splitCSVRecords(bytes, file: file)
-        guard let header = records.first else { throw .empty(file: file, format: .csv) }
-        let columns = header.fields.map { $0.trimmingSpaces }
-        guard records.count > 1 else { throw .headerOnly(file: file, columns: columns) }
+        var columns: [String]? = nil
         var rows: [Row] = []
-        rows.reserveCapacity(records.count - 1)
-        for record in records.dropFirst() {
-            guard record.fields.count == columns.count else {
-                throw .wrongFieldCount(file: file, line: record.line,
-                                       expected: columns.count, found: record.fields.count)
+        try forEachCSVRecord(bytes, file: file) { line, fields throws(MeasurementInputError) in
+            guard let header = columns else {
+                columns = fields.map { $0.trimmingSpaces }
+                return
             }
-            let cells = record.fields.map { f -> RawCell in
+            guard fields.count == header.count else {
+                throw .wrongFieldCount(file: file, line: line, expected: header.count, found: fields.count)
+            }
+            let cells = fields.map { f -> RawCell in
                 let t = f.trimmingSpaces
                 return t.isEmpty ? .missing : .text(t)
             }
-            rows.append(Row(line: record.line, cells: cells))
+            rows.append(Row(line: line, cells: cells))
         }
+        guard let columns else { throw .empty(file: file, format: .csv) }
+        guard !rows.isEmpty else { throw .headerOnly(file: file, columns: columns) }
         self.init(columns: columns, rows: rows)
     }
 }
