@@ -19,9 +19,11 @@ extension RepetitionStudy {
     public struct ConstantRow: Sendable, Codable, Equatable {
         /// `E`, `A`, `B`, `alpha`, `R_D_star`, `R_N_star`.
         public var name: String
-        /// Our value, its bootstrap interval (nil when held fixed), and the published one.
+        /// Our value.
         public var fitted: Double
+        /// Its bootstrap interval `[low, high]` (nil when held fixed).
         public var interval: [Double]?
+        /// Muennighoff et al.'s C4 value.
         public var published: Double
         /// Held at a value in the fit rather than fitted.
         public var fixed: Bool
@@ -42,16 +44,19 @@ extension RepetitionStudy {
     public struct ForecastScore: Sendable, Codable, Equatable {
         /// The held-out budget C and its unique tokens U.
         public var compute: Double, uniqueTokens: Double
-        /// The fitted law's best N, D and epochs for them, with bootstrap intervals.
+        /// The fitted law's best N, D and epochs for them.
         public var planParameters: Double, planTokens: Double, planEpochs: Double
+        /// Bootstrap intervals of the planned N and D (each refit's own plan).
         public var planParametersInterval: [Double]?, planTokensInterval: [Double]?
         /// The model trained (the shape rule's nearest to the planned N) and its tokens.
         public var parameters: Double, tokens: Double
-        /// The forecast loss of that model, its interval, and the measured loss.
+        /// The forecast loss of that model and its bootstrap interval.
         public var loss: Double, interval: [Double]?
+        /// The held-out model's final validation loss.
         public var measured: Double?
-        /// (forecast − measured)/measured, and whether the interval holds the measured loss.
+        /// (forecast − measured)/measured.
         public var relativeError: Double?
+        /// Whether the interval holds the measured loss.
         public var covered: Bool?
     }
 
@@ -63,20 +68,23 @@ extension RepetitionStudy {
         public var runs: [RunRow]
         /// The fitted law: all seven constants (β = α; R_N* as held).
         public var law: DataConstrainedParameters
-        /// The fitted constants beside the published ones; RMSE of log loss of the fit.
+        /// The fitted constants beside the published ones.
         public var constants: [ConstantRow]
+        /// The fit's RMSE of log loss over the ladder.
         public var fitRMSELog: Double?
         /// The loss penalty of repetition, per run of the ladder.
         public var penalties: [PenaltyRow]
         /// The forecast and its outcome.
         public var forecast: ForecastScore
-        /// When the forecast was stored and when the held-out run finished (ISO 8601, UTC, ms).
+        /// When the forecast was stored (ISO 8601 in UTC with milliseconds; such strings sort by time).
         public var forecastRecordedAt: String?
+        /// When the held-out run finished training (the same format).
         public var heldOutFinishedAt: String?
-        /// The headlines: does our R_D* interval hold the published 15.4; the mean measured
-        /// penalty at 4 epochs (nil without 4 in the design); is the forecast within 5%.
+        /// Headline: does our R_D* interval hold the published 15.4?
         public var rdStarIntervalHoldsPublished: Bool?
+        /// Headline: the mean measured penalty at 4 epochs over the sizes (nil without 4 in the design).
         public var penaltyAtFourEpochs: Double?
+        /// Headline: is the forecast within 5% of the measured loss?
         public var forecastWithinFivePercent: Bool?
         /// What should be read with care.
         public var notes: [String]

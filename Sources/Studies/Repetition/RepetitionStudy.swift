@@ -40,6 +40,7 @@ public struct RepetitionStudy: Study {
         /// The nominal level of the intervals.
         public var level: Double
 
+        /// A design; see the properties. `validate()` checks it.
         public init(budgets: [Double], epochs: [Double], heldOutBudget: Double, heldOutScarcity: Double = 4,
                     excessParameterDecay: Double = RepetitionStudy.published.excessParameterDecay,
                     seed: UInt64 = 0, bootstrap: Int = 200, level: Double = 0.9) {
@@ -55,7 +56,7 @@ public struct RepetitionStudy: Study {
 
         /// The full study: three budgets 1e11, 3e11, 9e11 FLOPs, each size at 1, 2, 4, 8, 16 and
         /// 32 epochs (18 runs, 7.8e12 FLOPs), the held-out model at 2.7e12 FLOPs (3× the largest)
-        /// with a quarter of the largest run's tokens unique. About 10 minutes on 2 cores.
+        /// with a quarter of the largest run's tokens unique. About 12 minutes on 2 cores.
         public static func full(seed: UInt64 = 0) -> Design {
             Design(budgets: [1e11, 3e11, 9e11], epochs: [1, 2, 4, 8, 16, 32], heldOutBudget: 2.7e12, seed: seed)
         }

@@ -75,6 +75,7 @@ public struct EpochSampler: Sendable, Codable, Equatable {
         return out
     }
 
+    /// Equal when the seed, windows, context and sequences drawn are (the cached order is not state).
     public static func == (a: EpochSampler, b: EpochSampler) -> Bool {
         a.seed == b.seed && a.windows == b.windows && a.context == b.context && a.sequencesDrawn == b.sequencesDrawn
     }

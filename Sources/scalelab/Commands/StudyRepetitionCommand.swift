@@ -15,7 +15,7 @@ struct StudyRepetitionCommand: ParsableCommand {
         data-constrained law (R_D* with a bootstrap interval; R_N* held at the published 5.31) and \
         compares it with the published C4 constants; tabulates the loss penalty of repetition; plans \
         the best model for a larger budget with scarce unique tokens, stores the forecast, trains the \
-        model and scores the forecast. The full study takes about 10 minutes on 2 cores; --quick under a minute.
+        model and scores the forecast. The full study takes about 12 minutes on 2 cores; --quick about a minute.
         """
     )
 
