@@ -34,7 +34,7 @@ final class StudyRepetitionCommandTests: XCTestCase {
         let summary = try XCTUnwrap(try r.json() as? [String: Any])
         let runs = try XCTUnwrap(summary["runs"] as? [[String: Any]])
         let ladder = runs.filter { $0["role"] as? String == "ladder" }
-        XCTAssertEqual(ladder.count, 18)
+        XCTAssertEqual(ladder.count, 9, "3 sizes × 1, 4 and 32 epochs")
         XCTAssertEqual(runs.filter { $0["role"] as? String == "held-out" }.count, 1)
         // The store's U is each run's cap: its epochs span 1 to 32.
         let epochs = ladder.compactMap { $0["epochs"] as? Double }
@@ -45,7 +45,7 @@ final class StudyRepetitionCommandTests: XCTestCase {
         XCTAssertEqual(rd["published"] as? Double, 15.387756)
         XCTAssertTrue((rd["fitted"] as? Double).map { $0 > 0 && $0.isFinite } ?? false, "\(rd)")
         let penalties = try XCTUnwrap(summary["penalties"] as? [[String: Any]])
-        XCTAssertEqual(penalties.count, 18)
+        XCTAssertEqual(penalties.count, 9)
         let forecast = try XCTUnwrap(summary["forecast"] as? [String: Any])
         let loss = try XCTUnwrap(forecast["loss"] as? Double), measured = try XCTUnwrap(forecast["measured"] as? Double)
         XCTAssertTrue(loss > 0 && measured > 0 && loss.isFinite, "\(forecast)")

@@ -52,6 +52,7 @@ final class RepetitionStudyTests: XCTestCase {
 
     func design() -> RepetitionStudy.Design {
         var d = RepetitionStudy.Design.quick()
+        d.epochs = [1, 2, 4, 8, 16, 32]
         d.bootstrap = 40
         return d
     }
