@@ -88,6 +88,12 @@ public struct StudyRunner<S: Study>: Sendable {
                 throw StudyError.settingsChanged(study: study.name, stage: stage,
                                                  detail: a != b ? "batches \(a) there, \(b) now" : "the runs' hyperparameters differ")
             }
+            // … or unique-token caps (the repetition study's epochs).
+            guard stored.runs.map(\.config.uniqueTokens) == planned.runs.map(\.config.uniqueTokens) else {
+                throw StudyError.settingsChanged(study: study.name, stage: stage, detail: "unique-token caps "
+                    + "\(stored.runs.map { $0.config.uniqueTokens.map(String.init) ?? "none" }) there, "
+                    + "\(planned.runs.map { $0.config.uniqueTokens.map(String.init) ?? "none" }) now")
+            }
             return sweep.id!
         }
         let added = try store.add(planned, name: name, version: version)

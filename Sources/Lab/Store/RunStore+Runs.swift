@@ -320,9 +320,10 @@ extension RunStore {
             run.nonEmbeddingParameters = Double(r.nonEmbeddingParameters)
             if r.status == .completed {
                 run.tokens = Double(r.tokens); run.flops = r.flops
-                // Byte-level: the training split's bytes are the unique tokens U a run can see; with
-                // D > U it repeated data (the data-constrained law, `fit --law data-constrained`).
-                run.uniqueTokens = Double(r.data.trainBytes)
+                // Byte-level: the training split's bytes are the unique tokens U a run can see, or
+                // its cap (`--unique-tokens`) when it has one; with D > U it repeated data (the
+                // data-constrained law, `fit --law data-constrained`).
+                run.uniqueTokens = Double(r.data.uniqueTokens ?? r.data.trainBytes)
             }
             run.wallSeconds = r.wallSeconds
             run.tokensPerSecond = r.tokensPerSecond

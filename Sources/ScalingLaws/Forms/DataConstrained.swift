@@ -58,7 +58,7 @@ public struct DataConstrainedLaw: LawFormula {
     /// Effective size `X' = U + U·R*·(1 − e^(−R/R*))` with `R = X/U − 1`, and its derivatives
     /// with respect to `U` (holding X) and to `R*`. For `X ≤ U`, `X' = X`.
     @inline(__always)
-    static func effective(_ X: Double, unique U: Double, decay Rstar: Double)
+    public static func effective(_ X: Double, unique U: Double, decay Rstar: Double)
         -> (value: Double, dU: Double, dRstar: Double, dX: Double) {
         guard X > U else { return (X, 0, 0, 1) }
         let R = X / U - 1

@@ -20,6 +20,9 @@ struct CheckpointState: Codable, Equatable {
     /// The run this one was fine-tuned from (`TrainingConfig.initFrom`), so a resumed fine-tuning
     /// run keeps it in its record without reading the parent's checkpoint again.
     var parent: ParentRun?
+    /// The data position of a run with a unique-token cap (absent for other runs, and in
+    /// checkpoints written before caps existed).
+    var epochSampler: EpochSampler?
 }
 
 /// Checkpoint file: the bytes "SCALELAB-CKPT\n", a little-endian UInt64 length, that many bytes

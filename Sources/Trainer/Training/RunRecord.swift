@@ -107,6 +107,16 @@ public struct DataSummary: Sendable, Codable, Equatable {
     /// Bytes of the mixed training stream (corpus training bytes plus task lines) when the
     /// config has a `mix`; nil otherwise.
     public var mixedTrainBytes: Int?
+    /// The unique-token cap U (`TrainingConfig.uniqueTokens`): the run trained on the first U
+    /// training bytes only; nil: on all `trainBytes`.
+    public var uniqueTokens: Int?
+}
+
+extension RunRecord {
+    /// Epochs over the unique tokens: tokens trained on ÷ U, with U the cap or, without one,
+    /// the training split's bytes (a run without a cap samples at random offsets, so its
+    /// "epochs" are a count of tokens, not passes).
+    public var epochs: Double { Double(tokens) / Double(max(1, data.uniqueTokens ?? data.trainBytes)) }
 }
 
 extension RunRecord {

@@ -33,6 +33,12 @@ public struct TrainingConfig: Sendable, Codable, Equatable {
     /// checkpoint's shape must equal `shape`. Nil (or absent from older records and checkpoints):
     /// a run from scratch.
     public var initFrom: String?
+    /// A cap on unique tokens U (`--unique-tokens`): the run trains on the first U bytes of the
+    /// training split only, repeated for as many epochs as its token budget needs, in an order
+    /// drawn from the seed (`EpochSampler`); validation stays the whole held-out split, so losses
+    /// compare with uncapped runs'. Nil (or absent from older records and checkpoints): the whole
+    /// training split, sampled at random offsets (`BatchSampler`).
+    public var uniqueTokens: Int?
 
     public init(shape: ModelShape, tokens: Int, seed: UInt64 = 0, hyperparameters: Hyperparameters? = nil,
                 threads: Int = 1) {
@@ -88,6 +94,14 @@ public struct TrainingConfig: Sendable, Codable, Equatable {
         }
         if let mix { try TaskMixture.validate(mix) }
         if let initFrom, initFrom.isEmpty { throw bad("--init-from must name a checkpoint file, got an empty path") }
+        if let U = uniqueTokens {
+            guard U >= shape.context + 1 else {
+                throw bad("--unique-tokens must be at least the context + 1 = \(shape.context + 1) bytes (one window), got \(U)")
+            }
+            guard mix == nil else {
+                throw bad("--unique-tokens cannot be combined with --mix: the cap is on the corpus's bytes; drop one of them")
+            }
+        }
         _ = try evaluationSuites()
     }
 

@@ -48,7 +48,13 @@ public func train(_ config: TrainingConfig, corpus: Corpus, options: TrainingOpt
     // A mix replaces the training bytes by the corpus's with task lines among them; validation
     // stays the plain corpus's. Built from the seed alone, before the model, so it never draws
     // from the generators that initialize or sample.
-    let trainBytes = try config.mix.map { try TaskMixture.mixedStream(corpus: split.train, mix: $0, seed: config.seed) } ?? split.train
+    // A unique-token cap keeps the training split's first U bytes (validate() refused it with a mix).
+    if let U = config.uniqueTokens, U > split.train.count {
+        throw TrainerError.invalidConfiguration("--unique-tokens \(U) is more than the training split's \(split.train.count) bytes "
+            + "(the corpus less its last \(Int((config.validationFraction * 100).rounded()))% held out); give at most \(split.train.count)")
+    }
+    let trainBytes = try config.mix.map { try TaskMixture.mixedStream(corpus: split.train, mix: $0, seed: config.seed) }
+        ?? config.uniqueTokens.map { Array(split.train.prefix($0)) } ?? split.train
     let evaluationSets = try config.evaluationSuites().map {
         ($0, try $0.evaluationSet(count: config.evaluationExamples ?? TaskSuite.defaultEvaluationExamples, seed: 0))
     }
@@ -62,9 +68,11 @@ public func train(_ config: TrainingConfig, corpus: Corpus, options: TrainingOpt
     var record = RunRecord(version: options.version, status: .completed, message: "", config: config,
                            data: DataSummary(source: corpus.source, trainBytes: split.train.count,
                                              validationBytes: split.validation.count, curveValidationBytes: curveBytes.count,
-                                             mixedTrainBytes: config.mix == nil ? nil : trainBytes.count),
+                                             mixedTrainBytes: config.mix == nil ? nil : trainBytes.count,
+                                             uniqueTokens: config.uniqueTokens),
                            parameters: model.parameterCount, nonEmbeddingParameters: model.nonEmbeddingParameterCount)
     var sampler = BatchSampler(seed: config.seed &+ 0x5CA1_AB1E)
+    var epochSampler = config.uniqueTokens.map { EpochSampler(seed: config.seed &+ 0x5CA1_AB1E, unique: $0, context: T) }
     var startStep = 0, priorSeconds = 0.0
     if resuming, let path = options.checkpointPath {
         let (state, floats) = try Checkpoint.readState(from: path)
@@ -74,6 +82,12 @@ public func train(_ config: TrainingConfig, corpus: Corpus, options: TrainingOpt
         Checkpoint.load(floats, into: model, optimizer: optimizer)
         optimizer.step = state.optimizerStep
         sampler = state.sampler
+        if epochSampler != nil {
+            guard let saved = state.epochSampler else {
+                throw TrainerError.checkpoint("'\(path)' has no data position of a run with --unique-tokens; start the run afresh")
+            }
+            epochSampler = saved
+        }
         startStep = state.stepsDone
         record.stepLosses = state.stepLosses
         record.learningCurve = state.learningCurve
@@ -107,7 +121,7 @@ public func train(_ config: TrainingConfig, corpus: Corpus, options: TrainingOpt
         let state = CheckpointState(config: config, stepsDone: stepsDone, sampler: sampler, optimizerStep: optimizer.step,
                                     stepLosses: record.stepLosses, learningCurve: record.learningCurve,
                                     evaluations: record.evaluations, wallSeconds: elapsed(), parameterCount: model.parameterCount,
-                                    source: corpus.source, parent: record.parent)
+                                    source: corpus.source, parent: record.parent, epochSampler: epochSampler)
         try Checkpoint.write(state, model: model, optimizer: optimizer, to: path)
     }
 
@@ -117,7 +131,11 @@ public func train(_ config: TrainingConfig, corpus: Corpus, options: TrainingOpt
         model.zeroGradients()
         var loss = 0.0
         for _ in 0..<config.accumulationSteps {
-            sampler.fill(inputs, targets, batch: h.microBatch, context: T, from: trainBytes)
+            if epochSampler != nil {
+                epochSampler!.fill(inputs, targets, batch: h.microBatch, from: trainBytes)
+            } else {
+                sampler.fill(inputs, targets, batch: h.microBatch, context: T, from: trainBytes)
+            }
             loss += model.forward(inputs: inputs, targets: targets, batch: h.microBatch)
             model.backward(lossScale: 1 / Float(config.accumulationSteps))
         }

@@ -50,6 +50,11 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Evaluate these tasks (such as addition-3,reversal-4) at every learning-curve point; recorded in the run record's evaluations.")
     var eval: String?
     @Option(name: .customLong("eval-examples"), help: "Held-out examples per --eval task (default 500).") var evalExamples: Int?
+    @Option(name: .customLong("unique-tokens"), help: ArgumentHelp(
+        "Train on the first U bytes of the training split only, repeated in epochs (shuffled from --seed) for the --tokens budget.",
+        discussion: "Repeated data, as in Muennighoff et al. 2023: at least --context + 1 and at most the training split's bytes "
+            + "(the corpus less its last 10%); validation stays the whole held-out split. The run's stored U is the cap."))
+    var uniqueTokens: Double?
     @Flag(help: "Print only the final record as JSON on stdout.") var json = false
 
     func validate() throws {
@@ -112,6 +117,13 @@ struct TrainCommand: ParsableCommand {
         if let eval { config.evaluationTasks = try TaskSuite.parseList(eval).map(\.description) }
         config.evaluationExamples = evalExamples
         config.initFrom = initFrom
+        if let u = uniqueTokens {
+            // A Double on the command line (1e6 reads well); it must be a whole, finite count.
+            guard u.isFinite, u.rounded() == u, u >= 1, u <= Double(Int32.max) else {
+                throw TrainerError.invalidConfiguration("--unique-tokens must be a whole number of bytes from 1 to \(Int32.max), got \(u)")
+            }
+            config.uniqueTokens = Int(u)
+        }
         try config.validate()
         if let initFrom, let parent = try? TrainingConfig.ofCheckpoint(at: initFrom) {
             try config.checkFineTuningShape(parent.shape, checkpoint: initFrom)
