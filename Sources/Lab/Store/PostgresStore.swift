@@ -298,6 +298,10 @@ struct PostgresDatabase: StoreDatabase {
         _ = try connection.query(try Self.query(sql, arguments), logger: logger).wait()
     }
 
+    func executeRepeatedly(sql: String, count: Int, arguments: (Int) throws -> [(any DatabaseValueConvertible)?]) throws {
+        for i in 0..<count { try execute(sql: sql, arguments: try arguments(i)) }
+    }
+
     /// `sql` with its `?` placeholders (outside quotes) numbered, and the arguments bound.
     static func query(_ sql: String, _ arguments: [(any DatabaseValueConvertible)?]) throws -> PostgresQuery {
         var text = "", n = 0, quote: Character?

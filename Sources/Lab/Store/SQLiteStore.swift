@@ -165,4 +165,9 @@ struct SQLiteDatabase: StoreDatabase {
     func execute(sql: String, arguments: [(any DatabaseValueConvertible)?]) throws {
         try db.execute(sql: sql, arguments: StatementArguments(arguments))
     }
+
+    func executeRepeatedly(sql: String, count: Int, arguments: (Int) throws -> [(any DatabaseValueConvertible)?]) throws {
+        let statement = try db.makeStatement(sql: sql)
+        for i in 0..<count { try statement.execute(arguments: StatementArguments(try arguments(i))) }
+    }
 }

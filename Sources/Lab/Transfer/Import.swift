@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import LawFitting
 import ScalingLaws
 
@@ -46,23 +47,42 @@ extension RunStore {
             let json = try StoreJSON.encode(spec, what: "the import's description (the sweep's spec_json)")
             sweeps.append(Sweep(name: name, kind: "import", specJSON: json, scalelabVersion: version, createdAt: now))
         }
-        // Each run is made and inserted in turn, never held as a whole list: an import of a million
-        // rows holds the measurements and one run at a time (benchmarks/import).
+        // The runs are inserted with one prepared statement, never held as a list: an import of a
+        // million rows holds the measurements and one row of arguments at a time (benchmarks/import).
+        // Every column but the five numbers is the same for all runs of a sweep: it is encoded once,
+        // from a run as `insert` would store it, and only N, D, C, U and the loss are bound per row.
         let planned = sweeps
         let stored = try write { db in
             try zip(planned, sets).map { sweep, item -> Sweep in
                 var s = sweep
                 try db.insert(&s)
-                let message = "imported from \(item.set.source)"
-                for m in item.set.measurements {
-                    var r = StoredRun(sweepID: s.id!, parameters: m.parameters ?? .nan, status: .done, createdAt: now)
-                    r.tokens = m.tokens
-                    r.flops = m.compute
-                    r.uniqueTokens = m.uniqueTokens
-                    r.finalValidationLoss = m.loss
-                    r.finishedAt = now
-                    r.message = message
-                    try db.insert(&r)
+                var template = StoredRun(sweepID: s.id!, parameters: .nan, status: .done, createdAt: now)
+                template.finishedAt = now
+                template.message = "imported from \(item.set.source)"
+                var values = try template.databaseDictionary
+                values["id"] = nil
+                let columns = values.keys.sorted()
+                let fixed: [(any DatabaseValueConvertible)?] = columns.map { values[$0]! }
+                let numbers: [(column: String, value: (Observation) -> Double?)] = [
+                    (StoredRun.CodingKeys.parameters.rawValue, { $0.parameters ?? .nan }), (StoredRun.CodingKeys.tokens.rawValue, { $0.tokens }),
+                    (StoredRun.CodingKeys.flops.rawValue, { $0.compute }), (StoredRun.CodingKeys.uniqueTokens.rawValue, { $0.uniqueTokens }),
+                    (StoredRun.CodingKeys.finalValidationLoss.rawValue, { $0.loss }),
+                ]
+                let slots = try numbers.map { n -> Int in
+                    guard let i = columns.firstIndex(of: n.column) else {
+                        throw DatabaseError(resultCode: .SQLITE_ERROR, message: "the run table has no column \(n.column)")
+                    }
+                    return i
+                }
+                let measurements = item.set.measurements
+                try db.executeRepeatedly(
+                    sql: "INSERT INTO run (\(columns.joined(separator: ", "))) VALUES ("
+                        + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")",
+                    count: measurements.count
+                ) { i in
+                    var row: [(any DatabaseValueConvertible)?] = fixed
+                    for (slot, n) in zip(slots, numbers) { row[slot] = n.value(measurements[i]) }
+                    return row
                 }
                 return s
             }
