@@ -51,7 +51,7 @@ test: deps
 	SCALELAB_TEST_POSTGRES_URL=$$(bash scripts/start-postgres.sh | tail -1) && test -n "$$SCALELAB_TEST_POSTGRES_URL" && export SCALELAB_TEST_POSTGRES_URL && \
 	SLURM_ENV=$$(bash scripts/start-slurm.sh) && test -n "$$SLURM_ENV" && \
 	env "$$SLURM_ENV" SCALELAB_REQUIRE_SLURM=1 SCALELAB_REQUIRE_BROWSER=1 $(SWIFT) test $(RELEASE) $(TEST_BUILD)
-	bash scripts/fuzz.sh 30
+	SCALELAB_FUZZ_SEED=1 bash scripts/fuzz.sh 30
 	bash scripts/check-docs.sh
 	bash scripts/check-dependency.sh
 

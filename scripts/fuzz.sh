@@ -8,7 +8,9 @@
 # fixtures) with fuzz/scalelab.dict. A crash, a broken promise (see fuzz/Sources/scalelab-fuzz/
 # Targets.swift), an input slower than 10 s or over 2 GB fails the script, which says where the
 # input was saved: copy it to fuzz/regressions/TARGET/, write the failing test, fix it.
-# SCALELAB_FUZZ_WORK keeps the working corpora in a folder of your choice (default: a temporary one).
+# SCALELAB_FUZZ_WORK keeps the working corpora in a folder of your choice (default: a temporary one);
+# SCALELAB_FUZZ_SEED fixes libFuzzer's seed (make test uses 1, so CI explores the same way each
+# time; default: a new seed each run, as make fuzz does).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -45,7 +47,9 @@ for target in "${targets[@]}"; do
         "$bin" "$target" -timeout=10 "${regressions[@]}" 2>&1 | tail -3
     fi
     echo "fuzz: $target: ${seconds} s"
-    if ! "$bin" "$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=8192 \
+    seed=()
+    [ -z "${SCALELAB_FUZZ_SEED:-}" ] || seed=(-seed="$SCALELAB_FUZZ_SEED")
+    if ! "$bin" "$target" "${seed[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=8192 \
             -dict=fuzz/scalelab.dict -artifact_prefix="$work/$target/" -print_final_stats=1 \
             "$corpus" > "$work/$target/log" 2>&1; then
         grep -E "Fatal error|ERROR: libFuzzer|Test unit written|SUMMARY" "$work/$target/log" | head -8 >&2
