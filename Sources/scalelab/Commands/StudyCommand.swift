@@ -34,6 +34,17 @@ struct StudyArguments: ParsableArguments {
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1, got \(workers)") }
         if let b = bootstrap, b < 0 { throw ValidationError("--bootstrap must be 0 or more, got \(b)") }
     }
+
+    /// The analysis options of a study whose design resamples `bootstrap` times from `seed`.
+    func options(bootstrap: Int, seed: UInt64) -> AnalysisOptions {
+        var options = AnalysisOptions()
+        options.bootstrap = bootstrap
+        options.seed = seed
+        return options
+    }
+
+    /// Threads each worker's calibration uses: the cores shared among `--workers`.
+    var calibrationThreads: Int { max(1, defaultThreadCount / workers) }
 }
 
 /// `scalelab study emergence`.
@@ -63,10 +74,7 @@ struct StudyEmergenceCommand: ParsableCommand {
         if let b = study.bootstrap { design.bootstrap = b }
         if let batch { design.batch = batch }
         do { try design.validate() } catch { throw ValidationError("\(error)") }
-        var options = AnalysisOptions()
-        options.bootstrap = design.bootstrap
-        options.seed = design.seed
-        let threads = max(1, defaultThreadCount / study.workers)
-        try StudyExecution.run(EmergenceStudy(design: design, calibrationThreads: threads), arguments: study, options: options)
+        try StudyExecution.run(EmergenceStudy(design: design, calibrationThreads: study.calibrationThreads), arguments: study,
+                               options: study.options(bootstrap: design.bootstrap, seed: design.seed))
     }
 }

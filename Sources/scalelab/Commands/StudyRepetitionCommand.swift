@@ -25,10 +25,7 @@ struct StudyRepetitionCommand: ParsableCommand {
         var design = study.quick ? RepetitionStudy.Design.quick(seed: study.seed) : RepetitionStudy.Design.full(seed: study.seed)
         if let b = study.bootstrap { design.bootstrap = b }
         do { try design.validate() } catch { throw ValidationError("\(error)") }
-        var options = AnalysisOptions()
-        options.bootstrap = design.bootstrap
-        options.seed = design.seed
-        let threads = max(1, defaultThreadCount / study.workers)
-        try StudyExecution.run(RepetitionStudy(design: design, calibrationThreads: threads), arguments: study, options: options)
+        try StudyExecution.run(RepetitionStudy(design: design, calibrationThreads: study.calibrationThreads), arguments: study,
+                               options: study.options(bootstrap: design.bootstrap, seed: design.seed))
     }
 }
