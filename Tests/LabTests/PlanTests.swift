@@ -90,20 +90,28 @@ final class PlanTests: XCTestCase {
         XCTAssertEqual(estimate.flopsPerSecond(flopsPerToken: huge.trainingFLOPsPerToken), estimate.points[0].flopsPerSecond)
     }
 
-    /// With a calibration budget smaller than the largest shape needs, the largest shape that fits
-    /// is measured beside the smallest, and the source says where the measurements stop.
+    /// Without a time budget the smallest and the largest shapes are measured; with one that the
+    /// smallest meets and the largest does not, the largest shape that meets it is measured beside
+    /// the smallest, and the source says where the measurements stop.
     func testCalibrationStopsAtTheLargestShapeThatFitsItsTimeBudget() throws {
-        let plan = try LadderPlanner.plan(LadderSpec(kind: .fixedData, count: 4, fixedValue: 1e6, range: [3e4, 3e6]))
-        let shapes = plan.runs.map(\.config.shape).sorted { $0.trainingFLOPsPerToken < $1.trainingFLOPsPerToken }
-        let full = try Calibration.estimate(for: plan, threads: 1, secondsPerShape: 1e6)
-        XCTAssertEqual(full.points.map(\.flopsPerToken), [shapes.first!, shapes.last!].map(\.trainingFLOPsPerToken))
+        let small = try LadderPlanner.plan(LadderSpec(kind: .fixedData, count: 4, fixedValue: 1e6, range: [3e4, 3e6]))
+        let smallShapes = small.runs.map(\.config.shape).sorted { $0.trainingFLOPsPerToken < $1.trainingFLOPsPerToken }
+        let full = try Calibration.estimate(for: small, threads: 1, secondsPerShape: 1e6)
+        XCTAssertEqual(full.points.map(\.flopsPerToken), [smallShapes.first!, smallShapes.last!].map(\.trainingFLOPsPerToken))
         XCTAssertFalse(full.source.contains("--throughput"), full.source)
-        // A budget the smallest shape meets and the largest does not, at the smallest's measured rate.
-        let rate = full.points[0].flopsPerSecond
-        let budget = (Calibration.seconds(toCalibrate: shapes[0], at: rate) * Calibration.seconds(toCalibrate: shapes[3], at: rate)).squareRoot()
-        let capped = try Calibration.estimate(for: plan, threads: 1, secondsPerShape: budget)
+
+        // Three decades of sizes. The budget: between what the smallest would take at the 1 GFLOP/s
+        // floor (so it is measured itself, not a probe) and what the largest would take at the
+        // smallest's measured rate (so it is not measured); a factor of about 10 each side here.
+        let plan = try LadderPlanner.plan(LadderSpec(kind: .fixedData, count: 4, fixedValue: 1e6, range: [3e4, 3e7]))
+        let shapes = plan.runs.map(\.config.shape).sorted { $0.trainingFLOPsPerToken < $1.trainingFLOPsPerToken }
+        let rate = try Calibration.measure(shapes[0], threads: 1).flopsPerSecond
+        let low = Calibration.seconds(toCalibrate: shapes[0], at: 1e9), high = Calibration.seconds(toCalibrate: shapes[3], at: rate)
+        XCTAssertLessThan(low * 10, high, "the machine measured \(rate) FLOP/s: too slow for this test's margins")
+        let capped = try Calibration.estimate(for: plan, threads: 1, secondsPerShape: (low * high).squareRoot())
         XCTAssertTrue(capped.source.contains("the smallest shape"), capped.source)
         XCTAssertTrue(capped.source.contains("--throughput"), capped.source)
+        XCTAssertEqual(capped.points.first?.flopsPerToken, shapes[0].trainingFLOPsPerToken)
         XCTAssertLessThan(capped.points.last!.flopsPerToken, shapes[3].trainingFLOPsPerToken)
     }
 

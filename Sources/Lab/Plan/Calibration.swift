@@ -51,7 +51,7 @@ public enum Calibration {
                                       + "interpolated in log-log", threads: threads, points: points)
         }
         let measured = smallFits ? "the smallest shape" : "a one-layer probe (\(groupedDigits(firstShape.parameterCount)) parameters)"
-        let largest = affordable.map { " and of the largest shape that calibrates within \(Int(secondsPerShape)) s "
+        let largest = affordable.map { " and of the largest shape that calibrates within \(String(format: "%g", secondsPerShape)) s "
             + "(\(groupedDigits($0.parameterCount)) parameters)" } ?? ""
         let predicted = seconds(toCalibrate: large, at: first.flopsPerSecond)
         return ThroughputEstimate(
