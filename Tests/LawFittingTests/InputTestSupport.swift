@@ -67,3 +67,11 @@ func expectMessage(_ error: MeasurementInputError?, contains parts: [String],
     }
     #expect(error.errorDescription == message, sourceLocation: sourceLocation)
 }
+
+/// Every record of CSV bytes with the line it starts on, as `forEachCSVRecord` hands them over:
+/// what the splitter's tests and the fuzz tests' JSON Lines conversion compare.
+func splitCSVRecords(_ bytes: [UInt8], file: String) throws(MeasurementInputError) -> [(line: Int, fields: [String])] {
+    var records: [(line: Int, fields: [String])] = []
+    try forEachCSVRecord(bytes, file: file) { line, fields in records.append((line, fields)) }
+    return records
+}

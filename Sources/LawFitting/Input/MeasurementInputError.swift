@@ -151,9 +151,8 @@ public enum MeasurementInputError: Error, Sendable, Equatable, CustomStringConve
         return "Add runs, \(fix)), or fit a law with fewer parameters (`scalelab laws` lists them)"
     }
 
-    /// `a, b, c`, or `(none)`; a name that contains a comma is quoted: `'Tied, No Gating'`.
-    /// Names are quoted short (`quote`), and at most 40 of them are listed.
-    /// Column names as a message lists them: each quoted (`quote`), as many as fit in about
+    /// Column names as a message lists them: `a, b, c`, or `(none)`; each quoted short (`quote`),
+    /// a name that contains a comma in quotes (`'Tied, No Gating'`), as many as fit in about
     /// `budget` bytes (at most 40), then how many there are. A header of thousands of long names
     /// still gives a message of a few lines.
     static func list(_ names: [String], budget: Int = 600) -> String {

@@ -28,7 +28,8 @@ struct RawTable: Sendable {
 
 // MARK: - CSV (RFC 4180)
 
-/// Splits CSV bytes into records following RFC 4180.
+/// Calls `body` with each record of CSV bytes, in order, following RFC 4180, without holding
+/// the records: a reader keeps only what it makes of each.
 ///
 /// - Fields are separated by commas; records end at LF, CRLF or a lone CR.
 /// - A field that starts with `"` is quoted: it may hold commas, line breaks and `""` (one quote).
@@ -38,16 +39,6 @@ struct RawTable: Sendable {
 ///
 /// Throws `.malformedCSV` for a quote that is never closed, text after a closing quote, or a
 /// quote inside an unquoted field.
-func splitCSVRecords(_ bytes: [UInt8], file: String)
-    throws(MeasurementInputError) -> [(line: Int, fields: [String])]
-{
-    var records: [(line: Int, fields: [String])] = []
-    try forEachCSVRecord(bytes, file: file) { line, fields in records.append((line, fields)) }
-    return records
-}
-
-/// Calls `body` with each record of the CSV bytes, in order, as `splitCSVRecords` splits them,
-/// without holding the records: a reader keeps only what it makes of each.
 func forEachCSVRecord(_ bytes: [UInt8], file: String,
                       _ body: (_ line: Int, _ fields: [String]) throws(MeasurementInputError) -> Void)
     throws(MeasurementInputError)
