@@ -68,9 +68,9 @@ extension RunStore {
                     (StoredRun.CodingKeys.flops.rawValue, { $0.compute }), (StoredRun.CodingKeys.uniqueTokens.rawValue, { $0.uniqueTokens }),
                     (StoredRun.CodingKeys.finalValidationLoss.rawValue, { $0.loss }),
                 ]
-                let slots = try numbers.map { n -> Int in
+                let slots = numbers.map { n -> Int in
                     guard let i = columns.firstIndex(of: n.column) else {
-                        throw DatabaseError(resultCode: .SQLITE_ERROR, message: "the run table has no column \(n.column)")
+                        preconditionFailure("a run's record has no column \(n.column), only \(columns)")
                     }
                     return i
                 }

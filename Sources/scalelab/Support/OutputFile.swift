@@ -46,7 +46,7 @@ enum OutputFile {
         try checkWritable(path)
         do { try data.write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
             let why = reason(error)
-            let hint = why == "the disk is full" ? "; free some space on it, or give a path on another disk, and run again" : ""
+            let hint = why == diskFull ? "; free some space on it, or give a path on another disk, and run again" : ""
             throw CommandFailure("cannot write \(path): \(why)\(hint)")
         }
     }
@@ -105,16 +105,18 @@ enum OutputFile {
     /// A file-system error in a few words, without Foundation's domain and code.
     static func reason(_ error: Error) -> String {
         let e = error as NSError
-        if let posix = (e.userInfo[NSUnderlyingErrorKey] as? NSError), posix.domain == NSPOSIXErrorDomain,
-           posix.code != Int(ENOSPC), let text = strerror(Int32(posix.code)) {
+        let underlying = e.userInfo[NSUnderlyingErrorKey] as? NSError
+        if e.code == NSFileWriteOutOfSpaceError || underlying?.code == Int(ENOSPC) { return diskFull }
+        if let posix = underlying, posix.domain == NSPOSIXErrorDomain, let text = strerror(Int32(posix.code)) {
             return String(cString: text).lowercased()
         }
         switch e.code {
-        case NSFileWriteOutOfSpaceError: return "the disk is full"
-        case _ where (e.userInfo[NSUnderlyingErrorKey] as? NSError)?.code == Int(ENOSPC): return "the disk is full"
         case NSFileWriteNoPermissionError: return "permission denied"
         case NSFileWriteVolumeReadOnlyError: return "the volume is read-only"
         default: return e.localizedDescription
         }
     }
+
+    /// `reason` of a write that ran out of space.
+    static let diskFull = "the disk is full"
 }
