@@ -115,13 +115,7 @@ final class DiskFullTests: XCTestCase {
     /// space again, the next `ladder run` finishes every run (none is lost or left running).
     func testALadderRunOnAFullDiskStopsAndTheNextRunFinishesIt() throws {
         let corpus = dir.appendingPathComponent("corpus.txt").path
-        let words = ["the", "king", "and", "queen", "of", "love", "lord", "my", "thou", "art", "sweet", "night"]
-        var x: UInt64 = 12345, text = ""
-        for _ in 0..<20_000 {
-            x = x &* 6364136223846793005 &+ 1442695040888963407
-            text += words[Int(x >> 33) % words.count] + " "
-        }
-        try text.write(toFile: corpus, atomically: true, encoding: .utf8)
+        try LadderCommandTests.writeCorpus(to: corpus)
         let store = dir.appendingPathComponent("s.sqlite").path
         _ = try scalelab(["ladder", "plan", "--budgets", "1.6e10", "--sizes-per-budget", "2", "--spread", "0.3", "--context", "16",
                           "--throughput", "1e9", "--store", store])

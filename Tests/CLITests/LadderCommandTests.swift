@@ -13,14 +13,18 @@ final class LadderCommandTests: XCTestCase {
     override func setUpWithError() throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("ladder-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        // Seeded pseudo-text: words from a small vocabulary (an LCG picks them).
+        try Self.writeCorpus(to: corpus)
+    }
+
+    /// Seeded pseudo-text for tiny ladders: 20,000 words from a small vocabulary (an LCG picks them).
+    static func writeCorpus(to path: String) throws {
         let words = ["the", "king", "and", "queen", "of", "love", "lord", "my", "thou", "art", "sweet", "night"]
         var x: UInt64 = 12345, text = ""
         for _ in 0..<20_000 {
             x = x &* 6364136223846793005 &+ 1442695040888963407
             text += words[Int(x >> 33) % words.count] + " "
         }
-        try text.write(toFile: corpus, atomically: true, encoding: .utf8)
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
     }
 
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
