@@ -1,6 +1,7 @@
 import Foundation
 import Lab
 import ScalingLaws
+import Trainer
 
 /// Runs a study's stages against a store, in order, resuming where an earlier run stopped.
 ///
@@ -82,17 +83,11 @@ public struct StudyRunner<S: Study>: Sendable {
             guard stored.spec == planned.spec else {
                 throw StudyError.settingsChanged(study: study.name, stage: stage, detail: Self.difference(stored.spec, planned.spec))
             }
-            // A study may set what the ladder's specification does not hold (a batch, say).
-            guard stored.runs.map(\.config.hyperparameters) == planned.runs.map(\.config.hyperparameters) else {
-                let a = stored.runs.map(\.config.hyperparameters.batch), b = planned.runs.map(\.config.hyperparameters.batch)
+            // A study may set what the ladder's specification does not hold (a batch, a unique-token
+            // cap): every run's config must be the one planned now, its threads aside.
+            guard stored.runs.map({ Self.settings($0.config) }) == planned.runs.map({ Self.settings($0.config) }) else {
                 throw StudyError.settingsChanged(study: study.name, stage: stage,
-                                                 detail: a != b ? "batches \(a) there, \(b) now" : "the runs' hyperparameters differ")
-            }
-            // … or unique-token caps (the repetition study's epochs).
-            guard stored.runs.map(\.config.uniqueTokens) == planned.runs.map(\.config.uniqueTokens) else {
-                throw StudyError.settingsChanged(study: study.name, stage: stage, detail: "unique-token caps "
-                    + "\(stored.runs.map { $0.config.uniqueTokens.map(String.init) ?? "none" }) there, "
-                    + "\(planned.runs.map { $0.config.uniqueTokens.map(String.init) ?? "none" }) now")
+                                                 detail: Self.difference(stored.runs.map(\.config), planned.runs.map(\.config)))
             }
             return sweep.id!
         }
@@ -110,6 +105,23 @@ public struct StudyRunner<S: Study>: Sendable {
         if a.mix != b.mix { parts.append("task mix differs") }
         if a.evaluationTasks != b.evaluationTasks || a.evaluationExamples != b.evaluationExamples { parts.append("evaluations differ") }
         return parts.isEmpty ? "the ladder specifications differ" : parts.joined(separator: "; ")
+    }
+
+    /// A run's config as a study sets it: without its threads, which the runner fixes when the run
+    /// first starts (`--workers` may differ on a resume).
+    static func settings(_ config: TrainingConfig) -> TrainingConfig {
+        var c = config
+        c.threads = 1
+        return c
+    }
+
+    /// What differs between the runs' stored and planned configs, for the refusal's message.
+    static func difference(_ a: [TrainingConfig], _ b: [TrainingConfig]) -> String {
+        func caps(_ c: [TrainingConfig]) -> [String] { c.map { $0.uniqueTokens.map(String.init) ?? "none" } }
+        let (batchesA, batchesB) = (a.map(\.hyperparameters.batch), b.map(\.hyperparameters.batch))
+        if batchesA != batchesB { return "batches \(batchesA) there, \(batchesB) now" }
+        if caps(a) != caps(b) { return "unique-token caps \(caps(a)) there, \(caps(b)) now" }
+        return a.map(\.hyperparameters) != b.map(\.hyperparameters) ? "the runs' hyperparameters differ" : "the runs' configurations differ"
     }
 
     private func record(named name: String) throws -> StudyRecord? { try StudyRecord.stored(in: store, named: name) }
