@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import LawFitting
 import XCTest
 @testable import Lab
@@ -72,6 +73,79 @@ final class TransferTests: XCTestCase {
             XCTAssertEqual(e as? MeasurementInputError, .notANumber(file: bad.path, line: 3, column: "loss", value: "oops"))
         }
         XCTAssertEqual(try dump(store), before)
+        }
+    }
+
+    /// `import` streams a file (`MeasurementStream`: checked whole, then read again row by row into
+    /// the store) and must store, and say, exactly what the in-memory path does: the same sweeps
+    /// and runs, hashes, derivations, C/6ND check and warnings, the repeated points' among them
+    /// (found in the store by SQL, not in memory), for a file with a selection and groups, in both
+    /// formats, on both backends.
+    func testAStreamedImportStoresAndSaysWhatTheInMemoryImportDoes() throws {
+        let dir = try temporaryDirectory(self)
+        // Two sweeps pooled (lr), one shown the other way round in JSONL; repeated points at every
+        // size with losses 4% apart; C off 6ND by 3x on two rows; a second loss-like column.
+        var lines = ["run,tokenizer,lr,params,tokens,flops,loss,train_loss"]
+        var k = 0
+        for tokenizer in ["bpe", "char"] {
+            for lr in ["0.001", "1e-2"] {
+                for n in [1e6, 2e6, 4e6, 8e6] {
+                    k += 1
+                    let d = 20 * n, c = 6 * n * d * (k % 7 == 0 ? 3 : 1)
+                    let loss = 2 + 30 / pow(n, 0.3) + (lr == "1e-2" ? 0.15 : 0) + (tokenizer == "char" ? 0.2 : 0)
+                    lines.append("r\(k),\(tokenizer),\(lr),\(n),\(d),\(c),\(loss),\(loss - 0.1)")
+                }
+            }
+        }
+        lines.append("r99,skip,0.001,1e6,2e7,,9.0,9.0")
+        let csv = dir.appendingPathComponent("runs.csv")
+        try (lines.joined(separator: "\n") + "\n").write(to: csv, atomically: true, encoding: .utf8)
+        let header = lines[0].split(separator: ",").map(String.init)
+        let jsonl = dir.appendingPathComponent("runs.jsonl")
+        try lines.dropFirst().map { line -> String in
+            let cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            return "{" + zip(header, cells).filter { !$0.1.isEmpty }.map { key, value in
+                Double(value) != nil && key != "lr" ? "\"\(key)\": \(value)" : "\"\(key)\": \"\(value)\""
+            }.joined(separator: ", ") + "}"
+        }.joined(separator: "\n").write(to: jsonl, atomically: true, encoding: .utf8)
+
+        let selections = [RowSelection(conditions: [RowCondition(column: "tokenizer", values: ["skip"], negated: true)]),
+                          RowSelection(conditions: [RowCondition(column: "tokenizer", values: ["skip"], negated: true)],
+                                       groupBy: ["tokenizer"]),
+                          RowSelection(groupBy: ["Tokenizer", "lr"])]
+        for file in [csv, jsonl] {
+            for selection in selections {
+                for ((held, _), (streamed, _)) in zip(try newStores(self), try newStores(self)) {
+                    let reader = MeasurementReader(selection: selection)
+                    let sets = try readImportGroups(path: file.path, reader: reader)
+                    let names = sets.map { $0.group ?? "all" }
+                    let expected = try held.importMeasurements(Array(zip(sets, names)), version: "t")
+                    let stream = try reader.stream(path: file.path)
+                    XCTAssertEqual(stream.groups.map(\.source), sets.map(\.source))
+                    let got = try streamed.importMeasurements(stream, names: names, version: "t")
+                    let what = "\(file.lastPathComponent) \(selection) \(held.backendName)"
+                    XCTAssertEqual(got, expected, what)
+                    XCTAssertEqual(try stored(streamed), try stored(held), what)
+                    // The file has what every warning looks for, so the comparison means something.
+                    if selection.groupBy.isEmpty {
+                        let warnings = got[0].warnings ?? []
+                        XCTAssertEqual(warnings.count, 4, "\(what): \(warnings)")
+                        XCTAssertTrue(warnings.contains { $0.contains("repeated points") }, "\(warnings)")
+                        XCTAssertTrue(warnings.contains { $0.contains("'tokenizer'") }, "\(warnings)")
+                        XCTAssertNotNil(got[0].computeCheck)
+                    }
+                }
+            }
+        }
+    }
+
+    /// The sweeps and runs of a store without their timestamps.
+    private func stored(_ store: RunStore) throws -> [String] {
+        try store.read { db in
+            let show = { (row: Row) in row.columnNames.sorted().map { "\($0)=\(row[$0] as DatabaseValue)" }.joined(separator: " ") }
+            return try db.fetchRows(sql: "SELECT id, name, kind, spec_json FROM sweep ORDER BY id", arguments: []).map(show)
+                + db.fetchRows(sql: "SELECT id, sweep_id, parameters, tokens, flops, unique_tokens, final_validation_loss, status, message "
+                               + "FROM run ORDER BY id", arguments: []).map(show)
         }
     }
 }

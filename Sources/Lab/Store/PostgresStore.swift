@@ -298,8 +298,8 @@ struct PostgresDatabase: StoreDatabase {
         _ = try connection.query(try Self.query(sql, arguments), logger: logger).wait()
     }
 
-    func executeRepeatedly(sql: String, count: Int, arguments: (Int) throws -> [(any DatabaseValueConvertible)?]) throws {
-        for i in 0..<count { try execute(sql: sql, arguments: try arguments(i)) }
+    func executeRepeatedly(sql: String, _ body: (_ execute: ([(any DatabaseValueConvertible)?]) throws -> Void) throws -> Void) throws {
+        try body { arguments in try execute(sql: sql, arguments: arguments) }
     }
 
     /// `sql` with its `?` placeholders (outside quotes) numbered, and the arguments bound.

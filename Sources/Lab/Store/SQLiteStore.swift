@@ -166,8 +166,8 @@ struct SQLiteDatabase: StoreDatabase {
         try db.execute(sql: sql, arguments: StatementArguments(arguments))
     }
 
-    func executeRepeatedly(sql: String, count: Int, arguments: (Int) throws -> [(any DatabaseValueConvertible)?]) throws {
+    func executeRepeatedly(sql: String, _ body: (_ execute: ([(any DatabaseValueConvertible)?]) throws -> Void) throws -> Void) throws {
         let statement = try db.makeStatement(sql: sql)
-        for i in 0..<count { try statement.execute(arguments: StatementArguments(try arguments(i))) }
+        try body { arguments in try statement.execute(arguments: StatementArguments(arguments)) }
     }
 }

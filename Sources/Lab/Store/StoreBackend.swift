@@ -36,9 +36,10 @@ protocol StoreDatabase {
     func fetchRows(sql: String, arguments: [(any DatabaseValueConvertible)?]) throws -> [Row]
     /// Runs a statement that returns no rows.
     func execute(sql: String, arguments: [(any DatabaseValueConvertible)?]) throws
-    /// Runs one statement `count` times with `arguments(i)` for the i-th: prepared once on SQLite
-    /// (a million-row import spends its time binding, not compiling SQL).
-    func executeRepeatedly(sql: String, count: Int, arguments: (Int) throws -> [(any DatabaseValueConvertible)?]) throws
+    /// Hands `body` a function that runs `sql` with one row of arguments, as often as `body`
+    /// calls it: prepared once on SQLite (a million-row import spends its time binding, not
+    /// compiling SQL).
+    func executeRepeatedly(sql: String, _ body: (_ execute: ([(any DatabaseValueConvertible)?]) throws -> Void) throws -> Void) throws
 }
 
 /// A record with an integer primary key `id`, assigned by the store on insert.

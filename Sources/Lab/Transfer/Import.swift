@@ -24,11 +24,8 @@ public struct ImportSummary: Sendable, Codable, Equatable {
 extension RunStore {
     /// Adds runs trained elsewhere as one sweep of kind `import`, all in one transaction.
     ///
-    /// The file is read whole first (`MeasurementReader`), so a bad row throws its
-    /// `MeasurementInputError` (file, line, column, value) before the store is touched; a
-    /// failure while writing rolls the whole import back. Either every row is imported or none.
-    /// Each row needs N and D (C is derived as 6ND when absent) and a loss; the loss is stored as
-    /// the run's final validation loss and the run as `done`, so fits include it.
+    /// The loss is stored as each run's final validation loss and the run as `done`, so fits
+    /// include it. Either every row is imported or none.
     public func importMeasurements(_ set: MeasurementSet, name: String? = nil, version: String) throws(StoreError) -> ImportSummary {
         try importMeasurements([(set, name ?? URL(fileURLWithPath: set.source).lastPathComponent)], version: version)[0]
     }
@@ -38,62 +35,154 @@ extension RunStore {
     public func importMeasurements(_ sets: [(set: MeasurementSet, name: String)], version: String)
         throws(StoreError) -> [ImportSummary]
     {
-        let now = Date()
-        var sweeps: [Sweep] = []
-        for (set, name) in sets {
-            var spec = ["source": set.source, "format": set.format.rawValue, "hash": set.contentHash, "rows": "\(set.count)",
-                        "columns": set.provenance.sorted { $0.key < $1.key }.map { "\($0.key) ← \($0.value)" }.joined(separator: ", ")]
-            spec["group"] = set.group
-            let json = try StoreJSON.encode(spec, what: "the import's description (the sweep's spec_json)")
-            sweeps.append(Sweep(name: name, kind: "import", specJSON: json, scalelabVersion: version, createdAt: now))
+        let groups = sets.map { item in
+            ImportGroup(name: item.name, source: item.set.source, format: item.set.format, hash: item.set.contentHash,
+                        rows: item.set.count, group: item.set.group, provenance: item.set.provenance)
         }
-        // The runs are inserted with one prepared statement, never held as a list: an import of a
-        // million rows holds the measurements and one row of arguments at a time (benchmarks/import).
-        // Every column but the five numbers is the same for all runs of a sweep: it is encoded once,
-        // from a run as `insert` would store it, and only N, D, C, U and the loss are bound per row.
-        let planned = sweeps
-        let stored = try write { db in
-            try zip(planned, sets).map { sweep, item -> Sweep in
-                var s = sweep
-                try db.insert(&s)
-                var template = StoredRun(sweepID: s.id!, parameters: .nan, status: .done, createdAt: now)
-                template.finishedAt = now
-                template.message = "imported from \(item.set.source)"
-                var values = try template.databaseDictionary
-                values["id"] = nil
-                let columns = values.keys.sorted()
-                let fixed: [(any DatabaseValueConvertible)?] = columns.map { values[$0]! }
-                let numbers: [(column: String, value: (Observation) -> Double?)] = [
-                    (StoredRun.CodingKeys.parameters.rawValue, { $0.parameters ?? .nan }), (StoredRun.CodingKeys.tokens.rawValue, { $0.tokens }),
-                    (StoredRun.CodingKeys.flops.rawValue, { $0.compute }), (StoredRun.CodingKeys.uniqueTokens.rawValue, { $0.uniqueTokens }),
-                    (StoredRun.CodingKeys.finalValidationLoss.rawValue, { $0.loss }),
-                ]
-                let slots = numbers.map { n -> Int in
-                    guard let i = columns.firstIndex(of: n.column) else {
-                        preconditionFailure("a run's record has no column \(n.column), only \(columns)")
-                    }
-                    return i
-                }
-                let measurements = item.set.measurements
-                try db.executeRepeatedly(
-                    sql: "INSERT INTO run (\(columns.joined(separator: ", "))) VALUES ("
-                        + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")",
-                    count: measurements.count
-                ) { i in
-                    var row: [(any DatabaseValueConvertible)?] = fixed
-                    for (slot, n) in zip(slots, numbers) { row[slot] = n.value(measurements[i]) }
-                    return row
-                }
-                return s
+        let (sweeps, _) = try importRows(groups, version: version) { insert in
+            for (k, item) in sets.enumerated() {
+                for m in item.set.measurements { try insert(k, m) }
             }
-        }
-        return zip(stored, sets).map { sweep, item in
+        } then: { _, _ in 0 }
+        return zip(sweeps, sets).map { sweep, item in
             let set = item.set
-            let warnings = set.warnings
             return ImportSummary(sweepID: sweep.id!, sweepName: sweep.name, runs: set.count, source: set.source,
                                  contentHash: set.contentHash, derived: set.derived.map(\.symbol).sorted(),
                                  columns: set.provenance, computeCheck: set.computeCheck,
+                                 warnings: set.warnings.isEmpty ? nil : set.warnings)
+        }
+    }
+
+    /// Adds the groups of a file read as a stream (`MeasurementReader.stream`), each as one sweep
+    /// of kind `import` named `names[k]`, all in one transaction: every sweep or none.
+    ///
+    /// The file was checked whole when the stream was made, so a bad row has thrown its
+    /// `MeasurementInputError` (file, line, column, value) before the store is touched. The rows
+    /// go from the file's bytes to the store one at a time (benchmarks/import); the warning about
+    /// repeated points is found in the store, among the rows just written, in the same transaction.
+    public func importMeasurements(_ stream: MeasurementStream, names: [String], version: String)
+        throws(StoreError) -> [ImportSummary]
+    {
+        precondition(names.count == stream.groups.count, "\(names.count) names for \(stream.groups.count) groups")
+        let groups = zip(stream.groups, names).map { g, name in
+            ImportGroup(name: name, source: g.source, format: stream.format, hash: g.contentHash, rows: g.count,
+                        group: g.group, provenance: g.provenance)
+        }
+        let (sweeps, repeated) = try importRows(groups, version: version) { insert in
+            var failure: (any Error)? = nil
+            stream.forEachMeasurement { k, m in
+                guard failure == nil else { return }
+                do { try insert(k, m) } catch { failure = error }
+            }
+            if let failure { throw failure }
+        } then: { db, sweeps in
+            try sweeps.map { DataWarnings.repeatedPoints(found: try Self.repeatedPoints(db, sweep: $0.id!)) }
+        }
+        return zip(sweeps, zip(stream.groups, repeated)).map { sweep, item in
+            let (g, repeated) = item
+            let warnings = g.warnings(repeatedPoints: repeated)
+            return ImportSummary(sweepID: sweep.id!, sweepName: sweep.name, runs: g.count, source: g.source,
+                                 contentHash: g.contentHash, derived: g.derived.map(\.symbol).sorted(),
+                                 columns: g.provenance, computeCheck: g.computeCheck,
                                  warnings: warnings.isEmpty ? nil : warnings)
+        }
+    }
+
+    /// One sweep an import makes: its name and the description its spec records.
+    private struct ImportGroup {
+        var name: String
+        var source: String
+        var format: MeasurementFileFormat
+        var hash: String
+        var rows: Int
+        var group: String?
+        var provenance: [String: String]
+    }
+
+    /// Inserts one sweep per group, then the runs `feed` hands to its `insert` (the group's index
+    /// and the measurement), then returns the sweeps and what `then` finds in them, all in one
+    /// transaction.
+    ///
+    /// The runs are inserted with one prepared statement, never held as a list: an import of a
+    /// million rows holds one row of arguments at a time. Every column but the five numbers is the
+    /// same for all runs of a sweep: it is encoded once, from a run as `insert` would store it, and
+    /// only N, D, C, U and the loss are bound per row.
+    private func importRows<Found: Sendable>(
+        _ groups: [ImportGroup], version: String,
+        feed: @escaping @Sendable (_ insert: (Int, Observation) throws -> Void) throws -> Void,
+        then: @escaping @Sendable (any StoreDatabase, [Sweep]) throws -> Found
+    ) throws(StoreError) -> ([Sweep], Found) {
+        let now = Date()
+        var planned: [Sweep] = []
+        for g in groups {
+            var spec = ["source": g.source, "format": g.format.rawValue, "hash": g.hash, "rows": "\(g.rows)",
+                        "columns": g.provenance.sorted { $0.key < $1.key }.map { "\($0.key) ← \($0.value)" }.joined(separator: ", ")]
+            spec["group"] = g.group
+            let json = try StoreJSON.encode(spec, what: "the import's description (the sweep's spec_json)")
+            planned.append(Sweep(name: g.name, kind: "import", specJSON: json, scalelabVersion: version, createdAt: now))
+        }
+        let sweepsToInsert = planned
+        let sources = groups.map(\.source)
+        return try write { db in
+            var sweeps: [Sweep] = []
+            var rows: [[(any DatabaseValueConvertible)?]] = []
+            var columns: [String] = []
+            for (sweep, source) in zip(sweepsToInsert, sources) {
+                var s = sweep
+                try db.insert(&s)
+                sweeps.append(s)
+                var template = StoredRun(sweepID: s.id!, parameters: .nan, status: .done, createdAt: now)
+                template.finishedAt = now
+                template.message = "imported from \(source)"
+                var values = try template.databaseDictionary
+                values["id"] = nil
+                columns = values.keys.sorted()
+                rows.append(columns.map { values[$0]! })
+            }
+            let numbers: [(column: String, value: (Observation) -> Double?)] = [
+                (StoredRun.CodingKeys.parameters.rawValue, { $0.parameters ?? .nan }), (StoredRun.CodingKeys.tokens.rawValue, { $0.tokens }),
+                (StoredRun.CodingKeys.flops.rawValue, { $0.compute }), (StoredRun.CodingKeys.uniqueTokens.rawValue, { $0.uniqueTokens }),
+                (StoredRun.CodingKeys.finalValidationLoss.rawValue, { $0.loss }),
+            ]
+            let slots = numbers.map { n -> Int in
+                guard let i = columns.firstIndex(of: n.column) else {
+                    preconditionFailure("a run's record has no column \(n.column), only \(columns)")
+                }
+                return i
+            }
+            if !columns.isEmpty {
+                let fixed = rows
+                try db.executeRepeatedly(
+                    sql: "INSERT INTO run (\(columns.joined(separator: ", "))) VALUES ("
+                        + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
+                ) { execute in
+                    try feed { k, m in
+                        var row = fixed[k]
+                        for (slot, n) in zip(slots, numbers) { row[slot] = n.value(m) }
+                        try execute(row)
+                    }
+                }
+            }
+            return (sweeps, try then(db, sweeps))
+        }
+    }
+
+    /// The points of `sweep` at which several runs were stored (same N, D, C and U), with their
+    /// lowest and highest loss, in the order their second runs were inserted.
+    private static func repeatedPoints(_ db: any StoreDatabase, sweep: Int64) throws -> [DataWarnings.RepeatedPoint] {
+        let key = "parameters, tokens, flops, unique_tokens"
+        let rows = try db.fetchRows(sql: """
+            SELECT \(key), MIN(final_validation_loss) AS lo, MAX(final_validation_loss) AS hi,
+                   MIN(CASE WHEN n = 2 THEN id END) AS second
+            FROM (SELECT id, \(key), final_validation_loss,
+                         ROW_NUMBER() OVER (PARTITION BY \(key) ORDER BY id) AS n
+                  FROM run WHERE sweep_id = ?) AS r
+            GROUP BY \(key) HAVING COUNT(*) >= 2 ORDER BY second
+            """, arguments: [sweep])
+        return rows.map { row in
+            DataWarnings.RepeatedPoint(parameters: row["parameters"], tokens: row["tokens"], compute: row["flops"],
+                                       uniqueTokens: row["unique_tokens"], lowestLoss: row["lo"] ?? .nan,
+                                       highestLoss: row["hi"] ?? .nan)
         }
     }
 }

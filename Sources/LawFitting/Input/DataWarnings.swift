@@ -26,7 +26,7 @@ public enum DataWarnings {
     /// about when its median over the repeated points exceeds `duplicateSpread`. `hint` says how
     /// to separate the rows (a file's `--where`, a store's `--where sweep=`).
     public static func repeatedPoints(_ measurements: [Observation],
-                                      hint: String = "select one setting with --where COL=VALUE or fit each with --group-by COL")
+                                      hint: String = defaultRepeatedPointsHint)
         -> String?
     {
         // Rows with the same N, D, C and U, found by sorting row indices (8 bytes a row) instead of
@@ -42,8 +42,8 @@ public enum DataWarnings {
             let (ka, kb) = (key(a), key(b))
             return ka < kb || (ka == kb && a < b)
         }
-        // Each repeated point: the row where it repeats (its second), one of its rows, its spread.
-        var repeated: [(second: Int, row: Int, spread: Double)] = []
+        // Each repeated point: the row where it repeats (its second), one of its rows, its losses.
+        var repeated: [(second: Int, point: RepeatedPoint)] = []
         var i = 0
         while i < byPoint.count {
             var j = i + 1, lo = measurements[byPoint[i]].loss, hi = lo
@@ -52,62 +52,64 @@ public enum DataWarnings {
                 hi = max(hi, measurements[byPoint[j]].loss)
                 j += 1
             }
-            if j - i >= 2, lo > 0 { repeated.append((byPoint[i + 1], byPoint[i], hi / lo - 1)) }
+            if j - i >= 2 {
+                let m = measurements[byPoint[i]]
+                repeated.append((byPoint[i + 1], RepeatedPoint(parameters: m.parameters, tokens: m.tokens, compute: m.compute,
+                                                               uniqueTokens: m.uniqueTokens, lowestLoss: lo, highestLoss: hi)))
+            }
             i = j
         }
         repeated.sort { $0.second < $1.second }   // in the order the rows repeat, as they were read
-        guard !repeated.isEmpty else { return nil }
-        let spreads = repeated.map(\.spread).sorted()
+        return repeatedPoints(found: repeated.map(\.point), hint: hint)
+    }
+
+    /// What `repeatedPoints(_:hint:)` says to separate a file's rows.
+    public static let defaultRepeatedPointsHint = "select one setting with --where COL=VALUE or fit each with --group-by COL"
+
+    /// One scale (N, D, C, U) at which several rows were measured, with their lowest and highest loss.
+    public struct RepeatedPoint: Sendable, Equatable {
+        public var parameters: Double?
+        public var tokens: Double?
+        public var compute: Double?
+        public var uniqueTokens: Double?
+        public var lowestLoss: Double
+        public var highestLoss: Double
+
+        public init(parameters: Double?, tokens: Double?, compute: Double?, uniqueTokens: Double?,
+                    lowestLoss: Double, highestLoss: Double) {
+            self.parameters = parameters
+            self.tokens = tokens
+            self.compute = compute
+            self.uniqueTokens = uniqueTokens
+            self.lowestLoss = lowestLoss
+            self.highestLoss = highestLoss
+        }
+    }
+
+    /// The warning about repeated points (`repeatedPoints(_:hint:)`) from the points already
+    /// found, in the order their rows repeat: for rows that are somewhere else than in memory
+    /// (an import finds them in the store it wrote them to).
+    public static func repeatedPoints(found repeated: [RepeatedPoint], hint: String = defaultRepeatedPointsHint) -> String? {
+        let spreadOf = { (p: RepeatedPoint) in p.lowestLoss > 0 ? p.highestLoss / p.lowestLoss - 1 : nil }
+        let usable = repeated.compactMap { p in spreadOf(p).map { (point: p, spread: $0) } }
+        guard !usable.isEmpty else { return nil }
+        let spreads = usable.map(\.spread).sorted()
         let median = spreads.count % 2 == 1 ? spreads[spreads.count / 2]
             : (spreads[spreads.count / 2 - 1] + spreads[spreads.count / 2]) / 2
         guard median > duplicateSpread else { return nil }
         let beyond = spreads.filter { $0 > duplicateSpread }.count
-        let worst = repeated.max { $0.spread < $1.spread }!
-        let spread = worst.spread, m = measurements[worst.row]
+        let worst = usable.max { $0.spread < $1.spread }!
+        let m = worst.point
         let at = [("N", m.parameters), ("D", m.tokens), ("C", m.compute), ("U", m.uniqueTokens)]
             .compactMap { name, x in x.map { "\(name)=\(String(format: "%g", $0))" } }
             .joined(separator: ", ")
-        return "\(beyond) of the \(repeated.count) repeated points (rows with the same N, D, C and U) have losses more than "
-            + "\(percent(duplicateSpread)) apart (median spread \(percent(median)), largest \(percent(spread)) at \(at)); "
+        return "\(beyond) of the \(usable.count) repeated points (rows with the same N, D, C and U) have losses more than "
+            + "\(percent(duplicateSpread)) apart (median spread \(percent(median)), largest \(percent(worst.spread)) at \(at)); "
             + "seed-to-seed noise is a few tenths of a percent, so the rows may be several sweeps: \(hint)"
     }
 
     /// `0.48%`, `1%`, `4.3%`, `17%`, `120%`.
     static func percent(_ x: Double) -> String { String(format: 100 * x >= 10 ? "%.0f%%" : "%.2g%%", 100 * x) }
-
-    /// Text columns that look like settings of several sweeps pooled in `table` (see the type's rules).
-    static func settings(_ table: RawTable, used: [MeasuredQuantity: Int]) -> [String] {
-        let quantityColumns = Set(used.values)
-        // The model size of each row, to tell a setting from a label of the size.
-        let sizeColumn = [MeasuredQuantity.parameters, .compute, .tokens].lazy.compactMap { used[$0] }.first
-        var out: [String] = []
-        columns: for (j, name) in table.columns.enumerated() where !quantityColumns.contains(j) {
-            var counts: [RowSelection.CellKey: Int] = [:]
-            var firstSize: [RowSelection.CellKey: String] = [:]
-            var spansSizes = sizeColumn == nil   // some value goes with two sizes: not a size label
-            var text = false
-            for row in table.rows {
-                guard let c = RowSelection.text(row.cells[j]) else { continue }
-                let key = RowSelection.CellKey(c)
-                if case .text = key { text = true }
-                counts[key, default: 0] += 1
-                // More values than a setting has (a run name, a measurement): stop reading the column.
-                if counts.count > maximumSettings { continue columns }
-                if !spansSizes, let s = sizeColumn, let size = RowSelection.text(row.cells[s]) {
-                    if let first = firstSize[key] { spansSizes = first != size } else { firstSize[key] = size }
-                }
-            }
-            guard text, counts.count >= 2, counts.values.allSatisfy({ $0 >= 2 }) else { continue }
-            // A label of the model size (`70M`): each of its values goes with one size only.
-            if !spansSizes { continue }
-            let values = RowSelection.distinct(table.rows.map { RowSelection.text($0.cells[j]) }).compactMap { $0 }
-            let shown = values.prefix(10).map(MeasurementInputError.quote).joined(separator: ", ") + (values.count > 10 ? ", …" : "")
-            let first = MeasurementInputError.quote(values[0])
-            out.append("column '\(MeasurementInputError.quote(name))' has \(values.count) values (\(shown)); the rows may be "
-                       + "several sweeps: fit one with --where \(name)=\(first) or each with --group-by \(name)")
-        }
-        return out
-    }
 
     /// For each quantity found by its usual names (not named by the user), the other columns that
     /// could hold it: another of its usual names, or, for the loss, any name with `loss` in it.
@@ -128,5 +130,59 @@ public enum DataWarnings {
                        + "'\(MeasurementInputError.quote(columns[chosen]))': name another with \(q.option)")
         }
         return out
+    }
+}
+
+/// What `DataWarnings` needs of one column, not read as a quantity, to say whether it looks
+/// like a setting of several sweeps pooled (the rules of `DataWarnings`), gathered one row at a
+/// time: its values' counts (until it has more than `DataWarnings.maximumSettings`), whether a
+/// value goes with two model sizes, and whether any value is text.
+struct SettingsTally {
+    /// The column's index.
+    let column: Int
+    /// The column of the model size (N, else C, else D), to tell a setting from a size label.
+    let sizeColumn: Int?
+    private var counts: [RowSelection.CellKey: Int] = [:]
+    private var firstSize: [RowSelection.CellKey: String] = [:]
+    private var values = DistinctValues()
+    /// Some value goes with two sizes: not a size label.
+    private var spansSizes: Bool
+    private var text = false
+    /// More values than a setting has (a run name, a measurement): the column is no setting.
+    private var tooMany = false
+
+    init(column: Int, sizeColumn: Int?) {
+        self.column = column
+        self.sizeColumn = sizeColumn
+        spansSizes = sizeColumn == nil
+    }
+
+    mutating func add(_ row: RawTable.Row) {
+        guard !tooMany, let c = RowSelection.text(row.cells[column]) else { return }
+        let key = RowSelection.CellKey(c)
+        if case .text = key { text = true }
+        counts[key, default: 0] += 1
+        if counts.count > DataWarnings.maximumSettings {
+            tooMany = true
+            counts = [:]
+            firstSize = [:]
+            values = DistinctValues()
+            return
+        }
+        values.add(c)
+        if !spansSizes, let s = sizeColumn, let size = RowSelection.text(row.cells[s]) {
+            if let first = firstSize[key] { spansSizes = first != size } else { firstSize[key] = size }
+        }
+    }
+
+    /// The warning when the column (named in `names`) looks like a setting, else nil.
+    func warning(names: [String]) -> String? {
+        guard !tooMany, text, counts.count >= 2, counts.values.allSatisfy({ $0 >= 2 }), spansSizes else { return nil }
+        let name = names[column]
+        let values = values.sorted.compactMap { $0 }
+        let shown = values.prefix(10).map(MeasurementInputError.quote).joined(separator: ", ") + (values.count > 10 ? ", …" : "")
+        let first = MeasurementInputError.quote(values[0])
+        return "column '\(MeasurementInputError.quote(name))' has \(values.count) values (\(shown)); the rows may be "
+            + "several sweeps: fit one with --where \(name)=\(first) or each with --group-by \(name)"
     }
 }

@@ -67,8 +67,8 @@ public enum ScaleFloor {
 
     /// Why `values` (the column `column`, read as `quantity`) cannot be that quantity, or nil when
     /// they can.
-    static func problem(_ values: [Double], quantity: MeasuredQuantity, column: String) -> String? {
-        guard quantity != .loss, let high = values.max(), let low = values.min(), high < minimum else { return nil }
+    static func problem(low: Double, high: Double, quantity: MeasuredQuantity, column: String) -> String? {
+        guard quantity != .loss, high < minimum else { return nil }
         let range = low == high ? "only the value \(ComputeCheck.show(low))"
             : "values from \(ComputeCheck.show(low)) to \(ComputeCheck.show(high))"
         let logHint = high <= 40 ? " If they are log10 values, write 10^x in the file." : ""
@@ -99,7 +99,8 @@ extension MeasurementSet {
         for q in MeasuredQuantity.allCases {
             guard let v = q.variable, let column = columns[q] else { continue }
             let values = measurements.compactMap { $0.value(of: v) }
-            if let why = ScaleFloor.problem(values, quantity: q, column: column) {
+            guard let low = values.min(), let high = values.max() else { continue }
+            if let why = ScaleFloor.problem(low: low, high: high, quantity: q, column: column) {
                 throw .implausibleScale(file: source, detail: why)
             }
         }

@@ -60,55 +60,81 @@ private enum JSONLine: Decodable {
     }
 }
 
-extension RawTable {
-    /// A JSON Lines file (one object per line; blank lines skipped) as a raw table.
+/// Calls `body` with each JSON Lines object (one per line; blank lines skipped), in order, with
+/// its line number (1-based), without holding the objects.
+///
+/// Throws `.malformedJSON` and `.notAnObject` for bad lines and `.duplicateKey` for an object
+/// with a key twice.
+private func forEachJSONObject(_ bytes: [UInt8], file: String,
+                               _ body: (_ line: Int, _ object: [String: JSONCell]) throws(MeasurementInputError) -> Void)
+    throws(MeasurementInputError)
+{
+    let start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+    let lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
+    let decoder = JSONDecoder()
+    var lineNumber = 0
+    for slice in bytes[start...].split(separator: lf, omittingEmptySubsequences: false) {
+        lineNumber += 1
+        var text = slice
+        if text.last == cr { text = text.dropLast() }
+        guard text.contains(where: { ![UInt8(ascii: " "), UInt8(ascii: "\t")].contains($0) })
+        else { continue }
+        let line: JSONLine
+        do {
+            line = try decoder.decode(JSONLine.self, from: Data(text))
+        } catch {
+            throw .malformedJSON(file: file, line: lineNumber, detail: RawTable.reason(error, text))
+        }
+        guard case .object(let o) = line else {
+            if case .notObject(let what) = line {
+                throw .notAnObject(file: file, line: lineNumber, found: what)
+            }
+            continue
+        }
+        try RawTable.refuseRepeatedKeys(text, file: file, line: lineNumber)
+        try body(lineNumber, o)
+    }
+}
+
+extension RecordSource {
+    /// The records of a JSON Lines file (one object per line; blank lines skipped).
     ///
     /// The columns are the keys of all objects, in order of first appearance (keys of one
-    /// object sorted). A key missing from an object is a missing value. Throws `.empty` when
-    /// no line holds an object, `.malformedJSON` and `.notAnObject` for bad lines.
+    /// object sorted): finding them reads the whole file once, and `forEachRow` reads it again,
+    /// so no more than one object is held at a time. A key missing from an object is a missing
+    /// value. Throws `.empty` when no line holds an object, `.malformedJSON`, `.notAnObject` and
+    /// `.duplicateKey` for bad lines.
     init(jsonLines bytes: [UInt8], file: String) throws(MeasurementInputError) {
-        let start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
-        let lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
-        var objects: [(line: Int, object: [String: JSONCell])] = []
         var columns: [String] = []
         var known = Set<String>()
-        let decoder = JSONDecoder()
-        var lineNumber = 0
-        for slice in bytes[start...].split(separator: lf, omittingEmptySubsequences: false) {
-            lineNumber += 1
-            var text = slice
-            if text.last == cr { text = text.dropLast() }
-            guard text.contains(where: { ![UInt8(ascii: " "), UInt8(ascii: "\t")].contains($0) })
-            else { continue }
-            let line: JSONLine
-            do {
-                line = try decoder.decode(JSONLine.self, from: Data(text))
-            } catch {
-                throw .malformedJSON(file: file, line: lineNumber, detail: Self.reason(error, text))
-            }
-            guard case .object(let o) = line else {
-                if case .notObject(let what) = line {
-                    throw .notAnObject(file: file, line: lineNumber, found: what)
-                }
-                continue
-            }
-            try Self.refuseRepeatedKeys(text, file: file, line: lineNumber)
+        var objects = 0
+        try forEachJSONObject(bytes, file: file) { _, o in
+            objects += 1
             for key in o.keys.sorted() where !known.contains(key) {
                 known.insert(key)
                 columns.append(key)
             }
-            objects.append((lineNumber, o))
         }
-        guard !objects.isEmpty else { throw .empty(file: file, format: .jsonLines) }
-        let rows = objects.map { entry in
-            Row(line: entry.line, cells: columns.map { entry.object[$0]?.raw ?? .missing })
+        guard objects > 0 else { throw .empty(file: file, format: .jsonLines) }
+        let names = columns
+        self.init(columns: columns) { body throws(MeasurementInputError) in
+            try forEachJSONObject(bytes, file: file) { line, o throws(MeasurementInputError) in
+                try body(RawTable.Row(line: line, cells: names.map { o[$0]?.raw ?? .missing }))
+            }
         }
-        self.init(columns: columns, rows: rows)
+    }
+}
+
+extension RawTable {
+    /// A JSON Lines file (one object per line; blank lines skipped) as a raw table: the rows of
+    /// `RecordSource(jsonLines:file:)`, held.
+    init(jsonLines bytes: [UInt8], file: String) throws(MeasurementInputError) {
+        try self.init(RecordSource(jsonLines: bytes, file: file))
     }
 
     /// Why a line is not valid JSON, with its start. JSONDecoder gives no detail, so the parse
     /// is repeated with JSONSerialization, whose message says where it failed.
-    private static func reason(_ error: any Error, _ text: ArraySlice<UInt8>) -> String {
+    static func reason(_ error: any Error, _ text: ArraySlice<UInt8>) -> String {
         let shown = String(decoding: text.prefix(60), as: UTF8.self) + (text.count > 60 ? "…" : "")
         var why = "cannot parse"
         do {
@@ -123,7 +149,7 @@ extension RawTable {
 
     /// Throws `.duplicateKey` when the object on this line (valid JSON) has a top-level key
     /// twice: decoders keep one of the values silently, so reading it would be a guess.
-    private static func refuseRepeatedKeys(_ text: ArraySlice<UInt8>, file: String, line: Int)
+    static func refuseRepeatedKeys(_ text: ArraySlice<UInt8>, file: String, line: Int)
         throws(MeasurementInputError)
     {
         var seen: [String: Int] = [:]

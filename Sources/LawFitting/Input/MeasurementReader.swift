@@ -79,8 +79,8 @@ public struct MeasurementReader: Sendable {
     public func readPoints(bytes: [UInt8], source: String, format: MeasurementFileFormat,
                            requiring: Set<ScaleVariable> = []) throws(MeasurementInputError) -> [ScalePoint]
     {
-        try points(from: table(bytes, source: source, format: format), source: source, requiring: requiring,
-                   lossRequired: false).points
+        try points(from: RecordSource(bytes, file: source, format: format), source: source, requiring: requiring,
+                   lossRequired: false)
     }
 
     /// Reads the file at `path` and splits the rows `selection` keeps into one set per group of
@@ -93,11 +93,11 @@ public struct MeasurementReader: Sendable {
         throws(MeasurementInputError) -> [MeasurementSet]
     {
         let (bytes, format) = try load(path: path)
-        return try sets(from: table(bytes, source: path, format: format), source: path, format: format, requiring: requiring)
+        return try sets(from: RecordSource(bytes, file: path, format: format), source: path, format: format, requiring: requiring)
     }
 
     /// The bytes of the file at `path` and its format.
-    private func load(path: String) throws(MeasurementInputError) -> ([UInt8], MeasurementFileFormat) {
+    func load(path: String) throws(MeasurementInputError) -> ([UInt8], MeasurementFileFormat) {
         let url = URL(fileURLWithPath: path)
         guard let format = format ?? MeasurementFileFormat(pathExtension: url.pathExtension) else {
             throw .unknownFormat(file: path, pathExtension: url.pathExtension)
@@ -136,147 +136,53 @@ public struct MeasurementReader: Sendable {
     {
         var whole = self
         whole.selection.groupBy = []
-        return try whole.sets(from: table(bytes, source: source, format: format), source: source, format: format,
+        return try whole.sets(from: RecordSource(bytes, file: source, format: format), source: source, format: format,
                               requiring: requiring)[0]
-    }
-
-    /// The bytes as a raw table.
-    private func table(_ bytes: [UInt8], source: String, format: MeasurementFileFormat)
-        throws(MeasurementInputError) -> RawTable
-    {
-        switch format {
-        case .csv: try RawTable(csv: bytes, file: source)
-        case .jsonLines: try RawTable(jsonLines: bytes, file: source)
-        }
     }
 }
 
-// MARK: - From a raw table to measurements (internal)
+// MARK: - From records to measurements (internal)
 
 extension MeasurementReader {
     /// The rows `selection` keeps, one set per group, each named `source [conditions, group]`
-    /// and carrying its warnings (`DataWarnings`).
-    func sets(from table: RawTable, source: String, format: MeasurementFileFormat,
+    /// and carrying its warnings (`DataWarnings`): one pass of `scan`, keeping each point.
+    func sets(from records: RecordSource, source: String, format: MeasurementFileFormat,
               requiring: Set<ScaleVariable>) throws(MeasurementInputError) -> [MeasurementSet]
     {
-        let kept = try selection.filter(table, source: source)
-        var out: [MeasurementSet] = []
-        for (label, rows) in try selection.groups(kept, source: source) {
-            var set = try measurements(from: rows, source: selection.name(of: source, group: label), format: format,
-                                       requiring: requiring)
-            set.group = label
-            out.append(set)
+        var rows: [[Observation]] = []
+        let scan = try scan(records, name: source, requiring: requiring, lossRequired: true) { slot, p in
+            while rows.count <= slot { rows.append([]) }
+            rows[slot].append(Observation(parameters: p.parameters, tokens: p.tokens, compute: p.compute,
+                                          uniqueTokens: p.uniqueTokens, loss: p.loss!))
         }
-        return out
+        return scan.order.map { slot, label in
+            let observations = slot < rows.count ? rows[slot] : []
+            let warnings = scan.warnings(slot: slot, names: records.columns)
+            var set = MeasurementSet(measurements: observations, source: selection.name(of: source, group: label), format: format,
+                                     columns: scan.columns, derived: scan.groups[slot].derived, group: label,
+                                     warnings: warnings.before + [DataWarnings.repeatedPoints(observations)].compactMap { $0 }
+                                        + warnings.after)
+            set.computeCheck = warnings.computeCheck
+            return set
+        }
     }
 
-    /// Finds the columns, checks the required ones, and reads every row, with the data's
-    /// warnings (`DataWarnings`) and the check of C against 6ND.
-    func measurements(from table: RawTable, source: String, format: MeasurementFileFormat,
-                      requiring: Set<ScaleVariable>) throws(MeasurementInputError) -> MeasurementSet
+    /// Every row of `records` as a point (no selection): checked as `read` checks them, the
+    /// loss optional unless `lossRequired`.
+    func points(from records: RecordSource, source: String, requiring: Set<ScaleVariable>, lossRequired: Bool)
+        throws(MeasurementInputError) -> [ScalePoint]
     {
-        // Each point becomes its observation as it is read: a million rows never hold both (~90 MB).
-        var observations: [Observation] = []
-        observations.reserveCapacity(table.rows.count)
-        let read = try points(from: table, source: source, requiring: requiring, lossRequired: true) { p in
-            observations.append(Observation(parameters: p.parameters, tokens: p.tokens, compute: p.compute,
-                                            uniqueTokens: p.uniqueTokens, loss: p.loss!))
+        // Made at the first row, so that a file without rows says so before a column it lacks.
+        var reading: RowReading? = nil
+        var points: [ScalePoint] = []
+        try records.forEachRow { row throws(MeasurementInputError) in
+            if reading == nil {
+                reading = try RowReading(mapping: mapping, columns: records.columns, source: source, requiring: requiring,
+                                         lossRequired: lossRequired)
+            }
+            points.append(try reading!.point(row).point)
         }
-        let warnings = DataWarnings.candidates(table.columns, used: read.index, mapping: mapping)
-            + DataWarnings.settings(table, used: read.index)
-            + [DataWarnings.repeatedPoints(observations)].compactMap { $0 }
-        var set = MeasurementSet(measurements: observations, source: source, format: format,
-                                 columns: read.columns, derived: read.derived, warnings: warnings)
-        set.computeCheck = ComputeCheck(ratios: read.computeRatios)
-        if let w = set.computeCheck?.warning { set.warnings.append(w) }
-        return set
-    }
-
-    /// Every row of `table` as a point: the columns found (`index`) and checked, D = C/(6N) and
-    /// C = 6ND derived where missing, every value checked, and C/(6ND) of each row that gives all
-    /// three; the loss is checked like the rest and, unless `lossRequired`, may be absent (no
-    /// column, or an empty cell).
-    func points(from table: RawTable, source: String, requiring: Set<ScaleVariable>, lossRequired: Bool)
-        throws(MeasurementInputError) -> (points: [ScalePoint], index: [MeasuredQuantity: Int], columns: ColumnMapping,
-                                          derived: Set<ScaleVariable>, computeRatios: [Double])
-    {
-        var result: [ScalePoint] = []
-        result.reserveCapacity(table.rows.count)
-        let read = try points(from: table, source: source, requiring: requiring, lossRequired: lossRequired) { result.append($0) }
-        return (result, read.index, read.columns, read.derived, read.computeRatios)
-    }
-
-    /// `points(from:source:requiring:lossRequired:)`, handing each point to `emit` as it is read
-    /// instead of returning them all.
-    func points(from table: RawTable, source: String, requiring: Set<ScaleVariable>, lossRequired: Bool,
-                emit: (ScalePoint) -> Void)
-        throws(MeasurementInputError) -> (index: [MeasuredQuantity: Int], columns: ColumnMapping,
-                                          derived: Set<ScaleVariable>, computeRatios: [Double])
-    {
-        let index = try mapping.resolve(in: table.columns, source: source)
-        let has = { (q: MeasuredQuantity) in index[q] != nil }
-        var needed = Set(requiring.map(MeasuredQuantity.init))
-        if lossRequired { needed.insert(.loss) }
-        for q in MeasuredQuantity.allCases where needed.contains(q) && !has(q) {
-            let derivable = (q == .tokens && has(.compute) && has(.parameters))
-                || (q == .compute && has(.parameters) && has(.tokens))
-            if !derivable {
-                throw .missingColumn(file: source, quantity: q, lookedFor: q.aliases, available: table.columns)
-            }
-        }
-
-        var columns = ColumnMapping()
-        for (q, i) in index { columns[q] = table.columns[i] }
-        // Left to right, so a row with several bad cells reports the first one, every time.
-        let ordered = index.sorted { $0.value < $1.value }
-        var derived = Set<ScaleVariable>()
-        var ratios: [Double] = []
-        for row in table.rows {
-            var value: [MeasuredQuantity: Double] = [:]
-            for (q, i) in ordered {
-                value[q] = try number(row.cells[i], quantity: q, line: row.line,
-                                      column: table.columns[i], file: source)
-            }
-            if let N = value[.parameters], let D = value[.tokens], let C = value[.compute] {
-                ratios.append(C / (6 * N * D))
-            }
-            if value[.tokens] == nil, let C = value[.compute], let N = value[.parameters] {
-                let D = C / (6 * N)
-                guard D.isFinite, D > 0 else {
-                    throw .derivedNotFinite(file: source, line: row.line, quantity: .tokens, value: D,
-                                            inputs: [Self.show(.compute, C, index, table), Self.show(.parameters, N, index, table)])
-                }
-                value[.tokens] = D
-                derived.insert(.tokens)
-            }
-            if value[.compute] == nil, let N = value[.parameters], let D = value[.tokens] {
-                let C = 6 * N * D
-                guard C.isFinite, C > 0 else {
-                    throw .derivedNotFinite(file: source, line: row.line, quantity: .compute, value: C,
-                                            inputs: [Self.show(.parameters, N, index, table), Self.show(.tokens, D, index, table)])
-                }
-                value[.compute] = C
-                derived.insert(.compute)
-            }
-            for q in MeasuredQuantity.allCases where needed.contains(q) && value[q] == nil {
-                // Name the empty cell: q's own column, or the empty input of its derivation.
-                let inputs: [MeasuredQuantity] = q == .tokens ? [.compute, .parameters] : [.parameters, .tokens]
-                let empty = index[q] != nil ? q : inputs.first { index[$0] != nil && value[$0] == nil } ?? q
-                throw .missingValue(file: source, line: row.line,
-                                    column: index[empty].map { table.columns[$0] } ?? q.rawValue,
-                                    quantity: empty)
-            }
-            emit(ScalePoint(
-                parameters: value[.parameters], tokens: value[.tokens], compute: value[.compute],
-                uniqueTokens: value[.uniqueTokens], loss: value[.loss], line: row.line))
-        }
-        return (index, columns, derived, ratios.filter(\.isFinite))
-    }
-
-    /// `N = 1e+200` (or `D = 2e+09 (derived)`): an input of a derivation, for messages.
-    private static func show(_ q: MeasuredQuantity, _ x: Double, _ index: [MeasuredQuantity: Int],
-                             _ table: RawTable) -> String {
-        "\(q.rawValue) = \(String(format: "%g", x))" + (index[q] == nil ? " (derived)" : "")
+        return points
     }
 
     /// The longest text read as a number. A decimal that long is not a number anyone wrote
@@ -285,8 +191,8 @@ extension MeasurementReader {
     static let longestNumber = 100
 
     /// The cell as a positive finite number, nil when empty.
-    private func number(_ cell: RawCell, quantity: MeasuredQuantity, line: Int, column: String,
-                        file: String) throws(MeasurementInputError) -> Double?
+    static func number(_ cell: RawCell, quantity: MeasuredQuantity, line: Int, column: String,
+                       file: String) throws(MeasurementInputError) -> Double?
     {
         let x: Double
         let written: String

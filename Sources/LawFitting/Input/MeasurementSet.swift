@@ -42,7 +42,10 @@ public struct MeasurementSet: Sendable, Codable, Equatable {
     /// Which column each quantity was read from, by symbol (`N`, `D`, `C`, `U`, `L`), with
     /// `derived: C = 6ND` or `derived: D = C/(6N)` for a quantity computed from others in some
     /// row: the provenance a fit records.
-    public var provenance: [String: String] {
+    public var provenance: [String: String] { Self.provenance(columns: columns, derived: derived) }
+
+    /// The provenance of quantities read from `columns`, `derived` computed from others in some row.
+    static func provenance(columns: ColumnMapping, derived: Set<ScaleVariable>) -> [String: String] {
         var out: [String: String] = [:]
         for q in MeasuredQuantity.allCases {
             if let v = q.variable, derived.contains(v) {
@@ -71,24 +74,11 @@ public struct MeasurementSet: Sendable, Codable, Equatable {
     /// another order can give other intervals. Column names, formatting (`1e9` vs
     /// `1000000000`) and the file format do not change the hash.
     public static func contentHash(of measurements: [Observation]) -> String {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325          // FNV-1a 64 offset basis
-        let prime: UInt64 = 0x0000_0100_0000_01b3       // FNV-1a 64 prime
-        func mix(_ byte: UInt8) { h = (h ^ UInt64(byte)) &* prime }
-        func mix(_ x: Double?) {
-            guard let x else { mix(0); return }
-            mix(1)
-            var bits = x.bitPattern
-            for _ in 0..<8 { mix(UInt8(truncatingIfNeeded: bits)); bits >>= 8 }
-        }
+        var hash = ContentHash()
         for m in measurements {
-            mix(m.parameters)
-            mix(m.tokens)
-            mix(m.compute)
-            mix(m.uniqueTokens)
-            mix(m.loss)
+            hash.add(parameters: m.parameters, tokens: m.tokens, compute: m.compute, uniqueTokens: m.uniqueTokens, loss: m.loss)
         }
-        let hex = String(h, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
+        return hash.hex
     }
 }
 

@@ -26,6 +26,46 @@ struct RawTable: Sendable {
     var rows: [Row]
 }
 
+/// A file's records, streamed: its columns, known up front, and its rows, handed over one at a
+/// time in file order each time `forEachRow` is called (a reader that keeps only what it makes
+/// of each row holds no table: `MeasurementScan`). Internal, like `RawTable`.
+struct RecordSource {
+    /// The columns' names, as in the file.
+    var columns: [String]
+    /// Calls its argument with each row (cells indexed like `columns`), in order.
+    var forEachRow: ((RawTable.Row) throws(MeasurementInputError) -> Void) throws(MeasurementInputError) -> Void
+
+    init(columns: [String],
+         forEachRow: @escaping ((RawTable.Row) throws(MeasurementInputError) -> Void) throws(MeasurementInputError) -> Void) {
+        self.columns = columns
+        self.forEachRow = forEachRow
+    }
+
+    /// The rows of a table held in memory.
+    init(_ table: RawTable) {
+        self.init(columns: table.columns) { body throws(MeasurementInputError) in
+            for row in table.rows { try body(row) }
+        }
+    }
+
+    /// The bytes in `format`: CSV (`init(csv:file:)`) or JSON Lines (`init(jsonLines:file:)`).
+    init(_ bytes: [UInt8], file: String, format: MeasurementFileFormat) throws(MeasurementInputError) {
+        switch format {
+        case .csv: try self.init(csv: bytes, file: file)
+        case .jsonLines: try self.init(jsonLines: bytes, file: file)
+        }
+    }
+}
+
+extension RawTable {
+    /// Every row of `source`, held.
+    init(_ source: RecordSource) throws(MeasurementInputError) {
+        var rows: [Row] = []
+        try source.forEachRow { rows.append($0) }
+        self.init(columns: source.columns, rows: rows)
+    }
+}
+
 // MARK: - CSV (RFC 4180)
 
 /// Calls `body` with each record of CSV bytes, in order, following RFC 4180, without holding
@@ -38,8 +78,8 @@ struct RawTable: Sendable {
 ///   a quoted field that spans lines.
 ///
 /// Throws `.malformedCSV` for a quote that is never closed, text after a closing quote, or a
-/// quote inside an unquoted field.
-func forEachCSVRecord(_ bytes: [UInt8], file: String,
+/// quote inside an unquoted field. With `limit`, stops after that many records.
+func forEachCSVRecord(_ bytes: [UInt8], file: String, limit: Int = .max,
                       _ body: (_ line: Int, _ fields: [String]) throws(MeasurementInputError) -> Void)
     throws(MeasurementInputError)
 {
@@ -51,6 +91,7 @@ func forEachCSVRecord(_ bytes: [UInt8], file: String,
     var inQuotes = false      // inside the quotes of the current field
     var line = 1, recordLine = 1, quoteLine = 1
     var i = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+    var delivered = 0
 
     func endField() {
         fields.append(String(decoding: field, as: UTF8.self))
@@ -60,11 +101,14 @@ func forEachCSVRecord(_ bytes: [UInt8], file: String,
     func endRecord() throws(MeasurementInputError) {
         endField()
         let blank = fields.count == 1 && fields[0].allSatisfy { $0 == " " || $0 == "\t" }
-        if !blank { try body(recordLine, fields) }
+        if !blank {
+            try body(recordLine, fields)
+            delivered += 1
+        }
         fields.removeAll(keepingCapacity: true)
     }
 
-    while i < bytes.count {
+    while i < bytes.count, delivered < limit {
         let c = bytes[i]
         i += 1
         if inQuotes {
@@ -107,6 +151,7 @@ func forEachCSVRecord(_ bytes: [UInt8], file: String,
             field.append(c)
         }
     }
+    if delivered >= limit { return }
     if inQuotes {
         throw .malformedCSV(file: file, line: quoteLine, detail:
             "a quoted field starts here and is never closed; add the closing quote")
@@ -114,31 +159,38 @@ func forEachCSVRecord(_ bytes: [UInt8], file: String,
     if !field.isEmpty || !fields.isEmpty || quoted { try endRecord() }
 }
 
-extension RawTable {
-    /// A CSV file with a header line as a raw table.
+extension RecordSource {
+    /// The records of a CSV file with a header line: the header is read at once, the rows each
+    /// time `forEachRow` is called.
     ///
-    /// Throws `.empty` without records, `.headerOnly` without data rows, and
+    /// Throws `.empty` without records; `forEachRow` throws `.headerOnly` without data rows and
     /// `.wrongFieldCount` for a row whose field count differs from the header's.
     init(csv bytes: [UInt8], file: String) throws(MeasurementInputError) {
-        var columns: [String]? = nil
-        var rows: [Row] = []
-        try forEachCSVRecord(bytes, file: file) { line, fields throws(MeasurementInputError) in
-            guard let header = columns else {
-                columns = fields.map { $0.trimmingSpaces }
-                return
+        var header: [String]? = nil
+        try forEachCSVRecord(bytes, file: file, limit: 1) { _, fields in header = fields.map { $0.trimmingSpaces } }
+        guard let columns = header else { throw .empty(file: file, format: .csv) }
+        self.init(columns: columns) { body throws(MeasurementInputError) in
+            var first = true, rows = 0
+            try forEachCSVRecord(bytes, file: file) { line, fields throws(MeasurementInputError) in
+                if first { first = false; return }
+                guard fields.count == columns.count else {
+                    throw .wrongFieldCount(file: file, line: line, expected: columns.count, found: fields.count)
+                }
+                rows += 1
+                try body(RawTable.Row(line: line, cells: fields.map { f -> RawCell in
+                    let t = f.trimmingSpaces
+                    return t.isEmpty ? .missing : .text(t)
+                }))
             }
-            guard fields.count == header.count else {
-                throw .wrongFieldCount(file: file, line: line, expected: header.count, found: fields.count)
-            }
-            let cells = fields.map { f -> RawCell in
-                let t = f.trimmingSpaces
-                return t.isEmpty ? .missing : .text(t)
-            }
-            rows.append(Row(line: line, cells: cells))
+            guard rows > 0 else { throw .headerOnly(file: file, columns: columns) }
         }
-        guard let columns else { throw .empty(file: file, format: .csv) }
-        guard !rows.isEmpty else { throw .headerOnly(file: file, columns: columns) }
-        self.init(columns: columns, rows: rows)
+    }
+}
+
+extension RawTable {
+    /// A CSV file with a header line as a raw table: the rows of `RecordSource(csv:file:)`, held.
+    init(csv bytes: [UInt8], file: String) throws(MeasurementInputError) {
+        try self.init(RecordSource(csv: bytes, file: file))
     }
 }
 

@@ -93,22 +93,28 @@ public struct RowSelection: Sendable, Equatable, Codable {
             ("N", \.parameters), ("D", \.tokens), ("C", \.compute), ("U", \.uniqueTokens), ("loss", { $0.loss }),
         ]
         let columns = labels.map(\.column) + quantities.map(\.0)
-        let rows = measurements.indices.map { i in
-            RawTable.Row(line: i + 1, cells: labels.map { $0.values[i].map(RawCell.text) ?? .missing }
-                         + quantities.map { q in q.1(measurements[i]).map(RawCell.number) ?? .missing })
+        let records = RecordSource(columns: columns) { body throws(MeasurementInputError) in
+            for i in measurements.indices {
+                try body(RawTable.Row(line: i + 1, cells: labels.map { $0.values[i].map(RawCell.text) ?? .missing }
+                                      + quantities.map { q in q.1(measurements[i]).map(RawCell.number) ?? .missing }))
+            }
         }
         let reader = MeasurementReader(mapping: ColumnMapping(parameters: "N", tokens: "D", compute: "C", uniqueTokens: "U", loss: "loss"),
                                        selection: self)
-        let kept = try filter(RawTable(columns: columns, rows: rows), source: source)
-        var out: [(set: MeasurementSet, indices: [Int])] = []
-        for (label, table) in try groups(kept, source: source) {
-            var set = try reader.measurements(from: table, source: name(of: source, group: label), format: .csv, requiring: [])
-            set.group = label
-            set.warnings = [DataWarnings.repeatedPoints(set.measurements, hint: "select one with --where or fit each with --group-by")]
-                .compactMap { $0 }
-            out.append((set, table.rows.map { $0.line - 1 }))
+        var indices: [[Int]] = []
+        let scan = try reader.scan(records, name: source, requiring: [], lossRequired: true) { slot, p in
+            while indices.count <= slot { indices.append([]) }
+            indices[slot].append(p.line! - 1)
         }
-        return out
+        return scan.order.map { slot, label in
+            let rows = slot < indices.count ? indices[slot] : []
+            let set = MeasurementSet(measurements: rows.map { measurements[$0] }, source: name(of: source, group: label), format: .csv,
+                                     columns: scan.columns, derived: scan.groups[slot].derived, group: label,
+                                     warnings: [DataWarnings.repeatedPoints(rows.map { measurements[$0] },
+                                                                            hint: "select one with --where or fit each with --group-by")]
+                                        .compactMap { $0 })
+            return (set, rows)
+        }
     }
 
     /// `source [conditions, group]`, or `source` for every row.
@@ -121,57 +127,14 @@ public struct RowSelection: Sendable, Equatable, Codable {
 // MARK: - Applying a selection to a raw table (internal)
 
 extension RowSelection {
-    /// The index of the column `name` in `table` (exact, else ignoring case, spaces, `_`, `-`).
-    static func column(_ name: String, in table: RawTable, option: String, source: String)
+    /// The index of the column `name` among `columns` (exact, else ignoring case, spaces, `_`, `-`).
+    static func column(_ name: String, in columns: [String], option: String, source: String)
         throws(MeasurementInputError) -> Int
     {
-        if let i = table.columns.firstIndex(of: name) { return i }
+        if let i = columns.firstIndex(of: name) { return i }
         let key = ColumnMapping.normalized(name)
-        if let i = table.columns.firstIndex(where: { ColumnMapping.normalized($0) == key }) { return i }
-        throw .namedColumnNotFound(file: source, name: name, option: option, available: table.columns)
-    }
-
-    /// The rows of `table` meeting every condition, in file order, with their line numbers.
-    /// Throws `.noRowSelected` for the first condition that leaves no row, listing the values
-    /// the column has among the rows the earlier conditions left.
-    func filter(_ table: RawTable, source: String) throws(MeasurementInputError) -> RawTable {
-        var rows = table.rows
-        for condition in conditions {
-            let j = try Self.column(condition.column, in: table, option: "--where", source: source)
-            let kept = rows.filter { condition.matches(Self.text($0.cells[j])) }
-            guard !kept.isEmpty else {
-                let values = Self.distinct(rows.map { Self.text($0.cells[j]) })
-                throw .noRowSelected(file: source, condition: condition.description, column: table.columns[j],
-                                     values: values.map { $0 ?? "(empty)" })
-            }
-            rows = kept
-        }
-        return RawTable(columns: table.columns, rows: rows)
-    }
-
-    /// The groups of `table`'s rows by the `groupBy` columns, each with its label
-    /// (`tokenizer=bpe, lr=0.001`); one unlabelled group without `groupBy`.
-    func groups(_ table: RawTable, source: String) throws(MeasurementInputError) -> [(label: String?, table: RawTable)] {
-        guard !groupBy.isEmpty else { return [(nil, table)] }
-        var indices: [Int] = []
-        for name in groupBy { indices.append(try Self.column(name, in: table, option: "--group-by", source: source)) }
-        // Each column's values, in order: one rank per distinct value (numbers equal as numbers).
-        var ranks: [[CellKey: Int]] = [], orders: [[String?]] = []
-        for j in indices {
-            let order = Self.distinct(table.rows.map { Self.text($0.cells[j]) })
-            orders.append(order)
-            ranks.append(Dictionary(order.enumerated().map { (CellKey($0.element), $0.offset) }, uniquingKeysWith: { a, _ in a }))
-        }
-        var byKey: [[Int]: [RawTable.Row]] = [:]
-        for row in table.rows {
-            byKey[indices.indices.map { ranks[$0][CellKey(Self.text(row.cells[indices[$0]]))] ?? 0 }, default: []].append(row)
-        }
-        return byKey.keys.sorted { $0.lexicographicallyPrecedes($1) }.map { key in
-            let label = indices.indices.map { k in
-                "\(table.columns[indices[k]])=\(orders[k][key[k]] ?? "(empty)")"
-            }.joined(separator: ", ")
-            return (label, RawTable(columns: table.columns, rows: byKey[key]!))
-        }
+        if let i = columns.firstIndex(where: { ColumnMapping.normalized($0) == key }) { return i }
+        throw .namedColumnNotFound(file: source, name: name, option: option, available: columns)
     }
 
     /// A cell's identity for grouping: its number when it reads as one, else its text.
@@ -196,24 +159,5 @@ extension RowSelection {
         case .other(let what): what
         case .outOfRange: "(out of range)"
         }
-    }
-
-    /// The distinct values (first spelling kept), numbers ascending when every value is a
-    /// number, else text ascending; a missing value last.
-    static func distinct(_ cells: [String?]) -> [String?] {
-        var seen: [String] = []
-        var keys = Set<CellKey>()
-        var missing = false
-        for c in cells {
-            guard let c else { missing = true; continue }
-            if keys.insert(CellKey(c)).inserted { seen.append(c) }
-        }
-        let numbers = seen.map(number)
-        if numbers.allSatisfy({ $0 != nil }) {
-            seen = zip(seen, numbers).sorted { $0.1! < $1.1! }.map(\.0)
-        } else {
-            seen.sort()
-        }
-        return seen.map { Optional($0) } + (missing ? [nil] : [])
     }
 }

@@ -87,7 +87,7 @@ public struct TaskMetricReader: Sendable {
         let loss = Set(MeasuredQuantity.loss.aliases.map(ColumnMapping.normalized))
         var scaleTable = table
         for i in keys.indices where loss.contains(keys[i]) { scaleTable.columns[i] = "metric column \(i + 1)" }
-        let points = try reader.points(from: scaleTable, source: source, requiring: [.compute], lossRequired: false).points
+        let points = try reader.points(from: RecordSource(scaleTable), source: source, requiring: [.compute], lossRequired: false)
         func column(_ name: String) -> Int? { keys.firstIndex(of: ColumnMapping.normalized(name)) }
         let run = column("run") ?? column("run_id") ?? column("name"), task = column("task"), step = column("step")
         func stepOf(_ row: RawTable.Row) throws(MeasurementInputError) -> Double? {

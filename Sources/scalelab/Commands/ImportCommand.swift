@@ -70,15 +70,13 @@ struct ImportCommand: ParsableCommand {
         if StoreDump.isDump(path: file) { return try restore() }
         var reader = columns.reader
         reader.selection = try rows.selection
-        let sets = try readImportGroups(path: file, reader: reader)
-        Warnings.print(sets.flatMap(\.warnings))
+        let stream = try reader.stream(path: file)
         let base = name ?? URL(fileURLWithPath: file).lastPathComponent
         let store = try storeOptions.open()
-        let summaries = try store.importMeasurements(sets.map { set in
-            // `a=x b=y`, without the label's comma, so that `--where sweep=NAME` can name the sweep.
-            (set, set.group.map { "\(base) \($0.replacingOccurrences(of: ", ", with: " "))" } ?? base)
-        },
-                                                     version: ScaleLabVersion.current)
+        // `a=x b=y`, without the label's comma, so that `--where sweep=NAME` can name the sweep.
+        let names = stream.groups.map { g in g.group.map { "\(base) \($0.replacingOccurrences(of: ", ", with: " "))" } ?? base }
+        let summaries = try store.importMeasurements(stream, names: names, version: ScaleLabVersion.current)
+        Warnings.print(summaries.flatMap { $0.warnings ?? [] })
         if json { return try summaries.count == 1 && rows.groupBy.isEmpty ? Output.printJSON(summaries[0]) : Output.printJSON(summaries) }
         for summary in summaries {
             let derived = summary.derived.isEmpty ? "" : " (derived: \(summary.derived.map { $0 == "C" ? "C = 6ND" : "D = C/(6N)" }.joined(separator: ", ")))"
