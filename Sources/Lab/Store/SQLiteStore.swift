@@ -168,6 +168,10 @@ struct SQLiteDatabase: StoreDatabase {
 
     func executeRepeatedly(sql: String, _ body: (_ execute: ([(any DatabaseValueConvertible)?]) throws -> Void) throws -> Void) throws {
         let statement = try db.makeStatement(sql: sql)
-        try body { arguments in try statement.execute(arguments: StatementArguments(arguments)) }
+        try body { arguments in
+            // Unchecked: the callers bind as many values as the statement has placeholders.
+            statement.setUncheckedArguments(StatementArguments(arguments))
+            try statement.execute()
+        }
     }
 }

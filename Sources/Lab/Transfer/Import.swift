@@ -125,8 +125,15 @@ extension RunStore {
         let sources = groups.map(\.source)
         return try write { db in
             var sweeps: [Sweep] = []
-            var rows: [[(any DatabaseValueConvertible)?]] = []
-            var columns: [String] = []
+            var perSweep: [[(any DatabaseValueConvertible)?]] = []
+            var columns: [String] = [], literals: [String] = []
+            // Bound for each row: the five numbers, then the two columns that differ between sweeps.
+            let numbers: [(column: String, value: (Observation) -> Double?)] = [
+                (StoredRun.CodingKeys.parameters.rawValue, { $0.parameters ?? .nan }), (StoredRun.CodingKeys.tokens.rawValue, { $0.tokens }),
+                (StoredRun.CodingKeys.flops.rawValue, { $0.compute }), (StoredRun.CodingKeys.uniqueTokens.rawValue, { $0.uniqueTokens }),
+                (StoredRun.CodingKeys.finalValidationLoss.rawValue, { $0.loss }),
+            ]
+            let bySweep = [StoredRun.CodingKeys.sweepID.rawValue, StoredRun.CodingKeys.message.rawValue]
             for (sweep, source) in zip(sweepsToInsert, sources) {
                 var s = sweep
                 try db.insert(&s)
@@ -136,34 +143,41 @@ extension RunStore {
                 template.message = "imported from \(source)"
                 var values = try template.databaseDictionary
                 values["id"] = nil
-                columns = values.keys.sorted()
-                rows.append(columns.map { values[$0]! })
-            }
-            let numbers: [(column: String, value: (Observation) -> Double?)] = [
-                (StoredRun.CodingKeys.parameters.rawValue, { $0.parameters ?? .nan }), (StoredRun.CodingKeys.tokens.rawValue, { $0.tokens }),
-                (StoredRun.CodingKeys.flops.rawValue, { $0.compute }), (StoredRun.CodingKeys.uniqueTokens.rawValue, { $0.uniqueTokens }),
-                (StoredRun.CodingKeys.finalValidationLoss.rawValue, { $0.loss }),
-            ]
-            let slots = numbers.map { n -> Int in
-                guard let i = columns.firstIndex(of: n.column) else {
-                    preconditionFailure("a run's record has no column \(n.column), only \(columns)")
+                perSweep.append(bySweep.map { values[$0]! })
+                // Every other column is the same in every row of every sweep: written into the statement once.
+                if columns.isEmpty {
+                    for (column, value) in values.sorted(by: { $0.key < $1.key })
+                    where !bySweep.contains(column) && !numbers.contains(where: { $0.column == column }) {
+                        columns.append(column)
+                        literals.append(Self.literal(value, column: column))
+                    }
                 }
-                return i
             }
-            if !columns.isEmpty {
-                let fixed = rows
+            if !sweeps.isEmpty {
+                let bound = numbers.map(\.column) + bySweep
+                let fixed = perSweep
                 try db.executeRepeatedly(
-                    sql: "INSERT INTO run (\(columns.joined(separator: ", "))) VALUES ("
-                        + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
+                    sql: "INSERT INTO run (\((bound + columns).joined(separator: ", "))) VALUES ("
+                        + (Array(repeating: "?", count: bound.count) + literals).joined(separator: ", ") + ")"
                 ) { execute in
                     try feed { k, m in
-                        var row = fixed[k]
-                        for (slot, n) in zip(slots, numbers) { row[slot] = n.value(m) }
-                        try execute(row)
+                        try execute(numbers.map { $0.value(m) } + fixed[k])
                     }
                 }
             }
             return (sweeps, try then(db, sweeps))
+        }
+    }
+
+    /// `value` as an SQL literal, for a value every imported run has: NULL, an integer, a finite
+    /// double (in the shortest form that reads back the same) or text, quoted.
+    private static func literal(_ value: DatabaseValue, column: String) -> String {
+        switch value.storage {
+        case .null: return "NULL"
+        case .int64(let i): return "\(i)"
+        case .double(let x) where x.isFinite: return "\(x)"
+        case .string(let s): return "'" + s.replacingOccurrences(of: "'", with: "''") + "'"
+        default: preconditionFailure("an imported run's \(column) cannot be written as an SQL literal: \(value)")
         }
     }
 

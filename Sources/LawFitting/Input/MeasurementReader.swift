@@ -107,13 +107,28 @@ public struct MeasurementReader: Sendable {
             throw .fileNotFound(file: path)
         }
         guard !isDirectory.boolValue else { throw .unreadable(file: path, reason: "it is a directory") }
-        let data: Data
-        do {
-            data = try Data(contentsOf: url)
-        } catch {
-            throw .unreadable(file: path, reason: error.localizedDescription)
+        // Read straight into the array: by way of `Data` a file's bytes are held twice at once.
+        guard let file = fopen(path, "rb") else {
+            throw .unreadable(file: path, reason: String(cString: strerror(errno)))
         }
-        return ([UInt8](data), format)
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        if fseeko(file, 0, SEEK_END) == 0 {
+            let size = ftello(file)
+            if size > 0 { bytes.reserveCapacity(Int(size)) }
+            rewind(file)
+        }
+        let chunk = 1 << 20
+        var buffer = [UInt8](repeating: 0, count: chunk)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { fread($0.baseAddress, 1, chunk, file) }
+            if n > 0 { bytes.append(contentsOf: buffer[0..<n]) }
+            if n < chunk {
+                if ferror(file) != 0 { throw .unreadable(file: path, reason: String(cString: strerror(errno))) }
+                break
+            }
+        }
+        return (bytes, format)
     }
 
     /// Reads the file at `url` (see `read(path:requiring:)`).
