@@ -18,7 +18,7 @@ struct MeasurementScan {
         var ratios: [Double] = []
         /// The smallest and largest value of each scale quantity (read or derived).
         var ranges: [MeasuredQuantity: ClosedRange<Double>] = [:]
-        /// One tally per column not read as a quantity, for `DataWarnings.settings`.
+        /// One tally per column not read as a quantity (`SettingsTally`: the settings warning).
         var settings: [SettingsTally] = []
         /// How its rows are read: made at its first row, its messages naming the group
         /// (`runs.csv [lr=0.001, tokenizer=bpe]`).
