@@ -112,7 +112,8 @@ final class TransferTests: XCTestCase {
         let selections = [RowSelection(conditions: [RowCondition(column: "tokenizer", values: ["skip"], negated: true)]),
                           RowSelection(conditions: [RowCondition(column: "tokenizer", values: ["skip"], negated: true)],
                                        groupBy: ["tokenizer"]),
-                          RowSelection(groupBy: ["Tokenizer", "lr"])]
+                          RowSelection(groupBy: ["Tokenizer", "lr"]),
+                          RowSelection(groupBy: ["lr"])]   // groups that interleave in the file
         for file in [csv, jsonl] {
             for selection in selections {
                 for ((held, _), (streamed, _)) in zip(try newStores(self), try newStores(self)) {
@@ -139,13 +140,14 @@ final class TransferTests: XCTestCase {
         }
     }
 
-    /// The sweeps and runs of a store without their timestamps.
+    /// The sweeps and runs of a store without their timestamps, each sweep's runs in order (run ids
+    /// interleave when a streamed file's groups do).
     private func stored(_ store: RunStore) throws -> [String] {
         try store.read { db in
             let show = { (row: Row) in row.columnNames.sorted().map { "\($0)=\(row[$0] as DatabaseValue)" }.joined(separator: " ") }
             return try db.fetchRows(sql: "SELECT id, name, kind, spec_json FROM sweep ORDER BY id", arguments: []).map(show)
-                + db.fetchRows(sql: "SELECT id, sweep_id, parameters, tokens, flops, unique_tokens, final_validation_loss, status, message "
-                               + "FROM run ORDER BY id", arguments: []).map(show)
+                + db.fetchRows(sql: "SELECT sweep_id, parameters, tokens, flops, unique_tokens, final_validation_loss, status, message "
+                               + "FROM run ORDER BY sweep_id, id", arguments: []).map(show)
         }
     }
 }

@@ -206,4 +206,29 @@ import ScalingLaws
             #expect(set.warnings.isEmpty, "\(name): \(set.warnings)")
         }
     }
+
+    /// A selection applied to a store's runs fills in what it derives (C = 6ND for a run stored
+    /// without its FLOPs), as reading a file does: found in review of the streaming scan, which
+    /// first handed back the runs as given.
+    @Test func aSelectionOfStoredRunsDerivesTheMissingCompute() throws {
+        let m = [Observation(parameters: 1e6, tokens: 2e7, loss: 3.5), Observation(parameters: 2e6, tokens: 4e7, loss: 3.2)]
+        let out = try RowSelection(conditions: [RowCondition(column: "sweep", values: ["a"])])
+            .apply(to: m, labels: [("sweep", ["a", "a"])], source: "store.sqlite")
+        #expect(out.count == 1)
+        #expect(out[0].set.measurements.map(\.compute) == [6 * 1e6 * 2e7, 6 * 2e6 * 4e7])
+        #expect(out[0].set.derived == [.compute])
+        #expect(out[0].indices == [0, 1])
+    }
+
+    /// A bad row's message names its group as the group's sweep will be named: each value as first
+    /// written in the file, though the row writes it another way (`1e-3` for `0.001`).
+    @Test func aBadRowNamesItsGroupAsTheSweepIsNamed() throws {
+        let text = """
+            params,tokens,lr,tok,loss
+            1e8,2e9,0.001,x,3.1
+            2e8,4e9,1e-3,y,oops
+            """
+        let error = message { _ = try read(text, groupBy: ["lr", "tok"]) }
+        #expect(error.contains("runs.csv [lr=0.001, tok=y]"), "\(error)")
+    }
 }

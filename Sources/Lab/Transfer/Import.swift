@@ -104,9 +104,11 @@ extension RunStore {
     /// transaction.
     ///
     /// The runs are inserted with one prepared statement, never held as a list: an import of a
-    /// million rows holds one row of arguments at a time. Every column but the five numbers is the
-    /// same for all runs of a sweep: it is encoded once, from a run as `insert` would store it, and
-    /// only N, D, C, U and the loss are bound per row.
+    /// million rows holds one row of arguments at a time. Seven values are bound per row: N, D, C,
+    /// U, the loss, the sweep and the message; every other column is the same for every run, encoded
+    /// once from a run as `insert` would store it and written into the statement as a literal.
+    /// Runs are inserted in the order `feed` hands them: when a file's groups interleave, so do
+    /// their run ids (each sweep's runs keep the file's order).
     private func importRows<Found: Sendable>(
         _ groups: [ImportGroup], version: String,
         feed: @escaping @Sendable (_ insert: (Int, Observation) throws -> Void) throws -> Void,

@@ -2,8 +2,9 @@ import ScalingLaws
 
 /// One pass over a file's rows that selects them (`RowSelection`), reads each kept row as a
 /// point, and keeps, per group, only what the group's `MeasurementSet` says about its rows:
-/// count, content hash, derived variables, C/(6ND), each scale column's range and the settings
-/// tallies. Every row is handed to the caller as it is read; nothing else of it is held, so a
+/// count, content hash, derived variables, C/(6ND) (8 bytes a row, for its median), each scale
+/// column's range and the settings tallies. Every row is handed to the caller as it is read;
+/// nothing else of it is held, so a
 /// reader that keeps the points (`MeasurementReader.readGroups`) and one that writes them
 /// elsewhere (`MeasurementStream`, for `import`) share every check and every rule.
 struct MeasurementScan {
@@ -25,8 +26,6 @@ struct MeasurementScan {
         var reading: RowReading?
     }
 
-    /// The column of each quantity found, by index.
-    var index: [MeasuredQuantity: Int]
     /// The column each quantity was read from, by name.
     var columns: ColumnMapping
     /// The groups by slot (the order their first rows came in).
@@ -90,7 +89,7 @@ extension MeasurementReader {
         }
         // What each condition saw: the rows the earlier ones left, and the values among them.
         var passed = Array(repeating: 0, count: conditionColumns.count)
-        var seen = Array(repeating: DistinctValues(limit: DistinctValues.messageLimit), count: conditionColumns.count)
+        var seen = Array(repeating: DistinctValues(), count: conditionColumns.count)
         var spellings = Array(repeating: DistinctValues(), count: groupColumns.count)
         var slots: [[RowSelection.CellKey]: Int] = [:]
         var groups: [MeasurementScan.Group] = []
@@ -115,12 +114,10 @@ extension MeasurementReader {
                 passed[k] += 1
             }
             var key: [RowSelection.CellKey] = []
-            var cells: [String?] = []
             for (k, j) in groupColumns.enumerated() {
                 let cell = RowSelection.text(row.cells[j])
                 spellings[k].add(cell)
                 key.append(RowSelection.CellKey(cell))
-                cells.append(cell)
             }
             let slot: Int
             if let s = slots[key] {
@@ -131,8 +128,10 @@ extension MeasurementReader {
                 groups.append(MeasurementScan.Group(key: key))
             }
             if groups[slot].reading == nil {
-                let label = groupColumns.isEmpty ? nil
-                    : zip(groupColumns, cells).map { "\(table[$0])=\($1 ?? "(empty)")" }.joined(separator: ", ")
+                // Named as the group will be: each value as first written anywhere in the file so far.
+                let label = groupColumns.isEmpty ? nil : groupColumns.indices.map { k in
+                    "\(table[groupColumns[k]])=\(spellings[k].spelling(of: key[k]) ?? "(empty)")"
+                }.joined(separator: ", ")
                 (groups[slot].reading, groups[slot].settings) = try start(label)
             }
             let read = try groups[slot].reading!.point(row)
@@ -170,7 +169,7 @@ extension MeasurementReader {
         // Every group reads the same columns; a set of no rows (of measurements that are not a file) finds them here.
         let reading: RowReading
         if let first = groups.lazy.compactMap(\.reading).first { reading = first } else { reading = try start(nil).0 }
-        return MeasurementScan(index: reading.index, columns: reading.columns, groups: groups, order: order,
+        return MeasurementScan(columns: reading.columns, groups: groups, order: order,
                                candidates: DataWarnings.candidates(table, used: reading.index, mapping: mapping))
     }
 }
@@ -312,22 +311,23 @@ struct RowReading {
 /// groups list them: first spelling kept, numbers ascending when every value is a number, else text
 /// ascending, a missing value last.
 struct DistinctValues {
-    /// What a message lists at most: its list is cut near 600 bytes anyway (`MeasurementInputError.list`).
-    static let messageLimit = 1000
-
     private var seen: [String] = []
     private var keys = Set<RowSelection.CellKey>()
     private var missing = false
-    /// The most values kept (later new values are not); nil keeps every one.
-    private let limit: Int?
-
-    init(limit: Int? = nil) { self.limit = limit }
+    /// The first spelling of each value.
+    private var spellings: [RowSelection.CellKey: String] = [:]
 
     mutating func add(_ cell: String?) {
         guard let cell else { missing = true; return }
-        if let limit, seen.count >= limit { return }
-        if keys.insert(RowSelection.CellKey(cell)).inserted { seen.append(cell) }
+        let key = RowSelection.CellKey(cell)
+        if keys.insert(key).inserted {
+            seen.append(cell)
+            spellings[key] = cell
+        }
     }
+
+    /// The first spelling of the value `key` (nil: missing, or never seen).
+    func spelling(of key: RowSelection.CellKey) -> String? { spellings[key] }
 
     var sorted: [String?] {
         var out = seen

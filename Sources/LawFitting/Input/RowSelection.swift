@@ -101,19 +101,21 @@ public struct RowSelection: Sendable, Equatable, Codable {
         }
         let reader = MeasurementReader(mapping: ColumnMapping(parameters: "N", tokens: "D", compute: "C", uniqueTokens: "U", loss: "loss"),
                                        selection: self)
-        var indices: [[Int]] = []
+        // Each kept measurement as read (D or C derived where missing), with its index.
+        var kept: [[(index: Int, measurement: Observation)]] = []
         let scan = try reader.scan(records, name: source, requiring: [], lossRequired: true) { slot, p in
-            while indices.count <= slot { indices.append([]) }
-            indices[slot].append(p.line! - 1)
+            while kept.count <= slot { kept.append([]) }
+            kept[slot].append((p.line! - 1, Observation(parameters: p.parameters, tokens: p.tokens, compute: p.compute,
+                                                        uniqueTokens: p.uniqueTokens, loss: p.loss!)))
         }
         return scan.order.map { slot, label in
-            let rows = slot < indices.count ? indices[slot] : []
-            let set = MeasurementSet(measurements: rows.map { measurements[$0] }, source: name(of: source, group: label), format: .csv,
+            let rows = slot < kept.count ? kept[slot] : []
+            let set = MeasurementSet(measurements: rows.map(\.measurement), source: name(of: source, group: label), format: .csv,
                                      columns: scan.columns, derived: scan.groups[slot].derived, group: label,
-                                     warnings: [DataWarnings.repeatedPoints(rows.map { measurements[$0] },
+                                     warnings: [DataWarnings.repeatedPoints(rows.map(\.measurement),
                                                                             hint: "select one with --where or fit each with --group-by")]
                                         .compactMap { $0 })
-            return (set, rows)
+            return (set, rows.map(\.index))
         }
     }
 
@@ -124,7 +126,7 @@ public struct RowSelection: Sendable, Equatable, Codable {
     }
 }
 
-// MARK: - Applying a selection to a raw table (internal)
+// MARK: - Columns and cells of a selection (internal)
 
 extension RowSelection {
     /// The index of the column `name` among `columns` (exact, else ignoring case, spaces, `_`, `-`).
