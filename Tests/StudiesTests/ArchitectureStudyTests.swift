@@ -58,6 +58,7 @@ final class ArchitectureStudyTests: XCTestCase {
 
     func design() -> ArchitectureStudy.Design {
         var d = ArchitectureStudy.Design.full()
+        d.count = 5
         d.bootstrap = 200
         return d
     }
@@ -76,6 +77,9 @@ final class ArchitectureStudyTests: XCTestCase {
             XCTAssertEqual(a.config.shape.context, b.config.shape.context)
             XCTAssertEqual(Double(a.tokens), 1e6, accuracy: 0.01e6)
             XCTAssertEqual(a.config.evaluatesContextPositions, true)
+            let rule = { (s: ModelShape) in Hyperparameters.defaults(for: s, tokens: 1_000_000).learningRate }
+            XCTAssertEqual(a.config.hyperparameters.learningRate, rule(a.config.shape), "the rule's learning rate")
+            XCTAssertEqual(b.config.hyperparameters.learningRate, 10 * rule(b.config.shape), accuracy: 1e-12, "10× the rule's")
             XCTAssertEqual(b.config.evaluatesContextPositions, true)
         }
     }
@@ -109,8 +113,9 @@ final class ArchitectureStudyTests: XCTestCase {
             let t = summary.runs.first { $0.architecture == "transformer" && $0.rung == 4 }!.loss
             let l = summary.runs.first { $0.architecture == "lstm" && $0.rung == 4 }!.loss
             let positions = g.bucket[0]...g.bucket[1]
-            let expected = positions.map { Self.positionLoss("lstm", final: l, position: $0) }.reduce(0, +)
-                / positions.map { Self.positionLoss("transformer", final: t, position: $0) }.reduce(0, +) - 1
+            let lstm: Double = positions.map { Self.positionLoss("lstm", final: l, position: $0) }.reduce(0, +)
+            let transformer: Double = positions.map { Self.positionLoss("transformer", final: t, position: $0) }.reduce(0, +)
+            let expected = lstm / transformer - 1
             XCTAssertEqual(g.gap, expected, accuracy: 1e-9, "\(g)")
         }
         XCTAssertEqual(summary.earlyGap, largest.first?.gap)

@@ -9,7 +9,8 @@ extension ArchitectureStudy {
         var paragraphs = [
             "Two ladders alike in all but the architecture: \(s.design.count) sizes each of a transformer and of an LSTM, "
                 + "\(Self.sci(s.design.range[0]))–\(Self.sci(s.design.range[1])) parameters, every run on \(Self.sci(s.design.tokens)) "
-                + "bytes with context \(s.design.context), the same seed and recipe. Kaplan et al. 2020's L(N) = (N_c/N)^α_N "
+                + "bytes with context \(s.design.context), the same seed and recipe (but the LSTMs' learning "
+                + "rate, \(Self.num(s.design.lstmLearningRateFactor))× the trainer's rule). Kaplan et al. 2020's L(N) = (N_c/N)^α_N "
                 + "(arXiv:2001.08361; N without embeddings) was fitted to each, and each finished model scored at every "
                 + "position of its context.",
         ]

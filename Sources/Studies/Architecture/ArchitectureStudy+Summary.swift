@@ -112,7 +112,9 @@ extension ArchitectureStudy {
             + "not at convergence as in Kaplan et al.; the largest models are the most data-limited, which flattens both exponents.",
             "Losses are nats per byte of Shakespeare-like text, not per GPT-2 token of WebText2: the scales N_c and C_c do not "
             + "compare with the published ones, the exponents do (loosely).",
-            "Both architectures use the trainer's default recipe (learning rate, batch, warm-up), tuned on transformers."]
+            "Both architectures use the trainer's default recipe (batch, warm-up, schedule), tuned on transformers; the LSTMs' "
+            + "learning rate is \(Self.num(design.lstmLearningRateFactor))× the rule's, from one short sweep at two sizes, "
+            + "not tuned per size."]
         if positions.count < runs.count { notes.append("\(runs.count - positions.count) runs have no per-position losses stored.") }
         return Summary(design: design, runs: runs, fits: fits, positions: positions, gaps: gaps,
                        lstmExponentSmaller: l.alpha < t.alpha,

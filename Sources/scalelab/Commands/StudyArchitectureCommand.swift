@@ -10,8 +10,8 @@ struct StudyArchitectureCommand: ParsableCommand {
         commandName: "architecture",
         abstract: "Architectures: a transformer and an LSTM ladder, each one's L(N) exponent, and the loss by context position.",
         discussion: """
-        Trains the same sizes (all parameters from 1e4 to 2e5) on the same tokens as transformers and as \
-        LSTMs; fits Kaplan et al.'s L(N) = (N_c/N)^α_N (N without embeddings) and the same form in the \
+        Trains the same sizes (all parameters from 1e4 to 3e5) on the same tokens as transformers and as \
+        LSTMs (at 10× the trainer's learning rate, which was tuned on transformers); fits Kaplan et al.'s L(N) = (N_c/N)^α_N (N without embeddings) and the same form in the \
         training FLOPs C to each architecture, with bootstrap intervals, beside Kaplan's published \
         exponents; and scores every finished model's validation loss at each position of its context, \
         where Kaplan find LSTMs fall behind. The full study takes about 10 minutes on 2 cores; --quick \
