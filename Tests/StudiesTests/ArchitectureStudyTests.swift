@@ -119,7 +119,11 @@ final class ArchitectureStudyTests: XCTestCase {
             XCTAssertEqual(g.gap, expected, accuracy: 1e-9, "\(g)")
         }
         XCTAssertEqual(summary.earlyGap, largest.first?.gap)
-        XCTAssertEqual(summary.lateGap, largest.last?.gap)
+        let t4 = summary.runs.first { $0.architecture == "transformer" && $0.rung == 4 }!.loss
+        let l4 = summary.runs.first { $0.architecture == "lstm" && $0.rung == 4 }!.loss
+        let lateLSTM: Double = (32...64).map { Self.positionLoss("lstm", final: l4, position: $0) }.reduce(0, +)
+        let lateTransformer: Double = (32...64).map { Self.positionLoss("transformer", final: t4, position: $0) }.reduce(0, +)
+        XCTAssertEqual(try XCTUnwrap(summary.lateGap), lateLSTM / lateTransformer - 1, accuracy: 1e-9)
         XCTAssertGreaterThan(try XCTUnwrap(summary.lateGap), try XCTUnwrap(summary.earlyGap))
 
         // The section: three plots, the exponents beside Kaplan's.

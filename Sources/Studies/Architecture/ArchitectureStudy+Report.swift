@@ -24,8 +24,8 @@ extension ArchitectureStudy {
         }
         if let e = s.earlyGap, let late = s.lateGap, let last = s.gaps.last {
             paragraphs.append("Largest pair (N = \(Self.sci(last.transformerParameters)) and \(Self.sci(last.lstmParameters)) without "
-                + "embeddings): the LSTM's loss is \(Self.signedPercent(e)) of the transformer's at position 1 and "
-                + "\(Self.signedPercent(late)) at positions \(last.bucket[0])–\(last.bucket[1]).")
+                + "embeddings): the LSTM's loss is \(Self.signedPercent(e)) against the transformer's at position 1 and "
+                + "\(Self.signedPercent(late)) over positions \(s.design.context / 2)–\(s.design.context).")
         }
         paragraphs += s.notes
         return [ReportSection(id: "study-architecture", title: "Study: architectures", paragraphs: paragraphs,

@@ -69,7 +69,7 @@ extension ArchitectureStudy {
         /// Headline: are the two α_N intervals disjoint?
         public var exponentIntervalsDisjoint: Bool?
         /// Headline: the LSTM's gap at the largest common rung on the first bucket (position 1)
-        /// and on the last (the latest positions).
+        /// and over the second half of the context (positions T/2 to T, `lateGap(_:context:)`).
         public var earlyGap: Double?, lateGap: Double?
         /// What should be read with care.
         public var notes: [String]
@@ -119,7 +119,7 @@ extension ArchitectureStudy {
         return Summary(design: design, runs: runs, fits: fits, positions: positions, gaps: gaps,
                        lstmExponentSmaller: l.alpha < t.alpha,
                        exponentIntervalsDisjoint: Self.disjoint(t.alphaInterval, l.alphaInterval),
-                       earlyGap: atLargest.first?.gap, lateGap: atLargest.last?.gap, notes: notes)
+                       earlyGap: atLargest.first?.gap, lateGap: Self.lateGap(atLargest, context: design.context), notes: notes)
     }
 
     /// Whether two intervals `[low, high]` do not overlap; nil without both.
@@ -144,6 +144,15 @@ extension ArchitectureStudy {
             .sorted { $0.0.lowerBound < $1.0.lowerBound }
         guard !pairs.isEmpty else { return nil }
         return (pairs.map { [$0.0.lowerBound, $0.0.upperBound] }, pairs.map(\.1))
+    }
+
+    /// The LSTM's relative excess over the buckets that start in the second half of the context
+    /// (positions 32–64 of 64): the count-weighted losses' ratio, minus 1; nil without such buckets.
+    static func lateGap(_ rows: [GapRow], context T: Int) -> Double? {
+        let late = rows.filter { 2 * $0.bucket[0] >= T }
+        guard !late.isEmpty else { return nil }
+        let count = { (g: GapRow) in Double(g.bucket[1] - g.bucket[0] + 1) }
+        return late.map { count($0) * $0.lstmLoss }.reduce(0, +) / late.map { count($0) * $0.transformerLoss }.reduce(0, +) - 1
     }
 
     /// The LSTM against the transformer of the same rung, bucket by bucket (buckets both have).
