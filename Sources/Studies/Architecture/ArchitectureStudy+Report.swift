@@ -20,7 +20,7 @@ extension ArchitectureStudy {
                 + ", LSTM \(Self.num(l.alpha))" + (l.alphaInterval.map { " \(Self.interval($0))" } ?? "")
                 + " (Kaplan's transformers: \(Self.num(Self.publishedAlpha("N")!))); "
                 + (s.lstmExponentSmaller == true ? "the LSTM's is smaller" : "the LSTM's is not smaller")
-                + (s.exponentIntervalsDisjoint.map { $0 ? " and the intervals are disjoint." : " but the intervals overlap." } ?? "."))
+                + (s.exponentIntervalsDisjoint.map { $0 ? "; the intervals are disjoint." : "; the intervals overlap." } ?? "."))
         }
         if let e = s.earlyGap, let late = s.lateGap, let last = s.gaps.last {
             paragraphs.append("Largest pair (N = \(Self.sci(last.transformerParameters)) and \(Self.sci(last.lstmParameters)) without "
