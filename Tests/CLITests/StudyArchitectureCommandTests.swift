@@ -61,6 +61,12 @@ final class StudyArchitectureCommandTests: XCTestCase {
         XCTAssertFalse(again.stdout.contains(": training "), again.stdout)
         XCTAssertTrue(again.stdout.contains("Study: architectures"), again.stdout)
         XCTAssertTrue(again.stdout.contains("LSTM excess"), again.stdout)
+
+        // Another seed on the same folder: refused with what to do, nothing trained.
+        let other = try study(["--seed", "1"])
+        XCTAssertNotEqual(other.status, 0)
+        XCTAssertTrue(other.stderr.contains("other settings") && other.stderr.contains("--fresh"), other.stderr)
+        XCTAssertFalse(other.stderr.contains("Fatal error"), other.stderr)
     }
 
     func testBadInputIsRefusedClearly() throws {

@@ -42,7 +42,7 @@ extension ArchitectureStudy {
             series.append(.init(label: "\(f.architecture), measured", xs: xs, ys: runs.map(\.loss)))
             if let lo = xs.min(), let hi = xs.max(), hi > lo {
                 let grid = (0...30).map { lo * Foundation.pow(hi / lo, Double($0) / 30) }
-                series.append(.init(label: "\(f.architecture), (X_c/X)^α fitted, α = \(Self.num(law.alpha))", xs: grid,
+                series.append(.init(label: "\(f.architecture) fit, α \(Self.sci(law.alpha))", xs: grid,
                                     ys: grid.map(law.loss(at:)), style: .dashedLine))
             }
         }
