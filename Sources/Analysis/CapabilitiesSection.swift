@@ -34,7 +34,8 @@ public enum CapabilitiesSection {
     /// - Throws: `StoreError` from the store.
     public static func section(store: RunStore, sweeps: [Int64]? = nil, options: AnalysisOptions) throws -> ReportSection? {
         let evaluated = try sweeps.map { try $0.flatMap { try store.evaluatedRuns(sweep: $0) } } ?? store.evaluatedRuns()
-        let tasks = Set(evaluated.flatMap { $0.evaluations.map(\.task) }).sorted()
+        // The loss by context position is stored as evaluations too, but it is no task's score.
+        let tasks = Set(evaluated.flatMap { $0.evaluations.map(\.task) }).subtracting([ContextPositions.task]).sorted()
         guard !tasks.isEmpty else { return nil }
         var section = ReportSection(id: "capabilities", title: "Capabilities", paragraphs: [
             "What the models can do on the generated tasks they were evaluated on, beside their loss. Each run's scores are "

@@ -57,4 +57,17 @@ final class CapabilitiesSectionTests: XCTestCase {
         _ = try store.add(try LadderPlanner.plan(spec), name: "plain", version: "test")
         XCTAssertNil(try CapabilitiesSection.section(store: store, options: AnalysisOptions()))
     }
+
+    func testLossByContextPositionIsNoTaskOfTheSection() throws {
+        // The architecture study's store: only context-position evaluations, which are no task.
+        let store = try RunStore.open(path: directory.appendingPathComponent("s.sqlite").path, create: true)
+        var design = ArchitectureStudy.Design.quick()
+        design.bootstrap = 0
+        let outcome = try StudyRunner(study: ArchitectureStudy(design: design), store: store, version: "test").run { s in
+            try ArchitectureStudyTests.simulate(s)
+        }
+        guard case .finished(let summary) = outcome else { return XCTFail("the study did not finish") }
+        XCTAssertEqual(summary.positions.count, 6, "the evaluations are in the store")
+        XCTAssertNil(try CapabilitiesSection.section(store: store, options: AnalysisOptions()))
+    }
 }

@@ -39,6 +39,11 @@ public struct TrainingConfig: Sendable, Codable, Equatable {
     /// compare with uncapped runs'. Nil (or absent from older records and checkpoints): the whole
     /// training split, sampled at random offsets (`BatchSampler`).
     public var uniqueTokens: Int?
+    /// Score the finished model's validation loss at each context position too
+    /// (`evaluateByPosition`), stored as evaluations of the pseudo-task `context-position`, one
+    /// metric per log-spaced bucket (`ContextPositions`). Nil or false (and absent from older
+    /// records and checkpoints): not scored.
+    public var evaluatesContextPositions: Bool?
 
     public init(shape: ModelShape, tokens: Int, seed: UInt64 = 0, hyperparameters: Hyperparameters? = nil,
                 threads: Int = 1) {

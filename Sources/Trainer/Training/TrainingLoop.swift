@@ -224,6 +224,10 @@ private func finish(_ r: RunRecord, model: any LanguageModel, validation: [UInt8
         record.finalValidationLoss = v
         record.finalValidationBitsPerByte = bitsPerByte(nats: v)
         record.message = "completed \(stepsDone) steps, \(record.tokens) tokens; final validation loss \(v) nats/token"
+        if c.evaluatesContextPositions == true {
+            record.evaluations = (record.evaluations ?? [])
+                + ContextPositions.evaluations(evaluateByPosition(model, on: validation), step: stepsDone, tokens: Double(record.tokens))
+        }
     }
     return record
 }
