@@ -9,29 +9,15 @@ import Foundation
 /// the same bytes up to float rounding. Where Kaplan et al. 2020 (arXiv:2001.08361, Fig. 7) find
 /// LSTMs falling behind transformers: on late positions, when long context could help.
 public func evaluateByPosition(_ model: any LanguageModel, on bytes: [UInt8]) -> [Double] {
-    let T = model.shape.context, B = model.microBatch, V = model.shape.vocab
-    let windows = (bytes.count - 1) / T
-    precondition(windows >= 1, "evaluation needs at least T + 1 = \(T + 1) bytes, got \(bytes.count)")
-    var inputs = [UInt8](repeating: 0, count: B * T), targets = inputs
+    let T = model.shape.context, V = model.shape.vocab
     var sums = [Double](repeating: 0, count: T)
-    bytes.withUnsafeBufferPointer { src in
-        var w = 0
-        while w < windows {
-            let b = min(B, windows - w)
-            for i in 0..<b {
-                let start = (w + i) * T
-                for t in 0..<T { inputs[i * T + t] = src[start + t]; targets[i * T + t] = src[start + t + 1] }
+    let windows = forEachEvaluationBatch(model, on: bytes) { b, _, targets in
+        let p = model.lastProbabilities   // (b, T, V)
+        for i in 0..<b {
+            for t in 0..<T {
+                let q = Double(p[(i * T + t) * V + Int(targets[i * T + t])])
+                sums[t] -= Foundation.log(max(q, Double(Float.leastNormalMagnitude)))
             }
-            _ = inputs.withUnsafeBufferPointer { x in targets.withUnsafeBufferPointer { y in
-                model.forward(inputs: x.baseAddress!, targets: y.baseAddress!, batch: b) } }
-            let p = model.lastProbabilities   // (b, T, V)
-            for i in 0..<b {
-                for t in 0..<T {
-                    let q = Double(p[(i * T + t) * V + Int(targets[i * T + t])])
-                    sums[t] -= Foundation.log(max(q, Double(Float.leastNormalMagnitude)))
-                }
-            }
-            w += b
         }
     }
     return sums.map { $0 / Double(windows) }
