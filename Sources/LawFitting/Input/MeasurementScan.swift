@@ -24,6 +24,25 @@ struct MeasurementScan {
         /// How its rows are read: made at its first row, its messages naming the group
         /// (`runs.csv [lr=0.001, tokenizer=bpe]`).
         var reading: RowReading?
+
+        /// Counts one row read as `read` into the group.
+        mutating func tally(_ read: (point: ScalePoint, ratio: Double?, derived: Set<ScaleVariable>), row: RawTable.Row) {
+            let p = read.point
+            count += 1
+            hash.add(parameters: p.parameters, tokens: p.tokens, compute: p.compute, uniqueTokens: p.uniqueTokens, loss: p.loss)
+            derived.formUnion(read.derived)
+            if let r = read.ratio { ratios.append(r) }
+            widen(.parameters, p.parameters)
+            widen(.tokens, p.tokens)
+            widen(.compute, p.compute)
+            widen(.uniqueTokens, p.uniqueTokens)
+            for t in settings.indices { settings[t].add(row) }
+        }
+
+        private mutating func widen(_ q: MeasuredQuantity, _ x: Double?) {
+            guard let x else { return }
+            ranges[q] = ranges[q].map { min($0.lowerBound, x)...max($0.upperBound, x) } ?? x...x
+        }
     }
 
     /// The column each quantity was read from, by name.
@@ -75,7 +94,10 @@ extension MeasurementReader {
     /// column and no derivation, a row's first bad cell, and, once every row is read,
     /// `.noRowSelected` for the first condition that left no row (with the values its column
     /// has among the rows the earlier conditions left).
-    func scan(_ source: RecordSource, name: String, requiring: Set<ScaleVariable>, lossRequired: Bool,
+    ///
+    /// Without `tallying`, the groups' counts, hashes, ratios, ranges and settings are not kept
+    /// (a second reading of rows already tallied, `MeasurementStream.forEachMeasurement`).
+    func scan(_ source: RecordSource, name: String, requiring: Set<ScaleVariable>, lossRequired: Bool, tallying: Bool = true,
               emit: (_ slot: Int, _ point: ScalePoint) -> Void) throws(MeasurementInputError) -> MeasurementScan
     {
         let table = source.columns
@@ -96,6 +118,12 @@ extension MeasurementReader {
         if groupColumns.isEmpty {
             groups.append(MeasurementScan.Group(key: []))
             slots[[]] = 0
+        }
+        // A group's label: each value as first written in the file (so far, while reading).
+        let label = { (key: [RowSelection.CellKey]) -> String? in
+            groupColumns.isEmpty ? nil : groupColumns.indices.map { k in
+                "\(table[groupColumns[k]])=\(spellings[k].spelling(of: key[k]) ?? "(empty)")"
+            }.joined(separator: ", ")
         }
         // A group's reading, made at its first row; the settings tallies of the columns it does not read.
         let start = { (label: String?) throws(MeasurementInputError) -> (RowReading, [SettingsTally]) in
@@ -128,25 +156,12 @@ extension MeasurementReader {
                 groups.append(MeasurementScan.Group(key: key))
             }
             if groups[slot].reading == nil {
-                // Named as the group will be: each value as first written anywhere in the file so far.
-                let label = groupColumns.isEmpty ? nil : groupColumns.indices.map { k in
-                    "\(table[groupColumns[k]])=\(spellings[k].spelling(of: key[k]) ?? "(empty)")"
-                }.joined(separator: ", ")
-                (groups[slot].reading, groups[slot].settings) = try start(label)
+                // Named as the group will be: its values' first spellings are the ones seen so far.
+                (groups[slot].reading, groups[slot].settings) = try start(label(key))
             }
             let read = try groups[slot].reading!.point(row)
-            groups[slot].count += 1
-            let p = read.point
-            groups[slot].hash.add(parameters: p.parameters, tokens: p.tokens, compute: p.compute, uniqueTokens: p.uniqueTokens, loss: p.loss)
-            groups[slot].derived.formUnion(read.derived)
-            if let r = read.ratio { groups[slot].ratios.append(r) }
-            for (q, x) in [(MeasuredQuantity.parameters, p.parameters), (.tokens, p.tokens), (.compute, p.compute),
-                           (.uniqueTokens, p.uniqueTokens)] {
-                guard let x else { continue }
-                groups[slot].ranges[q] = groups[slot].ranges[q].map { min($0.lowerBound, x)...max($0.upperBound, x) } ?? x...x
-            }
-            for t in groups[slot].settings.indices { groups[slot].settings[t].add(row) }
-            emit(slot, p)
+            if tallying { groups[slot].tally(read, row: row) }
+            emit(slot, read.point)
         }
         for (k, n) in passed.enumerated() where n == 0 {
             throw .noRowSelected(file: name, condition: selection.conditions[k].description, column: table[conditionColumns[k]],
@@ -160,11 +175,7 @@ extension MeasurementReader {
         }
         let rank = { (g: MeasurementScan.Group) in g.key.indices.map { ranks[$0][g.key[$0]] ?? 0 } }
         let order = groups.indices.sorted { rank(groups[$0]).lexicographicallyPrecedes(rank(groups[$1])) }.map { slot in
-            let r = rank(groups[slot])
-            let label = groupColumns.isEmpty ? nil : groupColumns.indices.map { k in
-                "\(table[groupColumns[k]])=\(orders[k][r[k]] ?? "(empty)")"
-            }.joined(separator: ", ")
-            return (slot, label)
+            (slot, label(groups[slot].key))
         }
         // Every group reads the same columns; a set of no rows (of measurements that are not a file) finds them here.
         let reading: RowReading

@@ -89,7 +89,7 @@ public struct MeasurementStream: Sendable {
     public func forEachMeasurement(_ body: (_ group: Int, _ measurement: Observation) -> Void) {
         do {
             let records = try RecordSource(bytes, file: file, format: format)
-            _ = try reader.scan(records, name: file, requiring: requiring, lossRequired: true) { slot, p in
+            _ = try reader.scan(records, name: file, requiring: requiring, lossRequired: true, tallying: false) { slot, p in
                 body(groupOfSlot[slot], Observation(parameters: p.parameters, tokens: p.tokens, compute: p.compute,
                                                     uniqueTokens: p.uniqueTokens, loss: p.loss!))
             }

@@ -73,13 +73,13 @@ struct ImportCommand: ParsableCommand {
         let stream = try reader.stream(path: file)
         // What reading found is said before the store is opened (so it is said even if that fails);
         // the repeated points, found among the rows once written, after.
-        Warnings.print(stream.groups.flatMap { $0.warnings(repeatedPoints: nil) })
+        let read = stream.groups.flatMap { $0.warnings(repeatedPoints: nil) }
+        Warnings.print(read)
         let base = name ?? URL(fileURLWithPath: file).lastPathComponent
         let store = try storeOptions.open()
         // `a=x b=y`, without the label's comma, so that `--where sweep=NAME` can name the sweep.
         let names = stream.groups.map { g in g.group.map { "\(base) \($0.replacingOccurrences(of: ", ", with: " "))" } ?? base }
         let summaries = try store.importMeasurements(stream, names: names, version: ScaleLabVersion.current)
-        let read = Set(stream.groups.flatMap { $0.warnings(repeatedPoints: nil) })
         Warnings.print(summaries.flatMap { ($0.warnings ?? []).filter { !read.contains($0) } })
         if json { return try summaries.count == 1 && rows.groupBy.isEmpty ? Output.printJSON(summaries[0]) : Output.printJSON(summaries) }
         for summary in summaries {
