@@ -23,6 +23,13 @@ public protocol Study: Sendable {
     func analyze(_ store: RunStore) throws -> Summary
     /// The report's sections for `summary`.
     func sections(_ summary: Summary) -> [ReportSection]
+    /// The names of the corpora its stages train on besides its own (`StudyStage.corpus`),
+    /// each with what it should hold, for the command's messages; empty by default.
+    var corpora: [String: String] { get }
+}
+
+extension Study {
+    public var corpora: [String: String] { [:] }
 }
 
 /// One stage of a study.
@@ -41,16 +48,21 @@ public struct StudyStage: Sendable {
     public var name: String
     /// What the stage does.
     public var kind: Kind
+    /// The corpus a ladder stage's runs train on, by the name the study gives it (`target`); nil:
+    /// the study's own corpus (`--data`). The command that runs the study maps each name to a file.
+    public var corpus: String?
 
-    /// A stage named `name` that does `kind`.
-    public init(name: String, kind: Kind) {
+    /// A stage named `name` that does `kind`, its runs training on `corpus` (nil: the study's own).
+    public init(name: String, kind: Kind, corpus: String? = nil) {
         self.name = name
         self.kind = kind
+        self.corpus = corpus
     }
 
-    /// A ladder stage.
-    public static func ladder(_ name: String, plan: @escaping @Sendable (RunStore) throws -> LadderPlan) -> StudyStage {
-        StudyStage(name: name, kind: .ladder(plan))
+    /// A ladder stage, training on `corpus` (nil: the study's own corpus).
+    public static func ladder(_ name: String, corpus: String? = nil,
+                              plan: @escaping @Sendable (RunStore) throws -> LadderPlan) -> StudyStage {
+        StudyStage(name: name, kind: .ladder(plan), corpus: corpus)
     }
 
     /// A record stage.

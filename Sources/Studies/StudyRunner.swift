@@ -40,9 +40,10 @@ public struct StudyRunner<S: Study>: Sendable {
     /// Runs every stage not yet done, then analyses the store.
     ///
     /// - Parameters:
-    ///   - train: Trains every queued run of the store; returns true when it stopped early.
+    ///   - train: Trains every queued run of the store on the stage's corpus (`StudyStage.corpus`,
+    ///     nil: the study's own); returns true when it stopped early.
     ///   - say: Receives a line of progress per stage.
-    public func run(train: (RunStore) throws -> Bool, say: (String) -> Void = { _ in }) throws -> Outcome {
+    public func run(train: (RunStore, _ corpus: String?) throws -> Bool, say: (String) -> Void = { _ in }) throws -> Outcome {
         for stage in study.stages {
             let name = Self.storedName(study: study.name, stage: stage.name)
             switch stage.kind {
@@ -51,7 +52,7 @@ public struct StudyRunner<S: Study>: Sendable {
                 let runs = try store.runs(sweep: sweep)
                 if runs.contains(where: { !$0.status.isFinal }) {
                     say("\(stage.name): training \(runs.filter { !$0.status.isFinal }.count) of \(runs.count) runs")
-                    if try train(store) { return .stopped }
+                    if try train(store, stage.corpus) { return .stopped }
                 }
                 let failed = try store.runs(sweep: sweep).filter { $0.status != .done }
                 guard failed.isEmpty else {
@@ -69,6 +70,11 @@ public struct StudyRunner<S: Study>: Sendable {
             }
         }
         return .finished(try study.analyze(store))
+    }
+
+    /// Runs every stage not yet done, every one on the same corpus (`train` is not told which).
+    public func run(train: (RunStore) throws -> Bool, say: (String) -> Void = { _ in }) throws -> Outcome {
+        try run(train: { store, _ in try train(store) }, say: say)
     }
 
     /// The stage's sweep: the stored one (its spec checked against a fresh plan's) or a new one.
@@ -108,10 +114,12 @@ public struct StudyRunner<S: Study>: Sendable {
     }
 
     /// A run's config as a study sets it: without its threads, which the runner fixes when the run
-    /// first starts (`--workers` may differ on a resume).
+    /// first starts (`--workers` may differ on a resume), and with only the file name of the
+    /// checkpoint it fine-tunes from (the study's folder may have moved; the parent run is the same).
     static func settings(_ config: TrainingConfig) -> TrainingConfig {
         var c = config
         c.threads = 1
+        c.initFrom = c.initFrom.map { ($0 as NSString).lastPathComponent }
         return c
     }
 

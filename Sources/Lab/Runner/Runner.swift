@@ -330,12 +330,12 @@ public final class LadderRunner {
                 return (.failed, m)
             }
             try store.record(run: id, record)
-            if record.status == .completed { removeFiles(of: f) }
+            if record.status == .completed { removeFiles(of: f, keepingCheckpoint: a.run.trainingConfig?.keepsCheckpoint == true) }
             try? FileManager.default.removeItem(atPath: f.progress)
             return (try store.run(id: id).status, record.message)
         case .success(.trainer(let result))?:
             try store.record(run: id, trainer: result)
-            if result.status == .completed { removeFiles(of: f) }
+            if result.status == .completed { removeFiles(of: f, keepingCheckpoint: a.run.trainingConfig?.keepsCheckpoint == true) }
             let stored = try store.run(id: id)
             let loss = stored.finalValidationLoss.map { "; final validation loss \($0) nats/token" } ?? ""
             return (stored.status, (stored.message ?? result.status.rawValue) + loss)
@@ -370,9 +370,10 @@ public final class LadderRunner {
         return "worker \(h.pid ?? 0)"
     }
 
-    /// A completed run's checkpoint, config and exit files are no longer needed (best effort).
-    func removeFiles(of f: RunFiles) {
-        for path in [f.checkpoint, f.config, f.exit] { try? FileManager.default.removeItem(atPath: path) }
+    /// A completed run's checkpoint, config and exit files are no longer needed (best effort); its
+    /// checkpoint is kept when its config asks (`TrainingConfig.keepsCheckpoint`: runs fine-tune from it).
+    func removeFiles(of f: RunFiles, keepingCheckpoint: Bool) {
+        for path in (keepingCheckpoint ? [] : [f.checkpoint]) + [f.config, f.exit] { try? FileManager.default.removeItem(atPath: path) }
     }
 
     func progress(sessionFLOPs: Double, since start: ContinuousClock.Instant) throws -> RunnerProgress {

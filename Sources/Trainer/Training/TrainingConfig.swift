@@ -44,6 +44,11 @@ public struct TrainingConfig: Sendable, Codable, Equatable {
     /// metric per log-spaced bucket (`ContextPositions`). Nil or false (and absent from older
     /// records and checkpoints): not scored.
     public var evaluatesContextPositions: Bool?
+    /// Keep the run's final checkpoint when a ladder runner completes it (it removes a completed
+    /// run's checkpoint otherwise), for runs that fine-tune from it (`initFrom`: a study's
+    /// pre-trained models). Nil or false (and absent from older records and checkpoints): removed.
+    /// Changes no loss.
+    public var keepsCheckpoint: Bool?
 
     public init(shape: ModelShape, tokens: Int, seed: UInt64 = 0, hyperparameters: Hyperparameters? = nil,
                 threads: Int = 1) {
