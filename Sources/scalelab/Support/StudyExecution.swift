@@ -47,7 +47,13 @@ enum StudyExecution {
         let store = try RunStore.open(path: path, create: true)
         let runner = StudyRunner(study: study, store: store, version: ScaleLabVersion.current)
         let outcome = try runner.run(train: { store, corpus in
-            let data = corpus.flatMap { name in corpora.first { $0.name == name }?.path } ?? a.data
+            var data = a.data
+            if let corpus {
+                guard let c = corpora.first(where: { $0.name == corpus }) else {
+                    throw CommandFailure("the study \(study.name) trains a stage on a corpus named \(corpus) that its command does not give")
+                }
+                data = c.path
+            }
             // A stage with fewer runs than workers gives each worker more threads (the held-out
             // model trains alone on every core).
             let queued = try store.runs().filter { !$0.status.isFinal }.count
