@@ -14,7 +14,7 @@ struct StudyTransferCommand: ParsableCommand {
         on 4 budgets D_F of --target-data (Python source, `make corpus-code`) and trains the same shapes from \
         scratch on it; reads each fine-tuned model's effective data D_E off its size's from-scratch runs, and fits \
         Hernandez et al.'s D_T = D_E − D_F = k·D_F^α·N^β with bootstrap intervals, beside their text → Python \
-        constants. The full study takes about 15 minutes on 2 cores; --quick under a minute.
+        constants. The full study takes about 4 minutes on 2 cores; --quick about 10 seconds.
         """
     )
 
