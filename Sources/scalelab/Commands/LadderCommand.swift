@@ -9,7 +9,7 @@ struct LadderCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ladder",
         abstract: "Design a sweep of training runs into the run store, run it (resumably), show its state.",
-        subcommands: [Plan.self, Run.self, Status.self, Cancel.self]
+        subcommands: [Plan.self, Run.self, Status.self, Cancel.self, Suggest.self]
     )
 }
 
