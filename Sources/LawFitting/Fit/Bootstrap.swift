@@ -12,6 +12,8 @@ public struct BootstrapOptions: Sendable {
     /// Starts per refit besides the full-data optimum, each θ + N(0, σ²) with σ = `perturbation`.
     public var perturbedStarts = 4
     public var perturbation = 0.1
+    /// How each resample is drawn: the points themselves, or the fit's residuals on the same points.
+    public var resampling = BootstrapResampling.cases
 
     public init(samples: Int, level: Double = 0.9, seed: UInt64 = 0) {
         self.samples = samples
@@ -54,6 +56,23 @@ public struct BootstrapResult: Sendable {
     }
 }
 
+/// How a bootstrap draws its resamples (Davison & Hinkley 1997, *Bootstrap Methods and their
+/// Application*, §6.2–6.3).
+public enum BootstrapResampling: String, Sendable, Codable, CaseIterable {
+    /// Case (pairs) resampling: n points drawn from the n with replacement. A resample of a small
+    /// designed ladder often lacks most of one budget.
+    case cases
+    /// Residual resampling for a fixed design: every point keeps its inputs, and its log loss is
+    /// the fit's prediction plus a residual drawn with replacement from the fit's log residuals,
+    /// centred and scaled by `sqrt(n/(n − p))` (p parameters) so that their variance is not the
+    /// fitted one's, which is too small by about p/n.
+    case residuals
+    /// Case resampling within each budget (stratified): every budget keeps its number of points,
+    /// drawn with replacement from its own, so no resample loses a budget. Budgets are grouped
+    /// by C (else 6·N·D) within 1% (`RollingBacktest.budgets`).
+    case budgets
+}
+
 public enum Bootstrap {
     /// Refits `fit.formula` on `options.samples` resamples of `data`. Deterministic given the seed,
     /// whatever the thread count: sample b draws from its own generator stream b.
@@ -68,10 +87,19 @@ public enum Bootstrap {
         let kind = fit.objectiveKind
         let inner = fitOptions
         let n = data.count
+        let (fitted, residuals) = options.resampling == .residuals ? scaledResiduals(fit, data: data) : ([], [])
+        let strata = options.resampling == .budgets ? RollingBacktest.budgets(data, for: formula, tolerance: 0.01) : []
         let refits: [OptimizerResult?] = parallelMap(options.samples, threads: fitOptions.threads) { b in
             var rng = SplitMix64(seed: options.seed, stream: UInt64(b))
-            let indices = (0..<n).map { _ in Int.random(in: 0..<n, using: &rng) }
-            let resample = data.subset(indices)
+            let resample: FitData
+            switch options.resampling {
+            case .cases:
+                resample = data.subset((0..<n).map { _ in Int.random(in: 0..<n, using: &rng) })
+            case .residuals:
+                resample = data.withLogLoss((0..<n).map { i in fitted[i] + residuals[Int.random(in: 0..<n, using: &rng)] })
+            case .budgets:
+                resample = data.subset(strata.flatMap { g in g.map { _ in g[Int.random(in: 0..<g.count, using: &rng)] } })
+            }
             var starts = [fit.theta]
             for _ in 0..<options.perturbedStarts {
                 starts.append(fit.theta.map { $0 + options.perturbation * rng.nextGaussian() })
@@ -89,5 +117,16 @@ public enum Bootstrap {
         return BootstrapResult(parameterNames: formula.parameterNames, samples: good,
                                failed: options.samples - good.count, level: options.level,
                                seconds: secondsSince(clock))
+    }
+
+    /// The fit's log predictions at every point and its log residuals `log L_i − log L̂_i`, centred
+    /// and scaled by `sqrt(n/(n − p))`.
+    static func scaledResiduals(_ fit: LawFit, data: FitData) -> (fitted: [Double], residuals: [Double]) {
+        let p = fit.parameters, n = data.count
+        let fitted = data.inputs.map { _log(fit.formula.value(p, at: $0)) }
+        let raw = zip(data.logLoss, fitted).map { $0 - $1 }
+        let mean = raw.reduce(0, +) / Double(n)
+        let scale = (Double(n) / Double(max(n - p.count, 1))).squareRoot()
+        return (fitted, raw.map { ($0 - mean) * scale })
     }
 }
