@@ -25,7 +25,7 @@ final class CoverageStudyTests: XCTestCase {
     /// residuals of the demo's own fit (the law above, on its 20 runs); σ = 0.01 about the
     /// seed-to-seed spread of one run's loss (docs/forecasting.md). With 200 sets the share has a
     /// standard error of about 2%. The case bootstrap, the default before, fails this test
-    /// (95–98%); see docs/forecasting.md, §Calibration.
+    /// (94.5–98%); see docs/forecasting.md, §Calibration.
     func testNinetyPercentIntervalsHoldTheTruthInEightyFiveToNinetyFivePercentOfSets() throws {
         let design = try CoverageStudy.demoDesign()
         for noise in [0.0334, 0.01] {

@@ -14,7 +14,7 @@ public struct BootstrapOptions: Sendable {
     public var perturbedStarts = 4
     public var perturbation = 0.1
     /// How each resample is drawn. Residuals by default: on a ladder like the demo's, drawing
-    /// the points themselves gave intervals too wide (95–98% coverage of nominal 90%), drawing
+    /// the points themselves gave intervals too wide (94.5–98% coverage of nominal 90%), drawing
     /// deleted residuals 91–94% (docs/forecasting.md, §Calibration).
     public var resampling = BootstrapResampling.residuals
 
