@@ -26,6 +26,12 @@ public struct FitData: Sendable {
         FitData(inputs: indices.map { inputs[$0] }, loss: indices.map { loss[$0] }, logLoss: indices.map { logLoss[$0] })
     }
 
+    /// The same inputs with other log losses (a residual bootstrap's resample).
+    func withLogLoss(_ logLoss: [Double]) -> FitData {
+        precondition(logLoss.count == count, "\(logLoss.count) log losses for \(count) points")
+        return FitData(inputs: inputs, loss: logLoss.map { _exp($0) }, logLoss: logLoss)
+    }
+
     /// The smallest and largest value of each variable the points have (every point with a
     /// finite value counts), by symbol: `["N": [1e7, 1e9], …]`. A prediction outside them is an
     /// extrapolation.
