@@ -6,10 +6,10 @@ import ScalingLaws
 /// bootstrap refits and, where a point has a measured loss, how far off the law is. The one
 /// place `scalelab predict` gets its numbers from.
 ///
-/// The interval is a bootstrap percentile interval: the spread of the law refitted to its runs
-/// with resampled noise (`BootstrapResampling`), i.e. how much the fit moves with the noise of the
-/// runs it saw. It says nothing about whether the law's form is right, so a point far outside the
-/// fitted range can miss it by much more than its width (see `extrapolated`).
+/// The interval is a bootstrap percentile interval: the spread of the law refitted on resampled
+/// runs, i.e. how much the fit moves with the noise of the runs it saw. It says nothing about
+/// whether the law's form is right, so a point far outside the fitted range can miss it by much
+/// more than its width (see `extrapolated`).
 public struct Prediction: Sendable, Codable, Equatable {
     /// One point: its scale, the law's loss, the interval, and the comparison with a measured loss.
     public struct Point: Sendable, Codable, Equatable {
@@ -65,7 +65,7 @@ public struct Prediction: Sendable, Codable, Equatable {
     public var summary: Summary?
 
     /// What a bootstrap percentile interval measures, for people.
-    public static let intervalKindText = "bootstrap percentile interval: the spread of the law refitted to its runs with resampled noise "
+    public static let intervalKindText = "bootstrap percentile interval: the spread of the law refitted on resampled runs "
         + "(the noise of the fit), not the error of the law's form, which grows with extrapolation"
 
     /// The loss of the law in `report` (read from `source`) at each of `points`, with intervals at
