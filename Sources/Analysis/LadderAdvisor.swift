@@ -54,13 +54,14 @@ public struct LadderSuggestion: Sendable, Codable, Equatable {
     public var best: Candidate { candidates[0] }
 }
 
-/// Why no suggestion could be made.
+/// Why no suggestion could be made: each says what to do.
 public enum LadderAdvisorError: Error, Equatable, CustomStringConvertible, LocalizedError {
     case unusable(String)
     public var description: String { switch self { case .unusable(let s): return s } }
     public var errorDescription: String? { description }
 }
 
+/// Suggests the next run of a ladder (`LadderSuggestion`): `scalelab ladder suggest`.
 public enum LadderAdvisor {
     /// Fits Chinchilla's law to the finished runs of `store` (optionally one sweep) with
     /// `options` (its fit options, `options.bootstrap` refits at `options.level`, seeded by
