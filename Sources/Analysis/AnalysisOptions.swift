@@ -78,7 +78,8 @@ public struct AnalysisOptions: Sendable {
         }
         if case let .window(k) = vertex, k < 3 { throw .badOption("--vertex-window must be at least 3 (a parabola's sizes), got \(k)") }
         guard vertexWindow >= 3 else { throw .badOption("--vertex-window must be at least 3 (a parabola's sizes), got \(vertexWindow)") }
-        if let law {
+        // The critical-batch fits are not measurement laws: `fit` routes them before any of these.
+        if let law, !CriticalBatchAnalysis.laws.contains(law.lowercased()) {
             guard let formula = LawForms.named(law, variable: variable) else { throw .unknownLaw(law) }
             if let name = fixed.keys.sorted().first(where: { !formula.parameterNames.contains($0) }) {
                 throw .unknownFixedParameter(law: formula.identifier, name: name, known: formula.parameterNames)

@@ -20,7 +20,7 @@ extension LadderCommandTests {
         let first = dir.appendingPathComponent("a.dump").path
         _ = try ok(["export", "--store", store, "--format", "store", "--out", first])
         let text = try String(contentsOfFile: first, encoding: .utf8)
-        XCTAssertTrue(text.hasPrefix(#"{"scalelab_store_dump":1,"schema_version":5,"#), String(text.prefix(120)))
+        XCTAssertTrue(text.hasPrefix(#"{"scalelab_store_dump":1,"schema_version":6,"#), String(text.prefix(120)))
         for state in ["done", "failed", "queued"] { XCTAssertTrue(text.contains(#""status":"\#(state)""#), state) }
 
         let imported = try ok(["import", first, "--store", url])

@@ -20,17 +20,8 @@ final class EvaluationStoreTests: XCTestCase {
         return record
     }
 
-    func sweep(_ name: String = "t") -> Sweep {
-        Sweep(name: name, kind: "isoflop", specJSON: "{}", scalelabVersion: "test", createdAt: Date())
-    }
-
-    func queuedRun(_ config: TrainingConfig) -> StoredRun {
-        var r = StoredRun(sweepID: 0, parameters: Double(config.shape.parameterCount), status: .queued, createdAt: Date())
-        r.configJSON = try! StoreJSON.encode(config, what: "config_json")
-        r.tokens = Double(config.tokens)
-        r.flops = config.shape.trainingFLOPsPerToken * Double(config.tokens)
-        return r
-    }
+    func sweep(_ name: String = "t") -> Sweep { testSweep(name) }
+    func queuedRun(_ config: TrainingConfig) -> StoredRun { testQueuedRun(config) }
 
     /// Evaluations at two steps of two tasks, one metric with an infinite value (kept in the record only).
     func evaluations(scale: Double = 1) -> [TaskEvaluation] {
@@ -163,14 +154,18 @@ final class EvaluationStoreTests: XCTestCase {
             let (_, runs) = try store.insert(sweep("old"), runs: [queuedRun(tinyConfig())])
             let id = runs[0].id!
             try store.record(run: id, try trainedRecord())
-            // Back to schema 4: no evaluation table, no v5 migration, version 4.
+            // Back to schema 4: no evaluation table, no gradient-noise columns, no v5 or v6 migration, version 4.
             try store.write { db in
                 try db.execute(sql: "DROP TABLE evaluation")
+                for column in ["gradient_squared_norm", "gradient_noise_trace", "noise_measurements"] {
+                    try db.execute(sql: "ALTER TABLE curve_point DROP COLUMN \(column)")
+                }
+                let migrations = "('v5: task evaluations', 'v6: gradient noise of curve points')"
                 if db.dialect == .sqlite {
-                    try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v5: task evaluations'")
+                    try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier IN \(migrations)")
                     try db.execute(sql: "PRAGMA user_version = 4")
                 } else {
-                    try db.execute(sql: "DELETE FROM scalelab_migrations WHERE identifier = 'v5: task evaluations'")
+                    try db.execute(sql: "DELETE FROM scalelab_migrations WHERE identifier IN \(migrations)")
                     try db.execute(sql: "UPDATE scalelab_schema SET version = 4")
                 }
             }
@@ -188,7 +183,10 @@ final class EvaluationStoreTests: XCTestCase {
             let upgraded = try RunStore.open(location: location, create: false)
             defer { upgraded.close() }
             XCTAssertEqual(try upgraded.schemaVersion(), StoreSchema.version)
-            XCTAssertEqual(try dump(upgraded), before, "\(upgraded.backendName): every row kept, the new table empty")
+            // Every row kept, the new table empty and the curve points' new columns NULL.
+            let newColumns = #" (gradient_noise_trace|gradient_squared_norm|noise_measurements)=NULL"#
+            XCTAssertEqual(try dump(upgraded).map { $0.replacingOccurrences(of: newColumns, with: "", options: .regularExpression) }, before,
+                           "\(upgraded.backendName): every row kept, the new table empty")
             XCTAssertEqual(try upgraded.run(id: id).status, .done)
             var record = try trainedRecord()
             record.evaluations = evaluations()

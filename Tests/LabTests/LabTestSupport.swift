@@ -107,3 +107,17 @@ extension RunStore {
     /// "sqlite" or "postgresql", for assertion messages.
     var backendName: String { backend.dialect == .postgresql ? "postgresql" : "sqlite" }
 }
+
+/// A sweep row to insert runs under.
+func testSweep(_ name: String = "t") -> Sweep {
+    Sweep(name: name, kind: "isoflop", specJSON: "{}", scalelabVersion: "test", createdAt: Date())
+}
+
+/// A queued run of `config`, with its planned tokens and FLOPs.
+func testQueuedRun(_ config: TrainingConfig) -> StoredRun {
+    var r = StoredRun(sweepID: 0, parameters: Double(config.shape.parameterCount), status: .queued, createdAt: Date())
+    r.configJSON = try! StoreJSON.encode(config, what: "config_json")
+    r.tokens = Double(config.tokens)
+    r.flops = config.shape.trainingFLOPsPerToken * Double(config.tokens)
+    return r
+}

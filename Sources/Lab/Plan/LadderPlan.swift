@@ -41,6 +41,10 @@ public struct LadderSpec: Sendable, Codable, Equatable {
     public var evaluationTasks: [String]?
     /// Held-out examples per evaluated task (`TrainingConfig.evaluationExamples`); nil: the default.
     public var evaluationExamples: Int?
+    /// Every run measures the gradient noise scale every this many steps
+    /// (`TrainingConfig.noiseScaleEvery`); a run whose batch is one sequence cannot and does not.
+    /// Nil: none.
+    public var noiseScaleEvery: Int?
 
     public init(kind: SweepKind = .isoflop, budgets: [Double] = [], count: Int = 5, spreadDecades: Double = 0.5,
                 priorName: String = "epoch2024", prior: ChinchillaParameters = PublishedLaws.epoch2024,

@@ -93,6 +93,7 @@ public enum LadderPlanner {
         config.mix = spec.mix
         config.evaluationTasks = spec.evaluationTasks
         config.evaluationExamples = spec.evaluationExamples
+        if h.batch >= 2 { config.noiseScaleEvery = spec.noiseScaleEvery }
         return PlannedRun(config: config, budget: budget, targetParameters: target, parameters: shape.parameterCount,
                           nonEmbeddingParameters: shape.nonEmbeddingParameterCount, tokens: config.tokens,
                           flops: shape.trainingFLOPsPerToken * Double(config.tokens), estimatedSeconds: nil)
@@ -122,6 +123,7 @@ public enum LadderPlanner {
                 + "wider, the sizes would underflow or overflow (and the shape rule spans fewer decades anyway)")
         }
         guard spec.checkpointsPerRun >= 1 else { throw bad("checkpoints per run must be at least 1") }
+        if let k = spec.noiseScaleEvery, k < 1 { throw bad("--noise-scale-every must be at least 1 step, got \(k)") }
         // The mix and the evaluations, checked as every run's config will check them.
         var probe = TrainingConfig(shape: ModelShape(architecture: spec.rule.architecture, layers: 1, dModel: 8, heads: 1,
                                                      context: spec.rule.context), tokens: 1)

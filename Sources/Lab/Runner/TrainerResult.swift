@@ -43,10 +43,24 @@ public struct TrainerResult: Sendable, Codable, Equatable {
         public var step: Int?
         /// Learning rate there, when known.
         public var learningRate: Double?
+        /// The trainer's gradient-noise estimates since its previous point, when it measured them
+        /// (`GradientNoise`: the mean unbiased estimates of |G|² and of tr(Σ) per token; both or
+        /// neither), and over how many steps.
+        public var gradientSquaredNorm: Double?
+        public var gradientNoiseTrace: Double?
+        public var noiseMeasurements: Int?
 
         enum CodingKeys: String, CodingKey {
             case tokens, loss, step
             case trainLoss = "train_loss", learningRate = "learning_rate"
+            case gradientSquaredNorm = "gradient_squared_norm", gradientNoiseTrace = "gradient_noise_trace"
+            case noiseMeasurements = "noise_measurements"
+        }
+
+        /// The point's gradient noise, nil when not given.
+        public var gradientNoise: GradientNoise? {
+            guard let g = gradientSquaredNorm, let t = gradientNoiseTrace else { return nil }
+            return GradientNoise(measurements: noiseMeasurements ?? 1, gradientSquaredNorm: g, trace: t)
         }
 
         public init(tokens: Double, loss: Double, trainLoss: Double? = nil, step: Int? = nil, learningRate: Double? = nil) {
@@ -129,6 +143,13 @@ public struct TrainerResult: Sendable, Codable, Equatable {
         for (i, p) in (learningCurve ?? []).enumerated() {
             guard p.tokens.isFinite, p.tokens >= 0 else { return "learning_curve[\(i)].tokens must be a finite count >= 0, got \(p.tokens)" }
             if let s = p.step, s < 0 { return "learning_curve[\(i)].step must be >= 0, got \(s)" }
+            if (p.gradientSquaredNorm == nil) != (p.gradientNoiseTrace == nil) {
+                return "learning_curve[\(i)] gives one of gradient_squared_norm and gradient_noise_trace; give both (the noise scale is their ratio) or neither"
+            }
+            for (name, v) in [("gradient_squared_norm", p.gradientSquaredNorm), ("gradient_noise_trace", p.gradientNoiseTrace)] {
+                if let v, !v.isFinite { return "learning_curve[\(i)].\(name) must be finite, got \(v)" }
+            }
+            if let m = p.noiseMeasurements, m < 1 { return "learning_curve[\(i)].noise_measurements must be at least 1, got \(m)" }
         }
         let steps = (learningCurve ?? []).enumerated().map { $0.element.step ?? $0.offset }
         if Set(steps).count != steps.count { return "learning_curve has two points with the same step" }

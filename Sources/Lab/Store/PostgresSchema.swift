@@ -73,6 +73,12 @@ enum PostgresSchema {
             """,
             "CREATE INDEX evaluation_on_task ON evaluation (task, metric, run_id)",
         ]),
+        ("v6: gradient noise of curve points", [
+            """
+            ALTER TABLE curve_point ADD COLUMN gradient_squared_norm DOUBLE PRECISION,
+                ADD COLUMN gradient_noise_trace DOUBLE PRECISION, ADD COLUMN noise_measurements BIGINT
+            """,
+        ]),
     ]
 
     /// The bookkeeping tables, created before the first migration.

@@ -341,7 +341,8 @@ extension RunStore {
             for p in r.learningCurve where [p.trainLoss, p.validationLoss, p.validationBitsPerByte].allSatisfy(\.isFinite) {
                 try db.insert(StoredCurvePoint(runID: id, step: p.step, tokens: Double(p.tokens), flops: r.flopsPerToken * Double(p.tokens),
                                      trainLoss: p.trainLoss, validationLoss: p.validationLoss,
-                                     validationBitsPerByte: p.validationBitsPerByte, learningRate: p.learningRate))
+                                     validationBitsPerByte: p.validationBitsPerByte, learningRate: p.learningRate,
+                                     gradientNoise: p.gradientNoise))
             }
             try Self.replaceEvaluations(run: id, with: r.evaluations ?? [], in: db)
         }
@@ -390,7 +391,8 @@ extension RunStore {
             for (i, p) in (r.learningCurve ?? []).enumerated() where p.loss.isFinite {
                 try db.insert(StoredCurvePoint(runID: id, step: p.step ?? i, tokens: p.tokens, flops: flopsPerToken * p.tokens,
                                      trainLoss: p.trainLoss.flatMap { $0.isFinite ? $0 : nil } ?? p.loss, validationLoss: p.loss,
-                                     validationBitsPerByte: p.loss / log(2), learningRate: p.learningRate ?? 0))
+                                     validationBitsPerByte: p.loss / log(2), learningRate: p.learningRate ?? 0,
+                                     gradientNoise: p.gradientNoise))
             }
             try Self.replaceEvaluations(run: id, with: r.taskEvaluations(plannedTokens: plannedTokens), in: db)
         }

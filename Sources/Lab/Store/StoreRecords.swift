@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Trainer
 
 /// Where a run stands in the store.
 public enum RunState: String, Sendable, Codable, CaseIterable, DatabaseValueConvertible {
@@ -131,11 +132,34 @@ public struct StoredCurvePoint: Sendable, Codable, Equatable, FetchableRecord, P
     public var validationLoss: Double
     public var validationBitsPerByte: Double
     public var learningRate: Double
+    /// The gradient noise measured over the steps since the run's previous point
+    /// (`GradientNoise`: the mean estimates of |G|² and tr(Σ), and how many steps were measured);
+    /// nil when the run did not measure it.
+    public var gradientSquaredNorm: Double?
+    public var gradientNoiseTrace: Double?
+    public var noiseMeasurements: Int?
+
+    public init(runID: Int64, step: Int, tokens: Double, flops: Double, trainLoss: Double, validationLoss: Double,
+                validationBitsPerByte: Double, learningRate: Double, gradientNoise: GradientNoise? = nil) {
+        self.runID = runID; self.step = step; self.tokens = tokens; self.flops = flops; self.trainLoss = trainLoss
+        self.validationLoss = validationLoss; self.validationBitsPerByte = validationBitsPerByte; self.learningRate = learningRate
+        self.gradientSquaredNorm = gradientNoise?.gradientSquaredNorm
+        self.gradientNoiseTrace = gradientNoise?.trace
+        self.noiseMeasurements = gradientNoise?.measurements
+    }
+
+    /// The point's gradient noise, nil when not measured.
+    public var gradientNoise: GradientNoise? {
+        guard let g = gradientSquaredNorm, let t = gradientNoiseTrace else { return nil }
+        return GradientNoise(measurements: noiseMeasurements ?? 1, gradientSquaredNorm: g, trace: t)
+    }
 
     enum CodingKeys: String, CodingKey {
         case step, tokens, flops
         case runID = "run_id", trainLoss = "train_loss", validationLoss = "validation_loss"
         case validationBitsPerByte = "validation_bits_per_byte", learningRate = "learning_rate"
+        case gradientSquaredNorm = "gradient_squared_norm", gradientNoiseTrace = "gradient_noise_trace"
+        case noiseMeasurements = "noise_measurements"
     }
 }
 

@@ -9,7 +9,7 @@ import GRDB
 /// written by a newer ScaleLab and is refused before anything is written.
 enum StoreSchema {
     /// The schema version this build writes and understands.
-    static let version = 5
+    static let version = 6
 
     static var migrator: DatabaseMigrator {
         var m = DatabaseMigrator()
@@ -144,6 +144,16 @@ enum StoreSchema {
             // The primary key reads a run's rows; this one reads a task's rows across runs.
             try db.create(index: "evaluation_on_task", on: "evaluation", columns: ["task", "metric", "run_id"])
             try db.execute(sql: "PRAGMA user_version = 5")
+        }
+        m.registerMigration("v6: gradient noise of curve points") { db in
+            try db.alter(table: "curve_point") { t in
+                /// The mean unbiased estimates of |G|² and tr(Σ) over the steps measured since the
+                /// run's previous point (`GradientNoise`), and how many; NULL when not measured.
+                t.add(column: "gradient_squared_norm", .double)
+                t.add(column: "gradient_noise_trace", .double)
+                t.add(column: "noise_measurements", .integer)
+            }
+            try db.execute(sql: "PRAGMA user_version = 6")
         }
         return m
     }

@@ -80,7 +80,8 @@ public enum StoreDump {
                   + c("runner_host", t, since: 4)),
             Table(name: "curve_point", order: "run_id, step", hasIdentity: false,
                   allColumns: c("run_id step", i)
-                  + c("tokens flops train_loss validation_loss validation_bits_per_byte learning_rate", r)),
+                  + c("tokens flops train_loss validation_loss validation_bits_per_byte learning_rate", r)
+                  + c("gradient_squared_norm gradient_noise_trace", r, since: 6) + c("noise_measurements", i, since: 6)),
             Table(name: "fit", order: "id", hasIdentity: true,
                   allColumns: c("id", i) + c("law method data_hash", t) + c("points", i)
                   + c("parameters_json intervals_json scalelab_version created_at", t)),

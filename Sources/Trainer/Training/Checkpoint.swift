@@ -23,6 +23,9 @@ struct CheckpointState: Codable, Equatable {
     /// The data position of a run with a unique-token cap (absent for other runs, and in
     /// checkpoints written before caps existed).
     var epochSampler: EpochSampler?
+    /// The current learning-curve window's gradient-noise sums (absent for runs that do not
+    /// measure it, and in checkpoints written before it was measured).
+    var noiseWindow: GradientNoiseWindow?
 }
 
 /// Checkpoint file: the bytes "SCALELAB-CKPT\n", a little-endian UInt64 length, that many bytes

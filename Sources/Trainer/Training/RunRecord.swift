@@ -20,6 +20,15 @@ public struct CurvePoint: Sendable, Codable, Equatable {
     public var validationLoss: Double
     public var validationBitsPerByte: Double
     public var learningRate: Double
+    /// The gradient noise measured over the steps since the previous curve point
+    /// (`TrainingConfig.noiseScaleEvery`); nil when not measured.
+    public var gradientNoise: GradientNoise?
+
+    public init(step: Int, tokens: Int, trainLoss: Double, validationLoss: Double, validationBitsPerByte: Double,
+                learningRate: Double, gradientNoise: GradientNoise? = nil) {
+        self.step = step; self.tokens = tokens; self.trainLoss = trainLoss; self.validationLoss = validationLoss
+        self.validationBitsPerByte = validationBitsPerByte; self.learningRate = learningRate; self.gradientNoise = gradientNoise
+    }
 }
 
 /// The record of one training run: the `--out` JSON of `scalelab train`.

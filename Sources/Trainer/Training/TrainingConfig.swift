@@ -49,6 +49,11 @@ public struct TrainingConfig: Sendable, Codable, Equatable {
     /// pre-trained models). Nil or false (and absent from older records and checkpoints): removed.
     /// Changes no loss.
     public var keepsCheckpoint: Bool?
+    /// Measure the gradient noise scale (`GradientNoise`) every this many steps
+    /// (`--noise-scale-every`), reported per learning-curve window; needs a batch of at least 2
+    /// sequences. Each measurement costs one forward and backward pass of one sequence. Nil (and
+    /// absent from older records and checkpoints): not measured. Changes no loss.
+    public var noiseScaleEvery: Int?
 
     public init(shape: ModelShape, tokens: Int, seed: UInt64 = 0, hyperparameters: Hyperparameters? = nil,
                 threads: Int = 1) {
@@ -103,6 +108,12 @@ public struct TrainingConfig: Sendable, Codable, Equatable {
             throw bad("AdamW betas must be in [0, 1), got \(h.adamw.beta1), \(h.adamw.beta2)")
         }
         if let mix { try TaskMixture.validate(mix) }
+        if let k = noiseScaleEvery {
+            guard k >= 1 else { throw bad("--noise-scale-every must be at least 1 step, got \(k)") }
+            guard h.batch >= 2 else {
+                throw bad("--noise-scale-every compares the gradient of one sequence with the step's whole batch, so it needs --batch of at least 2 sequences, got \(h.batch)")
+            }
+        }
         if let initFrom, initFrom.isEmpty { throw bad("--init-from must name a checkpoint file, got an empty path") }
         if let U = uniqueTokens {
             guard U >= shape.context + 1 else {

@@ -74,6 +74,7 @@ public func train(_ config: TrainingConfig, corpus: Corpus, options: TrainingOpt
     var sampler = BatchSampler(seed: config.seed &+ 0x5CA1_AB1E)
     var epochSampler = config.uniqueTokens.map { EpochSampler(seed: config.seed &+ 0x5CA1_AB1E, unique: $0, context: T) }
     var startStep = 0, priorSeconds = 0.0
+    var noiseWindow = GradientNoiseWindow()
     if resuming, let path = options.checkpointPath {
         let (state, floats) = try Checkpoint.readState(from: path)
         guard state.config == config, state.parameterCount == model.parameterCount else {
@@ -89,6 +90,7 @@ public func train(_ config: TrainingConfig, corpus: Corpus, options: TrainingOpt
             epochSampler = saved
         }
         startStep = state.stepsDone
+        noiseWindow = state.noiseWindow ?? GradientNoiseWindow()
         record.stepLosses = state.stepLosses
         record.learningCurve = state.learningCurve
         record.evaluations = state.evaluations
@@ -109,7 +111,9 @@ public func train(_ config: TrainingConfig, corpus: Corpus, options: TrainingOpt
     let schedule = config.schedule, steps = config.steps, curveSteps = Set(config.curveSteps)
     let inputs = UnsafeMutablePointer<UInt8>.allocate(capacity: h.microBatch * T)
     let targets = UnsafeMutablePointer<UInt8>.allocate(capacity: h.microBatch * T)
-    defer { inputs.deallocate(); targets.deallocate() }
+    // The step's gradient, kept while a gradient-noise measurement computes a one-sequence one.
+    let savedGradients = config.noiseScaleEvery == nil ? nil : allocateFloats(model.parameterCount)
+    defer { inputs.deallocate(); targets.deallocate(); savedGradients.map { deallocateFloats($0) } }
     let clock = ContinuousClock(), start = clock.now
     func seconds(_ d: Duration) -> Double { d / .seconds(1) }
     func elapsed() -> Double { priorSeconds + seconds(clock.now - start) }
@@ -121,7 +125,8 @@ public func train(_ config: TrainingConfig, corpus: Corpus, options: TrainingOpt
         let state = CheckpointState(config: config, stepsDone: stepsDone, sampler: sampler, optimizerStep: optimizer.step,
                                     stepLosses: record.stepLosses, learningCurve: record.learningCurve,
                                     evaluations: record.evaluations, wallSeconds: elapsed(), parameterCount: model.parameterCount,
-                                    source: corpus.source, parent: record.parent, epochSampler: epochSampler)
+                                    source: corpus.source, parent: record.parent, epochSampler: epochSampler,
+                                    noiseWindow: config.noiseScaleEvery == nil ? nil : noiseWindow)
         try Checkpoint.write(state, model: model, optimizer: optimizer, to: path)
     }
 
@@ -148,6 +153,10 @@ public func train(_ config: TrainingConfig, corpus: Corpus, options: TrainingOpt
             record.message = "diverged: training loss became \(loss) at step \(step + 1) of \(steps) (learning rate \(schedule.rate(atStep: step))); try a smaller --lr"
             break
         }
+        if let every = config.noiseScaleEvery, let savedGradients, (step + 1) % every == 0 {
+            measureGradientNoise(model, inputs: inputs, targets: targets, smallSequences: 1, batch: h.batch,
+                                 saved: savedGradients, threads: config.threads, into: &noiseWindow)
+        }
         let lr = schedule.rate(atStep: step)
         optimizer.update(parameters: model.parameters, gradients: model.gradients, learningRate: lr, threads: config.threads)
         record.stepLosses.append(loss)
@@ -161,7 +170,9 @@ public func train(_ config: TrainingConfig, corpus: Corpus, options: TrainingOpt
             }
             evaluationSeconds += seconds(clock.now - e0)
             record.learningCurve.append(CurvePoint(step: step, tokens: step * config.tokensPerStep, trainLoss: loss,
-                                                   validationLoss: v, validationBitsPerByte: bitsPerByte(nats: v), learningRate: lr))
+                                                   validationLoss: v, validationBitsPerByte: bitsPerByte(nats: v), learningRate: lr,
+                                                   gradientNoise: noiseWindow.summary))
+            noiseWindow = GradientNoiseWindow()
         }
         if let progress = options.progress {
             let t = elapsed(), done = step * config.tokensPerStep

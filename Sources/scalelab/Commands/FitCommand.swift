@@ -11,7 +11,9 @@ struct FitCommand: ParsableCommand {
         commandName: "fit",
         abstract: "Fit a scaling law to measurements from a CSV or JSON Lines file.",
         discussion: """
-        Laws: \(LawForms.identifiers.joined(separator: ", ")), or 'all' to compare every applicable law.
+        Laws: \(LawForms.identifiers.joined(separator: ", ")), or 'all' to compare every applicable law. With --store, also \
+        critical-batch (Kaplan's B_crit(L) = B*/L^(1/alpha_B) on the gradient noise scales the runs measured with \
+        --noise-scale-every) and kaplan-ns (that, then L(N, S_min) on the learning curves).
         Residuals are log L̂ − log L. Huber laws (chinchilla, chinchilla-tied, data-constrained, power-*) are \
         fitted by L-BFGS from a grid of starts in parallel; least-squares laws (kaplan-*, bnsl) by \
         Levenberg–Marquardt; --objective least-squares-loss fits L̂ − L by Levenberg–Marquardt. \
@@ -59,6 +61,7 @@ struct FitCommand: ParsableCommand {
         guard (file == nil) != (store == nil) else {
             throw ValidationError("give either a measurements FILE or --store DB (not both, not neither)")
         }
+        if fitsCriticalBatch { return try validateCriticalBatch() }
         if analysis.law?.lowercased() == "all", !rows.groupBy.isEmpty {
             throw ValidationError("--law all compares every law on one set of rows and --group-by fits one law per group; "
                                   + "choose the rows with --where, or name one law")
@@ -105,6 +108,7 @@ struct FitCommand: ParsableCommand {
         let options = self.options
         let selection = try rows.selection
         if analysis.law?.lowercased() == "all" { return try compare(options, selection) }
+        if fitsCriticalBatch, let store { return try runCriticalBatch(store) }
         if let store {
             if !selection.isEmpty { return try fitStoreRows(store, selection, options) }
             // Saving the approaches' fits needs a writable store; a read-only one (another user's,

@@ -58,6 +58,8 @@ extension LadderCommand {
         @Option(help: "Tasks every run evaluates at its learning-curve points, such as addition-3,reversal-4 (see `train --eval`).")
         var eval: String?
         @Option(name: .customLong("eval-examples"), help: "Held-out examples per --eval task (default 500).") var evalExamples: Int?
+        @Option(name: .customLong("noise-scale-every"), help: "Every run measures the gradient noise scale every this many steps (see `train --noise-scale-every`).")
+        var noiseScaleEvery: Int?
         @Option(help: "Name of the sweep.") var name: String?
         @Option(help: "Skip calibration: assume this many training FLOP/s.") var throughput: PositiveNumber?
         @Option(help: "Threads the estimate assumes (default: all cores).") var threads: Int?
@@ -89,6 +91,7 @@ extension LadderCommand {
                 if let eval { spec.evaluationTasks = try TaskSuite.parseList(eval).map(\.description) }
             } catch let e as TrainerError { throw ValidationError(e.description) }
             spec.evaluationExamples = evalExamples
+            spec.noiseScaleEvery = noiseScaleEvery
             return spec
         }
 

@@ -26,6 +26,10 @@ struct PlanCommand: ParsableCommand {
     var inferenceTokens: Double?
     @Option(help: "A fit report written by `scalelab fit --out FILE.json` (chinchilla, chinchilla-tied or data-constrained); overrides --law. With a bootstrap fit, every number gets an interval.")
     var fit: String?
+    @Option(name: .customLong("critical-batch"), help: ArgumentHelp(
+        "Also give the batch size and step count: kaplan2020 (Kaplan et al.'s B_crit(L)) or a file written by `scalelab fit --store DB --law critical-batch --out FILE`.",
+        discussion: "The batch is the critical batch B_crit at the compute-optimal loss, where a run takes twice the fewest steps and twice the least data that reach it (McCandlish et al. 2018); the steps are D_opt/B_crit. The law's losses must be in the plan's units: a byte-level fit with a byte-level law."))
+    var criticalBatch: String?
     @Flag(help: "Print one JSON document instead of text.") var json = false
 
     func validate() throws {
@@ -59,8 +63,20 @@ struct PlanCommand: ParsableCommand {
             }
         }
         let (report, intervals) = (result.plan, result.intervals)
-        if json { return try Output.printJSON(PlanOutput(plan: report, intervals: intervals, intervalLevel: result.level)) }
+        let batch = try criticalBatch.map { source -> BatchPlan in
+            guard let p = report.computeOptimal else { throw CommandFailure("--critical-batch needs a compute-optimal plan, which this law does not give") }
+            do { return BatchPlan(source: source, law: try BatchPlan.law(from: source), loss: p.loss, tokens: p.tokens) } catch {
+                throw CommandFailure("\(error)")
+            }
+        }
+        if json { return try Output.printJSON(PlanOutput(plan: report, intervals: intervals, intervalLevel: result.level, batch: batch)) }
         print(PlanRendering.render(report))
+        if let b = batch {
+            print("\nBatch and steps (critical batch from \(b.source): B* = \(Output.sci(b.law.bStar)) tokens, alpha_B = \(Output.number(b.law.alphaB)))")
+            print("  B_crit   \(Output.sci(b.criticalBatch)) tokens at the compute-optimal loss \(Output.number(b.loss))")
+            print("  steps    \(Output.sci(b.steps)) = D_opt/B_crit: twice the fewest, \(Output.sci(b.minimumSteps)), at a huge batch; "
+                  + "the tokens are twice the least, \(Output.sci(b.minimumTokens)), at a tiny one")
+        }
         if let intervals, let level = result.level {
             print("\n\(Int((level * 100).rounded()))% bootstrap intervals (\(result.refits) refits):")
             print(Output.table(["quantity", "low", "high"], intervals.keys.sorted().map { k in
@@ -76,12 +92,14 @@ struct PlanOutput: Encodable {
     var plan: PlanReport
     var intervals: [String: [Double]]?
     var intervalLevel: Double?
+    var batch: BatchPlan? = nil
 
     func encode(to encoder: Encoder) throws {
         try plan.encode(to: encoder)
         var c = encoder.container(keyedBy: Key.self)
         try c.encodeIfPresent(intervals, forKey: Key("intervals"))
         try c.encodeIfPresent(intervalLevel, forKey: Key("interval_level"))
+        try c.encodeIfPresent(batch, forKey: Key("batch"))
     }
 
     struct Key: CodingKey {

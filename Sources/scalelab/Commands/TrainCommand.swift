@@ -55,6 +55,12 @@ struct TrainCommand: ParsableCommand {
         discussion: "Repeated data, as in Muennighoff et al. 2023: at least --context + 1 and at most the training split's bytes "
             + "(the corpus less its last 10%); validation stays the whole held-out split. The run's stored U is the cap."))
     var uniqueTokens: Double?
+    @Option(name: .customLong("noise-scale-every"), help: ArgumentHelp(
+        "Measure the gradient noise scale B_simple every this many steps, reported per learning-curve point.",
+        discussion: "McCandlish et al. 2018: each measured step also computes one sequence's gradient beside the step's own "
+            + "(one extra forward and backward pass of one sequence) and keeps unbiased estimates of |G|² and tr(Σ); needs --batch of "
+            + "at least 2 sequences. Changes no loss."))
+    var noiseScaleEvery: Int?
     @Flag(help: "Print only the final record as JSON on stdout.") var json = false
 
     func validate() throws {
@@ -117,6 +123,7 @@ struct TrainCommand: ParsableCommand {
         if let eval { config.evaluationTasks = try TaskSuite.parseList(eval).map(\.description) }
         config.evaluationExamples = evalExamples
         config.initFrom = initFrom
+        config.noiseScaleEvery = noiseScaleEvery
         if let u = uniqueTokens {
             // A Double on the command line (1e6 reads well); it must be a whole, finite count.
             guard u.isFinite, u.rounded() == u, u >= 1, u <= Double(Int32.max) else {
