@@ -40,12 +40,12 @@ final class CriticalBatchCommandTests: XCTestCase {
         XCTAssertTrue(text.stdout.contains("Critical batch B_crit(L) = B*/L^(1/alpha_B)"), text.stdout)
         XCTAssertTrue(text.stdout.contains("published (Kaplan 2020)"), text.stdout)
 
-        let plan = try ok(["plan", "--compute", "1e12", "--law", "chinchilla", "--critical-batch", fitFile, "--json"])
+        let plan = try ok(["plan", "--compute", "1e12", "--critical-batch", fitFile, "--json"])
         let planned = try XCTUnwrap((try plan.json() as? [String: Any])?["batch"] as? [String: Any])
         let criticalBatch = try XCTUnwrap(planned["criticalBatch"] as? Double), loss = try XCTUnwrap(planned["loss"] as? Double)
         XCTAssertEqual(criticalBatch, bStar * pow(loss, -1 / alphaB), accuracy: 1e-9 * criticalBatch)
         XCTAssertEqual(planned["minimumSteps"] as? Double ?? 0, (planned["steps"] as? Double ?? 0) / 2, accuracy: 1e-6)
-        let published = try ok(["plan", "--compute", "5.76e23", "--law", "chinchilla", "--critical-batch", "kaplan2020"])
+        let published = try ok(["plan", "--compute", "5.76e23", "--critical-batch", "kaplan2020"])
         XCTAssertTrue(published.stdout.contains("B_crit") && published.stdout.contains("twice the fewest"), published.stdout)
     }
 
