@@ -140,10 +140,8 @@ public enum LadderAdvisor {
         }
         let computes = points.map { 6 * $0.N * $0.D }
         let low = computes.min()!, high = min(10 * computes.max()!, C)
-        var budgets: [Double] = []
         let decades = max(0, log10(high / low))
-        let k = max(1, Int((decades * Double(budgetsPerDecade)).rounded()))
-        for i in 0...k { budgets.append(low * pow(high / low, Double(i) / Double(k))) }
+        let budgets = logSpaced(from: low, to: high, count: max(1, Int((decades * Double(budgetsPerDecade)).rounded())) + 1)
         var candidates: [LadderSuggestion.Candidate] = []
         let smallestN = points.map(\.N).min()!, smallestD = points.map(\.D).min()!
         for c in budgets {

@@ -161,8 +161,7 @@ public enum LadderPlanner {
     }
 
     static func logSpaced(range r: [Double], count k: Int) -> [Double] {
-        guard k > 1 else { return [r[0]] }
-        return (0..<k).map { i in r[0] * pow(r[1] / r[0], Double(i) / Double(k - 1)) }
+        ScalingLaws.logSpaced(from: r[0], to: r[1], count: max(1, k))
     }
 
     static func sci(_ x: Double) -> String { String(format: "%.3g", x) }

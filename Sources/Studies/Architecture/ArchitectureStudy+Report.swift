@@ -41,7 +41,7 @@ extension ArchitectureStudy {
             let law = compute ? f.compute : f.parameters
             series.append(.init(label: "\(f.architecture), measured", xs: xs, ys: runs.map(\.loss)))
             if let lo = xs.min(), let hi = xs.max(), hi > lo {
-                let grid = (0...30).map { lo * Foundation.pow(hi / lo, Double($0) / 30) }
+                let grid = logSpaced(from: lo, to: hi, count: 31)
                 series.append(.init(label: "\(f.architecture) fit, α \(Self.sci(law.alpha))", xs: grid,
                                     ys: grid.map(law.loss(at:)), style: .dashedLine))
             }

@@ -1,5 +1,6 @@
 import Analysis
 import Foundation
+import ScalingLaws
 import Report
 
 extension EmergenceStudy {
@@ -47,7 +48,7 @@ extension EmergenceStudy {
             }
         }
         if let law = s.emergence?.law, let lo = s.runs.first?.compute, let hi = s.runs.last?.compute, hi > lo {
-            let grid = (0...40).map { lo * Foundation.pow(hi / lo, Double($0) / 40) }
+            let grid = logSpaced(from: lo, to: hi, count: 41)
             let p = grid.map { Foundation.exp(-(law.E + law.A * Foundation.pow($0, -law.alpha))) }
             series.append(.init(label: "smooth law p (all runs)", xs: grid, ys: p, style: .dashedLine))
             series.append(.init(label: "p^ℓ of the smooth law", xs: grid, ys: p.map { Foundation.pow($0, Double(s.length)) }, style: .dashedLine))

@@ -48,7 +48,7 @@ extension RepetitionStudy {
             let N = runs[0].parameters
             series.append(.init(label: "N = \(Self.sci(N)), D = \(Self.sci(runs[0].tokens)), measured", xs: runs.map(\.epochs), ys: runs.map(\.loss)))
             if let D = runs.first?.tokens, let lo = runs.first?.epochs, let hi = runs.last?.epochs, hi > lo {
-                let grid = (0...30).map { lo * Foundation.pow(hi / lo, Double($0) / 30) }
+                let grid = logSpaced(from: lo, to: hi, count: 31)
                 series.append(.init(label: "N = \(Self.sci(N)), D = \(Self.sci(D)), fitted law", xs: grid,
                                     ys: grid.map { law.loss(parameters: N, tokens: D, uniqueTokens: D / $0) }, style: .dashedLine))
             }

@@ -42,7 +42,7 @@ extension TransferStudy {
             let label = "N = \(Self.sci(size.nonEmbeddingParameters))"
             series.append(.init(label: "\(label), measured", xs: rows.map(\.fineTuningTokens), ys: rows.map { $0.transferred! }))
             if let law = s.fit?.law {
-                let grid = (0...20).map { s.design.fineTuningRange[0] * Foundation.pow(s.design.fineTuningRange[1] / s.design.fineTuningRange[0], Double($0) / 20) }
+                let grid = logSpaced(from: s.design.fineTuningRange[0], to: s.design.fineTuningRange[1], count: 21)
                 series.append(.init(label: "\(label), fit", xs: grid,
                                     ys: grid.map { law.transferred(fineTuningTokens: $0, parameters: size.nonEmbeddingParameters) }, style: .dashedLine))
             }
