@@ -46,28 +46,32 @@ final class CoverageStudyTests: XCTestCase {
     /// noise (σ = 0.0334), with data from the form fitted (κ = 0) and from a law with a curvature
     /// the form lacks (κ = −0.002: the true loss falls below the form by exp(κ·ln²(C/3e10)), 4.2%
     /// at the largest budget, 7% at the forecast). The form interval always contains the noise
-    /// interval, so its coverage cannot be lower; what is measured is how much it buys. Bands are
-    /// set around the measured shares (docs/forecasting.md, §Calibration) about two standard
-    /// errors (3.5 points) wide on each side.
+    /// interval, so its coverage cannot be lower; what is measured is how much it buys.
+    /// Measured on these seeds (docs/forecasting.md, §Calibration): noise 92.5%, form 96.5% with
+    /// the right form; noise 87.5%, form 93.5% with the wrong one. The bands hold those numbers
+    /// with about two standard errors (3–4 points) of room, so a change of the harness, the fit
+    /// or the interval that moves them by more fails here.
     func testFormIntervalCoverageWithACorrectAndAWrongForm() throws {
         let design = try CoverageStudy.demoDesign()
         var rows: [String] = []
+        var tallies: [CoverageStudy.ForecastTally] = []
         for curvature in [0.0, -0.002] {
             var study = CoverageStudy(design: design, noise: 0.0334)
             study.curvature = curvature
             let t = try study.runForecast(seeds: 2000..<2200)
             rows.append(study.row(t))
+            tallies.append(t)
             XCTAssertEqual(t.sets, 200)
+            XCTAssertEqual(t.withForm, 200, "κ \(curvature): the demo's ladder has two back-test steps")
             XCTAssertGreaterThanOrEqual(t.formCoverage, t.noiseCoverage, "κ \(curvature)")
-            XCTAssertGreaterThan(t.withForm, 190, "κ \(curvature): the demo's ladder has two back-test steps")
-            if curvature == 0 {
-                XCTAssertTrue((0.85...0.97).contains(t.noiseCoverage), "correct form, noise: \(t.noiseCoverage)")
-                XCTAssertTrue((0.85...1).contains(t.formCoverage), "correct form, form: \(t.formCoverage)")
-            } else {
-                XCTAssertLessThan(t.noiseCoverage, 0.85, "a wrong form: the noise interval misses")
-                XCTAssertTrue((0.0...1).contains(t.formCoverage), "wrong form, form: \(t.formCoverage)")
-            }
         }
+        let (right, wrong) = (tallies[0], tallies[1])
+        XCTAssertTrue((0.885...0.965).contains(right.noiseCoverage), "correct form, noise: \(right.noiseCoverage)")
+        XCTAssertTrue((0.93...1).contains(right.formCoverage), "correct form, form: \(right.formCoverage)")
+        XCTAssertLessThan(wrong.noiseCoverage, right.noiseCoverage, "a wrong form: the noise interval misses more often")
+        XCTAssertTrue((0.835...0.915).contains(wrong.noiseCoverage), "wrong form, noise: \(wrong.noiseCoverage)")
+        XCTAssertTrue((0.895...0.975).contains(wrong.formCoverage), "wrong form, form: \(wrong.formCoverage)")
+        XCTAssertGreaterThan(wrong.belowNoise, 2 * wrong.aboveNoise, "the truth falls below a form that lacks the downward bend")
         print("forecast coverage over 200 sets (seeds 2000–2199), 90% intervals:\n"
               + "| data | noise interval | form interval | sets with a form interval |\n|---|---|---|---|\n"
               + rows.joined(separator: "\n"))
