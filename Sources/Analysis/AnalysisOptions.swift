@@ -25,6 +25,10 @@ public struct AnalysisOptions: Sendable {
     public var level = AnalysisOptions.defaultLevel
     /// Seed of the bootstrap resampling.
     public var seed: UInt64 = 0
+    /// How the bootstrap of a law fitted to runs resamples them (`BootstrapResampling.default`,
+    /// deleted residuals, whose intervals a simulation found calibrated; `.cases` for the case
+    /// bootstrap of Epoch AI's replication).
+    public var resampling = BootstrapResampling.default
     /// Points held out of the back-tests (the largest by compute); nil holds out a tenth (at
     /// least 1) where enough points are left to fit, and skips the back-test otherwise.
     public var holdout: Int?
@@ -56,7 +60,11 @@ public struct AnalysisOptions: Sendable {
     public func holdoutCount(points: Int) -> Int { holdout ?? max(1, points / 10) }
 
     /// The resampling options of a bootstrap with these options.
-    public var bootstrapOptions: BootstrapOptions { BootstrapOptions(samples: bootstrap, level: level, seed: seed) }
+    public var bootstrapOptions: BootstrapOptions {
+        var b = BootstrapOptions(samples: bootstrap, level: level, seed: seed)
+        b.resampling = resampling
+        return b
+    }
 
     /// The fit options for one law: the shared ones, with the start grids of its own parameters.
     public func fitOptions(for formula: any LawFormula) -> FitOptions {

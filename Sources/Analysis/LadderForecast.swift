@@ -56,8 +56,10 @@ public struct LadderBacktest: Sendable, Codable, Equatable {
 }
 
 /// The forecast of one run's loss beyond the ladder by approach 3, by the compute frontier, and by
-/// the two weighted by their back-tests, each with its 90% bootstrap interval; then, once the
-/// run is trained, each one's error.
+/// the two weighted by their back-tests, each with its 90% bootstrap interval (the noise
+/// interval); approach 3's also with its form interval, the noise interval widened by the error of
+/// its form in rolling back-tests over the ladder (`RollingBacktestResult.formInterval`); then,
+/// once the run is trained, each one's error.
 public struct LadderForecast: Sendable, Codable, Equatable {
     /// The run forecast: its N, D and budget C.
     public var parameters: Double
@@ -65,7 +67,12 @@ public struct LadderForecast: Sendable, Codable, Equatable {
     public var compute: Double
     /// Approach 3's `L(N, D)` and the frontier's `L*(C)` (nil without a frontier).
     public var approach3: Double
+    /// Approach 3's noise interval: the bootstrap percentile interval of its loss.
     public var approach3Interval: [Double]?
+    /// Approach 3's form interval; nil without a bootstrap or a rolling back-test step.
+    public var approach3FormInterval: [Double]?
+    /// Why approach 3 has no form interval (too few budgets), when it has a noise interval but none.
+    public var approach3FormNote: String?
     public var frontier: Double?
     public var frontierInterval: [Double]?
     /// The back-test weighted forecast (nil without both back-tests and a frontier).
@@ -80,6 +87,11 @@ public struct LadderForecast: Sendable, Codable, Equatable {
         (parameters, tokens, compute) = (N, D, C)
         approach3 = law.loss(parameters: N, tokens: D)
         approach3Interval = analysis.approach3LossInterval(parameters: N, tokens: D)
+        approach3FormInterval = analysis.approach3FormInterval(parameters: N, tokens: D, compute: C)
+        if approach3Interval != nil, approach3FormInterval == nil {
+            approach3FormNote = analysis.approach3Rolling?.missingFormReason
+                ?? "no rolling back-test (more than \(RollingBacktest.maxBudgets) budgets), so no form interval"
+        }
         frontier = analysis.frontier?.loss(compute: C)
         frontierInterval = analysis.frontier?.lossInterval(compute: C)
         combination = frontier == nil ? nil : backtest?.combination
@@ -94,6 +106,7 @@ public struct LadderForecast: Sendable, Codable, Equatable {
         func error(_ f: Double) -> Double { (f - measured) / measured }
         func holds(_ i: [Double]?) -> Bool? { i.map { measured >= $0[0] && measured <= $0[1] } }
         return Errors(measured: measured, approach3: error(approach3), approach3Inside: holds(approach3Interval),
+                      approach3InsideForm: holds(approach3FormInterval),
                       frontier: frontier.map(error), frontierInside: holds(frontierInterval),
                       combined: combined.map(error), combinedInside: holds(combinedInterval))
     }
@@ -103,6 +116,8 @@ public struct LadderForecast: Sendable, Codable, Equatable {
         public var measured: Double
         public var approach3: Double
         public var approach3Inside: Bool?
+        /// Whether approach 3's form interval holds the measured loss (nil without one).
+        public var approach3InsideForm: Bool?
         public var frontier: Double?
         public var frontierInside: Bool?
         public var combined: Double?

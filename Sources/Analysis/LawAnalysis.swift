@@ -35,12 +35,26 @@ public struct LawAnalysis: Sendable {
         let willBacktest = options.holdout != nil || data.count - k > formula.parameters.count
         if willBacktest { options.report("back-testing \(formula.identifier) without the \(groupedDigits(k)) largest-compute points...") }
         let backtest = willBacktest ? try Backtest.run(formula, data: data, holdout: k, options: fitOptions) : nil
+        let rolling = try rollingBacktest(formula, data: data, options: options)
         var report = FitReport(fit: fit, bootstrap: boot, seed: options.seed, budgets: options.budgets, holdout: backtest,
+                               rollingBacktest: rolling,
                                data: .init(file: set.source, points: data.count, hash: set.contentHash, ranges: data.ranges,
                                            columns: set.provenance.isEmpty ? nil : set.provenance,
                                            computeCheck: set.computeCheck), version: version)
         report.warnings = set.warnings.isEmpty ? nil : set.warnings
         return LawAnalysis(fit: fit, bootstrap: boot, backtest: backtest, report: report, data: data)
+    }
+
+    /// The rolling back-tests of `formula` over the budgets of `data` (grouped by
+    /// `options.budgetTolerance`), which give a forecast its form interval
+    /// (`RollingBacktestResult.formInterval`); nil for data of more than
+    /// `RollingBacktest.maxBudgets` budgets (not a ladder) or without a compute scale.
+    public static func rollingBacktest(_ formula: any LawFormula, data: FitData,
+                                       options: AnalysisOptions) throws -> RollingBacktestResult? {
+        let budgets = RollingBacktest.budgets(data, for: formula, tolerance: options.budgetTolerance).count
+        guard budgets > 0, budgets <= RollingBacktest.maxBudgets else { return nil }
+        options.report("rolling back-tests of \(formula.identifier) over \(budgets) budget\(budgets == 1 ? "" : "s")...")
+        return try RollingBacktest.run(formula, data: data, tolerance: options.budgetTolerance, options: options.fitOptions(for: formula))
     }
 
     /// `1 point`, `10,000 points`.

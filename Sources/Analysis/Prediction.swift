@@ -2,14 +2,16 @@ import Foundation
 import LawFitting
 import ScalingLaws
 
-/// A fitted law asked for its loss at given points, with the percentile interval over its
-/// bootstrap refits and, where a point has a measured loss, how far off the law is. The one
-/// place `scalelab predict` gets its numbers from.
+/// A fitted law asked for its loss at given points, with two intervals and, where a point has a
+/// measured loss, how far off the law is. The one place `scalelab predict` gets its numbers from.
 ///
-/// The interval is a bootstrap percentile interval: the spread of the law refitted on resampled
-/// runs, i.e. how much the fit moves with the noise of the runs it saw. It says nothing about
-/// whether the law's form is right, so a point far outside the fitted range can miss it by much
-/// more than its width (see `extrapolated`).
+/// The noise interval is a bootstrap percentile interval: the spread of the law refitted on
+/// resampled runs, i.e. how much the fit moves with the noise of the runs it saw. It says nothing
+/// about whether the law's form is right, so a point far outside the fitted range can miss it by
+/// much more than its width (see `extrapolated`). The form interval widens it by the error of the
+/// law's form that the fit's rolling back-tests measured (`RollingBacktestResult.formInterval`),
+/// in proportion to the point's distance in ln C beyond the largest budget fitted; inside the
+/// budgets it equals the noise interval.
 public struct Prediction: Sendable, Codable, Equatable {
     /// One point: its scale, the law's loss, the interval, and the comparison with a measured loss.
     public struct Point: Sendable, Codable, Equatable {
@@ -19,14 +21,20 @@ public struct Prediction: Sendable, Codable, Equatable {
         public var line: Int?
         /// The fitted law's loss at the point.
         public var predicted: Double
-        /// `[low, high]`: the central `level` percentile interval of the refits' losses; nil without refits.
-        public var interval: [Double]?
+        /// `[low, high]`: the central `level` percentile interval of the refits' losses (the noise
+        /// interval); nil without refits.
+        public var noiseInterval: [Double]?
+        /// The noise interval widened by the form error of the rolling back-tests at the point's
+        /// compute (C, else 6·N·D); nil without refits or without a back-test step (see `notes`).
+        public var formInterval: [Double]?
         /// The measured loss, if the point has one.
         public var loss: Double?
         /// `(predicted − loss)/loss`, when the point has a loss.
         public var relativeError: Double?
-        /// Whether the interval contains the measured loss (nil without a loss or an interval).
+        /// Whether the noise interval contains the measured loss (nil without a loss or an interval).
         public var covered: Bool?
+        /// Whether the form interval contains the measured loss (nil without a loss or a form interval).
+        public var formCovered: Bool?
         /// The variables outside the range fitted, each as `N above the fitted range [1e7, 1e9]`;
         /// empty inside it; nil when the fit file does not record its range.
         public var extrapolated: [String]?
@@ -38,10 +46,14 @@ public struct Prediction: Sendable, Codable, Equatable {
         public var scored: Int
         /// Mean of `|predicted − loss|/loss`.
         public var meanAbsoluteRelativeError: Double
-        /// How many measured losses the interval contains (of those with an interval).
+        /// How many measured losses the noise interval contains (of those with an interval).
         public var covered: Int?
         /// How many scored points have an interval.
         public var withInterval: Int
+        /// How many measured losses the form interval contains, of `withFormInterval`.
+        public var formCovered: Int?
+        /// How many scored points have a form interval.
+        public var withFormInterval: Int
     }
 
     /// The law's identifier, e.g. `chinchilla`.
@@ -56,8 +68,12 @@ public struct Prediction: Sendable, Codable, Equatable {
     public var level: Double?
     /// How many bootstrap refits the intervals are made of (0 without a bootstrap).
     public var refits: Int
-    /// What the interval is, in words (also printed with the text output).
+    /// How the bootstrap resampled the runs (nil without refits).
+    public var resampling: BootstrapResampling?
+    /// What the noise interval is, in words (also printed with the text output).
     public var intervalKind: String
+    /// What the form interval is, in words; nil when there is none.
+    public var formIntervalKind: String?
     /// Notes: no refits, no recorded range.
     public var notes: [String]
     public var points: [Point]
@@ -65,7 +81,7 @@ public struct Prediction: Sendable, Codable, Equatable {
     public var summary: Summary?
 
     /// What a bootstrap percentile interval measures, for people.
-    public static let intervalKindText = "bootstrap percentile interval: the spread of the law refitted on resampled runs "
+    public static let intervalKindText = "noise interval: the bootstrap percentile interval, the spread of the law refitted on resampled runs "
         + "(the noise of the fit), not the error of the law's form, which grows with extrapolation"
 
     /// The loss of the law in `report` (read from `source`) at each of `points`, with intervals at
@@ -90,6 +106,14 @@ public struct Prediction: Sendable, Codable, Equatable {
         if refits.isEmpty {
             notes.append("the fit has no bootstrap refits, so there are no intervals; fit with --bootstrap N (N > 0) to get them")
         }
+        let rolling = refits.isEmpty ? nil : report.rollingBacktest
+        if !refits.isEmpty {
+            if let rolling, let reason = rolling.missingFormReason { notes.append(reason) }
+            if rolling == nil {
+                notes.append("the fit file has no rolling back-test (its data have more than \(RollingBacktest.maxBudgets) budgets, "
+                             + "no compute scale, or it was written before they were recorded), so no form interval")
+            }
+        }
         let ranges = report.data?.ranges
         if ranges == nil {
             notes.append("the fit file does not record the range of its data, so extrapolation is not flagged; write it again with `scalelab fit --out`")
@@ -108,16 +132,19 @@ public struct Prediction: Sendable, Codable, Equatable {
                     + "check the point's values")
             }
             let interval = level.flatMap { BootstrapResult.percentileInterval(refits.map { $0(x) }, level: $0) }
+            let form = interval.flatMap { rolling?.formInterval($0, compute: Backtest.scale(of: x, for: formula)) }
             var input: [String: Double] = [:]
             for v in formula.variables { input[v.symbol] = x[v] }
             let error = p.loss.map { (predicted - $0) / $0 }
-            let covered = p.loss.flatMap { loss in interval.map { $0[0] <= loss && loss <= $0[1] } }
-            out.append(Point(input: input, line: p.line, predicted: predicted, interval: interval, loss: p.loss,
-                             relativeError: error, covered: covered,
+            let holds = { (i: [Double]?) in p.loss.flatMap { loss in i.map { $0[0] <= loss && loss <= $0[1] } } }
+            out.append(Point(input: input, line: p.line, predicted: predicted, noiseInterval: interval, formInterval: form,
+                             loss: p.loss, relativeError: error, covered: holds(interval), formCovered: holds(form),
                              extrapolated: ranges.map { outside(x, formula.variables, $0) }))
         }
         return Prediction(law: report.law, formula: report.formula, fitFile: source, fittedData: report.data?.file,
-                          level: level, refits: refits.count, intervalKind: intervalKindText, notes: notes,
+                          level: level, refits: refits.count, resampling: refits.isEmpty ? nil : report.bootstrap?.resamplingUsed,
+                          intervalKind: intervalKindText,
+                          formIntervalKind: rolling?.steps.isEmpty == false ? RollingBacktestResult.formIntervalText : nil, notes: notes,
                           points: out, summary: summary(out))
     }
 
@@ -126,9 +153,10 @@ public struct Prediction: Sendable, Codable, Equatable {
         let scored = points.filter { $0.relativeError != nil }
         guard !scored.isEmpty else { return nil }
         let mare = scored.map { abs($0.relativeError!) }.reduce(0, +) / Double(scored.count)
-        let judged = scored.compactMap(\.covered)
+        let judged = scored.compactMap(\.covered), formJudged = scored.compactMap(\.formCovered)
         return Summary(scored: scored.count, meanAbsoluteRelativeError: mare,
-                       covered: judged.isEmpty ? nil : judged.filter { $0 }.count, withInterval: judged.count)
+                       covered: judged.isEmpty ? nil : judged.filter { $0 }.count, withInterval: judged.count,
+                       formCovered: formJudged.isEmpty ? nil : formJudged.filter { $0 }.count, withFormInterval: formJudged.count)
     }
 
     /// The variables of `x` outside `ranges`, in words: those the law reads and, when the law

@@ -54,7 +54,8 @@ public enum ReportBuilder {
             runs: runs, fits: [main.report], comparison: comparison, approaches: approaches(runs),
             budgets: options.budgets,
             provenance: Provenance(source: set.source, dataHash: set.contentHash, scalelabVersion: context.version,
-                                   seed: options.seed, bootstrapSamples: options.bootstrap, date: context.date,
+                                   seed: options.seed, bootstrapSamples: options.bootstrap, resampling: options.resampling,
+                                   date: context.date,
                                    machine: context.machine, command: context.command))
     }
 

@@ -31,6 +31,12 @@ public struct StoreAnalysisResult: Sendable, Codable, Equatable {
     /// Approach 3's bootstrap refits (parameter vectors in `ChinchillaLaw` order), kept in memory
     /// for intervals of derived numbers (`approach3LossInterval`); not encoded.
     public var approach3Bootstrap: [[Double]]? = nil
+    /// How approach 3's bootstrap resampled the runs (nil without a bootstrap).
+    public var approach3Resampling: BootstrapResampling? = nil
+    /// Approach 3's rolling back-tests over the budgets (`LawAnalysis.rollingBacktest`): the
+    /// model-form error that widens its forecasts' intervals (`approach3FormInterval`). Nil
+    /// without approach 3, or for runs of more than `RollingBacktest.maxBudgets` budgets.
+    public var approach3Rolling: RollingBacktestResult? = nil
     /// The published N_opt exponents a by approach (Hoffmann et al. 2022, Table 2) and Epoch AI's re-fit.
     public var published: [String: Double]
     /// Why an approach was skipped.
@@ -40,7 +46,7 @@ public struct StoreAnalysisResult: Sendable, Codable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case runs, dataHash, approach1, approach2, parabolas, vertex, budgets, vertexSensitivity, frontier, approach3,
-             approach3Intervals, published, notes
+             approach3Intervals, approach3Resampling, approach3Rolling, published, notes
     }
 
     /// How far approach 2's a moves across the vertex methods (largest minus smallest); nil with
@@ -57,6 +63,16 @@ public struct StoreAnalysisResult: Sendable, Codable, Equatable {
         guard let samples = approach3Bootstrap, !samples.isEmpty else { return nil }
         return BootstrapResult.percentileInterval(samples.map { ChinchillaParameters($0).loss(parameters: parameters, tokens: tokens) },
                                                   level: level ?? self.level)
+    }
+}
+
+extension StoreAnalysisResult {
+    /// Approach 3's noise interval at (N, D) (`approach3LossInterval`) widened by the form error of
+    /// its rolling back-tests at budget `compute` (`RollingBacktestResult.formInterval`); nil
+    /// without a bootstrap or without a back-test step (`approach3Rolling?.missingFormReason`).
+    public func approach3FormInterval(parameters: Double, tokens: Double, compute: Double, level: Double? = nil) -> [Double]? {
+        approach3LossInterval(parameters: parameters, tokens: tokens, level: level)
+            .flatMap { approach3Rolling?.formInterval($0, compute: compute) }
     }
 }
 
@@ -148,23 +164,27 @@ public enum StoreAnalysis {
         let approach1 = Approaches.envelope(curves, bootstrap: bootstrap, level: level, seed: seed)?.allocation
         if approach1 == nil { notes.append("approach 1 needs learning curves of at least 2 model sizes on the envelope") }
         var approach3: ChinchillaParameters? = nil, intervals: [String: [Double]]? = nil, samples: [[Double]]? = nil
+        var resampling: BootstrapResampling? = nil, rolling: RollingBacktestResult? = nil
         if measurements.count > 5 {
             let data = FitData(measurements)
             let reusable = approach3Fit.flatMap { f in f.points == data.count ? f : nil }
             let fit = try reusable ?? LawFitter.fit(ChinchillaLaw(), to: data, options: fitOptions)
             approach3 = ChinchillaParameters(fit.parameters)
             if bootstrap > 0 {
-                let resampling = options.bootstrapOptions
                 let handed = approach3Bootstrap.flatMap { b in
-                    reusable != nil && b.samples.count + b.failed == bootstrap && b.level == level ? b : nil
+                    reusable != nil && b.samples.count + b.failed == bootstrap && b.level == level
+                        && b.resampling == options.resampling ? b : nil
                 }
-                let boot = try handed ?? Bootstrap.run(fit, data: data, options: resampling, fitOptions: fitOptions)
+                let boot = try handed ?? Bootstrap.run(fit, data: data, options: options.bootstrapOptions, fitOptions: fitOptions)
+                resampling = boot.resampling
                 intervals = boot.parameterIntervals.merging(boot.intervals { p in
                     let c = ChinchillaParameters(p)
                     return ["a": c.a, "b": c.b]
                 }) { x, _ in x }
                 samples = boot.samples
             }
+            let handedRolling = reusable == nil ? nil : given?.report.rollingBacktest
+            rolling = try handedRolling ?? LawAnalysis.rollingBacktest(ChinchillaLaw(), data: data, options: options)
         } else {
             notes.append("approach 3 needs more than 5 finished runs with N and D (5 parameters); found \(measurements.count)")
         }
@@ -173,6 +193,7 @@ public enum StoreAnalysis {
                                    vertex: options.vertex.description, budgets: isoflop.budgets,
                                    vertexSensitivity: sensitivity, frontier: isoflop.frontier,
                                    approach3: approach3, approach3Intervals: intervals, approach3Bootstrap: samples,
+                                   approach3Resampling: resampling, approach3Rolling: rolling,
                                    published: PublishedLaws.hoffmann2022ApproachExponents
                                        .merging(["epoch2024": PublishedLaws.epoch2024.a]) { x, _ in x },
                                    notes: notes, level: level)

@@ -58,6 +58,10 @@ struct CoverageStudy {
     var design: [(N: Double, D: Double, C: Double)]
     /// σ of the multiplicative noise: each loss is the law's times exp(σ·z), z ~ N(0, 1).
     var noise: Double
+    /// κ of a curvature the fitted form lacks: the true loss of a run of C FLOPs is the law's times
+    /// `exp(κ·ln²(C/C₀))`, C₀ the smallest budget (`trueLoss`). 0: the data come from the form
+    /// fitted. Only `runForecast` reads it; the parameter tallies of `run` need a correct form.
+    var curvature = 0.0
     var options = AnalysisOptions()
     /// How the bootstrap resamples; nil: `BootstrapOptions`' default, what `scalelab fit` does.
     var resampling: BootstrapResampling? = nil
@@ -70,29 +74,40 @@ struct CoverageStudy {
         quantities = Self.quantities(truth: Self.demoLaw, heldOut: 4 * top, far: 30 * top)
     }
 
-    /// The data set of `seed`: the truth's loss at every run of the design times exp(σ·z).
+    /// The true loss of a run of N parameters on D tokens with C FLOPs: the law's, times
+    /// `exp(κ·ln²(C/C₀))` with κ = `curvature` (1 when κ = 0).
+    func trueLoss(N: Double, D: Double, C: Double) -> Double {
+        let u = log(C / Self.demoBudgets[0])
+        return truth.loss(parameters: N, tokens: D) * exp(curvature * u * u)
+    }
+
+    /// The data set of `seed`: the true loss at every run of the design times exp(σ·z).
     func dataSet(seed: UInt64) -> FitData {
         var rng = SplitMix64(seed: seed, stream: 0xC0FE)
         return FitData(design.map { run in
             Observation(parameters: run.N, tokens: run.D, compute: run.C,
-                        loss: truth.loss(parameters: run.N, tokens: run.D) * exp(noise * rng.nextGaussian()))
+                        loss: trueLoss(N: run.N, D: run.D, C: run.C) * exp(noise * rng.nextGaussian()))
         })
     }
 
-    /// Fits and bootstraps the set of each seed by the options' one path, and tallies each
-    /// quantity's interval against the truth. The bootstrap's seed is the set's, so that sets do
-    /// not share their resampling.
+    /// The set of `seed` fitted and bootstrapped by the options' one path. The bootstrap's seed is
+    /// the set's, so that sets do not share their resampling.
+    func fitted(seed: UInt64) throws -> (data: FitData, fit: LawFit, laws: [ChinchillaParameters]) {
+        let formula = ChinchillaLaw(), fitOptions = options.fitOptions(for: formula)
+        let data = dataSet(seed: seed)
+        let fit = try LawFitter.fit(formula, to: data, options: fitOptions)
+        var resampling = options.bootstrapOptions
+        resampling.seed = seed
+        if let r = self.resampling { resampling.resampling = r }
+        let boot = try Bootstrap.run(fit, data: data, options: resampling, fitOptions: fitOptions)
+        return (data, fit, boot.samples.map(ChinchillaParameters.init))
+    }
+
+    /// Fits and bootstraps the set of each seed, and tallies each quantity's interval against the truth.
     func run(seeds: Range<UInt64>) throws -> [Tally] {
         var tallies = Array(repeating: Tally(), count: quantities.count)
-        let formula = ChinchillaLaw(), fitOptions = options.fitOptions(for: formula)
         for seed in seeds {
-            let data = dataSet(seed: seed)
-            let fit = try LawFitter.fit(formula, to: data, options: fitOptions)
-            var resampling = options.bootstrapOptions
-            resampling.seed = seed
-            if let r = self.resampling { resampling.resampling = r }
-            let boot = try Bootstrap.run(fit, data: data, options: resampling, fitOptions: fitOptions)
-            let laws = boot.samples.map(ChinchillaParameters.init)
+            let laws = try fitted(seed: seed).laws
             for (k, q) in quantities.enumerated() {
                 let t = q.value(truth)
                 tallies[k].sets += 1
@@ -104,6 +119,50 @@ struct CoverageStudy {
             }
         }
         return tallies
+    }
+
+    /// How often the demo's forecast intervals held the true loss of the run it forecasts: the
+    /// truth's compute-optimal N and D at `heldOut` FLOPs (4× the ladder's largest budget, as the
+    /// demo), its true loss `trueLoss`. The noise interval is the bootstrap percentile interval of
+    /// the refits' losses there; the form interval widens it by the set's own rolling back-tests
+    /// (`LawAnalysis.rollingBacktest`, `RollingBacktestResult.formInterval`), as `scalelab predict`
+    /// and the demo do.
+    struct ForecastTally {
+        var sets = 0, noiseCovered = 0, formCovered = 0, withForm = 0
+        /// Sets whose true loss lay below (above) the noise interval, and below (above) the form interval.
+        var belowNoise = 0, aboveNoise = 0, belowForm = 0, aboveForm = 0
+        /// Sums of log(high/low) over the sets (form: over the sets with one).
+        var noiseLogWidth = 0.0, formLogWidth = 0.0
+        var noiseCoverage: Double { Double(noiseCovered) / Double(max(sets, 1)) }
+        /// Over the sets with a form interval.
+        var formCoverage: Double { Double(formCovered) / Double(max(withForm, 1)) }
+    }
+
+    func runForecast(seeds: Range<UInt64>, heldOut: Double = 4 * CoverageStudy.demoBudgets.last!) throws -> ForecastTally {
+        let (N, D) = (truth.optimalParameters(compute: heldOut), truth.optimalTokens(compute: heldOut))
+        let target = trueLoss(N: N, D: D, C: heldOut)
+        var t = ForecastTally()
+        for seed in seeds {
+            let (data, _, laws) = try fitted(seed: seed)
+            t.sets += 1
+            guard let noise = BootstrapResult.percentileInterval(laws.map { $0.loss(parameters: N, tokens: D) }, level: options.level)
+            else { continue }
+            if target < noise[0] { t.belowNoise += 1 } else if target > noise[1] { t.aboveNoise += 1 } else { t.noiseCovered += 1 }
+            t.noiseLogWidth += log(noise[1] / noise[0])
+            let rolling = try LawAnalysis.rollingBacktest(ChinchillaLaw(), data: data, options: options)
+            guard let form = rolling?.formInterval(noise, compute: heldOut) else { continue }
+            t.withForm += 1
+            if target < form[0] { t.belowForm += 1 } else if target > form[1] { t.aboveForm += 1 } else { t.formCovered += 1 }
+            t.formLogWidth += log(form[1] / form[0])
+        }
+        return t
+    }
+
+    /// One Markdown row of a forecast tally: noise and form coverage, misses below/above, mean widths.
+    func row(_ t: ForecastTally) -> String {
+        String(format: "| σ = %g, κ = %g | %.1f%% (%d below, %d above, ×%.3f) | %.1f%% (%d below, %d above, ×%.3f) | %d of %d |",
+               noise, curvature, 100 * t.noiseCoverage, t.belowNoise, t.aboveNoise, exp(t.noiseLogWidth / Double(max(t.sets, 1))),
+               100 * t.formCoverage, t.belowForm, t.aboveForm, exp(t.formLogWidth / Double(max(t.withForm, 1))), t.withForm, t.sets)
     }
 
     /// A Markdown table of the tallies.

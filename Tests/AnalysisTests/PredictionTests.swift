@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 import Analysis
-import LawFitting
+@testable import LawFitting
 import ScalingLaws
 
 /// `Prediction`: a fit report's law at given points, the interval over its refits, scoring and
@@ -41,7 +41,7 @@ final class PredictionTests: XCTestCase {
         XCTAssertEqual(p.points[0].predicted, a.fit.law(x), accuracy: 1e-12)
         XCTAssertEqual(p.points[0].predicted, truth.loss(parameters: 3e6, tokens: 1e8), accuracy: 1e-6)
         let refitLosses = a.bootstrap!.samples.map { ChinchillaLaw().value($0, at: x) }
-        XCTAssertEqual(p.points[0].interval, BootstrapResult.percentileInterval(refitLosses, level: 0.8))
+        XCTAssertEqual(p.points[0].noiseInterval, BootstrapResult.percentileInterval(refitLosses, level: 0.8))
         XCTAssertEqual(p.points[0].extrapolated, [])
         XCTAssertEqual(p.points[1].extrapolated?.count, 2, "N and D; the data had no C, so no range of C was recorded")
         XCTAssertEqual(p.points[1].covered, false, "a loss of 10 is far outside any interval")
@@ -53,6 +53,39 @@ final class PredictionTests: XCTestCase {
         XCTAssertEqual(s.withInterval, 2)
         // Without a level the fit's own.
         XCTAssertEqual(try Prediction.run(report: a.report, source: "fit.json", points: [inside]).level, 0.9)
+    }
+
+    /// The form interval is the noise interval widened by the fit file's rolling back-tests at the
+    /// point's 6·N·D: equal to it inside the largest budget, wider beyond, on the side each step's
+    /// error points to; without a back-test step there is none, and a note says why.
+    func testFormIntervalWidensTheNoiseIntervalByTheRollingBacktests() throws {
+        var report = try analysis().report
+        XCTAssertNil(report.rollingBacktest, "6ND of the 5 × 4 grid falls on 20 budgets, more than a ladder's \(RollingBacktest.maxBudgets)")
+        let step = { (e: Double) in
+            RollingBacktestResult.Step(fittedThrough: 1e15, compute: 1e15 * exp(1.0), points: 10, runs: 1, logErrors: [e])
+        }
+        let rolling = RollingBacktestResult(budgets: [1e14, 1e15, 1e16], steps: [step(0.02), step(-0.01)])
+        report.rollingBacktest = rolling
+        let inside = ScalePoint(parameters: 1e6, tokens: 2e7), beyond = ScalePoint(parameters: 1e9, tokens: 2e10)
+        let p = try Prediction.run(report: report, source: "fit.json", points: [inside, beyond])
+        XCTAssertEqual(p.resampling, .residuals, "the default bootstrap")
+        XCTAssertEqual(p.formIntervalKind, RollingBacktestResult.formIntervalText)
+        let (noiseIn, noiseOut) = (try XCTUnwrap(p.points[0].noiseInterval), try XCTUnwrap(p.points[1].noiseInterval))
+        XCTAssertEqual(p.points[0].formInterval, noiseIn, "6ND = 1.2e14 is inside the ladder")
+        let form = try XCTUnwrap(p.points[1].formInterval)
+        XCTAssertEqual(form, rolling.formInterval(noiseOut, compute: 6 * 1e9 * 2e10))
+        let h = log(1.2e20 / 1e16)
+        XCTAssertEqual(form[0], noiseOut[0] * exp(-0.02 * h), accuracy: 1e-12)
+        XCTAssertEqual(form[1], noiseOut[1] * exp(0.01 * h), accuracy: 1e-12)
+
+        report.rollingBacktest = RollingBacktestResult(budgets: [1e14], steps: [])
+        let none = try Prediction.run(report: report, source: "fit.json", points: [beyond])
+        XCTAssertNil(none.points[0].formInterval)
+        XCTAssertNil(none.formIntervalKind)
+        XCTAssertTrue(none.notes.contains { $0.hasPrefix("too few budgets for a rolling back-test") }, "\(none.notes)")
+        report.rollingBacktest = nil
+        XCTAssertTrue(try Prediction.run(report: report, source: "fit.json", points: [beyond]).notes
+            .contains { $0.contains("no rolling back-test") })
     }
 
     /// A point without a variable the law reads, and a level outside (0, 1), are refused.

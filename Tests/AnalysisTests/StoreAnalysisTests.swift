@@ -220,6 +220,16 @@ final class AnalysisTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(f.combined), weight * f.approach3 + (1 - weight) * f.frontier!, accuracy: 1e-12)
         let interval = try XCTUnwrap(f.combinedInterval)
         XCTAssertLessThanOrEqual(interval[0], interval[1])
+        // Approach 3's form interval: its noise interval widened by its rolling back-tests, which
+        // ran on this ladder (its budgets below the largest hold more runs than 5 parameters).
+        XCTAssertEqual(analysis.approach3Resampling, .residuals)
+        let rolling = try XCTUnwrap(analysis.approach3Rolling)
+        XCTAssertFalse(rolling.steps.isEmpty)
+        let noise = try XCTUnwrap(f.approach3Interval), form = try XCTUnwrap(f.approach3FormInterval)
+        XCTAssertEqual(form, rolling.formInterval(noise, compute: C))
+        XCTAssertTrue(form[0] <= noise[0] && noise[1] <= form[1], "\(form) contains \(noise)")
+        XCTAssertNil(f.approach3FormNote)
+        XCTAssertEqual(f.errors(measured: form[0]).approach3InsideForm, true)
         let e = f.errors(measured: measured)
         XCTAssertEqual(e.approach3, 0, accuracy: 1e-4)
         XCTAssertLessThan(abs(e.combined!), abs(e.frontier!), "the weights favour the law whose back-test was right")

@@ -63,6 +63,33 @@ final class FitCommandTests: XCTestCase {
         XCTAssertEqual((values["N_opt"] ?? 0) / 3.22e10, 1, accuracy: 0.01, "Hoffmann's N_opt at 5.76e23")
         let holdout = try XCTUnwrap(doc["holdout"] as? [String: Any])
         XCTAssertEqual(holdout["k"] as? Int, 2)
+        XCTAssertEqual((doc["bootstrap"] as? [String: Any])?["resampling"] as? String, "residuals", "the default resampling")
+        // 6ND of the 4 × 3 grid falls on 6 budgets (1, 2, 3, 3, 2, 1 runs): three rolling steps
+        // fit more than 5 points. The budget's loss has a form interval holding its noise interval.
+        let rolling = try XCTUnwrap(doc["rollingBacktest"] as? [String: Any])
+        XCTAssertEqual((rolling["budgets"] as? [Double])?.count, 6)
+        XCTAssertEqual((rolling["steps"] as? [Any])?.count, 3)
+        let noise = try XCTUnwrap((budgets.first?["intervals"] as? [String: [Double]])?["loss"])
+        let form = try XCTUnwrap(budgets.first?["lossFormInterval"] as? [Double])
+        XCTAssertTrue(form[0] <= noise[0] && noise[1] <= form[1], "\(form) holds \(noise)")
+    }
+
+    /// `--resampling cases` gives the case bootstrap back; the JSON records it and the text names
+    /// the resampling in its interval header, as it does the default's.
+    func testResamplingIsChosenRecordedAndNamed() throws {
+        let path = try chinchillaCSV()
+        let grid = ["--grid", "log_E=0.5", "--grid", "log_A=5", "--grid", "log_B=5", "--grid", "alpha=0.5", "--grid", "beta=0.5"]
+        let cases = try CLIRunner.run(["fit", path, "--bootstrap", "8", "--resampling", "cases", "--json"] + grid)
+        XCTAssertEqual(cases.status, 0, cases.stderr)
+        let doc = try XCTUnwrap(try cases.json() as? [String: Any])
+        XCTAssertEqual((doc["bootstrap"] as? [String: Any])?["resampling"] as? String, "cases")
+        let text = try CLIRunner.run(["fit", path, "--bootstrap", "8", "--resampling", "cases", "--budget", "1e24"] + grid)
+        XCTAssertTrue(text.stdout.contains("90% bootstrap intervals (case resampling):"), text.stdout)
+        XCTAssertTrue(text.stdout.contains("loss form interval"), text.stdout)
+        XCTAssertTrue(text.stdout.contains("Intervals: noise = bootstrap (case resampling); form = "), text.stdout)
+        let residual = try CLIRunner.run(["fit", path, "--bootstrap", "8"] + grid)
+        XCTAssertTrue(residual.stdout.contains("90% bootstrap intervals (residual resampling):"), residual.stdout)
+        try expectFailure(["fit", path, "--resampling", "pairs"], contains: ["--resampling"])
     }
 
     /// `plan --fit` reads what `fit --out` wrote and carries the bootstrap into intervals.

@@ -66,8 +66,15 @@ final class PredictCommandTests: XCTestCase {
         XCTAssertEqual(flags.count, 3, "N, D and the compute 6ND: \(flags)")
         XCTAssertTrue(flags[0].hasPrefix("N above the fitted range"), "\(flags)")
         XCTAssertTrue(flags[2].hasPrefix("C above the fitted range"), "\(flags)")
-        let interval = try XCTUnwrap(inside["interval"] as? [Double])
+        let interval = try XCTUnwrap(inside["noiseInterval"] as? [Double])
         XCTAssertLessThanOrEqual(interval[0], interval[1])
+        // The fit's rolling back-tests (three steps over the six budgets of 6ND) give a form
+        // interval: the noise interval inside the budgets, at least as wide beyond them.
+        XCTAssertEqual(doc["resampling"] as? String, "residuals")
+        XCTAssertEqual(inside["formInterval"] as? [Double], interval)
+        let farNoise = try XCTUnwrap(far["noiseInterval"] as? [Double]), farForm = try XCTUnwrap(far["formInterval"] as? [Double])
+        XCTAssertTrue(farForm[0] <= farNoise[0] && farNoise[1] <= farForm[1], "\(farForm) holds \(farNoise)")
+        XCTAssertNotNil(far["formCovered"] as? Bool)
         let summary = try XCTUnwrap(doc["summary"] as? [String: Any])
         XCTAssertEqual(summary["scored"] as? Int, 2)
         XCTAssertEqual(summary["withInterval"] as? Int, 2)
@@ -75,7 +82,8 @@ final class PredictCommandTests: XCTestCase {
         // Text: the table, the summary and what the interval is.
         let text = try CLIRunner.run(["predict", "--fit", fit, "--params", "5e7", "--tokens", "1e9", "--level", "0.5"])
         XCTAssertEqual(text.status, 0, text.stderr)
-        for part in ["50% interval", "predicted", "Interval: bootstrap percentile interval", "not the error of the law's form"] {
+        for part in ["50% noise interval", "predicted", "Intervals: noise interval: the bootstrap percentile interval", "not the error of the law's form",
+                     "residual resampling", "50% form interval", "Form: form interval: the bootstrap interval widened"] {
             XCTAssertTrue(text.stdout.contains(part), "stdout lacks '\(part)': \(text.stdout)")
         }
     }

@@ -48,7 +48,7 @@ final class ReportCommandTests: XCTestCase {
         XCTAssertEqual(html.components(separatedBy: "<svg ").count - 1, 6, "loss-compute, isoflop, allocation-parameters, allocation-tokens, residuals, backtest")
         XCTAssertFalse(html.contains("<script"))
         for expected in ["pinned machine", "2025-01-01", "Budget C = 1e22 FLOPs", "Hoffmann 2022", "approach 2: IsoFLOP",
-                         "4 resamples, seed 3", "Not drawn — Learning curves"] {
+                         "4 resamples (residual resampling), seed 3", "Not drawn — Learning curves"] {
             XCTAssertTrue(html.contains(expected), "page lacks '\(expected)'")
         }
 

@@ -66,6 +66,31 @@ final class UncertaintyTests: XCTestCase {
         for (r, s) in zip(raw, scaled) { XCTAssertEqual(s, (r - mean) * factor, accuracy: 1e-12) }
     }
 
+    /// Deleted residuals are the default; the result and the fit report record the resampling, and a
+    /// fit file written before it was recorded reads as the case bootstrap it ran.
+    func testResidualResamplingIsTheDefaultAndIsRecorded() throws {
+        let (fit, data) = try smallFit()
+        XCTAssertEqual(BootstrapOptions(samples: 1).resampling, .residuals)
+        let residuals = try Bootstrap.run(fit, data: data, options: BootstrapOptions(samples: 8, seed: 3))
+        var cases = BootstrapOptions(samples: 8, seed: 3)
+        cases.resampling = .cases
+        let caseBoot = try Bootstrap.run(fit, data: data, options: cases)
+        XCTAssertEqual(residuals.resampling, .residuals)
+        XCTAssertEqual(caseBoot.resampling, .cases)
+        XCTAssertNotEqual(residuals.samples, caseBoot.samples)
+        let report = FitReport(fit: fit, bootstrap: residuals, seed: 3, version: "test")
+        XCTAssertEqual(report.bootstrap?.resampling, .residuals)
+        var json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(report)) as! [String: Any]
+        XCTAssertEqual((json["bootstrap"] as? [String: Any])?["resampling"] as? String, "residuals")
+        var old = json["bootstrap"] as! [String: Any]
+        old["resampling"] = nil
+        json["bootstrap"] = old
+        let read = try JSONDecoder().decode(FitReport.self, from: JSONSerialization.data(withJSONObject: json))
+        XCTAssertNil(read.bootstrap?.resampling)
+        XCTAssertEqual(read.bootstrap?.resamplingUsed, .cases)
+        XCTAssertEqual(BootstrapResampling.residuals.label, "residual resampling")
+    }
+
     func testBootstrapRejectsBadOptions() throws {
         let (fit, data) = try smallFit()
         XCTAssertThrowsError(try Bootstrap.run(fit, data: data, options: BootstrapOptions(samples: 0))) {

@@ -42,11 +42,24 @@ public struct RollingBacktestResult: Sendable, Codable, Equatable {
     /// The largest budget of the ladder: forecasts beyond it extrapolate.
     public var largestBudget: Double { budgets.last ?? .nan }
 
+    /// Why there is no form interval, in words, when there is none (no step); nil otherwise.
+    public var missingFormReason: String? {
+        steps.isEmpty ? "too few budgets for a rolling back-test (\(budgets.count) budget\(budgets.count == 1 ? "" : "s"): "
+            + "it needs the budgets below one to hold more runs than the law has parameters), so no form interval" : nil
+    }
+
+    /// What a form interval is, for people: every output that prints one says it.
+    public static let formIntervalText = "form interval: the bootstrap interval widened by the law's errors per unit of ln C "
+        + "in rolling back-tests over the ladder's budgets, times the distance beyond the largest budget"
+
     /// `noise` (a forecast's bootstrap interval `[low, high]` at `compute` FLOPs) widened by the
     /// model-form error the back-tests measured: with `h = max(0, ln(compute/largestBudget))` and
     /// the rates `r_k` of the steps, the law's forecast may be too high by up to
     /// `u = h·max(0, max r_k)` or too low by up to `l = h·max(0, −min r_k)` in log, so the interval
     /// is `[low·e^(−u), high·e^(l)]`. Nil without a step.
+    ///
+    /// A point inside the ladder (`compute` at most the largest budget) gets its noise interval
+    /// back: the rates say how the form errs beyond the budgets it was fitted on.
     public func formInterval(_ noise: [Double], compute: Double) -> [Double]? {
         precondition(noise.count == 2, "an interval is [low, high], got \(noise)")
         guard !steps.isEmpty else { return nil }
@@ -58,6 +71,11 @@ public struct RollingBacktestResult: Sendable, Codable, Equatable {
 }
 
 public enum RollingBacktest {
+    /// The most budgets the analyses back-test this way (12, `LawAnalysis.rollingBacktest`). A
+    /// ladder has a few budgets of several runs each; data of more distinct budgets are a scatter,
+    /// whose steps would predict a run or two each and cost one full multi-start fit per budget.
+    public static let maxBudgets = 12
+
     /// The budgets of `data`: points whose `Backtest.scale` (C, else 6·N·D) lies within
     /// `tolerance` of the smallest point of the budget in `|ln C/C'|` form one budget; each
     /// budget's indices, smallest budget first.

@@ -22,7 +22,11 @@ public struct FitReport: Codable, Sendable, Equatable {
     public struct Budget: Codable, Sendable, Equatable {
         public var compute: Double
         public var values: [String: Double]
+        /// Bootstrap percentile intervals (the noise interval) of each value.
         public var intervals: [String: [Double]]?
+        /// The loss's noise interval widened by the rolling back-tests' form error at this budget
+        /// (`RollingBacktestResult.formInterval`); nil without a bootstrap or a back-test step.
+        public var lossFormInterval: [Double]?
     }
 
     public struct BootstrapSummary: Codable, Sendable, Equatable {
@@ -33,6 +37,12 @@ public struct FitReport: Codable, Sendable, Equatable {
         public var seconds: Double
         /// Every refit's parameters, in `parameterOrder`: what `plan --fit` turns into intervals.
         public var parameters: [[Double]]
+        /// How the resamples were drawn; nil in fit files written before it was recorded, whose
+        /// bootstraps resampled cases (the default until 2026-12-03).
+        public var resampling: BootstrapResampling?
+
+        /// The resampling used, reading a file without it as the case bootstrap it ran.
+        public var resamplingUsed: BootstrapResampling { resampling ?? .cases }
     }
 
     public struct Holdout: Codable, Sendable, Equatable {
@@ -63,6 +73,10 @@ public struct FitReport: Codable, Sendable, Equatable {
     public var fit: Summary
     public var bootstrap: BootstrapSummary?
     public var holdout: Holdout?
+    /// The rolling back-tests of the law over the data's budgets (`RollingBacktest`): what
+    /// `scalelab predict` widens a forecast's bootstrap interval by (`formInterval`). Nil when the
+    /// data have too few budgets for a step, too many to be a ladder, or the file predates it.
+    public var rollingBacktest: RollingBacktestResult?
     public var data: DataSummary?
     public var scalelabVersion: String
     /// Signs that the data are several sweeps or were read from a doubtful column (`DataWarnings`,
@@ -107,7 +121,8 @@ public struct FitReport: Codable, Sendable, Equatable {
 extension FitReport {
     /// Assemble the report of a fit, with optional bootstrap, budgets and back-test.
     public init(fit: LawFit, bootstrap: BootstrapResult? = nil, seed: UInt64 = 0, budgets: [Double] = [],
-                holdout: BacktestResult? = nil, data: DataSummary? = nil, version: String) {
+                holdout: BacktestResult? = nil, rollingBacktest: RollingBacktestResult? = nil, data: DataSummary? = nil,
+                version: String) {
         let formula = fit.formula
         let names = formula.parameterNames
         let p = fit.parameters
@@ -132,14 +147,15 @@ extension FitReport {
                            status: fit.status.rawValue, message: fit.message, seconds: fit.seconds, evaluations: fit.evaluations,
                            spread: spread, bestStartObjectives: fit.bestStarts.map(\.objective))
         self.budgets = budgets.map { C in
-            Budget(compute: C, values: Derived.atBudget(formula, p, compute: C),
-                   intervals: bootstrap?.intervals { Derived.atBudget(formula, $0, compute: C) })
+            let intervals = bootstrap?.intervals { Derived.atBudget(formula, $0, compute: C) }
+            return Budget(compute: C, values: Derived.atBudget(formula, p, compute: C), intervals: intervals,
+                          lossFormInterval: intervals?["loss"].flatMap { rollingBacktest?.formInterval($0, compute: C) })
         }
         if let b = bootstrap {
             intervals = b.parameterIntervals
             derivedIntervals = b.intervals { Derived.scalars(formula, $0) }
             self.bootstrap = BootstrapSummary(samples: b.samples.count + b.failed, failed: b.failed, level: b.level,
-                                              seed: seed, seconds: b.seconds, parameters: b.samples)
+                                              seed: seed, seconds: b.seconds, parameters: b.samples, resampling: b.resampling)
         }
         if let h = holdout {
             self.holdout = Holdout(k: h.predictions.count, rmseLog: h.rmseLog,
@@ -147,6 +163,7 @@ extension FitReport {
                                    parameters: Dictionary(uniqueKeysWithValues: zip(names, h.fit.parameters)),
                                    predictions: h.predictions)
         }
+        self.rollingBacktest = rollingBacktest
         self.data = data
         scalelabVersion = version
     }

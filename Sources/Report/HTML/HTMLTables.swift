@@ -24,7 +24,7 @@ enum HTMLTables {
                     rows: rows, numeric: [1])
             var note = "Objective \(SVGText.general(r.fit.objective, significant: 5)) (\(r.fit.objectiveKind), summed); "
                 + "RMSE of log residuals \(num(r.fit.rmseLog)); \(r.fit.points) points; \(r.fit.message)."
-            if let b = r.bootstrap { note += " Bootstrap: \(b.samples) resamples, seed \(b.seed), \(b.failed) failed." }
+            if let b = r.bootstrap { note += " Bootstrap: \(b.samples) resamples (\(b.resamplingUsed.label)), seed \(b.seed), \(b.failed) failed." }
             h.element("p", [("class", "note")], text: note)
             if let ho = r.holdout {
                 let names = ho.predictions.first.map { Array($0.input.keys).sorted() } ?? []
@@ -84,13 +84,15 @@ enum HTMLTables {
         h.element("h2", text: "Forecasts before training")
         let rows = a.input.forecasts ?? []
         h.table(caption: "Each forecast was made before the run was trained; error = (forecast − measured)/measured",
-                header: ["forecast", "C (FLOPs)", "loss", "90% interval", "measured", "error", "in interval"],
+                header: ["forecast", "C (FLOPs)", "loss", "90% noise interval", "90% form interval", "measured", "error",
+                         "in noise interval", "in form interval"],
                 rows: rows.map { f in
-                    let inside = f.measured.flatMap { m in f.interval.map { m >= $0[0] && m <= $0[1] ? "yes" : "no" } }
-                    return [f.method, num(f.compute), num(f.loss), f.interval.map(interval) ?? "–", f.measured.map(num) ?? "–",
+                    let inside = { (i: [Double]?) in f.measured.flatMap { m in i.map { m >= $0[0] && m <= $0[1] ? "yes" : "no" } } ?? "–" }
+                    return [f.method, num(f.compute), num(f.loss), f.interval.map(interval) ?? "–", f.formInterval.map(interval) ?? "–",
+                            f.measured.map(num) ?? "–",
                             f.relativeError.map { (($0 >= 0) ? "+" : "−") + SVGText.fixed(abs($0) * 100, decimals: 2) + "%" } ?? "–",
-                            inside ?? "–"]
-                }, numeric: [1, 2, 4, 5])
+                            inside(f.interval), inside(f.formInterval)]
+                }, numeric: [1, 2, 5, 6])
         h.close("section")
     }
 
@@ -134,7 +136,8 @@ enum HTMLTables {
         h.element("h2", text: "Provenance")
         h.open("dl")
         var items = [("data", p.source), ("data hash (FNV-1a 64)", p.dataHash), ("runs", "\(a.input.runs.count)"),
-                     ("ScaleLab version", p.scalelabVersion), ("bootstrap", "\(p.bootstrapSamples) resamples, seed \(p.seed)"),
+                     ("ScaleLab version", p.scalelabVersion), ("bootstrap", "\(p.bootstrapSamples) resamples"
+                      + (p.resampling.map { " (\($0.label))" } ?? "") + ", seed \(p.seed)"),
                      ("date", p.date), ("machine", p.machine)]
         if let c = p.command { items.append(("command", c)) }
         for (k, v) in items {

@@ -60,19 +60,25 @@ public struct ReportApproaches: Sendable, Codable, Equatable {
 }
 
 /// One forecast of a run's loss, made before it was trained: which law, at what compute, the
-/// forecast and its interval, and the loss measured afterwards (nil if not trained yet).
+/// forecast and its intervals, and the loss measured afterwards (nil if not trained yet).
 public struct ReportForecast: Sendable, Codable, Equatable {
     public var method: String
     public var compute: Double
     public var loss: Double
+    /// The noise interval: the bootstrap percentile interval of the forecast.
     public var interval: [Double]?
+    /// The form interval: the noise interval widened by the law's errors in rolling back-tests
+    /// (`RollingBacktestResult.formInterval`); nil where none was measured.
+    public var formInterval: [Double]?
     public var measured: Double?
 
-    public init(method: String, compute: Double, loss: Double, interval: [Double]? = nil, measured: Double? = nil) {
+    public init(method: String, compute: Double, loss: Double, interval: [Double]? = nil, formInterval: [Double]? = nil,
+                measured: Double? = nil) {
         self.method = method
         self.compute = compute
         self.loss = loss
         self.interval = interval
+        self.formInterval = formInterval
         self.measured = measured
     }
 
@@ -145,6 +151,8 @@ public struct Provenance: Sendable, Codable, Equatable {
     /// Seed of the bootstrap resampling.
     public var seed: UInt64
     public var bootstrapSamples: Int
+    /// How the bootstrap resampled the runs; nil in inputs written before it was recorded.
+    public var resampling: BootstrapResampling?
     /// When the report was made, as the caller wants it written (ISO 8601 recommended).
     public var date: String
     /// The machine it was made on, e.g. `Linux x86_64, 2 cores`.
@@ -153,12 +161,13 @@ public struct Provenance: Sendable, Codable, Equatable {
     public var command: String?
 
     public init(source: String, dataHash: String, scalelabVersion: String, seed: UInt64, bootstrapSamples: Int,
-                date: String, machine: String, command: String? = nil) {
+                resampling: BootstrapResampling = .default, date: String, machine: String, command: String? = nil) {
         self.source = source
         self.dataHash = dataHash
         self.scalelabVersion = scalelabVersion
         self.seed = seed
         self.bootstrapSamples = bootstrapSamples
+        self.resampling = resampling
         self.date = date
         self.machine = machine
         self.command = command

@@ -26,6 +26,7 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Worker processes (threads per worker = cores / workers).") var workers = 2
     @Flag(help: "Continue an interrupted demo in --dir instead of starting afresh.") var resume = false
     @Option(help: "Bootstrap resamples for the intervals.") var bootstrap = AnalysisOptions.defaultBootstrap
+    @Option(help: BootstrapResampling.help) var resampling = BootstrapResampling.default
     @Option(help: "Seed of every run (a different seed replicates the demo).") var seed: UInt64 = 0
     @Option(name: .customLong("smallest-budget"), help: "The ladder's smallest budget in FLOPs (default 3e9 with --quick, else 3e10).")
     var smallestBudget: Double?
@@ -75,6 +76,7 @@ struct DemoCommand: ParsableCommand {
         // extrapolation inside the ladder (docs/science.md, §Back-tests): refit without the largest budget, predict it.
         var options = AnalysisOptions()
         options.bootstrap = bootstrap
+        options.resampling = resampling
         let analysis = try StoreAnalysis.analyze(store, sweep: ladderSweep, options: options)
         try StoreAnalysis.save(analysis, to: store, version: ScaleLabVersion.current)
         guard let law = analysis.approach3 else {
@@ -97,8 +99,10 @@ struct DemoCommand: ParsableCommand {
         say("5. Plan at C = \(Output.sci(far)) (100× the largest budget): N_opt = \(Output.sci(plan.parameters)), "
             + "D_opt = \(Output.sci(plan.tokens)) (\(Output.number(plan.tokensPerParameter)) tokens/parameter), loss \(Output.number(plan.loss))")
 
-        let forecasts = ForecastText.named(forecast).map { ReportForecast(method: $0.name, compute: heldOut, loss: $0.loss, interval: $0.interval,
-                                                            measured: errors.measured) }
+        let forecasts = ForecastText.named(forecast).enumerated().map { k, f in
+            ReportForecast(method: f.name, compute: heldOut, loss: f.loss, interval: f.interval,
+                           formInterval: k == 0 ? forecast.approach3FormInterval : nil, measured: errors.measured)
+        }
         // The page shows what the demo did: the held-out run out of the back-test, the forecasts
         // made before it trained, and the budget planned 100× beyond the ladder.
         options.budgets = [far]
@@ -149,7 +153,8 @@ struct DemoCommand: ParsableCommand {
         let planned = try store.runs(sweep: sweep)[0]
         let forecast = LadderForecast(analysis: analysis, backtest: backtest, parameters: planned.parameters,
                                       tokens: planned.tokens ?? .nan, compute: compute)!
-        say(ForecastText.forecast(forecast, optimalParameters: law.optimalParameters(compute: compute)))
+        say(ForecastText.forecast(forecast, optimalParameters: law.optimalParameters(compute: compute), level: analysis.level,
+                                  resampling: analysis.approach3Resampling, rolling: analysis.approach3Rolling))
         if try LadderExecution.run(store: store, path: path, data: data, workers: 1, threads: defaultThreadCount, quiet: json).stopped {
             throw ExitCode(130)
         }

@@ -57,6 +57,9 @@ struct EmergenceCommand: ParsableCommand {
     @Option(help: "Seed of the bootstrap resampling.")
     var seed: UInt64 = 0
 
+    @Option(help: BootstrapResampling.help)
+    var resampling = BootstrapResampling.default
+
     @Option(name: .customLong("holdout-largest"), parsing: .unconditional,
             help: "Back-test: fit without the K largest-compute runs and forecast them.")
     var holdoutLargest = 1
@@ -75,6 +78,7 @@ struct EmergenceCommand: ParsableCommand {
         o.bootstrap = bootstrap
         o.level = level
         o.seed = seed
+        o.resampling = resampling
         o.holdout = holdoutLargest
         if let threads { o.fit.threads = threads }
         return o

@@ -276,7 +276,8 @@ enum ApproachesText {
             [name, a.map { Output.number($0) } ?? "-", Output.interval(interval), r.published[published].map { Output.number($0) } ?? "-"]
         }
         let a3 = r.approach3?.a
-        var lines = ["N_opt ∝ C^a on \(r.runs) finished runs (90% bootstrap intervals):",
+        let approach3Resampling = r.approach3Resampling.map { "; approach 3: \($0.label)" } ?? ""
+        var lines = ["N_opt ∝ C^a on \(r.runs) finished runs (90% bootstrap intervals\(approach3Resampling)):",
                      Output.table(["approach", "a", "interval", "published (Hoffmann 2022)"], [
                         row("1 envelope", r.approach1?.a, r.approach1?.aInterval, "approach-1"),
                         row("2 IsoFLOP", r.approach2?.a, r.approach2?.aInterval, "approach-2"),

@@ -2,6 +2,7 @@ import Analysis
 import ArgumentParser
 import Foundation
 import Lab
+import LawFitting
 
 extension LadderCommand {
     /// `scalelab ladder suggest`: the next run that most shrinks a forecast's interval per FLOP.
@@ -26,6 +27,7 @@ extension LadderCommand {
         var bootstrap = 200
         @Option(parsing: .unconditional, help: "Central mass of the interval.") var level = 0.9
         @Option(help: "Seed of the bootstrap resampling.") var seed: UInt64 = 0
+        @Option(help: BootstrapResampling.help) var resampling = BootstrapResampling.default
         @Option(parsing: .unconditional, help: "Candidates to list.") var top = 5
         @Flag(help: "Print one JSON document.") var json = false
 
@@ -46,6 +48,7 @@ extension LadderCommand {
             options.bootstrap = bootstrap
             options.level = level
             options.seed = seed
+            options.resampling = resampling
             let s: LadderSuggestion
             do { s = try LadderAdvisor.suggest(store, sweep: sweep, budget: budget, options: options) } catch let e as LadderAdvisorError {
                 throw CommandFailure(e.description)

@@ -15,9 +15,11 @@ struct PredictCommand: ParsableCommand {
         several points; an option given once applies to every point) or from --points FILE (CSV or JSON \
         Lines, read like `fit` reads measurements; a loss column is optional). Give the variables the \
         law reads (chinchilla: N and D; power-c: C). With a measured loss (--loss, or the file's loss \
-        column) each point is scored: relative error and whether the interval covers it. The interval is \
-        a bootstrap percentile interval: the noise of the fit, not the error of the law's form. Points \
-        outside the fitted data's range are flagged as extrapolation.
+        column) each point is scored: relative error and whether each interval covers it. The noise \
+        interval is a bootstrap percentile interval: the noise of the fit, not the error of the law's \
+        form. The form interval widens it by the law's errors in rolling back-tests over the fitted \
+        budgets, in proportion to the distance beyond the largest (absent when the fit had too few \
+        budgets for a back-test). Points outside the fitted data's range are flagged as extrapolation.
         """)
 
     @Option(help: "A fit report written by `scalelab fit --out FILE.json`.")
@@ -121,17 +123,19 @@ enum PredictionText {
         let names = ScaleVariable.allCases.map(\.symbol).filter { s in p.points.contains { $0.input[s] != nil } }
         let scored = p.points.contains { $0.loss != nil }
         let flagged = p.points.contains { !($0.extrapolated ?? []).isEmpty }
-        let level = p.level.map { "\(Int(($0 * 100).rounded()))% interval" } ?? "interval"
-        var header = ["#"] + names + ["predicted", level]
-        if scored { header += ["loss", "error", "covered"] }
+        let pct = p.level.map { "\(Int(($0 * 100).rounded()))% " } ?? ""
+        let form = p.points.contains { $0.formInterval != nil }
+        var header = ["#"] + names + ["predicted", pct + "noise interval"] + (form ? [pct + "form interval"] : [])
+        if scored { header += ["loss", "error", "in noise"] + (form ? ["in form"] : []) }
         if flagged { header.append("extrapolated") }
         lines.append(Output.table(header, p.points.enumerated().map { k, q in
             var row = ["\(k + 1)"] + names.map { Output.number(q.input[$0] ?? .nan) }
-            row += [Output.number(q.predicted, digits: 5), Output.interval(q.interval)]
+            row += [Output.number(q.predicted, digits: 5), Output.interval(q.noiseInterval)]
+            if form { row.append(q.formInterval.map { Output.interval($0) } ?? "-") }
+            let yes = { (b: Bool?) in b.map { $0 ? "yes" : "no" } ?? "-" }
             if scored {
                 row += [q.loss.map { Output.number($0, digits: 5) } ?? "-",
-                        q.relativeError.map { Output.percent($0) } ?? "-",
-                        q.covered.map { $0 ? "yes" : "no" } ?? "-"]
+                        q.relativeError.map { Output.percent($0) } ?? "-", yes(q.covered)] + (form ? [yes(q.formCovered)] : [])
             }
             if flagged { row.append((q.extrapolated ?? []).isEmpty ? "no" : "yes") }
             return row
@@ -143,10 +147,16 @@ enum PredictionText {
             lines.append("")
             lines.append("Scored on \(s.scored) point\(s.scored == 1 ? "" : "s") with a loss: mean |relative error| "
                          + "\(Output.number(s.meanAbsoluteRelativeError * 100, digits: 3))%"
-                         + (s.covered.map { ", interval covers \($0) of \(s.withInterval)" } ?? ""))
+                         + (s.covered.map { ", noise interval covers \($0) of \(s.withInterval)" } ?? "")
+                         + (s.formCovered.map { ", form interval \($0) of \(s.withFormInterval)" } ?? ""))
         }
         lines.append("")
-        lines.append(p.level == nil ? "No intervals." : "Interval: \(p.intervalKind) (\(p.refits) refits).")
+        if p.level == nil {
+            lines.append("No intervals.")
+        } else {
+            lines.append("Intervals: \(p.intervalKind) (\(p.refits) refits, \(p.resampling?.label ?? "case resampling")).")
+            if let kind = p.formIntervalKind { lines.append("Form: \(kind).") }
+        }
         lines += p.notes.map { "Note: \($0)" }
         return lines.joined(separator: "\n")
     }

@@ -24,6 +24,9 @@ struct AnalysisArguments: ParsableArguments {
     @Option(help: "Seed of the bootstrap resampling.")
     var seed: UInt64 = 0
 
+    @Option(help: BootstrapResampling.help)
+    var resampling = BootstrapResampling.default
+
     @Option(name: .customLong("holdout-largest"), parsing: .unconditional,
             help: "Back-test: fit without the K largest-compute points and predict them (default: a tenth, when enough points are left).")
     var holdoutLargest: Int?
@@ -58,6 +61,7 @@ struct AnalysisArguments: ParsableArguments {
         o.bootstrap = bootstrap
         o.level = level
         o.seed = seed
+        o.resampling = resampling
         o.holdout = holdoutLargest
         o.budgets = budgets.map(\.value)
         o.fit.objective = objective

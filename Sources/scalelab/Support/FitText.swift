@@ -15,6 +15,9 @@ enum FitText {
             if let check = d.computeCheck { out.append(check.summary) }
         }
         out.append("")
+        if let b = r.bootstrap {
+            out.append("\(Int((b.level * 100).rounded()))% bootstrap intervals (\(b.resamplingUsed.label)):")
+        }
         let level = r.bootstrap.map { "\(Int(($0.level * 100).rounded()))% interval" } ?? ""
         var rows = r.parameterOrder.map { name in
             [name, Output.number(r.parameters[name] ?? .nan, digits: 6), Output.interval(r.intervals?[name]),
@@ -45,11 +48,13 @@ enum FitText {
         if !r.budgets.isEmpty {
             out.append("")
             let keys = ["N_opt", "D_opt", "tokens_per_parameter", "loss"].filter { k in r.budgets.contains { $0.values[k] != nil } }
-            out.append(Output.table(["compute"] + keys, r.budgets.map { b in
+            let form = r.budgets.contains { $0.lossFormInterval != nil }
+            out.append(Output.table(["compute"] + keys + (form ? ["loss form interval"] : []), r.budgets.map { b in
                 [Output.number(b.compute)] + keys.map { k in
                     Output.number(b.values[k] ?? .nan) + (b.intervals?[k].map { " " + Output.interval($0) } ?? "")
-                }
+                } + (form ? [b.lossFormInterval.map { Output.interval($0) } ?? "-"] : [])
             }))
+            out += FitText.formLegend(r).map { [$0] } ?? []
         }
         if let h = r.holdout {
             out.append("")
@@ -62,5 +67,20 @@ enum FitText {
             }))
         }
         return out.joined(separator: "\n")
+    }
+}
+
+extension FitText {
+    /// What the budgets' intervals are: the noise interval (bootstrap, with its resampling) and the
+    /// form interval (widened by the rolling back-tests), or why there is no form interval.
+    static func formLegend(_ r: FitReport) -> String? {
+        guard let b = r.bootstrap, r.budgets.contains(where: { $0.values["loss"] != nil }) else { return nil }
+        let noise = "Intervals: noise = bootstrap (\(b.resamplingUsed.label))"
+        guard let rolling = r.rollingBacktest else {
+            return noise + "; no rolling back-test (more than \(RollingBacktest.maxBudgets) budgets, or none), so no form interval"
+        }
+        if let reason = rolling.missingFormReason { return noise + "; " + reason }
+        return noise + "; form = the loss's noise interval widened by the law's errors in \(rolling.steps.count) rolling back-test"
+            + "\(rolling.steps.count == 1 ? "" : "s") over \(rolling.budgets.count) budgets (0 inside the largest budget)"
     }
 }

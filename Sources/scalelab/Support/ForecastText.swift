@@ -1,6 +1,7 @@
 import Analysis
 import Foundation
 import Lab
+import LawFitting
 import ScalingLaws
 
 /// Lines about a ladder's back-tests and forecasts (`scalelab demo`, steps 3 and 4; `fit --store`).
@@ -35,23 +36,38 @@ enum ForecastText {
         return out
     }
 
-    /// The heading of step 4 and the table of forecasts (loss, 90% interval).
-    static func forecast(_ f: LadderForecast, optimalParameters: Double) -> String {
+    /// The heading of step 4 and the table of forecasts: loss, noise interval (bootstrap, with its
+    /// resampling) and form interval (approach 3's, widened by its rolling back-tests), each
+    /// column labelled with its kind, and a line saying what each is or why there is no form interval.
+    static func forecast(_ f: LadderForecast, optimalParameters: Double, level: Double,
+                         resampling: BootstrapResampling?, rolling: RollingBacktestResult?) -> String {
         let heading = "4. Forecast at C = \(Output.sci(f.compute)) (4× the largest budget), before training it: approach 3's N_opt = "
             + "\(Output.sci(optimalParameters)); the shape rule's nearest model has N = \(Output.sci(f.parameters)), D = \(Output.sci(f.tokens))"
         let loss = { (x: Double) in String(format: "%.4f", x) }
-        let rows = named(f).map { [$0.name, loss($0.loss), $0.interval.map { "\(loss($0[0]))–\(loss($0[1]))" } ?? "-"] }
-        let table = Output.table(["forecast", "loss", "90% interval"], rows).split(separator: "\n").map { "   " + $0 }
-        return ([heading] + table).joined(separator: "\n")
+        let range = { (i: [Double]?) in i.map { "\(loss($0[0]))–\(loss($0[1]))" } ?? "-" }
+        let pct = "\(Int((level * 100).rounded()))%"
+        let rows = named(f).enumerated().map { k, x in [x.name, loss(x.loss), range(x.interval), k == 0 ? range(f.approach3FormInterval) : "-"] }
+        let table = Output.table(["forecast", "loss", "\(pct) noise interval", "\(pct) form interval"], rows).split(separator: "\n")
+        var legend = "noise = bootstrap" + (resampling.map { " (\($0.label))" } ?? "")
+        if f.approach3FormInterval != nil, let rolling {
+            legend += "; form = approach 3's noise interval widened by its rolling back-tests (\(rolling.steps.count) step"
+                + "\(rolling.steps.count == 1 ? "" : "s") over \(rolling.budgets.count) budgets)"
+        } else if let note = f.approach3FormNote {
+            legend += "; \(note)"
+        }
+        return ([heading] + table.map { "   " + $0 } + ["   " + legend]).joined(separator: "\n")
     }
 
     /// The line after the held-out run trained: its loss and each forecast's error.
     static func errors(_ e: LadderForecast.Errors) -> String {
-        func scored(_ name: String, _ error: Double?, _ inside: Bool?) -> String? {
-            error.map { "\(name) \(Output.percent($0))" + (inside.map { $0 ? " (inside its interval)" : " (outside its interval)" } ?? "") }
+        func side(_ inside: Bool, _ kind: String) -> String { (inside ? "inside" : "outside") + " its \(kind) interval" }
+        func scored(_ name: String, _ error: Double?, _ inside: Bool?, form: Bool? = nil) -> String? {
+            let sides = [inside.map { side($0, "noise") }, form.map { side($0, "form") }].compactMap { $0 }
+            return error.map { "\(name) \(Output.percent($0))" + (sides.isEmpty ? "" : " (\(sides.joined(separator: ", ")))") }
         }
         return "   trained: validation loss \(String(format: "%.4f", e.measured)). Forecast errors: "
-            + [scored("approach 3", e.approach3, e.approach3Inside), scored("frontier", e.frontier, e.frontierInside),
+            + [scored("approach 3", e.approach3, e.approach3Inside, form: e.approach3InsideForm),
+               scored("frontier", e.frontier, e.frontierInside),
                scored("back-test weighted", e.combined, e.combinedInside)].compactMap { $0 }.joined(separator: ", ")
             + (e.bracketed == true ? "; the two laws bracket the measured loss" : "")
     }

@@ -9,7 +9,7 @@ enum GroupedFitText {
         for r in fitted { for p in r.parameterOrder where !names.contains(p) { names.append(p) } }
         let laws = Set(fitted.map(\.law))
         let showA = fitted.contains { $0.derived["a"] != nil }
-        let level = fitted.compactMap(\.bootstrap).first.map { "\(Int(($0.level * 100).rounded()))% bootstrap intervals" }
+        let level = fitted.compactMap(\.bootstrap).first.map { "\(Int(($0.level * 100).rounded()))% bootstrap intervals (\($0.resamplingUsed.label))" }
             ?? "no bootstrap intervals"
         var lines: [String] = []
         let by = g.groupBy.isEmpty ? "" : " by \(g.groupBy.joined(separator: ", "))"

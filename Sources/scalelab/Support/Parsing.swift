@@ -37,3 +37,8 @@ extension ScaleVariable: ExpressibleByArgument {
 }
 
 extension FitObjectiveKind: ExpressibleByArgument {}
+
+extension BootstrapResampling: ExpressibleByArgument {
+    /// The help of every `--resampling` option.
+    static var help: ArgumentHelp { "How the bootstrap resamples the runs: residuals (deleted leave-one-out residuals, calibrated on demo-like ladders) or cases (the runs themselves; wider intervals)." }
+}
