@@ -95,15 +95,11 @@ final class GradientNoiseTests: XCTestCase {
         XCTAssertEqual(windows.map(\.measurements).reduce(0, +), config.steps / 2, "every second step measured, each in one window")
         XCTAssertTrue(windows.allSatisfy { $0.trace > 0 && $0.trace.isFinite }, "\(windows)")
 
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scalelab-noise-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try makeTemporaryDirectory("scalelab-noise")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent("run.ckpt").path
-        let stop = StopRequest()
-        let first = try train(config, corpus: corpus, options: TrainingOptions(
-            version: "test", checkpointPath: path, stop: stop, progress: { p in if p.step == 7 { stop.request() } }))
+        let (first, resumed) = try trainInterruptedThenResumed(config, corpus: corpus, stopAt: 7,
+                                                               checkpoint: dir.appendingPathComponent("run.ckpt").path)
         XCTAssertEqual(first.status, .interrupted)
-        let resumed = try train(config, corpus: corpus, options: TrainingOptions(version: "test", checkpointPath: path, resume: true))
         XCTAssertEqual(resumed.learningCurve, measured.learningCurve)
 
         let data = try RunRecord.jsonEncoder(pretty: false).encode(measured)

@@ -232,15 +232,11 @@ final class TaskTrainingTests: XCTestCase {
         var plain = c; plain.evaluationTasks = nil; plain.evaluationExamples = nil
         XCTAssertEqual(try train(plain, corpus: corpus, options: TrainingOptions(version: "test")).stepLosses, full.stepLosses)
 
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scalelab-tasks-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try makeTemporaryDirectory("scalelab-tasks")
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("run.ckpt").path
-        let stop = StopRequest()
-        let first = try train(c, corpus: corpus, options: TrainingOptions(
-            version: "test", checkpointPath: path, stop: stop, progress: { p in if p.step == 5 { stop.request() } }))
+        let (first, resumed) = try trainInterruptedThenResumed(c, corpus: corpus, stopAt: 5, checkpoint: path)
         XCTAssertEqual(first.status, .interrupted)
-        let resumed = try train(c, corpus: corpus, options: TrainingOptions(version: "test", checkpointPath: path, resume: true))
         XCTAssertEqual(resumed.stepLosses, full.stepLosses)
         XCTAssertEqual(resumed.learningCurve, full.learningCurve)
         XCTAssertEqual(resumed.evaluations, full.evaluations)

@@ -55,3 +55,21 @@ final class FloatBuffer {
 }
 
 func toFloatExact(_ xs: [Double]) -> [Double] { xs.map { Double(Float($0)) } }
+
+/// Trains `config` on `corpus`, stops it after `stopAt` steps (as Ctrl-C does) with its checkpoint
+/// at `checkpoint`, then resumes it from there: the interrupted record and the resumed one.
+func trainInterruptedThenResumed(_ config: TrainingConfig, corpus: Corpus, stopAt: Int,
+                                 checkpoint path: String) throws -> (first: RunRecord, resumed: RunRecord) {
+    let stop = StopRequest()
+    let first = try train(config, corpus: corpus, options: TrainingOptions(
+        version: "test", checkpointPath: path, stop: stop, progress: { p in if p.step == stopAt { stop.request() } }))
+    let resumed = try train(config, corpus: corpus, options: TrainingOptions(version: "test", checkpointPath: path, resume: true))
+    return (first, resumed)
+}
+
+/// A fresh temporary directory named `<prefix>-<UUID>`, removed by the caller.
+func makeTemporaryDirectory(_ prefix: String) throws -> URL {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    return dir
+}

@@ -90,15 +90,10 @@ final class UniqueTokensTests: XCTestCase {
         XCTAssertEqual(other.finalValidationLoss, full.finalValidationLoss)
         XCTAssertNotEqual(try train(uncapped, corpus: changed, options: TrainingOptions(version: "test")).stepLosses, free.stepLosses)
 
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scalelab-unique-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try makeTemporaryDirectory("scalelab-unique")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent("run.ckpt").path
-        let stop = StopRequest()
-        let first = try train(c, corpus: corpus, options: TrainingOptions(
-            version: "test", checkpointPath: path, stop: stop, progress: { p in if p.step == 7 { stop.request() } }))
+        let (first, resumed) = try trainInterruptedThenResumed(c, corpus: corpus, stopAt: 7, checkpoint: dir.appendingPathComponent("run.ckpt").path)
         XCTAssertEqual(first.status, .interrupted)
-        let resumed = try train(c, corpus: corpus, options: TrainingOptions(version: "test", checkpointPath: path, resume: true))
         XCTAssertEqual(resumed.stepLosses, full.stepLosses)
         XCTAssertEqual(resumed.learningCurve, full.learningCurve)
         XCTAssertEqual(resumed.finalValidationLoss, full.finalValidationLoss)
