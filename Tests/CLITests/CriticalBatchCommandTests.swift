@@ -21,10 +21,11 @@ final class CriticalBatchCommandTests: XCTestCase {
     }
 
     func testALadderMeasuresItsNoiseScaleAndFitsTheCriticalBatch() throws {
-        let store = dir.appendingPathComponent("lab.sqlite").path
+        let store = dir.appendingPathComponent("lab.sqlite").path, corpus = dir.appendingPathComponent("corpus.txt").path
+        try LadderCommandTests.writeCorpus(to: corpus)
         _ = try ok(["ladder", "plan", "--budgets", "1e10,3e10", "--sizes-per-budget", "2", "--context", "16", "--noise-scale-every", "1",
                     "--throughput", "1e9", "--store", store])
-        _ = try ok(["ladder", "run", "--store", store, "--data", "data/shakespeare.txt", "--json"])
+        _ = try ok(["ladder", "run", "--store", store, "--data", corpus, "--json"])
         let fitFile = dir.appendingPathComponent("batch.json").path
         let fit = try ok(["fit", "--store", store, "--law", "kaplan-ns", "--bootstrap", "30", "--out", fitFile, "--json"])
         let report = try XCTUnwrap(try fit.json() as? [String: Any])
