@@ -8,15 +8,7 @@ import Foundation
 final class GradientNoiseTests: XCTestCase {
     let markov = MarkovSource(order: 2, alphabet: 6, sharpness: 3, seed: 42)
 
-    func tinyConfig(tokens: Int = 16 * 32 * 12) -> TrainingConfig {
-        let shape = ModelShape(layers: 1, dModel: 16, heads: 2, context: 16)
-        var h = Hyperparameters.defaults(for: shape, tokens: tokens)
-        h.batch = 4; h.microBatch = 2; h.learningRate = 3e-3; h.warmupTokens = 128
-        var c = TrainingConfig(shape: shape, tokens: tokens, seed: 9, hyperparameters: h, threads: 1)
-        c.curvePoints = 4
-        c.curveValidationBytes = 512
-        return c
-    }
+    func tinyConfig() -> TrainingConfig { tinyTrainingConfig() }
 
     /// Per-example gradients g = G + ε with ε ~ N(0, diag σ²): averaged over many steps, the two
     /// estimators recover |G|² and tr(Σ) = Σσ², and their ratio B_simple.

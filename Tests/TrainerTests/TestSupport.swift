@@ -73,3 +73,15 @@ func makeTemporaryDirectory(_ prefix: String) throws -> URL {
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     return dir
 }
+
+/// A one-layer d=16 transformer on 16-byte contexts, batch 4 in micro-batches of 2, 4 curve points:
+/// the tiny run the training tests train.
+func tinyTrainingConfig(tokens: Int = 16 * 32 * 12, threads: Int = 1) -> TrainingConfig {
+    let shape = ModelShape(layers: 1, dModel: 16, heads: 2, context: 16)
+    var h = Hyperparameters.defaults(for: shape, tokens: tokens)
+    h.batch = 4; h.microBatch = 2; h.learningRate = 3e-3; h.warmupTokens = 128
+    var c = TrainingConfig(shape: shape, tokens: tokens, seed: 9, hyperparameters: h, threads: threads)
+    c.curvePoints = 4
+    c.curveValidationBytes = 512
+    return c
+}

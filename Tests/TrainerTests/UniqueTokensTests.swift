@@ -9,12 +9,7 @@ final class UniqueTokensTests: XCTestCase {
     let markov = MarkovSource(order: 2, alphabet: 6, sharpness: 3, seed: 42)
 
     func config(tokens: Int = 16 * 4 * 24, unique: Int? = 16 * 20 + 1) -> TrainingConfig {
-        let shape = ModelShape(layers: 1, dModel: 16, heads: 2, context: 16)
-        var h = Hyperparameters.defaults(for: shape, tokens: tokens)
-        h.batch = 4; h.microBatch = 2; h.learningRate = 3e-3; h.warmupTokens = 128
-        var c = TrainingConfig(shape: shape, tokens: tokens, seed: 9, hyperparameters: h, threads: 1)
-        c.curvePoints = 4
-        c.curveValidationBytes = 512
+        var c = tinyTrainingConfig(tokens: tokens)
         c.uniqueTokens = unique
         return c
     }
