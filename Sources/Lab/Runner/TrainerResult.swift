@@ -59,8 +59,7 @@ public struct TrainerResult: Sendable, Codable, Equatable {
 
         /// The point's gradient noise, nil when not given.
         public var gradientNoise: GradientNoise? {
-            guard let g = gradientSquaredNorm, let t = gradientNoiseTrace else { return nil }
-            return GradientNoise(measurements: noiseMeasurements ?? 1, gradientSquaredNorm: g, trace: t)
+            GradientNoise(gradientSquaredNorm: gradientSquaredNorm, trace: gradientNoiseTrace, measurements: noiseMeasurements)
         }
 
         public init(tokens: Double, loss: Double, trainLoss: Double? = nil, step: Int? = nil, learningRate: Double? = nil) {

@@ -150,8 +150,7 @@ public struct StoredCurvePoint: Sendable, Codable, Equatable, FetchableRecord, P
 
     /// The point's gradient noise, nil when not measured.
     public var gradientNoise: GradientNoise? {
-        guard let g = gradientSquaredNorm, let t = gradientNoiseTrace else { return nil }
-        return GradientNoise(measurements: noiseMeasurements ?? 1, gradientSquaredNorm: g, trace: t)
+        GradientNoise(gradientSquaredNorm: gradientSquaredNorm, trace: gradientNoiseTrace, measurements: noiseMeasurements)
     }
 
     enum CodingKeys: String, CodingKey {

@@ -39,6 +39,13 @@ public struct GradientNoise: Sendable, Codable, Equatable {
         self.simpleNoiseScale = gradientSquaredNorm > 0 && b.isFinite && b > 0 ? b : nil
     }
 
+    /// The noise of stored columns (a store's curve point, a trainer's result file): nil unless
+    /// both means are given; a missing count reads as one measurement.
+    public init?(gradientSquaredNorm: Double?, trace: Double?, measurements: Int?) {
+        guard let gradientSquaredNorm, let trace else { return nil }
+        self.init(measurements: measurements ?? 1, gradientSquaredNorm: gradientSquaredNorm, trace: trace)
+    }
+
     /// One step's unbiased estimates of |G|² and tr(Σ) from the squared norms of the gradients
     /// of a small and a big batch (sizes in tokens, `smallBatch < bigBatch`).
     public static func estimates(smallSquaredNorm small: Double, bigSquaredNorm big: Double,
