@@ -84,4 +84,45 @@ final class RollingBacktestTests: XCTestCase {
         XCTAssertGreaterThan(widened[1] - widened[0], noise[1] - noise[0])
         XCTAssertTrue(widened[0] <= loss(N, D) && loss(N, D) <= widened[1], "\(widened) holds \(loss(N, D))")
     }
+
+    /// Approach 3's coarse grid: every axis thinned to its ends and middle, over the same box.
+    func testTheCoarseGridThinsEveryAxisToThreeValues() throws {
+        let coarse = try FitOptions().coarseStartPoints(for: ChinchillaLaw())
+        XCTAssertEqual(try FitOptions().startPoints(for: ChinchillaLaw()).count, 4_500)
+        XCTAssertEqual(coarse.count, 243)
+        XCTAssertEqual(Set(coarse.map { $0[0] }), [-1, 0, 1], "log E")
+        XCTAssertEqual(Set(coarse.map { $0[1] }), [0, 10, 25], "log A")
+        XCTAssertEqual(Set(coarse.map { $0[3] }), [0, 1, 2], "alpha")
+        var options = FitOptions()
+        options.grid = ["alpha": [0.3, 0.4]]
+        XCTAssertEqual(Set(try options.coarseStartPoints(for: ChinchillaLaw()).map { $0[3] }), [0.3, 0.4], "short axes stay")
+    }
+
+    /// Warm back-tests (each step from the full fit's best starts and the coarse grid) predict
+    /// what the full 4,500-start grid predicts, step by step, on noisy ladders of the right form
+    /// and of a form Chinchilla's cannot express, with 4 and 6 budgets: the shortcut finds the
+    /// same optimum of every truncated ladder, at a fraction of the starts.
+    func testWarmBacktestsMatchTheFullGrid() throws {
+        let truth = Self.truth
+        let right = { (N: Double, D: Double) in truth.loss(parameters: N, tokens: D) }
+        let wrong = { (N: Double, D: Double) in truth.loss(parameters: N, tokens: D) - 0.9 + 2.0 * pow(6 * N * D, -0.03) }
+        var worst = 0.0, steps = 0
+        for (budgets, loss) in [(4, right), (6, right), (4, wrong), (6, wrong)] {
+            for seed in UInt64(1)...2 {
+                let data = ladder(budgets: budgets, noise: 0.02, seed: seed, loss: loss)
+                let fit = try LawFitter.fit(ChinchillaLaw(), to: data)
+                let full = try RollingBacktest.run(ChinchillaLaw(), data: data)
+                let warm = try RollingBacktest.run(ChinchillaLaw(), data: data, warm: fit)
+                XCTAssertEqual(warm.steps.map(\.points), full.steps.map(\.points))
+                for (w, f) in zip(warm.steps, full.steps) {
+                    let gap = zip(w.logErrors, f.logErrors).map { abs($0 - $1) }.max()!
+                    worst = max(worst, gap)
+                    steps += 1
+                    XCTAssertLessThan(gap, 1e-3, "\(budgets) budgets, seed \(seed), fitted through \(f.fittedThrough)")
+                }
+            }
+        }
+        XCTAssertEqual(steps, 2 * (2 + 4 + 2 + 4))
+        print("warm against full-grid back-tests: \(steps) steps, largest difference of a log error \(worst)")
+    }
 }

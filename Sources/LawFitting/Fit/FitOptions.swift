@@ -85,12 +85,26 @@ public struct FitOptions: Sendable {
     /// The start points: the Cartesian product of each parameter's grid (overridden by `grid`),
     /// followed by `extraStarts`.
     public func startPoints(for formula: any LawFormula) throws -> [[Double]] {
+        try startPoints(for: formula, thinned: false)
+    }
+
+    /// `startPoints(for:)` with every parameter's grid thinned to at most three values, its
+    /// first, middle and last (approach 3's 4,500 starts become 243): the same box, coarsely.
+    public func coarseStartPoints(for formula: any LawFormula) throws -> [[Double]] {
+        try startPoints(for: formula, thinned: true)
+    }
+
+    private func startPoints(for formula: any LawFormula, thinned: Bool) throws -> [[Double]] {
         let specs = formula.parameters
         let known = Set(specs.map(Self.fittingName(of:)))
         if let unknown = grid.keys.sorted().first(where: { !known.contains($0) }) {
             throw FitError.unknownGridParameter(unknown, law: formula.identifier, known: specs.map(Self.fittingName(of:)))
         }
-        let axes = specs.map { grid[Self.fittingName(of: $0)] ?? $0.startGrid }
+        let axes = specs.map { spec in
+            let axis = grid[Self.fittingName(of: spec)] ?? spec.startGrid
+            guard thinned, axis.count > 3 else { return axis }
+            return [axis[0], axis[(axis.count - 1) / 2], axis[axis.count - 1]]
+        }
         var points: [[Double]] = [[]]
         for axis in axes {
             points = points.flatMap { prefix in axis.map { prefix + [$0] } }

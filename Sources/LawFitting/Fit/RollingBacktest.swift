@@ -94,15 +94,19 @@ public enum RollingBacktest {
     }
 
     /// Fits `formula` on the budgets up to k and predicts budget k+1, for every k whose budgets
-    /// hold more points than the law has parameters (each fit is `LawFitter.fit` from the full
-    /// start grid of `options`). Budgets are grouped as `budgets(_:for:tolerance:)` does (0.01,
-    /// `AnalysisOptions.defaultBudgetTolerance`, the IsoFLOP grouping). A step whose fit finds no
-    /// converged start is left out.
+    /// hold more points than the law has parameters. Budgets are grouped as
+    /// `budgets(_:for:tolerance:)` does (0.01, `AnalysisOptions.defaultBudgetTolerance`, the
+    /// IsoFLOP grouping). A step whose fit finds no converged start is left out.
+    ///
+    /// Each step's fit starts from the full start grid of `options`, or, given `warm` (the law's
+    /// fit to all of `data`), from `warmStarts(_:from:options:)`: that fit's best starts and a
+    /// coarse grid over the same box, about a twentieth of the starts for approach 3.
     public static func run(_ formula: any LawFormula, data: FitData, tolerance: Double = 0.01,
-                           options: FitOptions = FitOptions()) throws -> RollingBacktestResult {
+                           options: FitOptions = FitOptions(), warm: LawFit? = nil) throws -> RollingBacktestResult {
         guard tolerance >= 0, tolerance.isFinite else {
             throw FitError.badOption("the budget tolerance must be 0 or more (|ln C/C'|), got \(tolerance)")
         }
+        let starts = try warm.map { try warmStarts(formula, from: $0, options: options) } ?? options.startPoints(for: formula)
         let groups = budgets(data, for: formula, tolerance: tolerance)
         let meanScale = groups.map { g in
             _exp(g.map { _log(Backtest.scale(of: data.inputs[$0], for: formula)) }.reduce(0, +) / Double(g.count))
@@ -113,7 +117,7 @@ public enum RollingBacktest {
             fitted += groups[k]
             guard fitted.count > formula.parameters.count else { continue }
             let fit: LawFit
-            do { fit = try LawFitter.fit(formula, to: data.subset(fitted), options: options) } catch FitError.noConvergedStart {
+            do { fit = try LawFitter.fit(formula, to: data.subset(fitted), starts: starts, options: options) } catch FitError.noConvergedStart {
                 continue
             }
             let p = fit.parameters
@@ -122,5 +126,22 @@ public enum RollingBacktest {
                                runs: groups[k + 1].count, logErrors: errors))
         }
         return RollingBacktestResult(budgets: meanScale, steps: steps)
+    }
+
+    /// The starts of a back-test fit warmed by `fit`, the law's fit to every point (fitting
+    /// space): `fit`'s best starts (`LawFit.bestStarts`, the basins the whole ladder found),
+    /// then `options.coarseStartPoints(for:)` (every parameter's grid thinned to its ends and
+    /// middle, so a truncated ladder whose optimum lies elsewhere in the box still has a start
+    /// near it), then `options.extraStarts`.
+    ///
+    /// On a truncated ladder the optimum moves, and it may move far: fewer budgets pin E and the
+    /// exponents less. The coarse grid is what keeps a warm start honest there; the tests hold
+    /// every step's optimum to the full grid's on ladders of the right and a wrong form.
+    public static func warmStarts(_ formula: any LawFormula, from fit: LawFit, options: FitOptions) throws -> [[Double]] {
+        let specs = formula.parameters
+        precondition(fit.formula.parameters.count == specs.count, "a warm start from a fit of another law")
+        let best = fit.bestStarts.map { s in zip(specs, s.parameters).map { $0.fitting($1) } }
+            .filter { $0.allSatisfy(\.isFinite) }
+        return best + (try options.coarseStartPoints(for: formula))
     }
 }
