@@ -8,7 +8,7 @@ final class HelpSnapshotTests: XCTestCase {
     /// Every command and subcommand a user can call.
     static let commands: [[String]] = [
         [], ["demo"], ["train"], ["eval"], ["ladder"], ["ladder", "plan"], ["ladder", "run"], ["ladder", "status"], ["ladder", "cancel"], ["ladder", "suggest"],
-        ["fit"], ["predict"], ["task-forecast"], ["emergence"], ["study"], ["study", "emergence"], ["study", "repetition"], ["study", "architecture"], ["study", "transfer"], ["plan"], ["flops"], ["laws"], ["report"], ["plot"], ["import"], ["export"], ["simulate-run"], ["sgemm-peak"],
+        ["fit"], ["predict"], ["task-forecast"], ["emergence"], ["study"], ["study", "emergence"], ["study", "repetition"], ["study", "architecture"], ["study", "transfer"], ["study", "hyperparameters"], ["plan"], ["flops"], ["laws"], ["report"], ["plot"], ["import"], ["export"], ["simulate-run"], ["sgemm-peak"],
     ]
 
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Snapshots/help")

@@ -15,7 +15,8 @@ struct StudyCommand: ParsableCommand {
         Each study writes its store (scalelab.sqlite), summary.json and report.html to --dir. Running it \
         again with the same --dir resumes it where it stopped; --fresh starts it over.
         """,
-        subcommands: [StudyEmergenceCommand.self, StudyRepetitionCommand.self, StudyArchitectureCommand.self, StudyTransferCommand.self]
+        subcommands: [StudyEmergenceCommand.self, StudyRepetitionCommand.self, StudyArchitectureCommand.self, StudyTransferCommand.self,
+                      StudyHyperparametersCommand.self]
     )
 }
 
