@@ -106,6 +106,15 @@ final class HyperparameterStudyTests: XCTestCase {
         XCTAssertNil(HyperparameterStudy.parabola([0, 1, 0, 1], [1, 2, 1, 2]), "two distinct x do not fix a parabola")
         XCTAssertEqual(HyperparameterStudy.minimum((0, 1, -1), lo: -2, hi: 2).inside, false, "a maximum is no optimum")
 
+        // A steep rise above the optimum pulls the parabola through every factor low; the local
+        // one, through the best factor and its neighbours, stays near the truth (factor 1).
+        let skewed = [0.25, 0.5, 1, 2, 4].map { f in (factor: f, loss: 2 + 0.03 * pow(log2(f), 2) + (f > 2 ? 0.3 : 0)) }
+        let o = try XCTUnwrap(HyperparameterStudy.optimum(axis: .learningRate, size: 0, budget: 1, parameters: 1e5, defaultValue: 0.01,
+                                                          runs: skewed, resamples: 0, level: 0.9, seed: 0))
+        XCTAssertLessThan(try XCTUnwrap(o.factor), 0.8)
+        XCTAssertEqual(try XCTUnwrap(o.localFactor), 1, accuracy: 1e-9)
+        XCTAssertEqual(o.bestMeasured, 1)
+
         // The truth's vertex at factor 2^0.4 ≈ 1.32; 5 factors × 2 seeds with noise 0.01 nats.
         let factors = [0.25, 0.5, 1, 2, 4]
         var covered = 0, sets = 0

@@ -22,6 +22,11 @@ extension HyperparameterStudy {
         /// whose mean loss is lower); nil without a vertex, without resamples, or with only 3
         /// runs (the parabola passes through them all).
         public var interval: [Double]?
+        /// The same vertex from the runs at the best measured factor and its two neighbours only
+        /// (a sensitivity check: loss against the learning rate rises far more steeply above the
+        /// optimum than below it, which pulls a parabola through every factor towards the low
+        /// side); nil when the best measured factor is an end of the range.
+        public var localFactor: Double?
         /// `c`: the loss's curvature per (doubling)² at the vertex, in nats.
         public var curvature: Double
         /// The bootstrap's vertices (factors), in draw order: the rule's bootstrap pairs the
@@ -38,7 +43,7 @@ extension HyperparameterStudy {
         }
 
         enum CodingKeys: String, CodingKey {
-            case axis, size, budget, parameters, defaultValue, factors, meanLosses, bestMeasured, factor, interval, curvature
+            case axis, size, budget, parameters, defaultValue, factors, meanLosses, bestMeasured, factor, interval, localFactor, curvature
         }
     }
 
@@ -140,9 +145,18 @@ extension HyperparameterStudy {
             interval = BootstrapResult.percentileInterval(vertices, level: level).map { $0.map { Foundation.pow(2, $0) } }
             samples = vertices.map { Foundation.pow(2, $0) }
         }
+        var local: Double? = nil
+        if let k = factors.firstIndex(of: best), k > 0, k < factors.count - 1 {
+            let near = runs.filter { $0.factor >= factors[k - 1] && $0.factor <= factors[k + 1] }
+            let lx = near.map { Foundation.log2($0.factor) }
+            if let q = parabola(lx, near.map(\.loss)) {
+                let m = minimum(q, lo: lx.min()!, hi: lx.max()!)
+                if m.inside { local = Foundation.pow(2, m.x) }
+            }
+        }
         return Optimum(axis: axis, size: size, budget: budget, parameters: parameters, defaultValue: defaultValue,
                        factors: factors, meanLosses: means, bestMeasured: best, factor: inside ? Foundation.pow(2, v) : nil,
-                       interval: interval, curvature: p.c, samples: samples)
+                       interval: interval, localFactor: local, curvature: p.c, samples: samples)
     }
 
     /// The power law through the bracketed optima of one axis, by least squares in log–log

@@ -50,14 +50,15 @@ extension HyperparameterStudy {
     }
 
     func optimumTable(_ s: Summary) -> ReportTable {
-        ReportTable(caption: "The optimum of each axis at each size (factor on the default; \(Self.percent(s.design.level)) intervals)",
+        ReportTable(caption: "The optimum of each axis at each size (factor on the default; \(Self.percent(s.design.level)) intervals; "
+                        + "local: the parabola through the best measured factor and its neighbours only)",
                     header: ["axis", "N (no embeddings)", "default", "best measured", "parabola optimum", "interval", "optimal value",
-                             "default's excess (nats)"],
+                             "local optimum", "default's excess (nats)"],
                     rows: s.optima.map { o in
                         [o.axis.rawValue, Self.sci(o.parameters), Self.sci(o.defaultValue), "×" + Self.num(o.bestMeasured),
                          o.factor.map { "×" + Self.num($0) } ?? "not bracketed", o.interval.map { "[×\(Self.num($0[0])), ×\(Self.num($0[1]))]" } ?? "–",
-                         o.value.map(Self.sci) ?? "–", Self.num(o.defaultExcess)]
-                    }, numericColumns: [1, 2, 6, 7])
+                         o.value.map(Self.sci) ?? "–", o.localFactor.map { "×" + Self.num($0) } ?? "–", Self.num(o.defaultExcess)]
+                    }, numericColumns: [1, 2, 6, 8])
     }
 
     func ruleTable(_ s: Summary) -> ReportTable {
