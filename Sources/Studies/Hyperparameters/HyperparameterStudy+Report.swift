@@ -7,13 +7,25 @@ extension HyperparameterStudy {
     /// optima and the fitted rules beside the default, the schedule checks and the noise scale.
     public func sections(_ s: Summary) -> [ReportSection] {
         let sizes = s.design.budgets.count
-        var paragraphs = [
+        let swept = s.design.learningRateFactors != [1] || s.design.batchFactors != [1]
+        var paragraphs = swept ? [
             "\(sizes) compute-optimal model sizes (budgets \(s.design.budgets.map(Self.sci).joined(separator: ", ")) FLOPs), each "
                 + "trained with the default recipe and with the peak learning rate × \(s.design.learningRateFactors.map(Self.num).joined(separator: ", ")) "
                 + "and the batch × \(s.design.batchFactors.map(Self.num).joined(separator: ", ")) (one axis at a time, the same tokens), "
                 + "\(s.design.seeds) seed\(s.design.seeds == 1 ? "" : "s") each. Each optimum is the vertex of a parabola in log₂ of the "
                 + "factor through every run, with a residual-bootstrap \(Self.percent(s.design.level)) interval.",
+        ] : [
+            "\(sizes) compute-optimal model sizes (budgets \(s.design.budgets.map(Self.sci).joined(separator: ", ")) FLOPs), each "
+                + "trained with the default recipe and with the candidate recipe on the same tokens, \(s.design.seeds) "
+                + "seed\(s.design.seeds == 1 ? "" : "s") each, compared seed by seed.",
         ]
+        let candidates = s.schedule.filter { $0.axis == .candidate }
+        if !candidates.isEmpty {
+            let better = candidates.filter { $0.differenceRange[1] < 0 }.count
+            paragraphs.append("The candidate recipe against the default: " + candidates.map { r in
+                "\(Self.signed(r.difference)) nats at N = \(Self.sci(r.parameters))" }.joined(separator: ", ")
+                + " (mean of the seed-paired differences); better in every seed at \(better) of \(candidates.count) sizes.")
+        }
         for r in s.rules {
             let what = r.axis == .learningRate ? "optimal peak learning rate" : "optimal batch (tokens)"
             paragraphs.append("The \(what) ∝ N^\(Self.num(r.exponent))"
@@ -72,10 +84,13 @@ extension HyperparameterStudy {
     }
 
     func scheduleTable(_ s: Summary) -> ReportTable {
-        ReportTable(caption: "Schedule checks: each variant against the default recipe at the same size and seeds",
+        ReportTable(caption: "Schedule checks: each variant against the default recipe at the same size and seeds"
+                        + (s.design.candidate.map { c in "; candidate: batch \(Self.sci(c.batchAt100k))·(N/1e5)^\(Self.num(c.batchExponent)) tokens, "
+                            + "warm-up \(Self.percent(c.warmupFraction)) of the run, β₂ \(Self.num(c.beta2))" } ?? ""),
                     header: ["N (no embeddings)", "check", "value", "default", "loss", "default's loss", "difference", "range over seeds"],
                     rows: s.schedule.map { r in
-                        [Self.sci(r.parameters), r.axis.rawValue, Self.num(r.value), Self.num(r.defaultValue), Self.num(r.loss),
+                        [Self.sci(r.parameters), r.axis.rawValue, r.axis == .candidate ? "candidate" : Self.num(r.value),
+                         r.axis == .candidate ? "default" : Self.num(r.defaultValue), Self.num(r.loss),
                          Self.num(r.defaultLoss), Self.signed(r.difference),
                          "[\(Self.signed(r.differenceRange[0])), \(Self.signed(r.differenceRange[1]))]"]
                     }, numericColumns: [0, 2, 3, 4, 5, 6])

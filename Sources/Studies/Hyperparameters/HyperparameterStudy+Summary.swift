@@ -99,13 +99,13 @@ extension HyperparameterStudy {
                 let runs = (base + here.filter { $0.axis == axis }).map { (factor: $0.axis == .baseline ? 1 : $0.value, loss: $0.loss) }
                 let defaultValue = axis == .learningRate ? defaults.hyperparameters.learningRate
                     : Double(defaults.hyperparameters.batch * defaults.shape.context)
-                if let o = Self.optimum(axis: axis, size: s, budget: budget, parameters: N, defaultValue: defaultValue, runs: runs,
+                if Set(runs.map(\.factor)).count >= 3, let o = Self.optimum(axis: axis, size: s, budget: budget, parameters: N, defaultValue: defaultValue, runs: runs,
                                         resamples: design.bootstrap, level: design.level,
                                         seed: design.seed &+ UInt64(2 * s + k)) {
                     optima.append(o)
                 }
             }
-            for axis in [Axis.warmup, .cosineFloor, .beta2] {
+            for axis in [Axis.warmup, .cosineFloor, .beta2, .candidate] {
                 for value in Array(Set(here.filter { $0.axis == axis }.map(\.value))).sorted() {
                     let pairs = here.filter { $0.axis == axis && $0.value == value }.compactMap { r in
                         base.first { $0.replicate == r.replicate }.map { (r.loss, $0.loss) }
@@ -116,7 +116,8 @@ extension HyperparameterStudy {
                     let defaultValue = switch axis {
                     case .warmup: Double(h.warmupTokens) / Double(defaults.tokens)
                     case .cosineFloor: h.finalLearningRateFraction
-                    default: h.adamw.beta2
+                    case .beta2: h.adamw.beta2
+                    default: 0.0
                     }
                     schedule.append(ScheduleRow(size: s, parameters: N, axis: axis, value: value, defaultValue: defaultValue,
                                                 loss: Self.mean(pairs.map(\.0)), defaultLoss: Self.mean(pairs.map(\.1)),
@@ -145,8 +146,9 @@ extension HyperparameterStudy {
                 + unbracketed.map { "\($0.axis.rawValue) at N = \(Self.sci($0.parameters)) (best measured ×\(Self.num($0.bestMeasured)))" }
                     .joined(separator: "; ") + "; those sizes are left out of the rule.")
         }
+        let swept = [Axis.learningRate: design.learningRateFactors, .batch: design.batchFactors].filter { $0.value != [1] }.keys
         let missing = design.budgets.indices.flatMap { s in
-            [Axis.learningRate, .batch].filter { a in !optima.contains { $0.size == s && $0.axis == a } }.map { (s, $0) }
+            swept.sorted { $0.rawValue > $1.rawValue }.filter { a in !optima.contains { $0.size == s && $0.axis == a } }.map { (s, $0) }
         }
         if !missing.isEmpty {
             notes.append("No optimum (fewer than 3 distinct values run, as when the batch cannot go below 1 sequence): "

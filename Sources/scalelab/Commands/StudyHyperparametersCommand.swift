@@ -23,9 +23,16 @@ struct StudyHyperparametersCommand: ParsableCommand {
     @OptionGroup var study: StudyArguments
     @Option(help: "Replicates of every run (seeds --seed, --seed + 1, …; default: the design's, 2 for the full study).")
     var seeds: Int?
+    @Flag(help: "Instead of sweeping, compare the default recipe with the candidate the sweep suggested (batch 634·(N/1e5)^0.72 tokens, 10% warm-up, beta2 0.99) at the full study's four sizes over 4 seeds; run it on seeds the sweep did not use (--seed 4).")
+    var candidate = false
+
+    func validate() throws {
+        if candidate && study.quick { throw ValidationError("--candidate and --quick are two designs; give one") }
+    }
 
     func run() throws {
-        var design = study.quick ? HyperparameterStudy.Design.quick(seed: study.seed) : HyperparameterStudy.Design.full(seed: study.seed)
+        var design = candidate ? HyperparameterStudy.Design.candidateCheck(seed: study.seed)
+            : study.quick ? HyperparameterStudy.Design.quick(seed: study.seed) : HyperparameterStudy.Design.full(seed: study.seed)
         if let b = study.bootstrap { design.bootstrap = b }
         if let seeds { design.seeds = seeds }
         do { try design.validate() } catch { throw ValidationError("\(error)") }
