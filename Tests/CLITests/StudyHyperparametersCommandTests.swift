@@ -66,6 +66,9 @@ final class StudyHyperparametersCommandTests: XCTestCase {
         let seeds = try study(["--seeds", "0"])
         XCTAssertNotEqual(seeds.status, 0)
         XCTAssertTrue(seeds.stderr.contains("seeds per run must be from 1 to 10"), seeds.stderr)
+        let both = try study(["--candidate"])
+        XCTAssertNotEqual(both.status, 0)
+        XCTAssertTrue(both.stderr.contains("--candidate and --quick are two designs"), both.stderr)
         let missing = try CLIRunner.run(["study", "hyperparameters", "--quick", "--dir", studyDir,
                                          "--data", dir.appendingPathComponent("nope.txt").path])
         XCTAssertNotEqual(missing.status, 0)

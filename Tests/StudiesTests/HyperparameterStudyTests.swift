@@ -78,6 +78,7 @@ final class HyperparameterStudyTests: XCTestCase {
                 case .cosineFloor: XCTAssertEqual(h.finalLearningRateFraction, v.value)
                 case .beta2: XCTAssertEqual(h.adamw.beta2, v.value)
                 case .baseline: XCTAssertEqual(h, defaults.hyperparameters)
+                case .candidate: XCTFail("the full study plans no candidate")
                 }
                 XCTAssertEqual(plan.runs[i].config.noiseScaleEvery, h.batch >= 2 ? 10 : nil)
             }
@@ -87,9 +88,30 @@ final class HyperparameterStudyTests: XCTestCase {
         // A batch that rounds to one already run is run once.
         let quick = try HyperparameterStudy(design: .quick()).sweep()
         XCTAssertEqual(quick.plan.runs.count, 12, "the smallest size's batch of 1 cannot halve")
+        // The candidate check: both recipes at every size and seed, nothing swept.
+        let check = try HyperparameterStudy(design: .candidateCheck()).sweep()
+        XCTAssertEqual(check.plan.runs.count, 4 * 2 * 4)
+        XCTAssertEqual(check.variants.filter { $0.axis == .candidate }.count, 16)
+        let candidate = HyperparameterStudy.Candidate()
+        for (run, v) in zip(check.plan.runs, check.variants) where v.axis == .candidate {
+            let h = run.config.hyperparameters
+            XCTAssertEqual(h.adamw.beta2, 0.99)
+            XCTAssertEqual(Double(h.warmupTokens), 0.1 * Double(run.tokens), accuracy: 1)
+            XCTAssertEqual(h.batch * run.config.shape.context,
+                           Int(pow(2, log2(634 * pow(max(10_000, Double(run.config.shape.nonEmbeddingParameterCount)) / 1e5, 0.72)).rounded())))
+            XCTAssertEqual(h.batch, candidate.batch(for: run.config.shape, tokens: run.tokens))
+            XCTAssertEqual(run.config.tokens % run.config.tokensPerStep, 0, "whole steps")
+        }
+        XCTAssertEqual(check.plan.runs.enumerated().filter { check.variants[$0.offset].axis == .candidate && check.variants[$0.offset].replicate == 0 }
+            .map { $0.element.config.hyperparameters.batch * $0.element.config.shape.context }, [128, 128, 256, 512])
+        XCTAssertEqual(check.plan.runs.enumerated().filter { check.variants[$0.offset].axis == .baseline && check.variants[$0.offset].replicate == 0 }
+            .map { $0.element.config.hyperparameters.batch * $0.element.config.shape.context }, [256, 256, 256, 512])
         var bad = HyperparameterStudy.Design.quick()
         bad.learningRateFactors = [1, 2]
         XCTAssertThrowsError(try bad.validate()) { XCTAssertTrue("\($0)".contains("at least 2 more distinct values"), "\($0)") }
+        bad = .candidateCheck()
+        bad.candidate?.warmupFraction = 1.5
+        XCTAssertThrowsError(try bad.validate()) { XCTAssertTrue("\($0)".contains("candidate recipe is out of range"), "\($0)") }
         bad = .quick()
         bad.scheduleBudgets = [5e9]
         XCTAssertThrowsError(try bad.validate()) { XCTAssertTrue("\($0)".contains("must be among the budgets"), "\($0)") }
@@ -188,5 +210,28 @@ final class HyperparameterStudyTests: XCTestCase {
         XCTAssertEqual(b, (1800.0 / 4) / (5.0 / 4), accuracy: 1e-9)
         XCTAssertNil(HyperparameterStudy.pooledNoiseScale([point(1, nil)]))
         XCTAssertNil(HyperparameterStudy.pooledNoiseScale([point(1, GradientNoise(measurements: 1, gradientSquaredNorm: -1, trace: 5))]))
+    }
+
+    /// The candidate check on simulated training: the candidate's rows are seed-paired
+    /// differences at every size; no optimum is fitted, and no note says one is missing.
+    func testTheCandidateCheckComparesTheRecipesSeedBySeed() throws {
+        let study = HyperparameterStudy(design: .candidateCheck())
+        let outcome = try StudyRunner(study: study, store: try store(), version: "test").run { s in try Self.simulate(s, noise: 0.002) }
+        guard case .finished(let summary) = outcome else { return XCTFail("the study did not finish") }
+        XCTAssertTrue(summary.optima.isEmpty)
+        XCTAssertTrue(summary.rules.isEmpty)
+        let rows = summary.schedule.filter { $0.axis == .candidate }
+        XCTAssertEqual(rows.count, 4)
+        for r in rows {
+            let runs = summary.runs.filter { $0.size == r.size }
+            let paired = (0..<4).map { k in
+                runs.first { $0.axis == .candidate && $0.replicate == k }!.loss - runs.first { $0.axis == .baseline && $0.replicate == k }!.loss
+            }
+            XCTAssertEqual(r.difference, paired.reduce(0, +) / 4, accuracy: 1e-12)
+            XCTAssertEqual(r.differenceRange, [paired.min()!, paired.max()!])
+        }
+        XCTAssertFalse(summary.notes.contains { $0.contains("No optimum") }, "\(summary.notes)")
+        let section = try XCTUnwrap(study.sections(summary).first)
+        XCTAssertTrue(section.paragraphs.contains { $0.hasPrefix("The candidate recipe against the default") }, "\(section.paragraphs)")
     }
 }
