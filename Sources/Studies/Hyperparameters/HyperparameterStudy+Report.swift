@@ -42,7 +42,7 @@ extension HyperparameterStudy {
         paragraphs += s.notes
         var plots = [factorPlot(s, axis: .learningRate), factorPlot(s, axis: .batch)]
         plots = plots.filter { !$0.series.isEmpty }
-        var tables = [optimumTable(s)]
+        var tables = s.optima.isEmpty ? [] : [optimumTable(s)]
         if !s.rules.isEmpty { tables.append(ruleTable(s)) }
         if !s.schedule.isEmpty { tables.append(scheduleTable(s)) }
         if !s.noise.isEmpty { tables.append(noiseTable(s)) }
@@ -100,7 +100,7 @@ extension HyperparameterStudy {
         ReportTable(caption: "The gradient noise scale B_simple at the end of the default runs, beside the batches (tokens)",
                     header: ["N (no embeddings)", "default batch", "optimal batch", "B_simple", "B_simple ÷ optimal"],
                     rows: s.noise.map { r in
-                        [Self.sci(r.parameters), Self.sci(r.defaultBatch), r.optimalBatch.map(Self.sci) ?? "not bracketed",
+                        [Self.sci(r.parameters), Self.sci(r.defaultBatch), r.optimalBatch.map(Self.sci) ?? (s.design.batchFactors == [1] ? "not swept" : "not bracketed"),
                          Self.sci(r.noiseScale), r.optimalBatch.map { Self.num(r.noiseScale / $0) } ?? "–"]
                     }, numericColumns: [0, 1, 2, 3, 4])
     }

@@ -133,7 +133,10 @@ extension HyperparameterStudy {
             }
         }
         let rules = [Axis.learningRate, .batch].compactMap { Self.rule(optima, axis: $0, level: design.level) }
-        var notes = [
+        let sweeps = design.learningRateFactors != [1] || design.batchFactors != [1]
+        var notes = !sweeps ? [
+            "The candidate is compared as a whole: which of its changes (batch, warm-up, β₂) brings what is not separated.",
+        ] : [
             "One axis at a time around the default recipe: the optimum of the learning rate is at the default batch, and the "
                 + "batch's at the default learning rate; an interaction (a larger batch wanting a larger rate) is not measured.",
             "Every run of a size trains on the same tokens, so a larger batch takes fewer steps: the batch optimum here is the "
