@@ -94,6 +94,22 @@ final class LadderCommandTests: XCTestCase {
         XCTAssertEqual(try status().count, 6, "a failed plan stores nothing")
     }
 
+    func testPlanWithTheCandidateRecipe() throws {
+        let r = try ok(["ladder", "plan", "--budgets", "3e10", "--sizes-per-budget", "2", "--throughput", "2e9", "--recipe", "candidate",
+                        "--dry-run", "--json"])
+        let plan = try XCTUnwrap((try r.json() as? [String: Any])?["plan"] as? [String: Any])
+        XCTAssertEqual((plan["spec"] as? [String: Any])?["recipe"] as? String, "candidate")
+        let runs = try XCTUnwrap(plan["runs"] as? [[String: Any]])
+        XCTAssertEqual(runs.count, 2)
+        for run in runs {
+            let h = try XCTUnwrap((run["config"] as? [String: Any])?["hyperparameters"] as? [String: Any])
+            XCTAssertEqual((h["adamw"] as? [String: Any])?["beta2"] as? Double, 0.99, "\(h)")
+        }
+        let bad = try CLIRunner.run(["ladder", "plan", "--budgets", "3e10", "--recipe", "tuned", "--dry-run"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("--recipe") && bad.stderr.contains("candidate"), bad.stderr)
+    }
+
     func testImportIsAllOrNothingAndExportReadsBack() throws {
         let good = dir.appendingPathComponent("good.csv").path
         try "params,tokens,loss\n1e6,2e7,3.5\n2e6,4e7,3.25\n".write(toFile: good, atomically: true, encoding: .utf8)

@@ -166,4 +166,27 @@ extension PlanTests {
         bad = spec; bad.mix = [TaskMixture(task: "addition-3", fraction: 1.2)]
         XCTAssertThrowsError(try LadderPlanner.plan(bad)) { XCTAssertTrue("\($0)".contains("(0, 1)"), "\($0)") }
     }
+
+    /// A spec's recipe sets every run's hyperparameters; a spec stored before recipes existed
+    /// reads as the default.
+    func testTheRecipeSetsEveryRunsHyperparameters() throws {
+        var spec = LadderSpec(budgets: [3e10, 1e12], count: 3)
+        let standard = try LadderPlanner.plan(spec)
+        spec.recipe = .candidate
+        let candidate = try LadderPlanner.plan(spec)
+        XCTAssertEqual(candidate.runs.count, standard.runs.count)
+        for (c, d) in zip(candidate.runs, standard.runs) {
+            XCTAssertEqual(c.config.shape, d.config.shape)
+            let h = c.config.hyperparameters
+            XCTAssertEqual(h, HyperparameterRecipe.candidate.hyperparameters(for: c.config.shape, tokens: h.warmupTokens * 10),
+                           "the candidate's recipe, its warm-up a tenth of the planned tokens")
+            XCTAssertEqual(h.adamw.beta2, 0.99)
+            XCTAssertEqual(h.learningRate, d.config.hyperparameters.learningRate, "the default's learning rate")
+            XCTAssertEqual(c.config.tokens % c.config.tokensPerStep, 0)
+            XCTAssertEqual(d.config.hyperparameters, Hyperparameters.defaults(for: d.config.shape, tokens: Int(d.budget! / d.config.shape.trainingFLOPsPerToken)),
+                           "no recipe: the default rule")
+        }
+        let old = try JSONConventions.decoder().decode(LadderSpec.self, from: JSONConventions.encoder().encode(LadderSpec(budgets: [1e12])))
+        XCTAssertNil(old.recipe)
+    }
 }

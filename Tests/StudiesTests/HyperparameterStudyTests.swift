@@ -92,7 +92,7 @@ final class HyperparameterStudyTests: XCTestCase {
         let check = try HyperparameterStudy(design: .candidateCheck()).sweep()
         XCTAssertEqual(check.plan.runs.count, 4 * 2 * 4)
         XCTAssertEqual(check.variants.filter { $0.axis == .candidate }.count, 16)
-        let candidate = HyperparameterStudy.Candidate()
+        let candidate = CandidateRecipe()
         for (run, v) in zip(check.plan.runs, check.variants) where v.axis == .candidate {
             let h = run.config.hyperparameters
             XCTAssertEqual(h.adamw.beta2, 0.99)
@@ -111,7 +111,7 @@ final class HyperparameterStudyTests: XCTestCase {
         XCTAssertThrowsError(try bad.validate()) { XCTAssertTrue("\($0)".contains("at least 2 more distinct values"), "\($0)") }
         bad = .candidateCheck()
         bad.candidate?.warmupFraction = 1.5
-        XCTAssertThrowsError(try bad.validate()) { XCTAssertTrue("\($0)".contains("candidate recipe is out of range"), "\($0)") }
+        XCTAssertThrowsError(try bad.validate()) { XCTAssertTrue("\($0)".contains("the candidate recipe is out of range"), "\($0)") }
         bad = .quick()
         bad.scheduleBudgets = [5e9]
         XCTAssertThrowsError(try bad.validate()) { XCTAssertTrue("\($0)".contains("must be among the budgets"), "\($0)") }

@@ -45,6 +45,8 @@ public struct LadderSpec: Sendable, Codable, Equatable {
     /// (`TrainingConfig.noiseScaleEvery`); a run whose batch is one sequence cannot and does not.
     /// Nil: none.
     public var noiseScaleEvery: Int?
+    /// The rule that sets every run's hyperparameters; nil: `HyperparameterRecipe.default`.
+    public var recipe: HyperparameterRecipe?
 
     public init(kind: SweepKind = .isoflop, budgets: [Double] = [], count: Int = 5, spreadDecades: Double = 0.5,
                 priorName: String = "epoch2024", prior: ChinchillaParameters = PublishedLaws.epoch2024,

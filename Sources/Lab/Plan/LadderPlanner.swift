@@ -83,9 +83,10 @@ public enum LadderPlanner {
         return LadderPlan(spec: spec, runs: runs, warnings: warnings, throughput: nil)
     }
 
-    /// One run: tokens rounded to whole steps of the default batch, everything else by the rule.
+    /// One run: tokens rounded to whole steps of the recipe's batch, everything else by the recipe
+    /// (`spec.recipe`, the default rule unless set).
     static func run(_ spec: LadderSpec, shape: ModelShape, tokens D: Double, target: Double, budget: Double?) -> PlannedRun {
-        let h = Hyperparameters.defaults(for: shape, tokens: max(1, Int(D.rounded())))
+        let h = (spec.recipe ?? .default).hyperparameters(for: shape, tokens: max(1, Int(D.rounded())))
         let perStep = h.batch * shape.context
         let steps = max(1, Int((D / Double(perStep)).rounded()))
         var config = TrainingConfig(shape: shape, tokens: steps * perStep, seed: spec.seed, hyperparameters: h, threads: 1)

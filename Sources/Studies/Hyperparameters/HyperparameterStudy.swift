@@ -39,8 +39,8 @@ public struct HyperparameterStudy: Study {
         public var finalFractions: [Double]
         /// AdamW β₂ values checked (the default 0.95).
         public var beta2Values: [Double]
-        /// A whole recipe to compare with the default at every size and seed (`Candidate`); nil: none.
-        public var candidate: Candidate?
+        /// A whole recipe to compare with the default at every size and seed; nil: none.
+        public var candidate: CandidateRecipe?
         /// Every run with a batch of at least 2 measures the gradient noise scale every this many
         /// steps (`TrainingConfig.noiseScaleEvery`); nil: none.
         public var noiseScaleEvery: Int?
@@ -54,7 +54,7 @@ public struct HyperparameterStudy: Study {
         /// A design; see the properties. `validate()` checks it.
         public init(budgets: [Double], learningRateFactors: [Double], batchFactors: [Double], seeds: Int,
                     scheduleBudgets: [Double] = [], warmupFractions: [Double] = [], finalFractions: [Double] = [],
-                    beta2Values: [Double] = [], candidate: Candidate? = nil, noiseScaleEvery: Int? = 10, seed: UInt64 = 0,
+                    beta2Values: [Double] = [], candidate: CandidateRecipe? = nil, noiseScaleEvery: Int? = 10, seed: UInt64 = 0,
                     bootstrap: Int = 200, level: Double = 0.9) {
             self.budgets = budgets
             self.learningRateFactors = learningRateFactors
@@ -91,12 +91,12 @@ public struct HyperparameterStudy: Study {
         }
 
         /// The candidate check: the full study's four sizes, no sweep, the default recipe against
-        /// `Candidate()` (the recipe the full study and its replication suggested) over four
+        /// `CandidateRecipe()` (the recipe the full study and its replication suggested) over four
         /// seeds: 32 runs, about 5 minutes on 2 cores. Run it on seeds the sweep did not use
         /// (`--seed 4`).
         public static func candidateCheck(seed: UInt64 = 4) -> Design {
             Design(budgets: [3e10, 1e11, 3e11, 1e12], learningRateFactors: [1], batchFactors: [1], seeds: 4,
-                   candidate: Candidate(), seed: seed)
+                   candidate: CandidateRecipe(), seed: seed)
         }
 
         /// Checks the design: increasing positive budgets; each axis's factors positive, at most
@@ -122,7 +122,7 @@ public struct HyperparameterStudy: Study {
                   beta2Values.allSatisfy({ $0 > 0 && $0 < 1 }) else {
                 throw bad("warm-up fractions must be in (0, 1), cosine floors in [0, 1] and β₂ values in (0, 1)")
             }
-            if let c = candidate { try c.validate() }
+            if let c = candidate, !c.isValid { throw bad("the candidate recipe is out of range: \(c)") }
             if let k = noiseScaleEvery, k < 1 { throw bad("the noise scale is measured every 1 or more steps, got \(k)") }
             guard bootstrap >= 0, level > 0, level < 1 else { throw bad("bootstrap must be >= 0 and level in (0, 1)") }
         }
@@ -142,56 +142,8 @@ public struct HyperparameterStudy: Study {
         case cosineFloor = "cosine-floor"
         /// AdamW's β₂.
         case beta2
-        /// The whole `Candidate` recipe.
+        /// The whole `CandidateRecipe`.
         case candidate
-    }
-
-    /// A recipe to test against the default as a whole: the batch by its own power law in N and
-    /// a warm-up and β₂ of its own; the peak learning rate and the cosine are the default's.
-    ///
-    /// The default values are what the full study and its replication suggested (2026-12-03,
-    /// seeds 0–3, docs/science.md §The hyperparameter study): the optimal batch
-    /// `634·(N/10⁵)^0.72` tokens (the geometric mean of the two runs' fits, 527·N^0.66 and
-    /// 762·N^0.78), rounded to a power of 2 of at least one sequence, and at most the tokens/400 of
-    /// the default rule; a warm-up of 10% of the run (the 25% one helped the 1.3·10⁴ model in all
-    /// four seeds, the 1% one hurt, 10% is in between and untested); β₂ 0.99 (better in three of
-    /// four checks).
-    public struct Candidate: Sendable, Codable, Equatable {
-        /// The batch in tokens at N = 10⁵ non-embedding parameters, and its exponent in N.
-        public var batchAt100k: Double = 634, batchExponent: Double = 0.72
-        /// The warm-up as a fraction of the run's tokens.
-        public var warmupFraction: Double = 0.1
-        /// AdamW's β₂.
-        public var beta2: Double = 0.99
-
-        public init() {}
-
-        /// The candidate's batch (sequences) for `shape` trained on `tokens` tokens.
-        public func batch(for shape: ModelShape, tokens: Int) -> Int {
-            let n = Double(max(10_000, shape.nonEmbeddingParameterCount))
-            var batchTokens = Foundation.pow(2, Foundation.log2(batchAt100k * Foundation.pow(n / 1e5, batchExponent)).rounded())
-            batchTokens = min(65_536, max(Double(shape.context), batchTokens))
-            batchTokens = min(batchTokens, max(Double(shape.context), Double(tokens) / 400))
-            return max(1, Int(batchTokens) / shape.context)
-        }
-
-        /// `h` (the default recipe of `shape` on `tokens` tokens) with the candidate's batch
-        /// (`batch(for:tokens:)` unless given), warm-up and β₂.
-        public func apply(to h: Hyperparameters, shape: ModelShape, tokens: Int, batch given: Int? = nil) -> Hyperparameters {
-            var h = h
-            h.batch = given ?? batch(for: shape, tokens: tokens)
-            h.microBatch = Hyperparameters.defaultMicroBatch(for: shape, batch: h.batch)
-            h.warmupTokens = max(1, Int(warmupFraction * Double(tokens)))
-            h.adamw.beta2 = beta2
-            return h
-        }
-
-        func validate() throws {
-            guard batchAt100k.isFinite, batchAt100k >= 1, batchExponent.isFinite, abs(batchExponent) <= 3,
-                  warmupFraction > 0, warmupFraction < 1, beta2 > 0, beta2 < 1 else {
-                throw StudyError.unusable("the hyperparameter study's candidate recipe is out of range: \(self)")
-            }
-        }
     }
 
     /// One planned run's place in the study.

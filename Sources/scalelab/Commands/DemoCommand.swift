@@ -32,6 +32,8 @@ struct DemoCommand: ParsableCommand {
     var smallestBudget: Double?
     @Option(name: .customLong("largest-budget"), help: "The ladder's largest budget in FLOPs (default 3e11 with --quick, else 3e12).")
     var largestBudget: Double?
+    @Option(help: "The rule for every run's hyperparameters: default, or candidate (see `ladder plan --recipe`).")
+    var recipe: HyperparameterRecipe = .default
     @Flag(help: "Print one JSON summary on stdout.") var json = false
 
     /// Four budgets log-spaced from the smallest to the largest (two decades by default), five
@@ -129,7 +131,9 @@ struct DemoCommand: ParsableCommand {
         if try store.sweeps().isEmpty {
             // ±0.5 decades around Epoch's N_opt. (±1 decade was tried: it adds d_model-8 models whose
             // losses made the approach-3 forecast worse, 20% instead of 3% off on the quick ladder.)
-            var plan = try LadderPlanner.plan(LadderSpec(kind: .isoflop, budgets: budgets, count: 5, seed: seed))
+            var spec = LadderSpec(kind: .isoflop, budgets: budgets, count: 5, seed: seed)
+            spec.recipe = recipe == .default ? nil : recipe
+            var plan = try LadderPlanner.plan(spec)
             // Calibrated at each worker's thread count; the workers run side by side.
             plan.estimate(with: try Calibration.estimate(for: plan, threads: max(1, defaultThreadCount / workers)))
             _ = try store.add(plan, name: "demo ladder", version: ScaleLabVersion.current)
@@ -145,8 +149,9 @@ struct DemoCommand: ParsableCommand {
     private func forecastAndTrain(store: RunStore, path: String, analysis: StoreAnalysisResult, law: ChinchillaParameters,
                                   backtest: LadderBacktest?, compute: Double) throws -> (LadderForecast, Int64, LadderForecast.Errors) {
         if try store.sweeps().count < 2 {
-            let spec = LadderSpec(kind: .isoflop, budgets: [compute], count: 1, spreadDecades: 0,
+            var spec = LadderSpec(kind: .isoflop, budgets: [compute], count: 1, spreadDecades: 0,
                                   priorName: "approach-3 fit of the demo ladder", prior: law, seed: seed)
+            spec.recipe = recipe == .default ? nil : recipe
             _ = try store.add(try LadderPlanner.plan(spec), name: "demo forecast", version: ScaleLabVersion.current)
         }
         let sweep = try store.sweeps()[1].id!

@@ -60,6 +60,8 @@ extension LadderCommand {
         @Option(name: .customLong("eval-examples"), help: "Held-out examples per --eval task (default 500).") var evalExamples: Int?
         @Option(name: .customLong("noise-scale-every"), help: "Every run measures the gradient noise scale every this many steps (see `train --noise-scale-every`).")
         var noiseScaleEvery: Int?
+        @Option(help: "The rule for every run's hyperparameters: default, or candidate (the recipe `study hyperparameters` suggested: batch 634·(N/1e5)^0.72 tokens, 10% warm-up, beta2 0.99; under test).")
+        var recipe: HyperparameterRecipe = .default
         @Option(help: "Name of the sweep.") var name: String?
         @Option(help: "Skip calibration: assume this many training FLOP/s.") var throughput: PositiveNumber?
         @Option(help: "Threads the estimate assumes (default: all cores).") var threads: Int?
@@ -92,6 +94,7 @@ extension LadderCommand {
             } catch let e as TrainerError { throw ValidationError(e.description) }
             spec.evaluationExamples = evalExamples
             spec.noiseScaleEvery = noiseScaleEvery
+            spec.recipe = recipe == .default ? nil : recipe
             return spec
         }
 

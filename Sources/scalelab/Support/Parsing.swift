@@ -2,6 +2,7 @@ import Foundation
 import ArgumentParser
 import LawFitting
 import ScalingLaws
+import Trainer
 
 /// `--grid log_A=0,5,10` → ("log_A", [0, 5, 10]); `--fix E=1.69` → ("E", [1.69]).
 struct NamedValues: ExpressibleByArgument {
@@ -37,6 +38,8 @@ extension ScaleVariable: ExpressibleByArgument {
 }
 
 extension FitObjectiveKind: ExpressibleByArgument {}
+
+extension HyperparameterRecipe: ExpressibleByArgument {}
 
 extension BootstrapResampling: ExpressibleByArgument {
     /// The help of every `--resampling` option.
