@@ -35,7 +35,7 @@ public struct LawAnalysis: Sendable {
         let willBacktest = options.holdout != nil || data.count - k > formula.parameters.count
         if willBacktest { options.report("back-testing \(formula.identifier) without the \(groupedDigits(k)) largest-compute points...") }
         let backtest = willBacktest ? try Backtest.run(formula, data: data, holdout: k, options: fitOptions) : nil
-        let rolling = try rollingBacktest(formula, data: data, options: options, warm: fit)
+        let rolling = try rollingBacktest(formula, data: data, options: options)
         var report = FitReport(fit: fit, bootstrap: boot, seed: options.seed, budgets: options.budgets, holdout: backtest,
                                rollingBacktest: rolling,
                                data: .init(file: set.source, points: data.count, hash: set.contentHash, ranges: data.ranges,
@@ -48,16 +48,16 @@ public struct LawAnalysis: Sendable {
     /// The rolling back-tests of `formula` over the budgets of `data` (grouped by
     /// `options.budgetTolerance`), which give a forecast its form interval
     /// (`RollingBacktestResult.formInterval`); nil for data of more than
-    /// `RollingBacktest.maxBudgets` budgets (not a ladder) or without a compute scale. Given
-    /// `warm`, the law's fit to all of `data`, each back-test fit starts from its best starts and
-    /// a coarse grid (`RollingBacktest.warmStarts`) instead of the whole grid.
+    /// `RollingBacktest.maxBudgets` budgets (not a ladder) or without a compute scale. The first
+    /// back-test fit starts from the whole grid, each later one from the one before's best starts
+    /// and a coarse grid (`RollingBacktest.warmStarts`).
     public static func rollingBacktest(_ formula: any LawFormula, data: FitData,
-                                       options: AnalysisOptions, warm: LawFit? = nil) throws -> RollingBacktestResult? {
+                                       options: AnalysisOptions) throws -> RollingBacktestResult? {
         let budgets = RollingBacktest.budgets(data, for: formula, tolerance: options.budgetTolerance).count
         guard budgets > 0, budgets <= RollingBacktest.maxBudgets else { return nil }
         options.report("rolling back-tests of \(formula.identifier) over \(budgets) budget\(budgets == 1 ? "" : "s")...")
         return try RollingBacktest.run(formula, data: data, tolerance: options.budgetTolerance, options: options.fitOptions(for: formula),
-                                      warm: warm)
+                                      warmStarts: true)
     }
 
     /// `1 point`, `10,000 points`.

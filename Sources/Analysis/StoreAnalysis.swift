@@ -184,7 +184,7 @@ public enum StoreAnalysis {
                 samples = boot.samples
             }
             let handedRolling = reusable == nil ? nil : given?.report.rollingBacktest
-            rolling = try handedRolling ?? LawAnalysis.rollingBacktest(ChinchillaLaw(), data: data, options: options, warm: fit)
+            rolling = try handedRolling ?? LawAnalysis.rollingBacktest(ChinchillaLaw(), data: data, options: options)
         } else {
             notes.append("approach 3 needs more than 5 finished runs with N and D (5 parameters); found \(measurements.count)")
         }

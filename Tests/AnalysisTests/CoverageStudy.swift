@@ -143,13 +143,13 @@ struct CoverageStudy {
         let target = trueLoss(N: N, D: D, C: heldOut)
         var t = ForecastTally()
         for seed in seeds {
-            let (data, fit, laws) = try fitted(seed: seed)
+            let (data, _, laws) = try fitted(seed: seed)
             t.sets += 1
             guard let noise = BootstrapResult.percentileInterval(laws.map { $0.loss(parameters: N, tokens: D) }, level: options.level)
             else { continue }
             if target < noise[0] { t.belowNoise += 1 } else if target > noise[1] { t.aboveNoise += 1 } else { t.noiseCovered += 1 }
             t.noiseLogWidth += log(noise[1] / noise[0])
-            let rolling = try LawAnalysis.rollingBacktest(ChinchillaLaw(), data: data, options: options, warm: fit)
+            let rolling = try LawAnalysis.rollingBacktest(ChinchillaLaw(), data: data, options: options)
             guard let form = rolling?.formInterval(noise, compute: heldOut) else { continue }
             t.withForm += 1
             if target < form[0] { t.belowForm += 1 } else if target > form[1] { t.aboveForm += 1 } else { t.formCovered += 1 }

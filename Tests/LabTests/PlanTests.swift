@@ -186,6 +186,8 @@ extension PlanTests {
             XCTAssertEqual(d.config.hyperparameters, Hyperparameters.defaults(for: d.config.shape, tokens: Int(d.budget! / d.config.shape.trainingFLOPsPerToken)),
                            "no recipe: the default rule")
         }
+        XCTAssertEqual(candidate.runs.first!.config.hyperparameters.batch * 2, standard.runs.first!.config.hyperparameters.batch,
+                       "the smallest model: 128 tokens a step against the default's 256")
         let old = try JSONConventions.decoder().decode(LadderSpec.self, from: JSONConventions.encoder().encode(LadderSpec(budgets: [1e12])))
         XCTAssertNil(old.recipe)
     }

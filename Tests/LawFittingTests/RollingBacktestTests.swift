@@ -98,7 +98,8 @@ final class RollingBacktestTests: XCTestCase {
         XCTAssertEqual(Set(try options.coarseStartPoints(for: ChinchillaLaw()).map { $0[3] }), [0.3, 0.4], "short axes stay")
     }
 
-    /// Warm back-tests (each step from the full fit's best starts and the coarse grid) predict
+    /// Warm back-tests (each step after the first from the step before's best starts and the
+    /// coarse grid) predict
     /// what the full 4,500-start grid predicts, step by step, on noisy ladders of the right form
     /// and of a form Chinchilla's cannot express, with 4 and 6 budgets: the shortcut finds the
     /// same optimum of every truncated ladder, at a fraction of the starts.
@@ -110,9 +111,8 @@ final class RollingBacktestTests: XCTestCase {
         for (budgets, loss) in [(4, right), (6, right), (4, wrong), (6, wrong)] {
             for seed in UInt64(1)...2 {
                 let data = ladder(budgets: budgets, noise: 0.02, seed: seed, loss: loss)
-                let fit = try LawFitter.fit(ChinchillaLaw(), to: data)
                 let full = try RollingBacktest.run(ChinchillaLaw(), data: data)
-                let warm = try RollingBacktest.run(ChinchillaLaw(), data: data, warm: fit)
+                let warm = try RollingBacktest.run(ChinchillaLaw(), data: data, warmStarts: true)
                 XCTAssertEqual(warm.steps.map(\.points), full.steps.map(\.points))
                 for (w, f) in zip(warm.steps, full.steps) {
                     let gap = zip(w.logErrors, f.logErrors).map { abs($0 - $1) }.max()!
@@ -124,5 +124,7 @@ final class RollingBacktestTests: XCTestCase {
         }
         XCTAssertEqual(steps, 2 * (2 + 4 + 2 + 4))
         print("warm against full-grid back-tests: \(steps) steps, largest difference of a log error \(worst)")
+        let fit = try LawFitter.fit(ChinchillaLaw(), to: ladder(budgets: 4) { right($0, $1) })
+        XCTAssertThrowsError(try RollingBacktest.warmStarts(KaplanJointLaw(), from: fit, options: FitOptions()), "a warm start from another law")
     }
 }

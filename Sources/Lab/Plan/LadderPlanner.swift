@@ -23,7 +23,7 @@ public enum LadderPlanner {
     /// `TransformerShape.trainingFLOPsPerToken(method: .exact)`: every matrix product, logits
     /// included, attention over the causal context; the same C the trainer records), rounded to
     /// whole optimizer steps of B·T tokens, so each run's FLOPs are within half a step of C.
-    /// Hyperparameters: `Hyperparameters.defaults`.
+    /// Hyperparameters: `spec.recipe` (`HyperparameterRecipe`; `Hyperparameters.defaults` unless set).
     public static func plan(_ spec: LadderSpec) throws(PlanError) -> LadderPlan {
         try validate(spec)
         var runs: [PlannedRun] = []

@@ -98,15 +98,18 @@ public enum RollingBacktest {
     /// `budgets(_:for:tolerance:)` does (0.01, `AnalysisOptions.defaultBudgetTolerance`, the
     /// IsoFLOP grouping). A step whose fit finds no converged start is left out.
     ///
-    /// Each step's fit starts from the full start grid of `options`, or, given `warm` (the law's
-    /// fit to all of `data`), from `warmStarts(_:from:options:)`: that fit's best starts and a
-    /// coarse grid over the same box, about a twentieth of the starts for approach 3.
+    /// Each step's fit starts from the full start grid of `options`; with `warmStarts`, only the
+    /// first step's does, and each later step starts from `warmStarts(_:from:options:)` of the
+    /// step before it: that fit's best starts and a coarse grid over the same box, about a
+    /// twentieth of the starts for approach 3. A step never starts from a fit that saw the budget
+    /// it predicts.
     public static func run(_ formula: any LawFormula, data: FitData, tolerance: Double = 0.01,
-                           options: FitOptions = FitOptions(), warm: LawFit? = nil) throws -> RollingBacktestResult {
+                           options: FitOptions = FitOptions(), warmStarts warm: Bool = false) throws -> RollingBacktestResult {
         guard tolerance >= 0, tolerance.isFinite else {
             throw FitError.badOption("the budget tolerance must be 0 or more (|ln C/C'|), got \(tolerance)")
         }
-        let starts = try warm.map { try warmStarts(formula, from: $0, options: options) } ?? options.startPoints(for: formula)
+        let grid = try options.startPoints(for: formula)
+        var previous: LawFit? = nil
         let groups = budgets(data, for: formula, tolerance: tolerance)
         let meanScale = groups.map { g in
             _exp(g.map { _log(Backtest.scale(of: data.inputs[$0], for: formula)) }.reduce(0, +) / Double(g.count))
@@ -117,9 +120,11 @@ public enum RollingBacktest {
             fitted += groups[k]
             guard fitted.count > formula.parameters.count else { continue }
             let fit: LawFit
+            let starts = try warm ? previous.map { try warmStarts(formula, from: $0, options: options) } ?? grid : grid
             do { fit = try LawFitter.fit(formula, to: data.subset(fitted), starts: starts, options: options) } catch FitError.noConvergedStart {
                 continue
             }
+            previous = fit
             let p = fit.parameters
             let errors = groups[k + 1].map { i in _log(formula.value(p, at: data.inputs[i])) - data.logLoss[i] }
             steps.append(.init(fittedThrough: meanScale[k], compute: meanScale[k + 1], points: fitted.count,
@@ -128,18 +133,20 @@ public enum RollingBacktest {
         return RollingBacktestResult(budgets: meanScale, steps: steps)
     }
 
-    /// The starts of a back-test fit warmed by `fit`, the law's fit to every point (fitting
-    /// space): `fit`'s best starts (`LawFit.bestStarts`, the basins the whole ladder found),
+    /// The starts of a back-test fit warmed by `fit`, the law's fit to the budgets below (fitting
+    /// space): `fit`'s best starts (`LawFit.bestStarts`, the basins the smaller ladder found),
     /// then `options.coarseStartPoints(for:)` (every parameter's grid thinned to its ends and
-    /// middle, so a truncated ladder whose optimum lies elsewhere in the box still has a start
-    /// near it), then `options.extraStarts`.
+    /// middle, so a ladder whose optimum moved with the new budget still has a start near it,
+    /// `options.extraStarts` among them).
     ///
-    /// On a truncated ladder the optimum moves, and it may move far: fewer budgets pin E and the
+    /// With one more budget the optimum moves, and it may move far: fewer budgets pin E and the
     /// exponents less. The coarse grid is what keeps a warm start honest there; the tests hold
     /// every step's optimum to the full grid's on ladders of the right and a wrong form.
     public static func warmStarts(_ formula: any LawFormula, from fit: LawFit, options: FitOptions) throws -> [[Double]] {
         let specs = formula.parameters
-        precondition(fit.formula.parameters.count == specs.count, "a warm start from a fit of another law")
+        guard fit.formula.identifier == formula.identifier, fit.formula.parameters.count == specs.count else {
+            throw FitError.badOption("a warm start for \(formula.identifier) from a fit of \(fit.formula.identifier)")
+        }
         let best = fit.bestStarts.map { s in zip(specs, s.parameters).map { $0.fitting($1) } }
             .filter { $0.allSatisfy(\.isFinite) }
         return best + (try options.coarseStartPoints(for: formula))

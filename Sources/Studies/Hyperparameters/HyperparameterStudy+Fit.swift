@@ -18,8 +18,8 @@ extension HyperparameterStudy {
         /// factor, when it is a minimum (c > 0) inside the factors run; nil otherwise.
         public var factor: Double?
         /// Its percentile interval over a residual bootstrap of the parabola (each resample's
-        /// vertex held to the factors' range; a resample without a minimum counts at the end
-        /// whose mean loss is lower); nil without a vertex, without resamples, or with only 3
+        /// vertex held to the factors' range; a resample without a minimum inside counts at the
+        /// end where its parabola is lower); nil without a vertex, without resamples, or with only 3
         /// runs (the parabola passes through them all).
         public var interval: [Double]?
         /// The same vertex from the runs at the best measured factor and its two neighbours only
@@ -168,9 +168,7 @@ extension HyperparameterStudy {
         guard !used.isEmpty else { return nil }
         let lx = used.map { Foundation.log($0.parameters / 1e5) }
         let fit = line(lx, used.map { Foundation.log($0.value!) })
-        let all = optima.filter { $0.axis == axis }
-        let defaultSlope = all.count >= 2
-            ? line(all.map { Foundation.log($0.parameters / 1e5) }, all.map { Foundation.log($0.defaultValue) }).slope : 0
+        let defaultSlope = used.count >= 2 ? line(lx, used.map { Foundation.log($0.defaultValue) }).slope : 0
         var exponentInterval: [Double]? = nil, valueInterval: [Double]? = nil
         let draws = used.map(\.samples.count).min() ?? 0
         if used.count >= 2, draws > 0 {

@@ -83,7 +83,7 @@ public struct HyperparameterStudy: Study {
 
         /// The quick study for smoke tests: two tiny sizes (1e9 and 8e9 FLOPs), learning rate ×
         /// 1/4, 1, 4 and batch × 1/2, 1, 2, one seed, each schedule check once at the smaller
-        /// size; 13 runs, 100 resamples.
+        /// size; 12 runs (the smaller size's batch of 1 sequence cannot halve), 100 resamples.
         public static func quick(seed: UInt64 = 0) -> Design {
             Design(budgets: [1e9, 8e9], learningRateFactors: [0.25, 1, 4], batchFactors: [0.5, 1, 2], seeds: 1,
                    scheduleBudgets: [1e9], warmupFractions: [0.25], finalFractions: [0], beta2Values: [0.99],
@@ -92,8 +92,8 @@ public struct HyperparameterStudy: Study {
 
         /// The candidate check: the full study's four sizes, no sweep, the default recipe against
         /// `CandidateRecipe()` (the recipe the full study and its replication suggested) over four
-        /// seeds: 32 runs, about 5 minutes on 2 cores. Run it on seeds the sweep did not use
-        /// (`--seed 4`).
+        /// seeds from `seed` on: 32 runs, about 3–5 minutes on 2 cores. The command starts them at
+        /// `--seed` + 4, past the seeds the sweep and its replication used.
         public static func candidateCheck(seed: UInt64 = 4) -> Design {
             Design(budgets: [3e10, 1e11, 3e11, 1e12], learningRateFactors: [1], batchFactors: [1], seeds: 4,
                    candidate: CandidateRecipe(), seed: seed)
@@ -200,6 +200,11 @@ public struct HyperparameterStudy: Study {
             }
             // Every run of the size on the same tokens: a whole number of steps at every batch.
             let multiple = (batches.keys + [candidateBatch ?? 1]).reduce(1) { lcm($0, $1) } * T
+            guard multiple <= run.config.tokens / 20 else {
+                throw StudyError.unusable("the hyperparameter study's batches \(batches.keys.sorted()) at the budget "
+                    + "\(design.budgets[i]) need runs of a multiple of \(multiple) tokens, more than 5% of the size's "
+                    + "\(run.config.tokens): choose batch factors that are powers of 2")
+            }
             let tokens = max(multiple, Int((Double(run.config.tokens) / Double(multiple)).rounded()) * multiple)
             var changes: [(Axis, Double, (inout Hyperparameters) -> Void)] = [(.baseline, 1, { _ in })]
             for f in design.learningRateFactors where f != 1 {

@@ -23,7 +23,7 @@ struct StudyHyperparametersCommand: ParsableCommand {
     @OptionGroup var study: StudyArguments
     @Option(help: "Replicates of every run (seeds --seed, --seed + 1, …; default: the design's, 2 for the full study).")
     var seeds: Int?
-    @Flag(help: "Instead of sweeping, compare the default recipe with the candidate the sweep suggested (batch 634·(N/1e5)^0.72 tokens, 10% warm-up, beta2 0.99) at the full study's four sizes over 4 seeds; run it on seeds the sweep did not use (--seed 4).")
+    @Flag(help: "Instead of sweeping, compare the default recipe with the candidate the sweep suggested (batch 634·(N/1e5)^0.72 tokens, 10% warm-up, beta2 0.99) at the full study's four sizes over 4 seeds, --seed + 4 to --seed + 7 (past the seeds the sweep and its replication used).")
     var candidate = false
 
     func validate() throws {
@@ -31,7 +31,8 @@ struct StudyHyperparametersCommand: ParsableCommand {
     }
 
     func run() throws {
-        var design = candidate ? HyperparameterStudy.Design.candidateCheck(seed: study.seed)
+        // The candidate check's seeds start 4 past --seed: past the sweep's and its replication's (0–3).
+        var design = candidate ? HyperparameterStudy.Design.candidateCheck(seed: study.seed &+ 4)
             : study.quick ? HyperparameterStudy.Design.quick(seed: study.seed) : HyperparameterStudy.Design.full(seed: study.seed)
         if let b = study.bootstrap { design.bootstrap = b }
         if let seeds { design.seeds = seeds }
