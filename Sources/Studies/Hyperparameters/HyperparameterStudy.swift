@@ -74,7 +74,7 @@ public struct HyperparameterStudy: Study {
         /// The full study: four sizes at 3e10, 1e11, 3e11 and 1e12 FLOPs (about 1.4e4 to 7e4
         /// parameters, the lower two-thirds of the demo's ladder), learning rate and batch each ×
         /// 1/4, 1/2, 1, 2, 4, two seeds; the schedule checks (warm-up 1% and 25% of the run,
-        /// cosine floor 0, β₂ 0.99) at the two middle sizes. 88 runs, about 40 minutes on 2 cores.
+        /// cosine floor 0, β₂ 0.99) at the two middle sizes. 88 runs, about 10 minutes on 2 cores.
         public static func full(seed: UInt64 = 0) -> Design {
             Design(budgets: [3e10, 1e11, 3e11, 1e12], learningRateFactors: [0.25, 0.5, 1, 2, 4],
                    batchFactors: [0.25, 0.5, 1, 2, 4], seeds: 2, scheduleBudgets: [1e11, 3e11],

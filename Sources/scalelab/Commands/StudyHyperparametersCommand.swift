@@ -16,7 +16,7 @@ struct StudyHyperparametersCommand: ParsableCommand {
         Fits each size's optimum as the vertex of a parabola in log2 of the factor (residual-bootstrap \
         intervals), the optima across sizes as power laws in N beside the default rule, and reports the \
         gradient noise scale of the default runs beside the batch optimum. The full study (88 runs) takes \
-        about 40 minutes on 2 cores; --quick about a minute.
+        about 10 minutes on 2 cores; --quick about 10 seconds.
         """
     )
 
