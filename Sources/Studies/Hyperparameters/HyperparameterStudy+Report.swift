@@ -7,8 +7,7 @@ extension HyperparameterStudy {
     /// optima and the fitted rules beside the default, the schedule checks and the noise scale.
     public func sections(_ s: Summary) -> [ReportSection] {
         let sizes = s.design.budgets.count
-        let swept = s.design.learningRateFactors != [1] || s.design.batchFactors != [1]
-        var paragraphs = swept ? [
+        var paragraphs = !s.design.sweptAxes.isEmpty ? [
             "\(sizes) compute-optimal model sizes (budgets \(s.design.budgets.map(Self.sci).joined(separator: ", ")) FLOPs), each "
                 + "trained with the default recipe and with the peak learning rate × \(s.design.learningRateFactors.map(Self.num).joined(separator: ", ")) "
                 + "and the batch × \(s.design.batchFactors.map(Self.num).joined(separator: ", ")) (one axis at a time, the same tokens), "
@@ -100,7 +99,7 @@ extension HyperparameterStudy {
         ReportTable(caption: "The gradient noise scale B_simple at the end of the default runs, beside the batches (tokens)",
                     header: ["N (no embeddings)", "default batch", "optimal batch", "B_simple", "B_simple ÷ optimal"],
                     rows: s.noise.map { r in
-                        [Self.sci(r.parameters), Self.sci(r.defaultBatch), r.optimalBatch.map(Self.sci) ?? (s.design.batchFactors == [1] ? "not swept" : "not bracketed"),
+                        [Self.sci(r.parameters), Self.sci(r.defaultBatch), r.optimalBatch.map(Self.sci) ?? (s.design.sweptAxes.contains(.batch) ? "not bracketed" : "not swept"),
                          Self.sci(r.noiseScale), r.optimalBatch.map { Self.num(r.noiseScale / $0) } ?? "–"]
                     }, numericColumns: [0, 1, 2, 3, 4])
     }

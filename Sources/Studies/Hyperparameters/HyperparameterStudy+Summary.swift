@@ -133,8 +133,7 @@ extension HyperparameterStudy {
             }
         }
         let rules = [Axis.learningRate, .batch].compactMap { Self.rule(optima, axis: $0, level: design.level) }
-        let sweeps = design.learningRateFactors != [1] || design.batchFactors != [1]
-        var notes = !sweeps ? [
+        var notes = design.sweptAxes.isEmpty ? [
             "The candidate is compared as a whole: which of its changes (batch, warm-up, β₂) brings what is not separated.",
         ] : [
             "One axis at a time around the default recipe: the optimum of the learning rate is at the default batch, and the "
@@ -149,9 +148,8 @@ extension HyperparameterStudy {
                 + unbracketed.map { "\($0.axis.rawValue) at N = \(Self.sci($0.parameters)) (best measured ×\(Self.num($0.bestMeasured)))" }
                     .joined(separator: "; ") + "; those sizes are left out of the rule.")
         }
-        let swept = [Axis.learningRate: design.learningRateFactors, .batch: design.batchFactors].filter { $0.value != [1] }.keys
         let missing = design.budgets.indices.flatMap { s in
-            swept.sorted { $0.rawValue > $1.rawValue }.filter { a in !optima.contains { $0.size == s && $0.axis == a } }.map { (s, $0) }
+            design.sweptAxes.filter { a in !optima.contains { $0.size == s && $0.axis == a } }.map { (s, $0) }
         }
         if !missing.isEmpty {
             notes.append("No optimum (fewer than 3 distinct values run, as when the batch cannot go below 1 sequence): "

@@ -90,6 +90,12 @@ public struct HyperparameterStudy: Study {
                    seed: seed, bootstrap: 100)
         }
 
+        /// The axes the design sweeps (learning rate, then batch): those whose factors hold more
+        /// than the default's 1.
+        public var sweptAxes: [Axis] {
+            [(Axis.learningRate, learningRateFactors), (.batch, batchFactors)].filter { Set($0.1) != [1] }.map(\.0)
+        }
+
         /// The candidate check: the full study's four sizes, no sweep, the default recipe against
         /// `CandidateRecipe()` (the recipe the full study and its replication suggested) over four
         /// seeds from `seed` on: 32 runs, about 3–5 minutes on 2 cores. The command starts them at
