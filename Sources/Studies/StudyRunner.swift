@@ -105,12 +105,7 @@ public struct StudyRunner<S: Study>: Sendable {
 
     /// What differs between two specs, in words.
     static func difference(_ a: LadderSpec, _ b: LadderSpec) -> String {
-        var parts: [String] = []
-        if a.budgets != b.budgets { parts.append("budgets \(a.budgets) there, \(b.budgets) now") }
-        if a.seed != b.seed { parts.append("seed \(a.seed) there, \(b.seed) now") }
-        if a.mix != b.mix { parts.append("task mix differs") }
-        if a.evaluationTasks != b.evaluationTasks || a.evaluationExamples != b.evaluationExamples { parts.append("evaluations differ") }
-        return parts.isEmpty ? "the ladder specifications differ" : parts.joined(separator: "; ")
+        a.differences(from: b).joined(separator: "; ")
     }
 
     /// A run's config as a study sets it: without its threads, which the runner fixes when the run

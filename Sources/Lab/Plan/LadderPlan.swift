@@ -58,6 +58,40 @@ public struct LadderSpec: Sendable, Codable, Equatable {
     }
 }
 
+extension HyperparameterRecipe {
+    /// The value `LadderSpec.recipe` stores for this recipe: nil for the default, so a spec
+    /// planned with the default equals one stored before recipes existed.
+    public var specValue: HyperparameterRecipe? { self == .default ? nil : self }
+}
+
+extension LadderSpec {
+    /// What differs between this spec (the stored one) and `other` (the one planned now), in words:
+    /// empty when they are equal. A resumed ladder, study or demo refuses a store whose plan differs.
+    public func differences(from other: LadderSpec) -> [String] {
+        func pair<T>(_ name: String, _ a: T, _ b: T) -> String { "\(name) \(a) there, \(b) now" }
+        var parts: [String] = []
+        if kind != other.kind { parts.append(pair("kind", kind.rawValue, other.kind.rawValue)) }
+        if budgets != other.budgets {
+            parts.append(pair("budgets", budgets.map { String(format: "%.3g", $0) }, other.budgets.map { String(format: "%.3g", $0) }))
+        }
+        if count != other.count { parts.append(pair("count", count, other.count)) }
+        if seed != other.seed { parts.append(pair("seed", seed, other.seed)) }
+        if (recipe ?? .default) != (other.recipe ?? .default) {
+            parts.append(pair("recipe", (recipe ?? .default).rawValue, (other.recipe ?? .default).rawValue))
+        }
+        if spreadDecades != other.spreadDecades { parts.append(pair("spread", spreadDecades, other.spreadDecades)) }
+        if priorName != other.priorName || prior != other.prior { parts.append("prior law differs") }
+        if fixedValue != other.fixedValue || range != other.range { parts.append("fixed value or range differs") }
+        if rule != other.rule { parts.append("shape rule differs") }
+        if checkpointsPerRun != other.checkpointsPerRun { parts.append(pair("checkpoints per run", checkpointsPerRun, other.checkpointsPerRun)) }
+        if mix != other.mix { parts.append("task mix differs") }
+        if evaluationTasks != other.evaluationTasks || evaluationExamples != other.evaluationExamples { parts.append("evaluations differ") }
+        if noiseScaleEvery != other.noiseScaleEvery { parts.append("noise-scale interval differs") }
+        if parts.isEmpty && self != other { parts.append("the ladder specifications differ") }
+        return parts
+    }
+}
+
 /// One run of a plan: its full training configuration and where it sits in the design.
 public struct PlannedRun: Sendable, Codable, Equatable {
     public var config: TrainingConfig

@@ -126,23 +126,38 @@ struct DemoCommand: ParsableCommand {
         if json { FileHandle.standardError.write(Data((line + "\n").utf8)) } else { print(line) }
     }
 
-    /// Step 1: the IsoFLOP ladder, planned and stored unless the store has it; its sweep id.
+    /// Step 1: the IsoFLOP ladder, planned and stored unless the store has it; its sweep id. A
+    /// resumed demo's stored ladder must be the one these options plan (budgets, seed, recipe).
     private func planLadder(in store: RunStore) throws -> Int64 {
-        if try store.sweeps().isEmpty {
-            // ±0.5 decades around Epoch's N_opt. (±1 decade was tried: it adds d_model-8 models whose
-            // losses made the approach-3 forecast worse, 20% instead of 3% off on the quick ladder.)
-            var spec = LadderSpec(kind: .isoflop, budgets: budgets, count: 5, seed: seed)
-            spec.recipe = recipe == .default ? nil : recipe
-            var plan = try LadderPlanner.plan(spec)
-            // Calibrated at each worker's thread count; the workers run side by side.
-            plan.estimate(with: try Calibration.estimate(for: plan, threads: max(1, defaultThreadCount / workers)))
-            _ = try store.add(plan, name: "demo ladder", version: ScaleLabVersion.current)
-            say("1. Ladder: \(plan.runs.count) runs over \(budgets.count) budgets from \(Output.sci(budgets.first!)) to "
-                + "\(Output.sci(budgets.last!)) FLOPs, estimated \(Output.duration((plan.estimatedSeconds ?? .nan) / Double(workers))) "
-                + "with \(workers) worker\(workers == 1 ? "" : "s")")
+        // ±0.5 decades around Epoch's N_opt. (±1 decade was tried: it adds d_model-8 models whose
+        // losses made the approach-3 forecast worse, 20% instead of 3% off on the quick ladder.)
+        var spec = LadderSpec(kind: .isoflop, budgets: budgets, count: 5, seed: seed)
+        spec.recipe = recipe.specValue
+        if let sweep = try store.sweeps().first {
+            guard sweep.name == Self.ladderName,
+                  let stored = try? JSONConventions.decoder().decode(LadderPlan.self, from: Data(sweep.specJSON.utf8)) else {
+                throw CommandFailure("\(dir) holds a store that is not a demo's (its first sweep is '\(sweep.name)'); "
+                    + "pass another --dir, or drop --resume to start a demo afresh there")
+            }
+            let differences = stored.spec.differences(from: spec)
+            guard differences.isEmpty else {
+                throw CommandFailure("the demo in \(dir) was planned with other options (\(differences.joined(separator: "; "))); "
+                    + "resume it with the options it started with, or drop --resume to start afresh")
+            }
+            return sweep.id!
         }
-        return try store.sweeps().first!.id!
+        var plan = try LadderPlanner.plan(spec)
+        // Calibrated at each worker's thread count; the workers run side by side.
+        plan.estimate(with: try Calibration.estimate(for: plan, threads: max(1, defaultThreadCount / workers)))
+        let added = try store.add(plan, name: Self.ladderName, version: ScaleLabVersion.current)
+        say("1. Ladder: \(plan.runs.count) runs over \(budgets.count) budgets from \(Output.sci(budgets.first!)) to "
+            + "\(Output.sci(budgets.last!)) FLOPs, estimated \(Output.duration((plan.estimatedSeconds ?? .nan) / Double(workers))) "
+            + "with \(workers) worker\(workers == 1 ? "" : "s")")
+        return added.sweep.id!
     }
+
+    /// The demo ladder's sweep name in its store.
+    static let ladderName = "demo ladder"
 
     /// Step 4: plan approach 3's compute-optimal model at `compute` (once), forecast its loss three
     /// ways, then train it (all threads) and score the forecasts.
@@ -151,7 +166,7 @@ struct DemoCommand: ParsableCommand {
         if try store.sweeps().count < 2 {
             var spec = LadderSpec(kind: .isoflop, budgets: [compute], count: 1, spreadDecades: 0,
                                   priorName: "approach-3 fit of the demo ladder", prior: law, seed: seed)
-            spec.recipe = recipe == .default ? nil : recipe
+            spec.recipe = recipe.specValue
             _ = try store.add(try LadderPlanner.plan(spec), name: "demo forecast", version: ScaleLabVersion.current)
         }
         let sweep = try store.sweeps()[1].id!

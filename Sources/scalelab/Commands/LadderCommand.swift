@@ -94,7 +94,7 @@ extension LadderCommand {
             } catch let e as TrainerError { throw ValidationError(e.description) }
             spec.evaluationExamples = evalExamples
             spec.noiseScaleEvery = noiseScaleEvery
-            spec.recipe = recipe == .default ? nil : recipe
+            spec.recipe = recipe.specValue
             return spec
         }
 
