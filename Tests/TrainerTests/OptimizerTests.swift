@@ -92,6 +92,40 @@ final class OptimizerTests: XCTestCase {
         XCTAssertEqual(Hyperparameters.defaults(for: mid, tokens: 100_000_000).batch * mid.context, 4096)
     }
 
+    /// The default rule's and the candidate recipe's batches, now computed by one shared helper,
+    /// are the batches of the two rules as first written (each written out here), over shapes of
+    /// 3·10³ to 2.5·10⁷ parameters, contexts 16 to 256 and runs of 10⁴ to 10⁹ tokens.
+    func testBothBatchRulesAreTheirFirstFormulas() {
+        func defaultAsWritten(_ shape: ModelShape, _ tokens: Int) -> Int {
+            let n = Double(max(10_000, shape.nonEmbeddingParameterCount))
+            var b = pow(2, (log2(2048 * pow(n / 1e6, 0.5))).rounded())
+            b = min(65_536, max(256, b))
+            b = min(b, max(1, Double(tokens) / 400))
+            return max(1, Int(b) / shape.context)
+        }
+        func candidateAsWritten(_ shape: ModelShape, _ tokens: Int) -> Int {
+            let n = Double(max(10_000, shape.nonEmbeddingParameterCount))
+            var b = pow(2, log2(634 * pow(n / 1e5, 0.72)).rounded())
+            b = min(65_536, max(Double(shape.context), b))
+            b = min(b, max(Double(shape.context), Double(tokens) / 400))
+            return max(1, Int(b) / shape.context)
+        }
+        var checked = 0
+        for (layers, d, heads) in [(1, 8, 1), (1, 16, 2), (2, 32, 2), (2, 64, 4), (3, 80, 4), (4, 256, 8), (8, 512, 8)] {
+            for context in [16, 64, 128, 256] {
+                let shape = ModelShape(layers: layers, dModel: d, heads: heads, context: context)
+                for tokens in [10_000, 221_568, 1_498_752, 7_504_896, 100_000_000, 1_000_000_000] {
+                    XCTAssertEqual(Hyperparameters.defaults(for: shape, tokens: tokens).batch, defaultAsWritten(shape, tokens),
+                                   "default rule, \(layers)/\(d)/T\(context), \(tokens) tokens")
+                    XCTAssertEqual(CandidateRecipe().batch(for: shape, tokens: tokens), candidateAsWritten(shape, tokens),
+                                   "candidate, \(layers)/\(d)/T\(context), \(tokens) tokens")
+                    checked += 1
+                }
+            }
+        }
+        XCTAssertEqual(checked, 168)
+    }
+
     /// A tiny model memorizes one fixed batch: the loss must fall from ln 256 to near zero.
     func testTinyTransformerOverfitsOneBatch() throws {
         let shape = ModelShape(layers: 1, dModel: 32, heads: 2, context: 16)

@@ -43,10 +43,9 @@ public struct CandidateRecipe: Sendable, Codable, Equatable {
     /// as the default rule reads it).
     public func batch(for shape: ModelShape, tokens: Int) -> Int {
         let n = Double(max(10_000, shape.nonEmbeddingParameterCount))
-        var batchTokens = pow(2, log2(batchAt100k * pow(n / 1e5, batchExponent)).rounded())
-        batchTokens = min(65_536, max(Double(shape.context), batchTokens))
-        batchTokens = min(batchTokens, max(Double(shape.context), Double(tokens) / 400))
-        return max(1, Int(batchTokens) / shape.context)
+        return Hyperparameters.batchSequences(idealTokens: batchAt100k * pow(n / 1e5, batchExponent),
+                                              floorTokens: Double(shape.context), capFloorTokens: Double(shape.context),
+                                              shape: shape, tokens: tokens)
     }
 
     /// `h` (the default recipe of `shape` on `tokens` tokens) with the candidate's batch

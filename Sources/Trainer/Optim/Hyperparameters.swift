@@ -52,14 +52,25 @@ public struct Hyperparameters: Sendable, Codable, Equatable {
     public static func defaults(for shape: ModelShape, tokens: Int) -> Hyperparameters {
         let n = Double(max(10_000, shape.nonEmbeddingParameterCount))
         let lr = min(1e-2, max(2e-4, 1e-2 * pow(n / 1e5, -1.0 / 3)))
-        var batchTokens = pow(2, (log2(2048 * pow(n / 1e6, 0.5))).rounded())
-        batchTokens = min(65_536, max(256, batchTokens))
-        batchTokens = min(batchTokens, max(1, Double(tokens) / 400))
-        let batch = max(1, Int(batchTokens) / shape.context)
+        let batch = batchSequences(idealTokens: 2048 * pow(n / 1e6, 0.5), floorTokens: 256, capFloorTokens: 1,
+                                   shape: shape, tokens: tokens)
         let warmup = min(shape.parameterCount, tokens / 10)
         return Hyperparameters(learningRate: lr, batch: batch,
                                microBatch: defaultMicroBatch(for: shape, batch: batch),
                                warmupTokens: warmup)
+    }
+
+    /// Sequences per optimizer step for a batch of about `idealTokens` tokens: rounded to a power
+    /// of 2 in log space, at least `floorTokens` and at most 65,536 tokens, at most
+    /// `max(capFloorTokens, tokens/400)` so that a run takes at least about 400 steps, then in
+    /// whole sequences of the shape's context (at least one). The default rule and
+    /// `CandidateRecipe` differ only in the ideal and the floors.
+    static func batchSequences(idealTokens: Double, floorTokens: Double, capFloorTokens: Double,
+                               shape: ModelShape, tokens: Int) -> Int {
+        var batchTokens = pow(2, log2(idealTokens).rounded())
+        batchTokens = min(65_536, max(floorTokens, batchTokens))
+        batchTokens = min(batchTokens, max(capFloorTokens, Double(tokens) / 400))
+        return max(1, Int(batchTokens) / shape.context)
     }
 
     /// The largest divisor of `batch` whose activation buffers stay within `budgetBytes`.
