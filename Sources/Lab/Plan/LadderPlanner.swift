@@ -90,14 +90,22 @@ public enum LadderPlanner {
         let perStep = h.batch * shape.context
         let steps = max(1, Int((D / Double(perStep)).rounded()))
         var config = TrainingConfig(shape: shape, tokens: steps * perStep, seed: spec.seed, hyperparameters: h, threads: 1)
-        config.checkpointEverySteps = max(1, (steps + spec.checkpointsPerRun - 1) / spec.checkpointsPerRun)
         config.mix = spec.mix
         config.evaluationTasks = spec.evaluationTasks
         config.evaluationExamples = spec.evaluationExamples
-        if h.batch >= 2 { config.noiseScaleEvery = spec.noiseScaleEvery }
+        applyStepRules(to: &config, spec: spec)
         return PlannedRun(config: config, budget: budget, targetParameters: target, parameters: shape.parameterCount,
                           nonEmbeddingParameters: shape.nonEmbeddingParameterCount, tokens: config.tokens,
                           flops: shape.trainingFLOPsPerToken * Double(config.tokens), estimatedSeconds: nil)
+    }
+
+    /// Sets what a run's steps decide: a checkpoint every ⌈steps / `spec.checkpointsPerRun`⌉
+    /// steps, and the gradient noise scale every `spec.noiseScaleEvery` steps when its batch has at
+    /// least two sequences (the estimator needs two). Call it again after changing a planned run's
+    /// batch or tokens (a study's variants do).
+    public static func applyStepRules(to config: inout TrainingConfig, spec: LadderSpec) {
+        config.checkpointEverySteps = max(1, (config.steps + spec.checkpointsPerRun - 1) / spec.checkpointsPerRun)
+        config.noiseScaleEvery = config.hyperparameters.batch >= 2 ? spec.noiseScaleEvery : nil
     }
 
     /// The most tokens one run may train on: 2^53, the largest count a Double holds exactly

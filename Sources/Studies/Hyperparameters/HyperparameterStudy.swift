@@ -241,8 +241,7 @@ public struct HyperparameterStudy: Study {
                     change(&config.hyperparameters)
                     config.tokens = tokens
                     config.seed = design.seed &+ UInt64(r)
-                    config.checkpointEverySteps = max(1, (config.steps + base.spec.checkpointsPerRun - 1) / base.spec.checkpointsPerRun)
-                    config.noiseScaleEvery = config.hyperparameters.batch >= 2 ? design.noiseScaleEvery : nil
+                    LadderPlanner.applyStepRules(to: &config, spec: base.spec)
                     try config.validate()
                     planned.config = config
                     planned.tokens = tokens
