@@ -121,6 +121,11 @@ public struct StudyRunner<S: Study>: Sendable {
     /// What differs between the runs' stored and planned configs, for the refusal's message.
     static func difference(_ a: [TrainingConfig], _ b: [TrainingConfig]) -> String {
         func caps(_ c: [TrainingConfig]) -> [String] { c.map { $0.uniqueTokens.map(String.init) ?? "none" } }
+        func seeds(_ c: [TrainingConfig]) -> [UInt64] { Array(Set(c.map(\.seed))).sorted() }
+        if a.count != b.count {
+            return "\(a.count) runs there, \(b.count) now" + (seeds(a) != seeds(b) ? " (run seeds \(seeds(a)) there, \(seeds(b)) now)" : "")
+        }
+        if a.map(\.seed) != b.map(\.seed) { return "run seeds \(seeds(a)) there, \(seeds(b)) now" }
         let (batchesA, batchesB) = (a.map(\.hyperparameters.batch), b.map(\.hyperparameters.batch))
         if batchesA != batchesB { return "batches \(batchesA) there, \(batchesB) now" }
         if caps(a) != caps(b) { return "unique-token caps \(caps(a)) there, \(caps(b)) now" }

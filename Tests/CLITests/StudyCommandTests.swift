@@ -37,6 +37,11 @@ final class StudyCommandTests: XCTestCase {
         let forecast = try XCTUnwrap(p["forecast"] as? Double), measured = try XCTUnwrap(p["measured"] as? Double)
         XCTAssertTrue(forecast > 0 && forecast <= 1 && measured > 0 && measured <= 1, "\(p)")
         XCTAssertNotNil(summary["twoStepPWithinTenPercent"] as? Bool)
+        // The two-mode forecast: the probability of leaving the plateau, scored on the one held-out run.
+        let twoMode = try XCTUnwrap(summary["twoMode"] as? [String: Any])
+        let leaving = try XCTUnwrap(twoMode["leftProbability"] as? Double)
+        XCTAssertTrue(leaving > 0 && leaving < 1, "\(twoMode)")
+        XCTAssertEqual((summary["heldOutModes"] as? [[String: Any]])?.count, 1)
         // The forecast was stored before the held-out model finished training (ISO 8601 strings sort by time).
         let recorded = try XCTUnwrap(summary["forecastRecordedAt"] as? String), finished = try XCTUnwrap(summary["heldOutFinishedAt"] as? String)
         XCTAssertLessThan(recorded, finished)
@@ -69,6 +74,11 @@ final class StudyCommandTests: XCTestCase {
                       && other.stderr.contains("--fresh"), other.stderr)
         XCTAssertFalse(other.stderr.contains("Fatal error"), other.stderr)
         XCTAssertEqual(try dump(), before)
+        // Another number of seeds per rung: refused the same way.
+        let seeds = try study(["--seeds", "2"])
+        XCTAssertNotEqual(seeds.status, 0)
+        XCTAssertTrue(seeds.stderr.contains("other settings") && seeds.stderr.contains("5 runs there, 10 now"), seeds.stderr)
+        XCTAssertEqual(try dump(), before)
 
         // Another corpus on the same folder: refused before anything trains.
         let corpus2 = dir.appendingPathComponent("corpus2.txt").path
@@ -81,7 +91,8 @@ final class StudyCommandTests: XCTestCase {
 
     func testBadStudyOptionsAreRefusedBeforeAnythingTrains() throws {
         for (args, says) in [(["--share", "0.99"], "share"), (["--task", "division-2"], "division-2"),
-                             (["--workers", "0"], "--workers"), (["--bootstrap", "-1"], "--bootstrap")] {
+                             (["--workers", "0"], "--workers"), (["--bootstrap", "-1"], "--bootstrap"),
+                             (["--seeds", "9"], "seeds"), (["--seeds", "0"], "seeds")] {
             let r = try study(args)
             XCTAssertNotEqual(r.status, 0, "\(args)")
             XCTAssertTrue(r.stderr.contains(says), "\(args): \(r.stderr)")

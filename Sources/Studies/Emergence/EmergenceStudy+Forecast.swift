@@ -18,6 +18,9 @@ extension EmergenceStudy {
         /// The smooth law `−ln p = E + A·C^(−α)` on the ladder's final points, and its `p^ℓ`; nil
         /// when the law could not be fitted (the other forecasts are stored without it).
         public var smooth: EmergenceForecast?
+        /// The two-mode forecast of p (`TwoModeForecast`); nil when it could not be made (the
+        /// other forecasts are stored without it).
+        public var modes: TwoModeForecast?
         /// The answer length ℓ.
         public var length: Int
         /// The ladder runs the forecasts were made from.
@@ -46,6 +49,11 @@ extension EmergenceStudy {
             put("exact_match.direct", exactMatch?.direct, exactMatch?.directInterval)
             put("exact_match.p^l-two-step", Foundation.pow(p.chained, ell), p.chainedInterval.map { $0.map { Foundation.pow($0, ell) } })
             put("exact_match.p^l-smooth-law", smooth?.exactMatch, smooth?.exactMatchInterval)
+            if let modes {
+                let r = modes.record
+                values.merge(r.values) { a, _ in a }
+                intervals.merge(r.intervals) { a, _ in a }
+            }
             return StudyRecord(values: values, intervals: intervals, points: ladderRuns)
         }
     }
@@ -82,8 +90,10 @@ extension EmergenceStudy {
         let runs = try EmergenceAnalysis.runs(from: store, sweep: sweep, task: design.task).runs
         let smooth = try? EmergenceAnalysis.forecast(runs: runs, task: design.task, length: length, compute: target.flops,
                                                     smoothMetric: TaskMetric.tokenProbability, options: options)
+        let modes = try? twoModeForecast(rows: runRows(store, sweep: sweep, role: "ladder"), compute: target.flops)
         return Forecast(parameters: Double(target.parameters), tokens: Double(target.tokens), compute: target.flops,
                         p: try twoStep(TaskMetric.tokenProbability), exactMatch: try? twoStep(TaskMetric.exactMatch),
-                        smooth: smooth, length: length, ladderRuns: runs.count, bootstrap: design.bootstrap, level: design.level)
+                        smooth: smooth, modes: modes, length: length, ladderRuns: runs.count, bootstrap: design.bootstrap,
+                        level: design.level)
     }
 }

@@ -14,9 +14,12 @@ import Trainer
 /// problems along its learning curve; (2) the forecast of a held-out model at a larger budget,
 /// recorded in the store before it trains: the two-step forecast compute → loss → metric (step 1
 /// L(C) = E + A·C^(−α) on the ladder, step 2 the sigmoid of loss on every evaluated step), the
-/// direct smooth law −ln p = E + A·C^(−α), and the exact match each implies; (3) the held-out
-/// model, trained; then the forecasts are scored and the ladder analysed for emergence
-/// (docs/science.md, §Emergence and the metric).
+/// direct smooth law −ln p = E + A·C^(−α), the exact match each implies, and the two-mode
+/// forecast (`TwoModeForecast`: the probability that the model leaves the plateau the task's
+/// scores sit on, and p in each mode); (3) the held-out model, trained; then the forecasts are
+/// scored and the ladder analysed for emergence (docs/science.md, §Emergence and the metric).
+/// With `Design.seeds` K above 1, every rung and the held-out model train K times, one run per
+/// seed, and every held-out run is scored against the two-mode forecast.
 public struct EmergenceStudy: Study {
     /// Everything that decides the study's ladders and forecast.
     public struct Design: Sendable, Codable, Equatable {
@@ -30,7 +33,7 @@ public struct EmergenceStudy: Study {
         public var heldOutBudget: Double
         /// Held-out problems scored at each evaluated step.
         public var evaluationExamples: Int
-        /// The seed of every run and of the bootstrap.
+        /// The seed of every run (the first, with several `seeds`) and of the bootstrap.
         public var seed: UInt64
         /// Bootstrap resamples behind every interval.
         public var bootstrap: Int
@@ -39,9 +42,17 @@ public struct EmergenceStudy: Study {
         /// Sequences per optimizer step of every run; nil: the trainer's rule, whose batch grows
         /// with the model (so a larger model may take fewer steps than a smaller one).
         public var batch: Int?
+        /// Runs per rung and of the held-out model, K (1 to 8): seeds `seed`, `seed + 1`, …,
+        /// `seed + K − 1`, the same shapes and tokens. 1 is the study of one run per budget.
+        public var seeds: Int
+        /// The final exact match at or above which a run has left the plateau (learned the task),
+        /// in (0, 1). On two-digit addition the runs on the plateau end near 0.01–0.02 and the
+        /// ones that left it at 0.46–1 (docs/science.md, §The emergence study).
+        public var learnedExactMatch: Double
 
         public init(task: String, share: Double, budgets: [Double], heldOutBudget: Double, evaluationExamples: Int,
-                    seed: UInt64 = 0, bootstrap: Int = 200, level: Double = 0.9, batch: Int? = nil) {
+                    seed: UInt64 = 0, bootstrap: Int = 200, level: Double = 0.9, batch: Int? = nil, seeds: Int = 1,
+                    learnedExactMatch: Double = 0.25) {
             self.task = task
             self.share = share
             self.budgets = budgets
@@ -51,7 +62,12 @@ public struct EmergenceStudy: Study {
             self.bootstrap = bootstrap
             self.level = level
             self.batch = batch
+            self.seeds = seeds
+            self.learnedExactMatch = learnedExactMatch
         }
+
+        /// The seeds of each rung's runs and of the held-out model's: `seed` to `seed + seeds − 1`.
+        public var runSeeds: [UInt64] { (0..<max(1, seeds)).map { seed &+ UInt64($0) } }
 
         /// The full study: five budgets from 1e11 to 4e12 FLOPs (×2.5 apart), the held-out
         /// model at 1.2e13 (3× the largest), two-digit addition as 20% of the training bytes,
@@ -69,7 +85,8 @@ public struct EmergenceStudy: Study {
         }
 
         /// Checks the design: a known task, a share in (0, 0.95], at least 4 increasing budgets,
-        /// the held-out budget above them, at least 10 problems, a level in (0, 1).
+        /// the held-out budget above them, at least 10 problems, a level in (0, 1), 1 to 8 seeds and
+        /// a learned exact match in (0, 1).
         public func validate() throws {
             func bad(_ s: String) -> StudyError { .unusable("the emergence study's design: " + s) }
             let suite: TaskSuite
@@ -88,7 +105,16 @@ public struct EmergenceStudy: Study {
             }
             guard bootstrap >= 0, level > 0, level < 1 else { throw bad("bootstrap must be >= 0 and level in (0, 1)") }
             if let batch, !(1...4096).contains(batch) { throw bad("the batch must be 1 to 4096 sequences, got \(batch)") }
+            guard (1...Self.maximumSeeds).contains(seeds) else {
+                throw bad("seeds (runs per rung and of the held-out model) must be 1 to \(Self.maximumSeeds), got \(seeds)")
+            }
+            guard learnedExactMatch > 0, learnedExactMatch < 1 else {
+                throw bad("the exact match that marks a run as having learned the task must be in (0, 1), got \(learnedExactMatch)")
+            }
         }
+
+        /// The most seeds per rung a design may ask for.
+        public static let maximumSeeds = 8
     }
 
     /// The study's settings.
@@ -114,12 +140,30 @@ public struct EmergenceStudy: Study {
         ]
     }
 
-    /// One compute-optimal run per budget (N_opt(C) of Epoch AI's 2024 fit, D = C/(6N)), with
-    /// the task mixed in and evaluated; with `estimate` and `calibrationThreads`, the wall-time
-    /// estimate from a short calibration (only worth its seconds for a plan that will be stored).
+    /// One compute-optimal run per budget and seed (N_opt(C) of Epoch AI's 2024 fit, D = C/(6N)),
+    /// with the task mixed in and evaluated; with `estimate` and `calibrationThreads`, the
+    /// wall-time estimate from a short calibration (only worth its seconds for a plan that will be
+    /// stored).
+    ///
+    /// With `Design.seeds` K above 1 the plan is the K one-seed plans (seeds `seed` to
+    /// `seed + K − 1`) one after the other, under the first one's specification: the runs differ
+    /// only in their seed. With K = 1 it is the one-seed plan.
     public func plan(budgets: [Double], estimate: Bool = false) throws -> LadderPlan {
         try design.validate()
-        var spec = LadderSpec(kind: .isoflop, budgets: budgets, count: 1, spreadDecades: 0, seed: design.seed)
+        let seeds = design.runSeeds
+        var plan = try self.plan(budgets: budgets, seed: seeds[0])
+        for seed in seeds.dropFirst() {
+            let other = try self.plan(budgets: budgets, seed: seed)
+            plan.runs += other.runs
+            plan.warnings += other.warnings.filter { !plan.warnings.contains($0) }
+        }
+        if estimate, let threads = calibrationThreads { plan.estimate(with: try Calibration.estimate(for: plan, threads: threads)) }
+        return plan
+    }
+
+    /// The plan of one run per budget, all with `seed`.
+    func plan(budgets: [Double], seed: UInt64) throws -> LadderPlan {
+        var spec = LadderSpec(kind: .isoflop, budgets: budgets, count: 1, spreadDecades: 0, seed: seed)
         spec.mix = [TaskMixture(task: design.task, fraction: design.share)]
         spec.evaluationTasks = [design.task]
         spec.evaluationExamples = design.evaluationExamples
@@ -131,7 +175,6 @@ public struct EmergenceStudy: Study {
                 try plan.runs[i].config.validate()
             }
         }
-        if estimate, let threads = calibrationThreads { plan.estimate(with: try Calibration.estimate(for: plan, threads: threads)) }
         return plan
     }
 
@@ -142,5 +185,19 @@ public struct EmergenceStudy: Study {
     static func sweep(_ stage: String, in store: RunStore) throws -> Int64? {
         let name = StudyRunner<EmergenceStudy>.storedName(study: "emergence", stage: stage)
         return try store.sweeps().first { $0.name == name }?.id
+    }
+}
+
+extension EmergenceStudy.Design {
+    /// Decodes a design; `seeds` (1) and `learnedExactMatch` (0.25) take their defaults when
+    /// absent, so designs and summaries stored before they existed still decode.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(task: try c.decode(String.self, forKey: .task), share: try c.decode(Double.self, forKey: .share),
+                  budgets: try c.decode([Double].self, forKey: .budgets), heldOutBudget: try c.decode(Double.self, forKey: .heldOutBudget),
+                  evaluationExamples: try c.decode(Int.self, forKey: .evaluationExamples), seed: try c.decode(UInt64.self, forKey: .seed),
+                  bootstrap: try c.decode(Int.self, forKey: .bootstrap), level: try c.decode(Double.self, forKey: .level),
+                  batch: try c.decodeIfPresent(Int.self, forKey: .batch), seeds: try c.decodeIfPresent(Int.self, forKey: .seeds) ?? 1,
+                  learnedExactMatch: try c.decodeIfPresent(Double.self, forKey: .learnedExactMatch) ?? 0.25)
     }
 }

@@ -57,8 +57,10 @@ struct StudyEmergenceCommand: ParsableCommand {
         Trains one compute-optimal model per budget with --task lines as --share of its training bytes, \
         each evaluated on held-out problems along its learning curve; forecasts a larger held-out model's \
         per-character probability p and exact match (two-step: compute → loss → metric; and the smooth law \
-        −ln p = E + A·C^−α), stores the forecast, trains the model and scores the forecast. The full study \
-        takes about 15 minutes on 2 cores; --quick under a minute.
+        −ln p = E + A·C^−α), and whether it leaves the plateau the task's scores sit on (the two-mode forecast: \
+        Firth's logistic regression of leaving on ln C, p in each mode), stores the forecast, trains the model \
+        and scores the forecast. With --seeds K every rung and the held-out model train K times, seeds --seed \
+        to --seed+K−1. The full study takes about 15 minutes on 2 cores per seed; --quick under a minute.
         """
     )
 
@@ -67,6 +69,9 @@ struct StudyEmergenceCommand: ParsableCommand {
     @Option(help: "The share of training bytes that are task lines.") var share = 0.2
     @Option(help: "Sequences per optimizer step of every run (default: the trainer's rule, which grows with the model).")
     var batch: Int?
+    @Option(help: ArgumentHelp("Runs per rung and of the held-out model (1 to 8), with seeds --seed … --seed+K−1; K times the runs and the time.",
+                               valueName: "K"))
+    var seeds = 1
 
     func run() throws {
         var design = study.quick ? EmergenceStudy.Design.quick(seed: study.seed) : EmergenceStudy.Design.full(seed: study.seed)
@@ -74,6 +79,7 @@ struct StudyEmergenceCommand: ParsableCommand {
         design.share = share
         if let b = study.bootstrap { design.bootstrap = b }
         if let batch { design.batch = batch }
+        design.seeds = seeds
         do { try design.validate() } catch { throw ValidationError("\(error)") }
         try StudyExecution.run(EmergenceStudy(design: design, calibrationThreads: study.calibrationThreads), arguments: study,
                                options: study.options(bootstrap: design.bootstrap, seed: design.seed))
