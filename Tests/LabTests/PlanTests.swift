@@ -191,4 +191,30 @@ extension PlanTests {
         let old = try JSONConventions.decoder().decode(LadderSpec.self, from: JSONConventions.encoder().encode(LadderSpec(budgets: [1e12])))
         XCTAssertNil(old.recipe)
     }
+    /// A resumed ladder compares its stored spec with a fresh one: equal specs have no
+    /// differences, even after the JSON round trip and when the stored one predates recipes (no
+    /// `recipe` key); each changed setting is named.
+    func testSpecDifferencesAcceptAResumeAndNameWhatChanged() throws {
+        let budgets = (0..<4).map { 3e10 * pow(100, Double($0) / 3) }
+        let spec = LadderSpec(kind: .isoflop, budgets: budgets, count: 5, seed: 0)
+        var json = try JSONSerialization.jsonObject(with: JSONConventions.encoder().encode(try LadderPlanner.plan(spec))) as! [String: Any]
+        var storedSpec = json["spec"] as! [String: Any]
+        XCTAssertNil(storedSpec["recipe"], "the default recipe is stored as no key")
+        storedSpec["recipe"] = nil
+        json["spec"] = storedSpec
+        let stored = try JSONConventions.decoder().decode(LadderPlan.self, from: JSONSerialization.data(withJSONObject: json))
+        XCTAssertEqual(stored.spec.differences(from: spec), [])
+        var explicitDefault = spec
+        explicitDefault.recipe = .default
+        XCTAssertEqual(stored.spec.differences(from: explicitDefault), [], "nil and .default are the same recipe")
+        var other = spec
+        other.seed = 3
+        other.recipe = .candidate
+        other.budgets = Array(budgets.dropLast())
+        let named = stored.spec.differences(from: other)
+        XCTAssertEqual(named.count, 3, "\(named)")
+        XCTAssertTrue(named.contains("seed 0 there, 3 now"), "\(named)")
+        XCTAssertTrue(named.contains("recipe default there, candidate now"), "\(named)")
+        XCTAssertTrue(named.contains { $0.hasPrefix("budgets") }, "\(named)")
+    }
 }

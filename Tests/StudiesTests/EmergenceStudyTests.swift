@@ -70,6 +70,7 @@ final class EmergenceStudyTests: XCTestCase {
         XCTAssertEqual(summary.runs.filter { $0.role == "ladder" }.count, 5)
         XCTAssertLessThanOrEqual(summary.forecastRecordedAt!, summary.heldOutFinishedAt!)
         // One seed per rung: the two-mode forecast has no spread to give either mode an interval, and says so.
+        XCTAssertFalse(summary.notes.isEmpty)
         XCTAssertTrue(summary.notes.allSatisfy { $0.contains("no interval (run several seeds per rung") }, "\(summary.notes)")
 
         // The two-step forecast of p recovers the chain at the held-out compute.

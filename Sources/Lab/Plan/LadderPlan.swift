@@ -87,7 +87,9 @@ extension LadderSpec {
         if mix != other.mix { parts.append("task mix differs") }
         if evaluationTasks != other.evaluationTasks || evaluationExamples != other.evaluationExamples { parts.append("evaluations differ") }
         if noiseScaleEvery != other.noiseScaleEvery { parts.append("noise-scale interval differs") }
-        if parts.isEmpty && self != other { parts.append("the ladder specifications differ") }
+        var (a, b) = (self, other)
+        (a.recipe, b.recipe) = ((recipe ?? .default).specValue, (other.recipe ?? .default).specValue)
+        if parts.isEmpty && a != b { parts.append("the ladder specifications differ") }
         return parts
     }
 }

@@ -102,7 +102,8 @@ public enum LadderPlanner {
     /// Sets what a run's steps decide: a checkpoint every ⌈steps / `spec.checkpointsPerRun`⌉
     /// steps, and the gradient noise scale every `spec.noiseScaleEvery` steps when its batch has at
     /// least two sequences (the estimator needs two). Call it again after changing a planned run's
-    /// batch or tokens (a study's variants do).
+    /// batch or tokens (the hyperparameter study's variants do; the emergence study's `--batch`
+    /// does not, so that its stored plans keep resuming: its runs checkpoint more or less often).
     public static func applyStepRules(to config: inout TrainingConfig, spec: LadderSpec) {
         config.checkpointEverySteps = max(1, (config.steps + spec.checkpointsPerRun - 1) / spec.checkpointsPerRun)
         config.noiseScaleEvery = config.hyperparameters.batch >= 2 ? spec.noiseScaleEvery : nil

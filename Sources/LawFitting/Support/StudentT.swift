@@ -5,9 +5,10 @@ import Foundation
 public enum StudentT {
     /// The cumulative distribution function at `t` with `nu` degrees of freedom: ½ plus the
     /// integral of the density from 0 to |t| (composite Simpson's rule on 2,000 panels after the
-    /// substitution t = tan θ, whose integrand is smooth and bounded), with the sign of t.
+    /// substitution t = tan θ, whose integrand is smooth and bounded for ν ≥ 1), with the sign
+    /// of t. ν must be at least 1.
     public static func cdf(_ t: Double, degreesOfFreedom nu: Double) -> Double {
-        precondition(nu > 0, "degrees of freedom must be positive")
+        precondition(nu >= 1, "degrees of freedom must be at least 1")
         if t.isNaN { return .nan }
         if t.isInfinite { return t > 0 ? 1 : 0 }
         // density f(t) = c·(1 + t²/ν)^(−(ν+1)/2); with t = tan θ, dt = sec²θ dθ.
@@ -24,7 +25,7 @@ public enum StudentT {
         return t >= 0 ? 0.5 + half : 0.5 - half
     }
 
-    /// The `p`-quantile with `nu` degrees of freedom, by bisection on `cdf` (to 1e-10 in t).
+    /// The `p`-quantile with `nu` (at least 1) degrees of freedom, by bisection on `cdf` (to 1e-10 in t).
     public static func quantile(_ p: Double, degreesOfFreedom nu: Double) -> Double {
         precondition(p > 0 && p < 1, "a quantile's probability must be in (0, 1)")
         if p == 0.5 { return 0 }

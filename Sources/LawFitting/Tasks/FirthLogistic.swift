@@ -78,7 +78,8 @@ public enum FirthLogistic {
             if largest > maximumStep { step = step.map { $0 * maximumStep / largest } }
             // Halve the step while half of it does better (Fisher scoring can overshoot: with the
             // intercept alone and one observation its full step lands on the mirror image of the
-            // optimum), and until the penalized log-likelihood does not fall.
+            // optimum). A step that still lowers the penalized log-likelihood ends the iterations
+            // below, and the fit is accepted only if its score is near zero there.
             func at(_ t: Double) -> (beta: [Double], evaluation: Evaluation?) {
                 let b = zip(beta, step).map { $0 + t * $1 }
                 return (b, evaluate(b, design: design, outcomes: outcomes))

@@ -40,8 +40,8 @@ extension EmergenceStudy {
         /// The ladder runs behind `plateauP`.
         public var plateauRuns: Int
         /// p if it leaves the plateau: the mean final p of the runs that left at `leftBudget`, the
-        /// largest compute where any left, with their minimum and maximum as its interval; carried
-        /// forward, not extrapolated. Nil when no ladder run left.
+        /// largest compute where any left, with a Student-t prediction interval (`modeForecast`);
+        /// carried forward, not extrapolated. Nil when no ladder run left.
         public var leftP: Double?
         /// The prediction interval of `leftP` for one new run (`modeForecast`).
         public var leftInterval: [Double]?

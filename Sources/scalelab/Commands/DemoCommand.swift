@@ -134,10 +134,16 @@ struct DemoCommand: ParsableCommand {
         var spec = LadderSpec(kind: .isoflop, budgets: budgets, count: 5, seed: seed)
         spec.recipe = recipe.specValue
         if let sweep = try store.sweeps().first {
-            guard sweep.name == Self.ladderName,
-                  let stored = try? JSONConventions.decoder().decode(LadderPlan.self, from: Data(sweep.specJSON.utf8)) else {
+            guard sweep.name == Self.ladderName else {
                 throw CommandFailure("\(dir) holds a store that is not a demo's (its first sweep is '\(sweep.name)'); "
                     + "pass another --dir, or drop --resume to start a demo afresh there")
+            }
+            let stored: LadderPlan
+            do {
+                stored = try JSONConventions.decoder().decode(LadderPlan.self, from: Data(sweep.specJSON.utf8))
+            } catch {
+                throw CommandFailure("the demo ladder stored in \(dir) has a plan this version cannot read (\(error)); "
+                    + "drop --resume to start the demo afresh there")
             }
             let differences = stored.spec.differences(from: spec)
             guard differences.isEmpty else {
