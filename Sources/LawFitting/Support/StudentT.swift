@@ -47,7 +47,15 @@ public enum StudentT {
         let n = Double(values.count)
         let mean = values.reduce(0, +) / n
         let s = (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / (n - 1)).squareRoot()
-        let half = quantile((1 + level) / 2, degreesOfFreedom: n - 1) * s * (1 + 1 / n).squareRoot()
+        return predictionInterval(mean: mean, count: values.count, standardDeviation: s, degreesOfFreedom: n - 1, level: level)
+    }
+
+    /// The central `level` prediction interval of one new draw, from the mean of `count` draws
+    /// and a standard deviation `s` estimated with `nu` (at least 1) degrees of freedom (from
+    /// those draws, or pooled over several groups): mean ± t(ν)·s·√(1 + 1/count).
+    public static func predictionInterval(mean: Double, count: Int, standardDeviation s: Double, degreesOfFreedom nu: Double,
+                                          level: Double) -> [Double] {
+        let half = quantile((1 + level) / 2, degreesOfFreedom: nu) * s * (1 + 1 / Double(count)).squareRoot()
         return [mean - half, mean + half]
     }
 }

@@ -38,7 +38,7 @@ public enum FirthLogistic {
         /// The fitted probability `1/(1 + e^(−xᵀβ))` for the design row `x` (as many values as
         /// coefficients, the intercept's 1 included).
         public func probability(_ x: [Double]) -> Double {
-            FirthLogistic.logistic(zip(x, coefficients).map { $0 * $1 }.reduce(0, +))
+            ScalingLaws.logistic(zip(x, coefficients).map { $0 * $1 }.reduce(0, +))
         }
     }
 
@@ -183,11 +183,6 @@ public enum FirthLogistic {
                         points: x.count, successes: outcomes.filter { $0 }.count, resamples: draws.count)
     }
 
-    /// `1/(1 + e^(−t))`, without overflow.
-    public static func logistic(_ t: Double) -> Double {
-        t >= 0 ? 1 / (1 + exp(-t)) : exp(t) / (1 + exp(t))
-    }
-
     // MARK: - Internal
 
     /// The intercept and slope of the fit on (1, x), through the centred and scaled covariate;
@@ -236,9 +231,6 @@ public enum FirthLogistic {
         guard value.isFinite, score.allSatisfy(\.isFinite) else { return nil }
         return Evaluation(penalizedLogLikelihood: value, score: score, information: chol)
     }
-
-    /// `ln(1 + e^t)`, without overflow.
-    static func softplus(_ t: Double) -> Double { max(t, 0) + log1p(exp(-abs(t))) }
 
     /// The Cholesky factor L (A = LLᵀ) of a small symmetric positive definite matrix.
     struct Cholesky {

@@ -198,10 +198,9 @@ extension EmergenceStudy {
         }
         var interval: [Double]? = nil
         if dof >= 1 {
-            let s = (squares / Double(dof)).squareRoot()
-            let half = StudentT.quantile((1 + design.level) / 2, degreesOfFreedom: Double(dof)) * s
-                * (1 + 1 / Double(atTop.count)).squareRoot()
-            interval = [max(0, mean - half), min(1, mean + half)]
+            let i = StudentT.predictionInterval(mean: mean, count: atTop.count, standardDeviation: (squares / Double(dof)).squareRoot(),
+                                                degreesOfFreedom: Double(dof), level: design.level)
+            interval = [max(0, i[0]), min(1, i[1])]
         }
         return (mean, interval, top, atTop.count)
     }
